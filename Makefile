@@ -1,0 +1,43 @@
+# Two commands work on a fresh machine: `make site` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: site test serve capture check status share lint clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Build site/ from the committed captures; never contacts a cluster.
+site: $(STAMP)
+	KUBECAPTURE_MODE=replay $(BIN)/mkdocs build --strict
+
+## Run the whole test suite (real kubectl against the API stand-in in tests/).
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+## Live preview; only pages whose snippets changed touch the cluster.
+serve: $(STAMP)
+	$(BIN)/mkdocs serve
+
+## Re-run every snippet against the current kube context and write captures.
+capture: $(STAMP)
+	$(BIN)/kubecapture refresh
+
+status: $(STAMP)
+	$(BIN)/kubecapture status
+
+check: $(STAMP)
+	$(BIN)/kubecapture check
+
+lint: $(STAMP)
+	$(BIN)/ruff check plugins tests benchmarks
+
+clean:
+	rm -rf site $(VENV)

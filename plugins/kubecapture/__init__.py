@@ -1,0 +1,1 @@
+"""kubecapture: run kubectl snippets at build time, record the output, replay it anywhere."""

@@ -1,0 +1,165 @@
+"""MkDocs hooks only: wire planning, live runs and replay together; no logic of its own."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from mkdocs.exceptions import PluginError
+from mkdocs.plugins import BasePlugin, event_priority
+from mkdocs.structure.files import File
+
+from . import capture, fence, report
+from .cluster import ClusterUnavailable
+from .config import KubeCaptureConfig, effective_mode
+from .snippets import SnippetError
+from .store import CaptureFileError
+from .store import load as load_capture
+
+log = logging.getLogger("mkdocs.plugins.kubecapture")
+
+ASSETS = Path(__file__).parent / "assets"
+FENCE = {
+    "name": "kubectl",
+    "class": "kubectl",
+    "validator": fence.validator,
+    "format": fence.formatter,
+}
+
+
+class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
+    supports_multiple_instances = False
+
+    def __init__(self):
+        self.settings: capture.Settings | None = None
+        self.plans: dict[str, capture.PagePlan] = {}
+        self.fresh: dict[str, capture.PageCapture] = {}  # captured during this build
+        self.lang = "en"
+
+    # -- configuration -----------------------------------------------------------------
+
+    def on_config(self, config):
+        if not self.config.enabled:
+            return config
+        try:
+            mode = effective_mode(self.config.mode)
+        except ValueError as e:
+            raise PluginError(str(e)) from None
+        root = Path(config.config_file_path or ".").resolve().parent
+        self.settings = capture.Settings(
+            captures_dir=root / self.config.captures_dir,
+            workdir=root,
+            mode=mode,
+            context=self.config.context,
+            allow_contexts=tuple(self.config.allow_contexts),
+            kubectl=self.config.kubectl,
+            timeout=float(self.config.timeout),
+            connect_timeout=float(self.config.connect_timeout),
+            jobs=self.config.jobs,
+            transcripts=self.config.transcripts,
+            sandbox=self.config.sandbox,
+            keep_sandbox=self.config.keep_sandbox,
+            settle_timeout=float(self.config.settle_timeout),
+        )
+        self.lang = str(config.theme.get("language") or "en")
+        _register_fence(config)
+        config.extra_css.append("assets/kubecapture.css")
+        config.extra_javascript.append("assets/kubecapture.js")
+        return config
+
+    # -- planning and live runs ----------------------------------------------------------
+
+    @event_priority(-50)  # after other plugins have added their files
+    def on_files(self, files, config):
+        if not self.settings:
+            return files
+        self.plans, self.fresh = {}, {}
+        errors = []
+        for file in files.documentation_pages():
+            try:
+                plan = capture.plan_page(file.src_uri, file.content_string, self.settings)
+            except SnippetError as e:
+                errors.append(str(e))
+                continue
+            if plan.snippets:
+                self.plans[file.src_uri] = plan
+        for message in errors:
+            log.error(message)
+        if errors:
+            raise PluginError(f"{len(errors)} kubectl snippet(s) have errors (see above)")
+        self._run_live(list(self.plans.values()))
+        for name in ("kubecapture.css", "kubecapture.js"):
+            files.append(
+                File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name))
+            )
+        if self.config.report_page:
+            files.append(
+                File.generated(
+                    config,
+                    self.config.report_page,
+                    content=report.page_markdown(self.settings.captures_dir, self.lang),
+                )
+            )
+        return files
+
+    def _run_live(self, plans: list[capture.PagePlan]) -> None:
+        try:
+            due = [p for p in plans if capture.needs_run(p, self.settings.mode)]
+        except CaptureFileError as e:
+            raise PluginError(str(e)) from None
+        if not due:
+            return
+        session = capture.Session(self.settings)
+        try:
+            runs = session.run(due, on_done=report.log_page_run)
+        except ClusterUnavailable as e:
+            log.warning("live runs skipped: %s; %d page(s) keep their old captures "
+                        "or show placeholders", e, len(due))
+            return
+        finally:
+            session.close()
+        for run in runs:
+            if run.new is not None:
+                self.fresh[run.plan.page] = run.new
+        report.finish(runs, self.settings.captures_dir)
+
+    # -- rendering -----------------------------------------------------------------------
+
+    def on_page_markdown(self, markdown, page, config, files):
+        plan = self.plans.get(page.file.src_uri)
+        if not plan:
+            fence.set_page(None)
+            return markdown
+        page_capture = self.fresh.get(plan.page)
+        if page_capture is None:
+            try:
+                page_capture = load_capture(plan.capture_file)
+            except CaptureFileError as e:
+                log.warning(str(e))
+        context = fence.PageContext(
+            page=plan.page,
+            snippets=plan.snippets,
+            capture=page_capture,
+            key=plan.key,
+            lang=self.lang,
+            fold=self.config.fold,
+            warn=plan.page not in self.fresh,  # a live run already warned
+        )
+        report.log_replay_state(context, plan, self.settings.mode)
+        fence.set_page(context)
+        return markdown
+
+    def on_page_content(self, html, page, config, files):
+        fence.set_page(None)
+        return html
+
+
+def _register_fence(config) -> None:
+    """Make sure superfences knows the `kubectl` fence (unless the site configured it)."""
+    extensions = config.markdown_extensions
+    if "pymdownx.superfences" not in extensions:
+        extensions.append("pymdownx.superfences")
+    options = config.mdx_configs.setdefault("pymdownx.superfences", {})
+    fences = options.setdefault("custom_fences", [])
+    if not any(f.get("name") == "kubectl" for f in fences):
+        fences.append(FENCE)
