@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# Material 9.7+ prints a long notice about MkDocs 2 on every build.
+export NO_MKDOCS_2_WARNING := 1
 
 .PHONY: site test serve capture check status share lint clean
 

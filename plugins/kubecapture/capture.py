@@ -41,6 +41,7 @@ class Settings:
     sandbox: bool = False
     keep_sandbox: bool = False
     settle_timeout: float = 120
+    write: bool = True  # False: `kubecapture diff` runs live but keeps the files
 
     @property
     def workers(self) -> int:
@@ -210,7 +211,8 @@ class Session:
         page_run = PageRun(plan=plan, old=old)
         try:
             page_run.new = self._execute(plan, cluster, page_run.warnings)
-            page_run.written = save_capture(plan.capture_file, page_run.new)
+            if self.settings.write:
+                page_run.written = save_capture(plan.capture_file, page_run.new)
         except PageRunError as e:
             page_run.error = str(e)
         page_run.seconds = time.monotonic() - start

@@ -33,8 +33,9 @@ def log_page_run(run) -> None:
     log.info("captured %s: %d snippet(s) in %.1f s, %s", run.plan.page, n, run.seconds, state)
 
 
-def finish(runs, captures_dir: Path) -> object | None:
-    """Build the drift report of this build's live runs, save it, print its summary."""
+def finish(runs, captures_dir: Path | None) -> object | None:
+    """Build the drift report of this build's live runs, save it (unless captures_dir is
+    None), print its summary."""
     from . import drift
 
     done = [r for r in runs if r.new is not None]
@@ -43,7 +44,8 @@ def finish(runs, captures_dir: Path) -> object | None:
     result = drift.build_report(
         [pair for r in done for pair in drift.page_pairs(r.old, r.new, r.plan.snippets)]
     )
-    write_text_atomic(captures_dir / REPORT_FILE, result.to_json())
+    if captures_dir is not None:
+        write_text_atomic(captures_dir / REPORT_FILE, result.to_json())
     for line in result.summary_lines():
         log.info(line)
     return result
