@@ -203,10 +203,12 @@ def parse_page(markdown: str, page: str, transcripts: bool = False) -> list[Snip
             snippet = parse_transcript(body, info, page, line)
             if snippet is not None:
                 snippets.append(snippet)
-    ids = [s.id for s in snippets if s.id]
+    seen: set[str] = set()
     for s in snippets:
-        if s.id and ids.count(s.id) > 1:
+        if s.id in seen:
             raise SnippetError(page, s.line, f'id "{s.id}" is used twice on this page')
+        if s.id:
+            seen.add(s.id)
     return snippets
 
 

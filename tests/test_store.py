@@ -1,0 +1,92 @@
+"""Capture files: deterministic, atomic, and loud (but clear) when malformed."""
+
+import resource
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from kubecapture import store
+from kubecapture.store import CaptureFileError, CommandResult, PageCapture, Provenance, SnippetCapture
+
+
+def sample(stdout="NAME       STATUS\nminikube   Ready\n") -> PageCapture:
+    prov = Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T01:00:00Z")
+    result = CommandResult("kubectl get node", 0, stdout, "")
+    return PageCapture("course/kubectl.md", "abc123", [SnippetCapture("k1", [result], prov, "nodes")])
+
+
+def test_round_trip_and_block_scalars(tmp_path):
+    path = store.capture_path(tmp_path, "course/kubectl.md")
+    assert path == tmp_path / "course" / "kubectl.yaml"
+    assert store.save(path, sample()) is True
+    text = path.read_text()
+    assert "stdout: |\n      NAME       STATUS\n      minikube   Ready\n" in text
+    assert store.load(path) == sample()
+    # Saving the same capture again leaves the file alone (no mtime churn, no git noise).
+    assert store.save(path, sample()) is False
+
+
+def test_awkward_text_survives(tmp_path):
+    path = tmp_path / "p.yaml"
+    for text in ["trailing space \nx\n", "\tTabbed\n", "  leading\n", "no newline", "", "é日本\n"]:
+        store.save(path, sample(text))
+        assert store.load(path).snippets[0].results[0].stdout == text
+
+
+def test_missing_file_is_none(tmp_path):
+    assert store.load(tmp_path / "none.yaml") is None
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "version: 1\npage: [unclosed\n",
+        "just a string\n",
+        "version: 99\npage: a.md\nkey: k\n",
+        "version: 1\npage: a.md\n",
+        "version: 1\npage: a.md\nkey: k\nsnippets:\n- key: x\n",
+    ],
+)
+def test_malformed_file_is_one_clear_error_naming_the_file(tmp_path, content):
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+    with pytest.raises(CaptureFileError) as info:
+        store.load(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: malformed capture file")
+    assert "\n" not in message
+
+
+def test_killed_mid_write_leaves_the_old_capture(tmp_path):
+    """A process killed while writing a capture never leaves a half-written file.
+
+    The writer runs with a file-size limit below the new capture's size, so the kernel
+    kills it (SIGXFSZ) in the middle of writing, whatever way the file is written.
+    """
+    path = tmp_path / "page.yaml"
+    store.save(path, sample("old output\n"))
+    script = textwrap.dedent(
+        f"""
+        import signal
+        signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python ignores it by default
+        from pathlib import Path
+        from kubecapture import store
+        from kubecapture.store import *
+        prov = Provenance("minikube", "v1", "v1", "2026-01-01T00:00:00Z")
+        out = "new output line\\n" * 20000
+        cap = PageCapture("course/kubectl.md", "abc123",
+            [SnippetCapture("k1", [CommandResult("kubectl get node", 0, out, "")], prov)])
+        store.save(Path({str(path)!r}), cap)
+        """
+    )
+
+    def limit_file_size():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (8192, 8192))
+
+    proc = subprocess.run([sys.executable, "-c", script], preexec_fn=limit_file_size)
+    assert proc.returncode == -signal.SIGXFSZ
+    assert store.load(path).snippets[0].results[0].stdout == "old output\n"
+    assert store.all_capture_files(tmp_path) == [path]  # the temp file is not a capture
