@@ -1,7 +1,6 @@
 """Fence parsing: commands, options, and errors that name the page and line."""
 
 import pytest
-
 from kubecapture.snippets import SnippetError, page_key, parse_page
 
 
@@ -32,7 +31,9 @@ kubectl get pods \\
 
 
 def test_fences_inside_a_longer_fence_are_examples_not_snippets():
-    md = "````markdown\n```kubectl\nkubectl get nope\n```\n````\n\n```kubectl\nkubectl get ns\n```\n"
+    md = (
+        "````markdown\n```kubectl\nkubectl get nope\n```\n````\n\n```kubectl\nkubectl get ns\n```\n"
+    )
     (s,) = parse(md)
     assert s.commands[0].argv == ("kubectl", "get", "ns")
 
@@ -54,8 +55,11 @@ def test_indented_fence_in_admonition_is_found():
         ("```kubectl\n```", 1, "has no command"),
         ("```kubectl\nkubectl get 'ns\n```", 2, "cannot split command"),
         ("```kubectl\nkubectl get ns \\\n```", 2, "ends with '\\'"),
-        ('```kubectl id="a"\nkubectl get ns\n```\n```kubectl id="a"\nkubectl get no\n```', 4,
-         'id "a" is used twice'),
+        (
+            '```kubectl id="a"\nkubectl get ns\n```\n```kubectl id="a"\nkubectl get no\n```',
+            4,
+            'id "a" is used twice',
+        ),
     ],
 )
 def test_bad_input_is_one_sentence_with_page_and_line(fence, line, fragment):

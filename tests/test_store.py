@@ -7,15 +7,22 @@ import sys
 import textwrap
 
 import pytest
-
 from kubecapture import store
-from kubecapture.store import CaptureFileError, CommandResult, PageCapture, Provenance, SnippetCapture
+from kubecapture.store import (
+    CaptureFileError,
+    CommandResult,
+    PageCapture,
+    Provenance,
+    SnippetCapture,
+)
 
 
 def sample(stdout="NAME       STATUS\nminikube   Ready\n") -> PageCapture:
     prov = Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T01:00:00Z")
     result = CommandResult("kubectl get node", 0, stdout, "")
-    return PageCapture("course/kubectl.md", "abc123", [SnippetCapture("k1", [result], prov, "nodes")])
+    return PageCapture(
+        "course/kubectl.md", "abc123", [SnippetCapture("k1", [result], prov, "nodes")]
+    )
 
 
 def test_round_trip_and_block_scalars(tmp_path):

@@ -19,7 +19,13 @@ from pathlib import Path
 from . import cluster as kube
 from . import redact, runner
 from .snippets import Snippet, SnippetError, page_key, parse_page
-from .store import CommandResult, PageCapture, Provenance, SnippetCapture, capture_path
+from .store import (
+    CommandResult,
+    PageCapture,
+    Provenance,
+    SnippetCapture,
+    capture_path,
+)
 from .store import load as load_capture
 from .store import save as save_capture
 
@@ -204,12 +210,11 @@ class Session:
 
     def _run_page(self, plan: PagePlan, cluster: kube.Cluster) -> PageRun:
         start = time.monotonic()
+        page_run = PageRun(plan=plan, old=None)
         try:
-            old = load_capture(plan.capture_file)
-        except ValueError:
-            old = None  # a malformed old capture is replaced by a good new one
-        page_run = PageRun(plan=plan, old=old)
-        try:
+            # A malformed old file stops the build (CaptureFileError): it may hold the
+            # author's hand edits, so it is never replaced.
+            page_run.old = load_capture(plan.capture_file)
             page_run.new = self._execute(plan, cluster, page_run.warnings)
             if self.settings.write:
                 page_run.written = save_capture(plan.capture_file, page_run.new)
@@ -246,8 +251,10 @@ class Session:
                     secrets = kube.secret_values(cluster, self._touched(plan, namespace))
                     results = [redact.redact_result(r, secrets) for r in results]
                 else:
-                    warnings.append(f"{plan.page}:{snippet.line}: redact=\"off\": "
-                                    "secret values are not masked in this snippet")
+                    warnings.append(
+                        f'{plan.page}:{snippet.line}: redact="off": '
+                        "secret values are not masked in this snippet"
+                    )
                 captures.append(SnippetCapture(snippet.key, results, provenance, snippet.id))
         finally:
             if plan.sandbox and not self.settings.keep_sandbox:
@@ -260,13 +267,19 @@ class Session:
         try:
             done = runner.run(argv, env=env, cwd=self.settings.workdir, timeout=timeout)
         except runner.CommandTimeout as e:
-            raise PageRunError(f"{plan.page}:{command.line}: `{_one_line(command.text)}` {e}") from None
+            raise PageRunError(
+                f"{plan.page}:{command.line}: `{_one_line(command.text)}` {e}"
+            ) from None
         except runner.CommandNotFound:
-            raise PageRunError(f"{plan.page}:{command.line}: kubectl not found at {cluster.kubectl}") from None
+            raise PageRunError(
+                f"{plan.page}:{command.line}: kubectl not found at {cluster.kubectl}"
+            ) from None
         if plan.sandbox and snippet.options.get("settle") != "off" and is_mutating(command.argv):
             problem = kube.settle(cluster, namespace, self.settings.settle_timeout)
             if problem:
-                raise PageRunError(f"{plan.page}:{command.line}: after `{_one_line(command.text)}` {problem}")
+                raise PageRunError(
+                    f"{plan.page}:{command.line}: after `{_one_line(command.text)}` {problem}"
+                )
         return CommandResult(command.text, done.exit_code, done.stdout, done.stderr)
 
     def _touched(self, plan: PagePlan, namespace: str) -> set[str]:
@@ -318,8 +331,19 @@ def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -
 
 
 MUTATING_VERBS = {
-    "apply", "create", "run", "scale", "set", "expose", "delete", "patch", "replace",
-    "label", "annotate", "autoscale", "edit",
+    "apply",
+    "create",
+    "run",
+    "scale",
+    "set",
+    "expose",
+    "delete",
+    "patch",
+    "replace",
+    "label",
+    "annotate",
+    "autoscale",
+    "edit",
 }
 
 

@@ -36,7 +36,9 @@ def read_site(config_file: Path) -> tuple[Path, dict]:
     try:
         data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader) or {}
     except FileNotFoundError:
-        raise SystemExit(f"kubecapture: {config_file} not found (use -f to name mkdocs.yml)")
+        raise SystemExit(
+            f"kubecapture: {config_file} not found (use -f to name mkdocs.yml)"
+        ) from None
     except yaml.YAMLError as e:
         raise SystemExit(f"kubecapture: {config_file} is not valid YAML: {e}") from None
     root = config_file.resolve().parent
@@ -67,7 +69,9 @@ def settings_for(config_file: Path, mode: str) -> tuple[Path, capture.Settings]:
     )
 
 
-def plan_site(docs_dir: Path, settings: capture.Settings, pages: list[str]) -> list[capture.PagePlan]:
+def plan_site(
+    docs_dir: Path, settings: capture.Settings, pages: list[str]
+) -> list[capture.PagePlan]:
     """Plans of the pages that hold snippets, in path order (or the named pages)."""
     wanted = {_page_name(p, docs_dir) for p in pages}
     plans = []
@@ -175,16 +179,26 @@ def main(argv: list[str] | None = None) -> int:
         prog="kubecapture",
         description="Run the kubectl snippets of an MkDocs site and keep their captures.",
     )
-    parser.add_argument("-f", "--config-file", type=Path, default=Path("mkdocs.yml"),
-                        help="the site's mkdocs.yml (default: ./mkdocs.yml)")
+    parser.add_argument(
+        "-f",
+        "--config-file",
+        type=Path,
+        default=Path("mkdocs.yml"),
+        help="the site's mkdocs.yml (default: ./mkdocs.yml)",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("status", help="per page: snippets, captured or not, stale or not")
     p.add_argument("pages", nargs="*")
     p = sub.add_parser("check", help="exit 1 when a capture is stale or belongs to no page")
-    p.add_argument("--complete", action="store_true",
-                   help="also fail when a snippet has no capture yet (placeholder)")
-    for name, text in (("refresh", "re-run pages live and write their captures"),
-                       ("diff", "re-run pages live and report drift, writing nothing")):
+    p.add_argument(
+        "--complete",
+        action="store_true",
+        help="also fail when a snippet has no capture yet (placeholder)",
+    )
+    for name, text in (
+        ("refresh", "re-run pages live and write their captures"),
+        ("diff", "re-run pages live and report drift, writing nothing"),
+    ):
         p = sub.add_parser(name, help=text)
         p.add_argument("pages", nargs="*", help="Markdown pages (default: all)")
         p.add_argument("-j", "--jobs", type=int, default=0, help="pages run at once")
@@ -205,8 +219,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kubecapture: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("kubecapture: interrupted; sandboxes removed, captures left as they were",
-              file=sys.stderr)
+        print(
+            "kubecapture: interrupted; sandboxes removed, captures left as they were",
+            file=sys.stderr,
+        )
         return 130
 
 

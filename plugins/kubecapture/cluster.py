@@ -116,9 +116,21 @@ def _pinned_kubeconfig(kubectl: str, context: str, workdir: Path) -> tuple[Path,
     and a command cannot reach another context by accident.
     """
     proc = subprocess.run(
-        [kubectl, "config", "view", "--minify", "--flatten", "--raw", "-o", "json",
-         f"--context={context}"],
-        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+        [
+            kubectl,
+            "config",
+            "view",
+            "--minify",
+            "--flatten",
+            "--raw",
+            "-o",
+            "json",
+            f"--context={context}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
     )
     if proc.returncode != 0:
         reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
@@ -147,10 +159,15 @@ def with_namespace(kubeconfig: Path, namespace: str, workdir: Path, name: str) -
     return write_kubeconfig(data, workdir, name)
 
 
-def api_client(kubeconfig: Path, timeout: float | None = None):
+def api_client(kubeconfig: Path):
+    """A `kubernetes` client for the pinned kubeconfig; no retries, so an unreachable
+    cluster is known after one connect timeout, not several."""
     from kubernetes import client, config
 
-    return config.new_client_from_config(config_file=str(kubeconfig))
+    configuration = client.Configuration()
+    config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
+    configuration.retries = False
+    return client.ApiClient(configuration)
 
 
 def _server_version(kubeconfig: Path, context: str, connect_timeout: float) -> str:
@@ -159,7 +176,9 @@ def _server_version(kubeconfig: Path, context: str, connect_timeout: float) -> s
 
     api = api_client(kubeconfig)
     try:
-        info = client.VersionApi(api).get_code(_request_timeout=(connect_timeout, 10))
+        info = client.VersionApi(api).get_code(
+            _request_timeout=(connect_timeout, connect_timeout + 2)
+        )
     except (HTTPError, OSError, client.ApiException) as e:
         reason = str(getattr(e, "reason", None) or e).splitlines()[0][:160]
         raise ClusterUnavailable(
@@ -174,7 +193,10 @@ def _kubectl_version(kubectl: str) -> str:
     try:
         proc = subprocess.run(
             [kubectl, "version", "--client", "-o", "json"],
-            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            stdin=subprocess.DEVNULL,
         )
         return json.loads(proc.stdout)["clientVersion"]["gitVersion"]
     except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
@@ -210,7 +232,9 @@ def create_namespace(cluster: Cluster, name: str, timeout: float = 60) -> None:
                 return
             except client.ApiException as e:
                 if e.status != 409 or time.monotonic() > deadline:
-                    raise ClusterUnavailable(f"cannot create namespace {name}: {e.reason}") from None
+                    raise ClusterUnavailable(
+                        f"cannot create namespace {name}: {e.reason}"
+                    ) from None
                 _delete_ns(core, name)  # left over from an interrupted build
                 time.sleep(0.5)
     finally:

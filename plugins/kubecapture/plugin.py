@@ -89,9 +89,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             raise PluginError(f"{len(errors)} kubectl snippet(s) have errors (see above)")
         self._run_live(list(self.plans.values()))
         for name in ("kubecapture.css", "kubecapture.js"):
-            files.append(
-                File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name))
-            )
+            files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         if self.config.report_page:
             files.append(
                 File.generated(
@@ -112,9 +110,14 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         session = capture.Session(self.settings)
         try:
             runs = session.run(due, on_done=report.log_page_run)
+        except CaptureFileError as e:
+            raise PluginError(str(e)) from None
         except ClusterUnavailable as e:
-            log.warning("live runs skipped: %s; %d page(s) keep their old captures "
-                        "or show placeholders", e, len(due))
+            log.warning(
+                "live runs skipped: %s; %d page(s) keep their old captures or show placeholders",
+                e,
+                len(due),
+            )
             return
         finally:
             session.close()
@@ -135,7 +138,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             try:
                 page_capture = load_capture(plan.capture_file)
             except CaptureFileError as e:
-                log.warning(str(e))
+                raise PluginError(str(e)) from None
         context = fence.PageContext(
             page=plan.page,
             snippets=plan.snippets,

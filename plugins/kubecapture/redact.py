@@ -40,4 +40,6 @@ def redact(text: str, secrets: set[str]) -> str:
 
 def redact_result(result, secrets: set[str]):
     """A CommandResult with stdout and stderr masked."""
-    return replace(result, stdout=redact(result.stdout, secrets), stderr=redact(result.stderr, secrets))
+    return replace(
+        result, stdout=redact(result.stdout, secrets), stderr=redact(result.stderr, secrets)
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-
 from .store import write_text_atomic
 
 log = logging.getLogger("mkdocs.plugins.kubecapture")
@@ -73,17 +72,26 @@ def log_replay_state(context, plan, mode: str) -> None:
     if context.capture is None:
         missing = len(plan.snippets)
     else:
-        missing = sum(1 for s, n in with_occurrence(plan.snippets) if context.capture.find(s.key, n) is None)
+        missing = sum(
+            1 for s, n in with_occurrence(plan.snippets) if context.capture.find(s.key, n) is None
+        )
     if context.stale:
         log.warning(
             "%s: captures are stale (its snippets changed since they were captured); "
-            "run `kubecapture refresh %s` with a cluster", plan.page, plan.page,
+            "run `kubecapture refresh %s` with a cluster",
+            plan.page,
+            plan.page,
         )
     if missing:
         # In replay mode placeholders are expected, so they are news, not a warning.
         level = logging.INFO if mode == "replay" else logging.WARNING
-        log.log(level, "%s: %d of %d snippet(s) not captured yet (placeholder shown)",
-                plan.page, missing, len(plan.snippets))
+        log.log(
+            level,
+            "%s: %d of %d snippet(s) not captured yet (placeholder shown)",
+            plan.page,
+            missing,
+            len(plan.snippets),
+        )
 
 
 def _short(lang: str) -> str:

@@ -20,7 +20,9 @@ DISPLAY_OPTIONS = {"id", "title", "fold"}
 OPTIONS = RUN_OPTIONS | DISPLAY_OPTIONS
 
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
-_OPTION = re.compile(r'\s*(?P<key>[A-Za-z_][\w-]*)\s*=\s*(?:"(?P<dq>[^"]*)"|\'(?P<sq>[^\']*)\'|(?P<bare>\S+))')
+_OPTION = re.compile(
+    r'\s*(?P<key>[A-Za-z_][\w-]*)\s*=\s*(?:"(?P<dq>[^"]*)"|\'(?P<sq>[^\']*)\'|(?P<bare>\S+))'
+)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -219,7 +221,7 @@ def parse_transcript(body: list[str], info: str, page: str, line: int) -> Snippe
     """
     if re.search(r'kubecapture\s*=\s*["\']?off', info):
         return None
-    options = parse_options(re.sub(r'kubecapture\s*=\s*\S+', "", info), page, line)
+    options = parse_options(re.sub(r"kubecapture\s*=\s*\S+", "", info), page, line)
     commands: list[Command] = []
     outputs: list[list[str]] = []
     for offset, text in enumerate(body):
