@@ -1,0 +1,384 @@
+"""Per-kind API server behaviour: defaulting, admission and validation of built-in types,
+the way a v1.24 kube-apiserver does it (shapes taken from the recorded responses)."""
+
+from __future__ import annotations
+
+import base64
+import calendar
+import copy
+import json
+import random
+import re
+import time
+import uuid
+
+SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand
+DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+
+# kinds whose metadata.generation the server maintains
+GENERATION_KINDS = {
+    "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
+    "ReplicationController", "HorizontalPodAutoscaler", "PodDisruptionBudget",
+    "Ingress", "NetworkPolicy", "CustomResourceDefinition",
+}
+# kinds whose names are DNS-1123 labels rather than subdomains
+LABEL_NAMED = {"Namespace", "Service"}
+
+METADATA_ORDER = [
+    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
+    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
+    "annotations", "ownerReferences", "finalizers", "managedFields",
+]
+
+
+def rand_suffix(n: int = 5) -> str:
+    return "".join(random.choice(SUFFIX_ALPHABET) for _ in range(n))
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
+
+
+def ts(t: float | None = None) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() if t is None else t))
+
+
+def parse_ts(s: str | None) -> float | None:
+    if not s:
+        return None
+    s = s.rstrip("Z").split(".")[0]
+    return float(calendar.timegm(time.strptime(s, "%Y-%m-%dT%H:%M:%S")))
+
+
+def human_duration(seconds: float) -> str:
+    """k8s.io/apimachinery/pkg/util/duration.HumanDuration."""
+    s = int(seconds)
+    if s < -1:
+        return "<invalid>"
+    if s < 0:
+        return "0s"
+    if s < 120:
+        return f"{s}s"
+    minutes = s // 60
+    if minutes < 10:
+        sec = s % 60
+        return f"{minutes}m" if sec == 0 else f"{minutes}m{sec}s"
+    if minutes < 180:
+        return f"{minutes}m"
+    hours = s // 3600
+    if hours < 8:
+        m = minutes % 60
+        return f"{hours}h" if m == 0 else f"{hours}h{m}m"
+    if hours < 48:
+        return f"{hours}h"
+    if hours < 24 * 8:
+        h = hours % 24
+        return f"{hours // 24}d" if h == 0 else f"{hours // 24}d{h}h"
+    if hours < 24 * 365 * 2:
+        return f"{hours // 24}d"
+    if hours < 24 * 365 * 8:
+        dy = (hours // 24) % 365
+        return f"{hours // 24 // 365}y" if dy == 0 else f"{hours // 24 // 365}y{dy}d"
+    return f"{hours // 24 // 365}y"
+
+
+def order_metadata(md: dict) -> dict:
+    out = {k: md[k] for k in METADATA_ORDER if k in md}
+    out.update({k: v for k, v in md.items() if k not in out})
+    return out
+
+
+class Invalid(Exception):
+    """422: a field failed validation. ``causes`` are (reason, message, field)."""
+
+    def __init__(self, kind: str, name: str, causes: list[tuple[str, str, str]], group: str = ""):
+        super().__init__(kind)
+        self.kind, self.name, self.causes, self.group = kind, name, causes, group
+
+
+def _name_causes(kind: str, md: dict) -> list[tuple[str, str, str]]:
+    name = md.get("name")
+    if not name:
+        if md.get("generateName"):
+            return []
+        return [("FieldValueRequired", "Required value: name or generateName is required",
+                 "metadata.name")]
+    if kind in LABEL_NAMED:
+        if len(name) > 63 or not DNS1123_LABEL.match(name):
+            return [("FieldValueInvalid",
+                      f"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of lower "
+                      "case alphanumeric characters or '-', and must start and end with an "
+                      "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+                      "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", "metadata.name")]
+    elif len(name) > 253 or not DNS1123_SUBDOMAIN.match(name):
+        return [("FieldValueInvalid",
+                  f"Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower "
+                  "case alphanumeric characters, '-' or '.', and must start and end with an "
+                  "alphanumeric character (e.g. 'example.com', regex used for validation is "
+                  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+                  "metadata.name")]
+    return []
+
+
+def _container_causes(spec: dict, prefix: str) -> list[tuple[str, str, str]]:
+    causes = []
+    containers = spec.get("containers")
+    if not containers:
+        return [("FieldValueRequired", "Required value", f"{prefix}.containers")]
+    for i, c in enumerate(containers):
+        if not c.get("name"):
+            causes.append(("FieldValueRequired", "Required value", f"{prefix}.containers[{i}].name"))
+        if not c.get("image"):
+            causes.append(("FieldValueRequired", "Required value", f"{prefix}.containers[{i}].image"))
+    return causes
+
+
+def validate(obj: dict) -> None:
+    kind = obj.get("kind", "")
+    md = obj.get("metadata") or {}
+    group = obj.get("apiVersion", "v1").rpartition("/")[0]
+    causes = _name_causes(kind, md)
+    spec = obj.get("spec") or {}
+    if kind == "Pod":
+        causes += _container_causes(spec, "spec")
+    elif kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"):
+        tmpl = spec.get("template") or {}
+        causes += _container_causes(tmpl.get("spec") or {}, "spec.template.spec")
+        sel = (spec.get("selector") or {}).get("matchLabels")
+        if not spec.get("selector"):
+            causes.append(("FieldValueRequired", "Required value", "spec.selector"))
+        labels = (tmpl.get("metadata") or {}).get("labels") or {}
+        if sel and any(labels.get(k) != v for k, v in sel.items()):
+            shown = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
+            causes.append(("FieldValueInvalid",
+                           f"Invalid value: map[string]string{{{shown}}}: `selector` does not "
+                           "match template `labels`", "spec.template.metadata.labels"))
+    elif kind == "Service":
+        for i, p in enumerate(spec.get("ports") or []):
+            if not p.get("port"):
+                causes.append(("FieldValueRequired", "Required value", f"spec.ports[{i}].port"))
+    if causes:
+        raise Invalid(kind, md.get("name") or md.get("generateName") or "", causes, group)
+
+
+# --- defaulting -------------------------------------------------------------------------
+
+def _default_container(c: dict) -> dict:
+    out = {"name": c.get("name")}
+    out.update({k: v for k, v in c.items() if k != "name"})
+    for p in out.get("ports") or []:
+        p.setdefault("protocol", "TCP")
+    out.setdefault("resources", {})
+    out.setdefault("terminationMessagePath", "/dev/termination-log")
+    out.setdefault("terminationMessagePolicy", "File")
+    image = out.get("image") or ""
+    tag = image.rsplit("/", 1)[-1]
+    if "pullPolicy" not in out and "imagePullPolicy" not in out:
+        latest = "@" not in tag and (":" not in tag or tag.endswith(":latest"))
+        out["imagePullPolicy"] = "Always" if latest else "IfNotPresent"
+    return out
+
+
+def default_pod_spec(spec: dict) -> dict:
+    spec = copy.deepcopy(spec)
+    spec["containers"] = [_default_container(c) for c in spec.get("containers") or []]
+    if spec.get("initContainers"):
+        spec["initContainers"] = [_default_container(c) for c in spec["initContainers"]]
+    spec.setdefault("restartPolicy", "Always")
+    spec.setdefault("terminationGracePeriodSeconds", 30)
+    spec.setdefault("dnsPolicy", "ClusterFirst")
+    spec.setdefault("securityContext", {})
+    spec.setdefault("schedulerName", "default-scheduler")
+    for v in spec.get("volumes") or []:
+        if "configMap" in v:
+            v["configMap"].setdefault("defaultMode", 420)
+        if "secret" in v:
+            v["secret"].setdefault("defaultMode", 420)
+        if "emptyDir" in v and v["emptyDir"] is None:
+            v["emptyDir"] = {}
+    order = ["volumes", "initContainers", "containers", "restartPolicy",
+             "terminationGracePeriodSeconds", "activeDeadlineSeconds", "dnsPolicy", "nodeSelector",
+             "serviceAccountName", "serviceAccount", "nodeName", "hostNetwork", "securityContext",
+             "imagePullSecrets", "hostname", "subdomain", "affinity", "schedulerName",
+             "tolerations", "priorityClassName", "priority", "enableServiceLinks",
+             "preemptionPolicy"]
+    out = {k: spec[k] for k in order if k in spec}
+    out.update({k: v for k, v in spec.items() if k not in out})
+    return out
+
+
+def _template(tmpl: dict) -> dict:
+    tmpl = copy.deepcopy(tmpl or {})
+    md = tmpl.get("metadata") or {}
+    md = {"creationTimestamp": None, **md}
+    return {"metadata": md, "spec": default_pod_spec(tmpl.get("spec") or {})}
+
+
+def qos_class(spec: dict) -> str:
+    reqs, lims, any_set = [], [], False
+    for c in spec.get("containers") or []:
+        r = c.get("resources") or {}
+        req, lim = r.get("requests") or {}, r.get("limits") or {}
+        if req or lim:
+            any_set = True
+        reqs.append(req)
+        lims.append(lim)
+    if not any_set:
+        return "BestEffort"
+    for req, lim in zip(reqs, lims, strict=True):
+        for res in ("cpu", "memory"):
+            if res not in lim or req.get(res, lim[res]) != lim[res]:
+                return "Burstable"
+    return "Guaranteed"
+
+
+def admit_pod(pod: dict) -> dict:
+    """Defaults plus the ServiceAccount and DefaultTolerationSeconds admission plugins."""
+    spec = pod.get("spec") or {}
+    sa = spec.get("serviceAccountName") or spec.get("serviceAccount") or "default"
+    spec["serviceAccountName"] = sa
+    spec["serviceAccount"] = sa
+    spec = default_pod_spec(spec)
+    if spec.get("automountServiceAccountToken", True):
+        vol = f"kube-api-access-{rand_suffix(5)}"
+        spec.setdefault("volumes", [])
+        spec["volumes"].append({
+            "name": vol,
+            "projected": {
+                "sources": [
+                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                    {"configMap": {"name": "kube-root-ca.crt",
+                                   "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
+                    {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {
+                        "apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
+                ],
+                "defaultMode": 420,
+            },
+        })
+        for c in spec["containers"]:
+            mounts = c.setdefault("volumeMounts", [])
+            mounts.append({"name": vol, "readOnly": True,
+                           "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
+    tolerations = spec.setdefault("tolerations", [])
+    for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
+        if not any(t.get("key") == key for t in tolerations):
+            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
+                                "tolerationSeconds": 300})
+    spec.setdefault("priority", 0)
+    spec.setdefault("enableServiceLinks", True)
+    spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
+    pod["spec"] = default_pod_spec(spec)
+    pod["spec"]["containers"] = [_reorder_container(c) for c in pod["spec"]["containers"]]
+    pod["status"] = {"phase": "Pending", "qosClass": qos_class(pod["spec"])}
+    return pod
+
+
+def _reorder_container(c: dict) -> dict:
+    order = ["name", "image", "command", "args", "workingDir", "ports", "envFrom", "env",
+             "resources", "volumeMounts", "volumeDevices", "livenessProbe", "readinessProbe",
+             "startupProbe", "lifecycle", "terminationMessagePath", "terminationMessagePolicy",
+             "imagePullPolicy", "securityContext", "stdin", "stdinOnce", "tty"]
+    out = {k: c[k] for k in order if k in c}
+    out.update({k: v for k, v in c.items() if k not in out})
+    return out
+
+
+def apply_defaults(obj: dict) -> dict:
+    """Defaulting done by the API server on create/update, per kind."""
+    kind = obj.get("kind")
+    spec = obj.get("spec")
+    if kind == "Pod":
+        obj["spec"] = default_pod_spec(spec or {})
+        obj["spec"]["containers"] = [_reorder_container(c) for c in obj["spec"]["containers"]]
+    elif kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "ReplicationController"):
+        spec = dict(spec or {})
+        if kind != "DaemonSet":
+            spec.setdefault("replicas", 1)
+        if "template" in spec:
+            spec["template"] = _template(spec["template"])
+        if kind == "Deployment":
+            strat = spec.setdefault("strategy", {})
+            strat.setdefault("type", "RollingUpdate")
+            if strat["type"] == "RollingUpdate":
+                ru = strat.setdefault("rollingUpdate", {})
+                ru.setdefault("maxUnavailable", "25%")
+                ru.setdefault("maxSurge", "25%")
+                strat["rollingUpdate"] = {"maxUnavailable": ru["maxUnavailable"],
+                                          "maxSurge": ru["maxSurge"]}
+            spec.setdefault("revisionHistoryLimit", 10)
+            spec.setdefault("progressDeadlineSeconds", 600)
+        order = ["replicas", "selector", "template", "strategy", "minReadySeconds",
+                 "revisionHistoryLimit", "paused", "progressDeadlineSeconds"]
+        out = {k: spec[k] for k in order if k in spec}
+        out.update({k: v for k, v in spec.items() if k not in out})
+        obj["spec"] = out
+    elif kind == "Secret":
+        data = dict(obj.get("data") or {})
+        for k, v in (obj.pop("stringData", None) or {}).items():
+            data[k] = base64.b64encode(v.encode()).decode()
+        if data:
+            obj["data"] = data
+        obj.setdefault("type", "Opaque")
+    elif kind == "Service":
+        spec = dict(spec or {})
+        spec.setdefault("type", "ClusterIP")
+        for p in spec.get("ports") or []:
+            p.setdefault("protocol", "TCP")
+            p.setdefault("targetPort", p.get("port"))
+        if spec["type"] != "ExternalName":
+            spec.setdefault("sessionAffinity", "None")
+        obj["spec"] = spec
+    elif kind == "Namespace":
+        obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+        obj.setdefault("status", {}).setdefault("phase", "Active")
+        md = obj["metadata"]
+        md.setdefault("labels", {})["kubernetes.io/metadata.name"] = md["name"]
+    elif kind == "Job":
+        spec = dict(spec or {})
+        spec.setdefault("parallelism", 1)
+        spec.setdefault("completions", 1)
+        spec.setdefault("backoffLimit", 6)
+        if "template" in spec:
+            spec["template"] = _template(spec["template"])
+            spec["template"]["spec"]["restartPolicy"] = (
+                (spec["template"]["spec"].get("restartPolicy")) or "Never")
+        obj["spec"] = spec
+    return obj
+
+
+def fields_v1(obj, keys_of=None) -> dict:
+    """A FieldsV1 set describing the fields present in ``obj`` (for managedFields)."""
+    if isinstance(obj, dict):
+        out = {}
+        for k, v in obj.items():
+            if k in ("apiVersion", "kind", "status") and keys_of is None:
+                continue
+            if keys_of is None and k == "metadata":
+                sub = {kk: vv for kk, vv in v.items()
+                       if kk in ("labels", "annotations", "ownerReferences", "finalizers")}
+                if sub:
+                    out["f:metadata"] = fields_v1(sub, keys_of="metadata")
+                continue
+            child = fields_v1(v, keys_of=k)
+            if isinstance(v, dict) and v:
+                child = {".": {}, **child} if keys_of not in (None, "metadata") else child
+            out[f"f:{k}"] = child
+        return out
+    if isinstance(obj, list):
+        out = {}
+        for item in obj:
+            if isinstance(item, dict):
+                key = next((k for k in ("name", "containerPort", "port", "type", "uid", "ip")
+                            if k in item), None)
+                if key is None:
+                    continue
+                kv = {key: item[key]}
+                if key in ("containerPort", "port") and "protocol" in item:
+                    kv["protocol"] = item["protocol"]
+                label = "k:" + json.dumps(kv, separators=(",", ":"))
+                out[label] = {".": {}, **fields_v1(item, keys_of="item")}
+            else:
+                out["v:" + json.dumps(item)] = {}
+        return out
+    return {}
