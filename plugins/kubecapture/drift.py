@@ -1,0 +1,954 @@
+"""Tell changes in substance from run-to-run noise in kubectl output.
+
+After a cluster upgrade every snippet re-runs, and nearly every output differs from its
+capture somewhere: an AGE, a pod-name hash, an IP, a timestamp. `normalize` replaces such
+volatile content with stable placeholders; `compare` / `compare_results` say whether two
+outputs differ only there ("volatile") or in substance ("changed"), with a normalized diff
+and short summaries; `build_report` turns a whole rebuild into a `DriftReport` (terminal
+summary, JSON saved beside the captures, a Markdown page for the site).
+
+Pure functions: no I/O, no kubectl, no MkDocs.
+
+Masked (volatile):
+- table columns AGE, LAST SEEN, FIRST SEEN, LAST SCHEDULE, DURATION, RESTARTS (count and
+  "(10m ago)"), CPU/MEMORY usage of `kubectl top`, describe tables' Age; pod IP, CLUSTER-IP,
+  EXTERNAL-IP (when it is an IP) and every other IPv4 address, except a node's own address;
+- generated names: ReplicaSet / revision hashes (`web-7899ff8f4d`), 5-character suffixes
+  (`web-7899ff8f4d-kpstl`, `kube-proxy-g55hg`, `kube-api-access-kxpcg`), CronJob schedule
+  numbers, event-name suffixes, `pod-template-hash` / `controller-revision-hash` values;
+- timestamps (RFC 3339, describe's RFC 1123, Go's time.String), UIDs, resourceVersions,
+  container IDs, image digests, boot IDs, node ports, restart counts, durations and image
+  sizes in event messages, a node's image cache (`status.images`);
+- row order of tables (kubectl lists by name, and names carry random suffixes), except
+  event tables, whose order tells the story; key order in YAML/JSON; alignment.
+
+Kept (substance): versions, statuses, READY, roles, images and tags, node INTERNAL-IP and
+node addresses (stable on minikube; a new one means a different network), CIDRs,
+`generation`, labels other than the hashes, `kubectl version` output (untouched).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import posixpath
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import ClassVar, Literal, NamedTuple
+
+import yaml
+
+from .store import CommandResult, PageCapture, Provenance, SnippetCapture
+
+Status = Literal["unchanged", "volatile", "changed"]
+_RANK = {"unchanged": 0, "volatile": 1, "changed": 2}
+
+# ---------------------------------------------------------------------------------------
+# Volatile tokens, wherever they appear
+
+# k8s.io/apimachinery/pkg/util/rand: generateName suffixes use this alphabet (no vowels,
+# no 0/1/3), and a pod-template-hash is a decimal number encoded with it, which only
+# ever yields these ten characters.
+_NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_HASH_ALPHABET = "4-9bcdf"
+
+_TIMES = (
+    r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?",  # RFC 3339
+    r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
+    r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? [+-]\d{4}(?: [A-Z]{2,5})?",  # Go
+)
+
+# Order matters: long hex tokens first, so the name rules never see their pieces.
+_TOKEN_MASKS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"\b(docker|containerd|cri-o)://[0-9a-f]{12,}\b"), r"\1://<id>"),
+    (re.compile(r"\bsha256:[0-9a-f]{64}\b"), "sha256:<digest>"),
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uid>"),
+    *((re.compile(p), "<time>") for p in _TIMES),
+    (
+        re.compile(
+            r"\b((?:pod-template-hash|controller-revision-hash)(?:=|:\s*))(\"?)[0-9a-z-]+\2"
+        ),
+        r"\1\2<hash>\2",
+    ),
+    # A CronJob's Job is named <cronjob>-<scheduled minute since the epoch>.
+    (re.compile(r"(?<=[a-z0-9]-)2\d{7}(?!\w)"), "<n>"),
+    (re.compile(rf"(?<=[a-z0-9]-)[{_NAME_ALPHABET}]{{5}}(?![\w-])"), "<id>"),
+    (re.compile(rf"(?<=[a-z0-9]-)[{_HASH_ALPHABET}]{{6,10}}(?!\w)"), "<hash>"),
+    # Events are named <object>.<hex nanoseconds>.
+    (re.compile(r"(?<=[a-z0-9>])\.[0-9a-f]{15,17}(?!\w)"), ".<event>"),
+    (re.compile(r"\(\d+[smhd][0-9smhd]* ago\)"), "(<ago>)"),
+]
+# Not a CIDR (`10.244.0.0/24` is configuration) and not part of a longer dotted version.
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|/\d)")
+
+
+def _mask_tokens(text: str, keep_ips: bool = False) -> str:
+    for pattern, replacement in _TOKEN_MASKS:
+        text = pattern.sub(replacement, text)
+    return text if keep_ips else _IPV4.sub("<ip>", text)
+
+
+# ---------------------------------------------------------------------------------------
+# Plain lines (describe, messages, anything that is not a table)
+
+_LINE_MASKS = [
+    (re.compile(r"^(\s*Restart Count:\s+)\d+"), r"\1<restarts>"),
+    (re.compile(r"^(\s*Boot ID:\s+)\S+"), r"\1<id>"),
+    (re.compile(r"^(\s*NodePort:\s+.*?\s)\d+(/\w+)$"), r"\1<nodeport>\2"),
+]
+# A node's own addresses in `describe node`: stable on minikube, so kept.
+_NODE_ADDRESS_LINE = re.compile(r"^\s*(?:InternalIP|ExternalIP):")
+
+
+def _tidy(line: str) -> str:
+    """Trailing spaces off, runs of spaces inside a line cut to two: describe aligns its
+    values to the longest key, and a new key must not shift every other line."""
+    stripped = line.rstrip()
+    body = stripped.lstrip(" ")
+    return stripped[: len(stripped) - len(body)] + re.sub(r" {2,}", "  ", body)
+
+
+def _mask_line(line: str) -> str:
+    for pattern, replacement in _LINE_MASKS:
+        line = pattern.sub(replacement, line)
+    return _tidy(_mask_tokens(line, keep_ips=bool(_NODE_ADDRESS_LINE.match(line))))
+
+
+# ---------------------------------------------------------------------------------------
+# Tables: `kubectl get` (UPPERCASE header) and describe's (header over a dashed line)
+
+_VOLATILE_COLUMNS = {
+    "AGE": "<age>",
+    "LAST SEEN": "<age>",
+    "FIRST SEEN": "<age>",
+    "LAST SCHEDULE": "<age>",
+    "DURATION": "<duration>",
+    # Restarts happen by timing (storage-provisioner restarts when it starts before the
+    # API server); STATUS and READY carry the substance.
+    "RESTARTS": "<restarts>",
+    "CPU(CORES)": "<usage>",
+    "CPU%": "<usage>",
+    "MEMORY(BYTES)": "<usage>",
+    "MEMORY%": "<usage>",
+}
+_KEEP_IP_COLUMNS = {"INTERNAL-IP"}
+_HEADER_CELL = re.compile(r"[A-Z][A-Za-z0-9_.%/()-]*(?: [A-Z][A-Za-z0-9_.%/()-]*)*")
+_DASHES = re.compile(r"^ *-{2,}(?: +-{2,})+ *$")
+_DESCRIBE_KEY = re.compile(r"^\s*[A-Z][\w()-]*(?: [\w()-]+)*:(?:\s|$)")
+_EVENT_DURATION = re.compile(r"\b\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h)(?:\d+(?:\.\d+)?(?:ms|s|m))*\b")
+_EVENT_SIZE = re.compile(r"(Image size: )\d+( bytes)")
+_NODE_PORT_CELL = re.compile(r"(?<=:)\d+(?=/)")
+
+
+@dataclass(frozen=True)
+class Table:
+    """A parsed, normalized table; rendered with two-space separators, not aligned."""
+
+    indent: str
+    title: str  # describe: the section (`Events`); get: the kind prefix (`pod`) or ""
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    events: bool = False
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.indent, self.title, self.header[0].upper())
+
+    @property
+    def label_column(self) -> int:
+        """The column that names a row: NAME, an event's REASON, else the first."""
+        names = [h.upper() for h in self.header]
+        for wanted in ("NAME", "REASON"):
+            if wanted in names:
+                return names.index(wanted)
+        return 0
+
+    def lines(self) -> list[str]:
+        return [_tidy(self.indent + "  ".join(cells)) for cells in (self.header, *self.rows)]
+
+
+Block = str | Table
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" "))
+
+
+def _get_header(line: str) -> tuple[list[int], list[str]] | None:
+    """Column starts and names of a `kubectl get` header row, or None."""
+    if not line or line[0] == " ":
+        return None
+    found = list(re.finditer(r"\S+(?: \S+)*", line))
+    names = [m.group() for m in found]
+    if len(names) < 2 or not all(_HEADER_CELL.fullmatch(n) for n in names):
+        return None
+    # CPU(cores) and MEMORY(bytes) are the only lowercase a header has.
+    if any(re.search(r"[a-z]", re.sub(r"\([^)]*\)", "", n)) for n in names):
+        return None
+    return [m.start() for m in found], names
+
+
+def _dash_header(line: str, dashes: str) -> list[int] | None:
+    """Column starts of a describe table (header line over `----  ------`), or None."""
+    if not _DASHES.match(dashes) or not line.strip():
+        return None
+    starts = [m.start() for m in re.finditer(r"-+", dashes)]
+    aligned = all(
+        s < len(line) and line[s] != " " and (s == 0 or line[s - 1] == " ") for s in starts
+    )
+    return starts if aligned and _indent(line) == starts[0] else None
+
+
+def _cells(line: str, starts: list[int]) -> list[str]:
+    """Cut a row at the header's column starts (values never cross them in kubectl's
+    tabwriter output); a hand-edited row that does gets split on runs of spaces."""
+    clean = all(s >= len(line) or line[s - 1] == " " for s in starts[1:])
+    if not clean:
+        parts = re.split(r" {2,}", line.strip())
+        if len(parts) == len(starts):
+            return parts
+    bounds = [*starts[1:], None]
+    return [line[a:b].strip() for a, b in zip(starts, bounds, strict=True)]
+
+
+def _mask_cell(column: str, cell: str, events: bool) -> str:
+    name = column.upper()
+    if name in _VOLATILE_COLUMNS and cell not in ("", "<none>"):
+        return _VOLATILE_COLUMNS[name]
+    cell = _mask_tokens(cell, keep_ips=name in _KEEP_IP_COLUMNS)
+    if name == "PORT(S)":
+        cell = _NODE_PORT_CELL.sub("<nodeport>", cell)
+    if events and name == "MESSAGE":
+        cell = _EVENT_SIZE.sub(r"\1<size>\2", _EVENT_DURATION.sub("<duration>", cell))
+    return cell
+
+
+def _make_table(indent: str, title: str, header: list[str], raw: list[list[str]]) -> Table:
+    names = {h.upper() for h in header}
+    events = {"REASON", "MESSAGE"} <= names
+    rows = [tuple(_mask_cell(h, c, events) for h, c in zip(header, r, strict=True)) for r in raw]
+    if not events:
+        rows.sort()
+    if not title and rows and "/" in rows[0][0]:
+        title = rows[0][0].split("/", 1)[0]  # `get all`: one table per kind
+    return Table(indent, title, tuple(header), tuple(rows), events)
+
+
+def _read_table(lines: list[str], i: int) -> tuple[Table | None, int]:
+    """The table starting at line i and the index after it, or (None, i)."""
+    get = _get_header(lines[i])
+    if get:
+        starts, header = get
+        end = i + 1
+        while end < len(lines) and lines[end].strip():
+            end += 1
+        rows = [_cells(r, starts) for r in lines[i + 1 : end]]
+        return _make_table("", "", header, rows), end
+    starts = _dash_header(lines[i], lines[i + 1]) if i + 1 < len(lines) else None
+    if not starts:
+        return None, i
+    width = starts[0]
+    end = i + 2
+    while end < len(lines) and _is_describe_row(lines[end], width):
+        end += 1
+    rows = [_cells(r, starts) for r in lines[i + 2 : end]]
+    header = _cells(lines[i], starts)
+    return _make_table(" " * width, _section_title(lines, i, width), header, rows), end
+
+
+def _is_describe_row(line: str, width: int) -> bool:
+    if not line.strip() or _indent(line) < width:
+        return False
+    return not (_indent(line) == width and _DESCRIBE_KEY.match(line))
+
+
+def _section_title(lines: list[str], i: int, width: int) -> str:
+    """`Events` for the table under `Events:` (describe tables are indented under a key)."""
+    for line in reversed(lines[:i]):
+        if line.strip() and _indent(line) < width:
+            return line.strip().split(":", 1)[0]
+    return ""
+
+
+def _parse_text(text: str, masked: bool = True) -> list[Block]:
+    lines = text.replace("\r\n", "\n").split("\n")
+    blocks: list[Block] = []
+    i = 0
+    while i < len(lines):
+        table, after = _read_table(lines, i) if masked else (None, i)
+        if table:
+            blocks.append(table)
+            i = after
+            continue
+        blocks.append(_mask_line(lines[i]) if masked else _tidy(lines[i]))
+        i += 1
+    while blocks and blocks[-1] == "":
+        blocks.pop()
+    while blocks and blocks[0] == "":
+        blocks.pop(0)
+    return blocks
+
+
+# ---------------------------------------------------------------------------------------
+# YAML and JSON (`-o yaml`, `-o json`): masked by key, re-dumped with sorted keys
+
+_OUTPUT_FORMAT = re.compile(r"(?:^|\s)(?:-o|--output)(?:=|\s*)(json|yaml)(?![\w-])")
+_VERSION_COMMAND = re.compile(r"^\s*kubectl\s+version\b")
+_MASKED_KEYS = {
+    "resourceVersion": "<rv>",
+    "uid": "<uid>",
+    "restartCount": "<restarts>",
+    "nodePort": "<nodeport>",
+    "healthCheckNodePort": "<nodeport>",
+    "bootID": "<id>",
+    "pod-template-hash": "<hash>",
+    "controller-revision-hash": "<hash>",
+}
+
+
+def _load_documents(fmt: str, text: str) -> list | None:
+    try:
+        if fmt == "yaml":
+            docs = [d for d in yaml.safe_load_all(text) if d is not None]
+        else:
+            docs, decoder, pos, text = [], json.JSONDecoder(), 0, text.strip()
+            while pos < len(text):
+                doc, pos = decoder.raw_decode(text, pos)
+                docs.append(doc)
+                while pos < len(text) and text[pos].isspace():
+                    pos += 1
+    except (ValueError, yaml.YAMLError):
+        return None
+    return docs if docs and all(isinstance(d, dict | list) for d in docs) else None
+
+
+def _mask_tree(node: object, path: tuple[str, ...]) -> object:
+    if isinstance(node, dict):
+        return {k: _mask_entry(str(k), v, path + (str(k),)) for k, v in node.items()}
+    if isinstance(node, list):
+        items = [_mask_tree(v, path + ("[]",)) for v in node]
+        if path[-1:] == ("items",):  # listed by name, and names carry random suffixes
+            items.sort(key=lambda v: json.dumps(v, sort_keys=True, default=str))
+        return items
+    if isinstance(node, str):
+        # A Node's own addresses (status.addresses[].address) are kept, like INTERNAL-IP.
+        return _mask_tokens(node, keep_ips=path[-3:] == ("addresses", "[]", "address"))
+    if isinstance(node, date):  # an unquoted timestamp YAML turned into a datetime
+        return "<time>"
+    return node
+
+
+def _mask_entry(key: str, value: object, path: tuple[str, ...]) -> object:
+    if key in _MASKED_KEYS and value not in (None, ""):
+        return _MASKED_KEYS[key]
+    if path[-2:] == ("status", "images") and isinstance(value, list):
+        return "<node image cache>"  # depends on what earlier runs pulled
+    return _mask_tree(value, path)
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Multi-line strings (last-applied-configuration) as `|` blocks, one line per line."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    block = "\n" in value and all(x == x.rstrip() for x in value.split("\n"))
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if block else None)
+
+
+_BlockDumper.add_representer(str, _represent_str)
+
+
+def _structured_lines(fmt: str, text: str) -> list[str] | None:
+    docs = _load_documents(fmt, text)
+    if docs is None:
+        return None
+    masked = [_mask_tree(d, ()) for d in docs]
+    if fmt == "json":
+        dumped = [json.dumps(d, indent=4, sort_keys=True, ensure_ascii=False) for d in masked]
+        return "\n".join(dumped).split("\n")
+    dumped = [
+        yaml.dump(d, Dumper=_BlockDumper, sort_keys=True, allow_unicode=True, width=10**6)
+        for d in masked
+    ]
+    return "---\n".join(dumped).rstrip("\n").split("\n")
+
+
+def _blocks(command: str, text: str) -> list[Block]:
+    if _VERSION_COMMAND.match(command):
+        return list(_parse_text(text, masked=False))  # versions are what an upgrade changes
+    m = _OUTPUT_FORMAT.search(command)
+    if m:
+        lines = _structured_lines(m.group(1), text)
+        if lines is not None:
+            return list(lines)
+    return _parse_text(text)
+
+
+def _render(blocks: list[Block]) -> list[str]:
+    out: list[str] = []
+    for b in blocks:
+        out.extend(b.lines() if isinstance(b, Table) else [b])
+    return out
+
+
+def normalize(command: str, text: str) -> str:
+    """`text` (the output of `command`) with volatile content replaced by placeholders.
+
+    Tables are re-rendered with two spaces between cells (not aligned) and sorted rows;
+    YAML and JSON are re-dumped with sorted keys.
+    """
+    lines = _render(_blocks(command, text))
+    return "\n".join(lines) + "\n" if lines else ""
+
+
+# ---------------------------------------------------------------------------------------
+# Comparing
+
+
+@dataclass
+class Comparison:
+    status: Status
+    diff: list[str] = field(default_factory=list)  # unified diff of the normalized texts
+    changes: list[str] = field(default_factory=list)  # short summaries, e.g. `VERSION: a → b`
+
+
+def compare(command: str, old: str, new: str) -> Comparison:
+    """Compare two outputs of `command`: identical, different only in volatile content, or
+    changed in substance."""
+    if old == new:
+        return Comparison("unchanged")
+    a, b = _blocks(command, old), _blocks(command, new)
+    la, lb = _render(a), _render(b)
+    if la == lb:
+        return Comparison("volatile")
+    return Comparison("changed", _unified(la, lb, "before", "after"), _changes(a, b))
+
+
+def compare_results(old: Sequence[CommandResult], new: Sequence[CommandResult]) -> Comparison:
+    """Compare a snippet's command results: stdout as `compare` does, plus exit codes and
+    stderr; a different list of commands is a change."""
+    if list(old) == list(new):
+        return Comparison("unchanged")
+    status: Status = "unchanged"
+    diff: list[str] = []
+    changes: list[str] = []
+    old_cmds, new_cmds = [r.command for r in old], [r.command for r in new]
+    pairs: list[tuple[CommandResult, CommandResult]] = []
+    matcher = difflib.SequenceMatcher(None, old_cmds, new_cmds, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            pairs.extend(zip(old[i1:i2], new[j1:j2], strict=True))
+            continue
+        status = "changed"
+        changes += [f"command removed: {_one_line(c)}" for c in old_cmds[i1:i2]]
+        changes += [f"command added: {_one_line(c)}" for c in new_cmds[j1:j2]]
+    several = len(new_cmds) > 1
+    for o, n in pairs:
+        c = _compare_result(o, n)
+        if _RANK[c.status] > _RANK[status]:
+            status = c.status
+        prefix = f"{_one_line(n.command)}: " if several else ""
+        changes += [prefix + x for x in c.changes]
+        diff += c.diff
+    return Comparison(status, diff, changes)
+
+
+def _compare_result(old: CommandResult, new: CommandResult) -> Comparison:
+    if old == new:
+        return Comparison("unchanged")
+    a, b = _blocks(old.command, old.stdout), _blocks(new.command, new.stdout)
+    ea, eb = _parse_text(old.stderr), _parse_text(new.stderr)
+    la, lb = _result_lines(a, ea, old.exit_code), _result_lines(b, eb, new.exit_code)
+    if la == lb:
+        return Comparison("volatile")
+    changes = []
+    if old.exit_code != new.exit_code:
+        changes.append(f"exit code: {old.exit_code} → {new.exit_code}")
+    if _render(a) != _render(b):
+        changes += _changes(a, b)
+    if _render(ea) != _render(eb):
+        changes += [f"stderr: {x}" for x in _changes(ea, eb)]
+    command = _one_line(new.command)
+    return Comparison(
+        "changed", _unified(la, lb, f"before: {command}", f"after: {command}"), changes
+    )
+
+
+def _result_lines(stdout: list[Block], stderr: list[Block], exit_code: int) -> list[str]:
+    lines = _render(stdout) + [f"[stderr] {x}" for x in _render(stderr)]
+    return lines + ([f"[exit code {exit_code}]"] if exit_code else [])
+
+
+def _unified(a: list[str], b: list[str], before: str, after: str) -> list[str]:
+    return list(difflib.unified_diff(a, b, before, after, n=2, lineterm=""))
+
+
+def _changes(a: list[Block], b: list[Block]) -> list[str]:
+    changes = _text_changes(
+        [x for x in a if isinstance(x, str)], [x for x in b if isinstance(x, str)]
+    )
+    changes += _table_changes(
+        [x for x in a if isinstance(x, Table)], [x for x in b if isinstance(x, Table)]
+    )
+    return changes or ["output changed (see the diff)"]
+
+
+_KEY_VALUE = re.compile(r'^\s*(?:- )?"?([^":\s][^":]*?)"?:\s+(.*?),?$')
+
+
+def _text_changes(a: list[str], b: list[str]) -> list[str]:
+    """`Image: nginx:1.26 → nginx:1.27` for a changed `key: value` line, else lines
+    added or removed."""
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        added = [x for x in b[j1:j2] if x.strip()]
+        for line in (x for x in a[i1:i2] if x.strip()):
+            m = _KEY_VALUE.match(line)
+            twin = next((n for n in added if m and _same_key(m, n)), None)
+            if twin is None:
+                out.append(f"line removed: {_short(line.strip())}")
+                continue
+            added.remove(twin)
+            new_value = _KEY_VALUE.match(twin)[2]  # type: ignore[index]
+            out.append(f"{m[1]}: {_short(_unquote(m[2]))} → {_short(_unquote(new_value))}")
+        out += [f"line added: {_short(x.strip())}" for x in added]
+    return out
+
+
+def _same_key(m: re.Match[str], line: str) -> bool:
+    n = _KEY_VALUE.match(line)
+    return bool(n) and n[1] == m[1] and _indent(line) == _indent(m.string)  # type: ignore[index]
+
+
+def _table_changes(a: list[Table], b: list[Table]) -> list[str]:
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(None, [t.key for t in a], [t.key for t in b], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            for old, new in zip(a[i1:i2], b[j1:j2], strict=True):
+                out += _diff_table(old, new)
+            continue
+        out += [f"table removed: {_table_name(t)}" for t in a[i1:i2]]
+        out += [f"table added: {_table_name(t)}" for t in b[j1:j2]]
+    return out
+
+
+def _table_name(t: Table) -> str:
+    return t.title or "  ".join(t.header)
+
+
+def _diff_table(old: Table, new: Table) -> list[str]:
+    """Cell-level summaries: columns added/removed, rows added/removed (by NAME, or REASON
+    for events), and `COLUMN: old → new (row)` for changed cells."""
+    prefix = f"{old.title}: " if old.indent and old.title else ""  # describe: `Events: …`
+    out = [f"column added: {h}" for h in new.header if h not in old.header]
+    out += [f"column removed: {h}" for h in old.header if h not in new.header]
+    common = [h for h in new.header if h in old.header]
+    for label, (removed, added, pairs) in _match_rows(old, new, common).items():
+        out += [f"row removed: {label}"] * removed
+        for ro, rn in pairs:
+            out += [
+                f"{h}: {_short(ro[h]) or '(empty)'} → {_short(rn[h]) or '(empty)'} ({label})"
+                for h in common
+                if ro[h] != rn[h]
+            ]
+        out += [f"row added: {label}"] * added
+    return [prefix + x for x in out]
+
+
+def _match_rows(old: Table, new: Table, common: list[str]) -> dict:
+    """label -> (rows removed, rows added, changed pairs). Rows sharing a label (three
+    `web-rs-<id>`) pair up identical ones first, then the rest in order."""
+    groups: dict[str, tuple[list[dict], list[dict]]] = {}
+    for table, side in ((old, 0), (new, 1)):
+        for row in table.rows:
+            label = row[table.label_column] or "(empty)"
+            groups.setdefault(label, ([], []))[side].append(
+                dict(zip(table.header, row, strict=True))
+            )
+    result = {}
+    for label, (olds, news) in groups.items():
+        news = list(news)
+        rest = []
+        for ro in olds:
+            twin = next((rn for rn in news if all(ro[h] == rn[h] for h in common)), None)
+            if twin is None:
+                rest.append(ro)
+            else:
+                news.remove(twin)
+        pairs = list(zip(rest, news, strict=False))
+        removed, added = len(rest) - len(pairs), len(news) - len(pairs)
+        if pairs or removed or added:
+            result[label] = (removed, added, pairs)
+    return result
+
+
+def _unquote(value: str) -> str:
+    return value[1:-1] if len(value) > 1 and value[0] == value[-1] == '"' else value
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _one_line(command: str) -> str:
+    return " ".join(command.replace("\\\n", " ").split())
+
+
+# ---------------------------------------------------------------------------------------
+# The report of a whole rebuild
+
+
+class SnippetPair(NamedTuple):
+    page: str
+    ref: str | int  # the snippet's id, or its 0-based position on the page
+    commands: Sequence[str]  # the snippet's command texts, as written
+    old: SnippetCapture | None  # None: never captured before
+    new: SnippetCapture
+
+
+@dataclass
+class DriftEntry:
+    page: str
+    ref: str | int
+    label: str  # the id, or `#n` (1-based) and the first command
+    status: str  # "new", "unchanged", "volatile" or "changed"
+    after: Provenance
+    before: Provenance | None = None
+    changes: list[str] = field(default_factory=list)
+    diff: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ProvenanceGroup:
+    """Snippets captured from one cluster setup (one row of the before/after table)."""
+
+    source: str
+    context: str
+    server_version: str
+    kubectl_version: str
+    first: str  # earliest captured_at ("" when unknown)
+    last: str
+    snippets: int
+
+
+_STATUSES = ("changed", "volatile", "unchanged", "new")
+
+
+@dataclass
+class DriftReport:
+    entries: list[DriftEntry] = field(default_factory=list)
+
+    VERSION: ClassVar[int] = 1
+
+    @classmethod
+    def empty(cls) -> DriftReport:
+        return cls([])
+
+    def counts(self) -> dict[str, int]:
+        return {s: sum(1 for e in self.entries if e.status == s) for s in _STATUSES}
+
+    def before(self) -> list[ProvenanceGroup]:
+        """Distinct clusters of the old captures (a page may mix imported and live ones)."""
+        return _groups(e.before for e in self.entries if e.before is not None)
+
+    def after(self) -> list[ProvenanceGroup]:
+        return _groups(e.after for e in self.entries)
+
+    def summary_lines(self) -> list[str]:
+        """A few ASCII-friendly lines for the terminal."""
+        c = self.counts()
+        lines = [
+            f"drift: {c['changed']} changed, {c['volatile']} volatile only, "
+            f"{c['unchanged']} unchanged, {c['new']} new ({len(self.entries)} snippets)"
+        ]
+        for word, groups in (("before", self.before()), ("after", self.after())):
+            if groups:
+                lines.append(f"  {word}: " + "; ".join(_group_text(g) for g in groups))
+        for e in self.entries:
+            if e.status == "changed":
+                first = e.changes[0] if e.changes else "output changed"
+                lines.append(f"  changed: {e.page} > {e.label}: {first}")
+        return [x.replace("→", "->").replace("…", "...") for x in lines]
+
+    def to_json(self) -> str:
+        data = {
+            "version": self.VERSION,
+            "counts": self.counts(),
+            "before": [asdict(g) for g in self.before()],
+            "after": [asdict(g) for g in self.after()],
+            "entries": [asdict(e) for e in self.entries],
+        }
+        return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> DriftReport:
+        """Reload a saved report. Raises ValueError when it is not one of this version."""
+        try:
+            data = json.loads(text)
+            if not isinstance(data, dict) or data.get("version") != cls.VERSION:
+                raise ValueError(f"not a drift report of version {cls.VERSION}")
+            return cls([_entry_from(e) for e in data["entries"]])
+        except (KeyError, TypeError) as e:
+            raise ValueError(f"malformed drift report ({type(e).__name__}: {e})") from None
+
+    def to_markdown(self, lang: str = "ja", page: str = "cluster-changes.md") -> str:
+        """The site page; `page` is where it lives in docs/, for relative links."""
+        return _markdown(self, _TEXT.get(lang, _TEXT["en"]), page)
+
+
+def _entry_from(data: dict) -> DriftEntry:
+    before = data.get("before")
+    return DriftEntry(
+        page=data["page"],
+        ref=data["ref"],
+        label=data["label"],
+        status=data["status"],
+        after=Provenance(**data["after"]),
+        before=Provenance(**before) if before else None,
+        changes=list(data.get("changes") or []),
+        diff=list(data.get("diff") or []),
+    )
+
+
+def _groups(provenances: Iterable[Provenance]) -> list[ProvenanceGroup]:
+    """Group by cluster setup, not by time: every snippet has its own captured_at."""
+    times: dict[tuple[str, str, str, str], list[str]] = {}
+    for p in provenances:
+        key = (p.source, p.context, p.server_version, p.kubectl_version)
+        times.setdefault(key, []).append(p.captured_at)
+    groups = [
+        ProvenanceGroup(*key, min((t for t in ts if t), default=""), max(ts), len(ts))
+        for key, ts in times.items()
+    ]
+    return sorted(groups, key=lambda g: (g.first, g.source, g.server_version))
+
+
+def _group_text(g: ProvenanceGroup) -> str:
+    when = g.first[:10] or "date unknown"
+    return f"{g.server_version or '?'} on {g.context or '?'} ({g.source}, {when})"
+
+
+def build_report(pairs: Iterable[SnippetPair | tuple]) -> DriftReport:
+    """One entry per snippet; pages sorted, snippets in page order."""
+    entries = [_entry(SnippetPair(*p)) for p in pairs]
+    entries.sort(key=lambda e: e.page)  # stable: page order kept within a page
+    return DriftReport(entries)
+
+
+def _entry(pair: SnippetPair) -> DriftEntry:
+    commands = list(pair.commands) or [r.command for r in pair.new.results]
+    if isinstance(pair.ref, int):
+        label = f"#{pair.ref + 1} {_one_line(commands[0]) if commands else ''}".rstrip()
+    else:
+        label = pair.ref
+    entry = DriftEntry(pair.page, pair.ref, label, "new", pair.new.provenance)
+    if pair.old is not None:
+        c = compare_results(pair.old.results, pair.new.results)
+        entry.status, entry.changes, entry.diff = c.status, c.changes, c.diff
+        entry.before = pair.old.provenance
+    return entry
+
+
+PASTED_SOURCE = "pasted in the page"
+
+
+def page_pairs(old: PageCapture | None, new: PageCapture, snippets: Sequence) -> list[SnippetPair]:
+    """Pair each snippet's new capture with its old one (same key and occurrence, else the
+    same id), or with the output pasted in a console transcript when never captured."""
+    pairs = []
+    seen: dict[str, int] = {}
+    for index, snippet in enumerate(snippets):
+        n = seen.get(snippet.key, 0)
+        seen[snippet.key] = n + 1
+        after = new.find(snippet.key, n)
+        if after is None:
+            continue  # not run (the page failed part way)
+        before = old.find(snippet.key, n) if old else None
+        if before is None and old and snippet.id:
+            before = next((s for s in old.snippets if s.id == snippet.id), None)
+        if before is None and getattr(snippet, "pasted", None):
+            before, after = _pasted_baseline(snippet.pasted, after)
+        commands = [c.text for c in snippet.commands]
+        pairs.append(SnippetPair(new.page, snippet.id or index, commands, before, after))
+    return pairs
+
+
+def _pasted_baseline(
+    pasted: Sequence[str], new: SnippetCapture
+) -> tuple[SnippetCapture, SnippetCapture]:
+    """A transcript shows stdout and stderr mixed and no exit code: compare like with like."""
+    terminal = [CommandResult(r.command, r.exit_code, r.stdout + r.stderr) for r in new.results]
+    old = [
+        CommandResult(r.command, r.exit_code, text)
+        for r, text in zip(new.results, pasted, strict=False)
+    ]
+    unknown = Provenance(
+        context="", server_version="", kubectl_version="", captured_at="", source=PASTED_SOURCE
+    )
+    return (
+        SnippetCapture(new.key, old, unknown, new.id),
+        SnippetCapture(new.key, terminal, new.provenance, new.id),
+    )
+
+
+def compare_page(old: PageCapture | None, new: PageCapture, snippets: Sequence) -> list[DriftEntry]:
+    """The drift entries of one page (for progress lines while a build runs)."""
+    return build_report(page_pairs(old, new, snippets)).entries
+
+
+# ---------------------------------------------------------------------------------------
+# Markdown
+
+_TEXT: dict[str, dict[str, str]] = {
+    "ja": {
+        "title": "クラスタ更新による変化",
+        "intro": "クラスタを更新してすべてのスニペットを再実行し、"
+        "記録されていた出力と比べた結果です。"
+        "AGE・IP アドレス・自動生成された名前の接尾辞・タイムスタンプなど、"
+        "実行のたびに変わる値は比較から除いています。",
+        "empty": "まだレポートはありません。クラスタに接続して再キャプチャすると作成されます。",
+        "when": "時点",
+        "before": "更新前",
+        "after": "更新後",
+        "source": "出典",
+        "context": "コンテキスト",
+        "server": "Kubernetes",
+        "kubectl": "kubectl",
+        "captured_at": "取得日",
+        "snippets": "スニペット数",
+        "live": "ビルド時に実行",
+        PASTED_SOURCE: "ページに貼り付けられた出力",
+        "unknown": "不明",
+        "changed": "変化あり",
+        "volatile": "実行ごとに変わる値のみ",
+        "unchanged": "変化なし",
+        "new": "新規",
+        "diff": "差分 (実行ごとに変わる値を置き換えた後)",
+        "more": "ほか {n} 件",
+        "none_changed": "内容の変わった出力はありません。",
+    },
+    "en": {
+        "title": "Changes from the cluster upgrade",
+        "intro": "Every snippet was re-run on the upgraded cluster and compared with its "
+        "recorded output. Values that differ on every run (AGE, IP addresses, generated name "
+        "suffixes, timestamps) are left out of the comparison.",
+        "empty": "No report yet. Re-capture with a cluster to create one.",
+        "when": "When",
+        "before": "Before",
+        "after": "After",
+        "source": "Source",
+        "context": "Context",
+        "server": "Kubernetes",
+        "kubectl": "kubectl",
+        "captured_at": "Captured",
+        "snippets": "Snippets",
+        "live": "run at build time",
+        PASTED_SOURCE: "pasted in the page",
+        "unknown": "unknown",
+        "changed": "Changed",
+        "volatile": "Run-to-run values only",
+        "unchanged": "Unchanged",
+        "new": "New",
+        "diff": "Diff (after replacing run-to-run values)",
+        "more": "and {n} more",
+        "none_changed": "No output changed in substance.",
+    },
+}
+_MAX_CHANGES = 12
+
+
+def _markdown(report: DriftReport, t: dict[str, str], page: str) -> str:
+    out = [f"# {t['title']}", ""]
+    if not report.entries:
+        return "\n".join([*out, t["empty"], ""])
+    out += [t["intro"], "", *_provenance_table(report, t), ""]
+    counts = report.counts()
+    out += [
+        " ・ ".join(
+            f"**{t[s]}: {counts[s]}**" if s == "changed" else f"{t[s]}: {counts[s]}"
+            for s in _STATUSES
+        ),
+        "",
+    ]
+    changed = [e for e in report.entries if e.status == "changed"]
+    out += [f"## {t['changed']}", ""]
+    if not changed:
+        out += [t["none_changed"], ""]
+    for e in changed:
+        out += _changed_section(e, t, page)
+    for status in ("volatile", "unchanged", "new"):
+        out += _compact_list([e for e in report.entries if e.status == status], t[status], page)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _provenance_table(report: DriftReport, t: dict[str, str]) -> list[str]:
+    columns = ("when", "source", "context", "server", "kubectl", "captured_at", "snippets")
+    lines = ["| " + " | ".join(t[c] for c in columns) + " |", "|" + " --- |" * len(columns)]
+    for when, groups in (("before", report.before()), ("after", report.after())):
+        for g in groups:
+            dates = sorted({d[:10] for d in (g.first, g.last) if d})
+            cells = [
+                t[when],
+                t.get(g.source, g.source),
+                g.context or t["unknown"],
+                g.server_version or t["unknown"],
+                g.kubectl_version or t["unknown"],
+                " – ".join(dates) or t["unknown"],
+                str(g.snippets),
+            ]
+            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    return lines
+
+
+def _changed_section(e: DriftEntry, t: dict[str, str], page: str) -> list[str]:
+    out = [f"### {_page_link(e.page, page)} › {_label_md(e)}", ""]
+    out += [f"- {_code(c)}" for c in e.changes[:_MAX_CHANGES]]
+    if len(e.changes) > _MAX_CHANGES:
+        out.append(f"- {t['more'].format(n=len(e.changes) - _MAX_CHANGES)}")
+    out.append("")
+    if e.diff:
+        fence = "`" * max(3, _longest_backticks("\n".join(e.diff)) + 1)
+        out += [f'??? note "{t["diff"]}"', "", f"    {fence}diff"]
+        out += [f"    {line}".rstrip() for line in e.diff]
+        out += [f"    {fence}", ""]
+    return out
+
+
+def _compact_list(entries: list[DriftEntry], title: str, page: str) -> list[str]:
+    """One line per page: `- [page](link): #1 `kubectl get node`, `get-pods``."""
+    if not entries:
+        return []
+    by_page: dict[str, list[str]] = {}
+    for e in entries:
+        by_page.setdefault(e.page, []).append(_label_md(e))
+    out = [f"## {title} ({len(entries)})", ""]
+    out += [f"- {_page_link(p, page)}: {', '.join(labels)}" for p, labels in by_page.items()]
+    return [*out, ""]
+
+
+def _label_md(e: DriftEntry) -> str:
+    if isinstance(e.ref, int):
+        number, _, command = e.label.partition(" ")
+        return f"{number} {_code(command)}" if command else number
+    return _code(e.label)
+
+
+def _page_link(target: str, page: str) -> str:
+    href = posixpath.relpath(target, posixpath.dirname(page) or ".")
+    return f"[{target}]({href})"
+
+
+def _code(text: str) -> str:
+    ticks = "`" * (_longest_backticks(text) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _longest_backticks(text: str) -> int:
+    return max((len(m) for m in re.findall(r"`+", text)), default=0)
