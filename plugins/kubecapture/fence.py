@@ -2,8 +2,8 @@
 
 This is the only render path. Under MkDocs the plugin tells it which page is being
 rendered and hands it that page's capture; anywhere else (Zensical, plain
-Python-Markdown) the `kubecapture.fence` extension finds the capture itself by the
-page's snippet key, so the same HTML comes out of both.
+Python-Markdown) the `kubecapture.fence` extension finds the capture itself (by the
+page's path under Zensical, by its snippets elsewhere), so the same HTML comes out.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from markdown import Extension
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from . import render
 from .snippets import OPTIONS, Snippet, SnippetError, _convert, page_key, parse_commands, parse_page
-from .store import CaptureFileError, PageCapture, all_capture_files
+from .store import CaptureFileError, PageCapture, all_capture_files, capture_path
 from .store import load as load_capture
 
 log = logging.getLogger("mkdocs.plugins.kubecapture")
@@ -67,6 +68,8 @@ def validator(language, inputs, options, attrs, md) -> bool:
 
 def formatter(src, language, class_name, options, md, **kwargs) -> str:
     context = getattr(md, "kubecapture_page", None) or current_page()
+    if context is None:
+        _warn_no_context()
     try:
         commands = parse_commands(src.split("\n"), 1, context.page if context else "?")
     except SnippetError:
@@ -91,6 +94,18 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
     return render.render(view)
 
 
+_no_context_warned = False
+
+
+def _warn_no_context() -> None:
+    global _no_context_warned
+    if not _no_context_warned:
+        _no_context_warned = True
+        log.warning("kubecapture: a kubectl fence was rendered without captures: add the "
+                    "kubecapture plugin (MkDocs) or the kubecapture.fence Markdown extension "
+                    "(Zensical); placeholders are shown")
+
+
 def _warn_unexpected_exit(context: PageContext, snippet: Snippet, n: int, capture) -> None:
     """Replay repeats the live run's warning, so `--strict` keeps failing until fixed."""
     from .capture import unexpected_exit
@@ -102,32 +117,112 @@ def _warn_unexpected_exit(context: PageContext, snippet: Snippet, n: int, captur
 
 
 # --- standalone use (Zensical, plain Python-Markdown) ---------------------------------
+#
+# Without the MkDocs plugin nobody tells the fence which page it renders, so the
+# `kubecapture.fence` extension finds out itself, in a preprocessor that runs before
+# superfences (and before pymdownx.snippets, so it sees the page as the plugin does):
+#
+# - under Zensical, from Zensical's rendering context: the page's path (relative to
+#   docs_dir) and its front matter. The capture is then the page's own file, exactly
+#   as under the plugin: stale when its page key differs, placeholders when missing.
+# - elsewhere (MkDocs without the plugin) the path is unknown: the capture made for
+#   exactly these snippets (by page key), or else the one sharing most of them (shown
+#   as stale, like the plugin shows a stale page).
+
+ASSETS = Path(__file__).parent / "assets"
+
+_cache_lock = threading.Lock()
+_file_cache: dict[Path, tuple[tuple[int, int], PageCapture | CaptureFileError | None]] = {}
 
 
-class _CaptureIndex:
-    """page key -> capture file, built once from the captures folder on first use."""
-
-    def __init__(self, captures_dir: Path):
-        self.captures_dir = captures_dir
-        self._by_key: dict[str, Path] | None = None
-
-    def find(self, key: str) -> PageCapture | None:
-        if self._by_key is None:
-            from .capture import stored_key
-
-            self._by_key = {}
-            for path in all_capture_files(self.captures_dir):
-                k = stored_key(path)
-                if k:
-                    self._by_key[k] = path
-        path = self._by_key.get(key)
-        if path is None:
-            return None
+def _load_cached(path: Path) -> PageCapture | None:
+    """`store.load`, remembered while the file is unchanged: Zensical builds a new
+    Markdown instance (and so a new extension) for every page."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    signature = (st.st_mtime_ns, st.st_size)
+    with _cache_lock:
+        hit = _file_cache.get(path)
+    if hit is not None and hit[0] == signature:
+        value = hit[1]
+    else:
         try:
-            return load_capture(path)
+            value = load_capture(path)
         except CaptureFileError as e:
-            log.warning(str(e))
+            value = e
+        with _cache_lock:
+            _file_cache[path] = (signature, value)
+    if isinstance(value, CaptureFileError):
+        log.warning(str(value))
+        return None
+    return value
+
+
+@dataclass
+class _Host:
+    """What Zensical tells a Markdown extension about the page it renders."""
+
+    path: str  # relative to docs_dir, forward slashes
+    meta: dict  # the page's front matter (Zensical strips it from the Markdown)
+    root: Path  # the folder of the config file (Zensical does not chdir there)
+    lang: str  # theme.language
+
+
+def _zensical_page(md) -> _Host | None:
+    try:
+        from zensical.extensions.context import ContextPreprocessor
+    except ImportError:
+        return None
+    try:
+        processor = ContextPreprocessor.from_markdown(md)
+        if processor is None:
             return None
+        page, config = processor.page, processor.config
+        meta = page.meta if isinstance(page.meta, dict) else {}
+        theme = config.get("theme") or {}
+        return _Host(
+            path=str(page.path).replace("\\", "/"),
+            meta=meta,
+            root=Path(config.get("root_dir") or "."),
+            lang=str(theme.get("language") or "en"),
+        )
+    except Exception as e:  # Zensical's internals changed: fall back to the key lookup
+        log.debug("kubecapture: cannot read Zensical's page context: %s", e)
+        return None
+
+
+def _find_by_snippets(
+    captures_dir: Path, snippets: list[Snippet], sandbox_choices: list[bool]
+) -> tuple[PageCapture | None, str]:
+    """(capture, page key) for a page whose path is unknown."""
+    from .capture import with_occurrence
+
+    captures = [c for c in map(_load_cached, all_capture_files(captures_dir)) if c]
+    for sandbox in sandbox_choices:
+        key = page_key(snippets, {"sandbox": sandbox})
+        for capture in captures:
+            if capture.key == key:
+                return capture, key
+    key = page_key(snippets, {"sandbox": sandbox_choices[0]})
+    wanted = [(s.key, n) for s, n in with_occurrence(snippets)]
+    ids = {s.id for s in snippets if s.id}
+
+    def score(capture: PageCapture) -> tuple[int, int]:
+        shared = sum(1 for k, n in wanted if capture.find(k, n) is not None)
+        return shared, len(ids & {s.id for s in capture.snippets if s.id})
+
+    scored = [(score(c), c) for c in captures]
+    best = max((s for s, _ in scored), default=(0, 0))
+    if best[0] == 0:
+        return None, key
+    tied = [c for s, c in scored if s == best]
+    if len(tied) > 1:
+        log.info("kubecapture: snippets found in %s alike; showing placeholders",
+                 ", ".join(c.page for c in tied))
+        return None, key
+    return tied[0], key
 
 
 class _PagePreprocessor(Preprocessor):
@@ -141,41 +236,92 @@ class _PagePreprocessor(Preprocessor):
         self.md.kubecapture_page = None
         if current_page() is not None:
             return lines  # the MkDocs plugin already supplied the page
+        from .capture import _front_matter
+
+        ext = self.extension
+        host = _zensical_page(self.md)
+        text = "\n".join(lines)
+        if host is not None:
+            meta, meta_known = host.meta, True
+        else:  # MkDocs strips front matter before Markdown sees it; plain Markdown keeps it
+            meta, end = _front_matter(text)
+            meta_known = end > 0
+        name = host.path if host else "(page)"
+        lang = ext.getConfig("lang") or (host.lang if host else "en")
+        fold = int(ext.getConfig("fold"))
         try:
-            snippets = parse_page("\n".join(lines), "(page)")
+            snippets = parse_page(text, name, transcripts=bool(ext.getConfig("transcripts")))
         except SnippetError as e:
             log.warning(str(e))
-            return lines
+            snippets = []
+        options = meta.get("kubecapture") if isinstance(meta.get("kubecapture"), dict) else {}
+        sandbox = bool(options.get("sandbox", ext.getConfig("sandbox")))
+        captures_dir = ext.captures_dir(host.root if host else None)
+        capture = None
+        key = page_key(snippets, {"sandbox": sandbox})
+        if snippets and host is not None:
+            capture = _load_cached(capture_path(captures_dir, host.path))
+        elif snippets:
+            choices = [sandbox] if meta_known else [sandbox, not sandbox]
+            capture, key = _find_by_snippets(captures_dir, snippets, choices)
+            name = capture.page if capture else name
+        context = PageContext(
+            page=name, snippets=snippets, capture=capture, key=key, lang=lang, fold=fold
+        )
+        self.md.kubecapture_page = context
         if snippets:
-            key = page_key(snippets, {"sandbox": False})
-            capture = self.extension.index.find(key) or self._find_sandboxed(snippets)
-            self.md.kubecapture_page = PageContext(
-                page=capture.page if capture else "(page)",
-                snippets=snippets,
-                capture=capture,
-                key=capture.key if capture else key,
-                lang=self.extension.getConfig("lang"),
-                fold=self.extension.getConfig("fold"),
-            )
+            from types import SimpleNamespace
+
+            from .report import log_replay_state
+
+            log_replay_state(context, SimpleNamespace(page=name, snippets=snippets), "replay")
         return lines
 
-    def _find_sandboxed(self, snippets):
-        return self.extension.index.find(page_key(snippets, {"sandbox": True}))
+
+class _AssetsPostprocessor(Postprocessor):
+    """Without the plugin nobody adds kubecapture.css/.js to the site: a page that shows
+    snippets carries them inline (the search indexes of Material and Zensical skip
+    <style> and <script>)."""
+
+    def run(self, text):
+        if self.md.kubecapture_page is None or '<div class="kubecapture ' not in text:
+            return text
+        return inline_assets() + text
+
+
+def inline_assets() -> str:
+    css = (ASSETS / "kubecapture.css").read_text(encoding="utf-8")
+    js = (ASSETS / "kubecapture.js").read_text(encoding="utf-8").replace("</", "<\\/")
+    return f"<style data-kubecapture>{css}</style>\n<script data-kubecapture>{js}</script>\n"
 
 
 class KubeCaptureExtension(Extension):
     def __init__(self, **kwargs):
         self.config = {
-            "captures_dir": ["snippets/captures", "folder of the capture files"],
-            "lang": ["en", "language of the plugin's own strings (ja, en)"],
+            "captures_dir": [
+                "snippets/captures",
+                "folder of the capture files; a relative path starts at the config file's "
+                "folder under Zensical, at the working directory elsewhere",
+            ],
+            "lang": ["", "language of the plugin's own strings (ja, en); "
+                     "default: Zensical's theme.language, else en"],
             "fold": [40, "fold outputs longer than this many lines (0: never)"],
+            "transcripts": [False, "console blocks count as snippets (the plugin's option)"],
+            "sandbox": [False, "pages run in a sandbox namespace (the plugin's option)"],
+            "assets": [True, "put kubecapture.css/.js inline in pages with snippets "
+                       "(false: the site lists them in extra_css/extra_javascript)"],
         }
         super().__init__(**kwargs)
-        self.index = _CaptureIndex(Path(self.getConfig("captures_dir")))
+
+    def captures_dir(self, root: Path | None) -> Path:
+        path = Path(self.getConfig("captures_dir"))
+        return path if path.is_absolute() else (root or Path.cwd()) / path
 
     def extendMarkdown(self, md):
-        md.preprocessors.register(_PagePreprocessor(md, self), "kubecapture", 40)
         md.kubecapture_page = None
+        md.preprocessors.register(_PagePreprocessor(md, self), "kubecapture", 40)
+        if self.getConfig("assets"):
+            md.postprocessors.register(_AssetsPostprocessor(md), "kubecapture_assets", 5)
 
 
 def makeExtension(**kwargs):

@@ -1,0 +1,268 @@
+"""The fence path: the same snippet HTML from `mkdocs build` and `zensical build`.
+
+Zensical reads mkdocs.yml and runs Python-Markdown extensions but no MkDocs plugins,
+so the kubecapture.fence extension finds each page's capture itself. The fixture site
+(tests/fixtures/zensical) is built both ways from captures written here, and the
+rendered snippet elements (not whole pages: the themes differ) must be identical.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kubecapture import capture, store
+
+FIXTURE = Path(__file__).parent / "fixtures" / "zensical"
+REPO = Path(__file__).resolve().parent.parent
+
+pytest.importorskip("zensical")
+
+PROVENANCE = store.Provenance(
+    context="minikube",
+    server_version="v1.33.1",
+    kubectl_version="v1.33.1",
+    captured_at="2025-01-02T03:04:05Z",
+    source="test fixture",
+)
+
+
+# --- the fixture site and its captures -----------------------------------------------
+
+
+def _result(command: str, page: str) -> store.CommandResult:
+    if "does-not-exist" in command:
+        return store.CommandResult(
+            command, 1, "", 'Error from server (NotFound): pods "does-not-exist" not found\n'
+        )
+    if command == "kubectl api-resources":
+        rows = "".join(f"resource{i:02d}   v1   true   Kind{i:02d}\n" for i in range(30))
+        return store.CommandResult(command, 0, "NAME   APIVERSION   NAMESPACED   KIND\n" + rows)
+    return store.CommandResult(command, 0, f"output of <{command}> on {page}\n")
+
+
+def _capture(site: Path, page: str, text: str | None = None, keep: int | None = None) -> None:
+    """Write the capture of `page` as a live run of `text` (default: the page) would."""
+    settings = capture.Settings(captures_dir=site / "captures", workdir=site)
+    source = text if text is not None else (site / "docs" / page).read_text(encoding="utf-8")
+    plan = capture.plan_page(page, source, settings)
+    snippets = [
+        store.SnippetCapture(s.key, [_result(c.text, page) for c in s.commands], PROVENANCE, s.id)
+        for s in plan.snippets[:keep]
+    ]
+    store.save(plan.capture_file, store.PageCapture(page, plan.key, snippets))
+
+
+def make_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURE, site)
+    for page in ("index.md", "sandbox.md", "guide/nested.md", "twin-a.md", "twin-b.md"):
+        _capture(site, page)
+    # stale.md changed after its capture: its second snippet ran another command.
+    old = (site / "docs/stale.md").read_text(encoding="utf-8").replace("--all-namespaces", "-A")
+    _capture(site, "stale.md", old)
+    # partial.md: a capture that holds the first snippet only.
+    _capture(site, "partial.md", keep=1)
+    return site
+
+
+EXPECTED_STATES = {
+    "index": ["captured"] * 7,
+    "stale": ["stale", "missing"],
+    "sandbox": ["captured", "captured"],
+    "missing": ["missing"],
+    "partial": ["captured", "missing"],
+    "guide/nested": ["captured"],
+    "twin-a": ["captured"],
+    "twin-b": ["captured"],
+}
+
+
+# --- building -------------------------------------------------------------------------
+
+
+def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", KUBECAPTURE_MODE="replay", NO_COLOR="1")
+    env["KUBECONFIG"] = "/nonexistent/kubeconfig"
+    proc = subprocess.run(
+        [sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc
+
+
+def build_mkdocs(site: Path, config: str = "mkdocs.yml", out: str = "site-mkdocs") -> Path:
+    _run(["mkdocs", "build", "-f", config, "-d", out], cwd=site)
+    return site / out
+
+
+def build_zensical(site: Path, cwd: Path, clean: bool = True, config: str = "mkdocs.yml"):
+    """Zensical does not chdir to the config's folder: build from elsewhere on purpose."""
+    args = ["zensical", "build", "-f", str(site / config)] + (["--clean"] if clean else [])
+    return site / "site", _run(args, cwd=cwd)
+
+
+_OPEN = re.compile(r'<div class="kubecapture ')
+_TAG = re.compile(r"<(/?)div\b")
+
+
+def snippet_elements(html: str) -> list[str]:
+    """Each rendered snippet: its outer <div class="kubecapture …"> … </div>, in order."""
+    out = []
+    for m in _OPEN.finditer(html):
+        depth = 0
+        for tag in _TAG.finditer(html, m.start()):
+            depth += -1 if tag[1] else 1
+            if depth == 0:
+                out.append(html[m.start() : tag.end() + 1])
+                break
+    return out
+
+
+def snippets_by_page(site_dir: Path) -> dict[str, list[str]]:
+    pages = {}
+    for path in sorted(site_dir.rglob("*.html")):
+        name = path.relative_to(site_dir).with_suffix("").as_posix()
+        if name != "404":
+            pages[name] = snippet_elements(path.read_text(encoding="utf-8"))
+    return pages
+
+
+def states(elements: list[str]) -> list[str]:
+    return [re.match(r'<div class="kubecapture kc-(\w+)', e)[1] for e in elements]
+
+
+# --- tests ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("zensical")
+    site = make_site(tmp_path)
+    mkdocs_dir = build_mkdocs(site)
+    zensical_dir, proc = build_zensical(site, cwd=tmp_path)
+    return site, snippets_by_page(mkdocs_dir), snippets_by_page(zensical_dir), proc
+
+
+def test_zensical_renders_the_same_snippets_as_mkdocs(built):
+    _site, mkdocs_pages, zensical_pages, _proc = built
+    with_snippets = {p: e for p, e in mkdocs_pages.items() if e}
+    assert {p: states(e) for p, e in with_snippets.items()} == EXPECTED_STATES
+    assert set(zensical_pages) == set(mkdocs_pages)
+    for page, elements in mkdocs_pages.items():
+        assert zensical_pages[page] == elements, page
+
+
+def test_each_page_shows_its_own_capture(built):
+    _site, mkdocs_pages, zensical_pages, _proc = built
+    for pages in (mkdocs_pages, zensical_pages):
+        # Twins share a page key; by path each still gets its own capture.
+        assert "on twin-a.md" in pages["twin-a"][0] and "on twin-b.md" in pages["twin-b"][0]
+        # A sandboxed page (front matter changes its key) is found, not stale.
+        assert "on sandbox.md" in pages["sandbox"][1]
+        stale, changed = pages["stale"]
+        assert "on stale.md" in stale and "古いキャプチャ" in stale
+        assert "kc-placeholder" in changed and "--all-namespaces" in changed
+        index = pages["index"]
+        assert 'id="kc-nodes"' in index[0] and "ノード" in index[0]
+        assert index[3].count("kc-stderr") == 1 and "does-not-exist" in index[3]
+        assert "kc-fold" in index[4]  # fold="5" on a 31-line output
+        assert "<code>" in pages["index"][5] and "kubectl get service" in index[5]
+        # The ````markdown example is not a snippet.
+        assert not any("kubectl get pod example" in e for e in index)
+
+
+def test_zensical_warns_about_stale_pages(built):
+    *_, proc = built
+    log = proc.stdout + proc.stderr
+    assert "stale.md: captures are stale" in log
+    assert "kubectl fence was rendered without captures" not in log
+
+
+def test_assets_come_inline_under_zensical_and_as_files_under_the_plugin(built):
+    site, *_ = built
+    zensical = (site / "site" / "index.html").read_text(encoding="utf-8")
+    assert zensical.count("<style data-kubecapture>") == 1
+    assert zensical.count("<script data-kubecapture>") == 1
+    assert ".kubecapture .kc-terminal" in zensical
+    plain = (site / "site" / "plain.html").read_text(encoding="utf-8")
+    assert "data-kubecapture" not in plain
+    mkdocs = (site / "site-mkdocs" / "index.html").read_text(encoding="utf-8")
+    assert "data-kubecapture" not in mkdocs and "assets/kubecapture.css" in mkdocs
+    assert (site / "site-mkdocs" / "assets" / "kubecapture.css").is_file()
+
+
+def test_mkdocs_without_the_plugin_finds_captures_by_their_snippets(built):
+    """The extension alone under MkDocs: no page path, so captures are found by page key
+    (either sandbox choice: MkDocs hides front matter) or, for a stale page, by the
+    snippets they share. Twins are alike by definition: one of them gets the other's."""
+    site, mkdocs_pages, _zensical, _proc = built
+    alone = snippets_by_page(build_mkdocs(site, "mkdocs-no-plugin.yml", out="site-alone"))
+    for page, elements in mkdocs_pages.items():
+        if page != "twin-b":
+            assert alone[page] == elements, page
+    assert states(alone["twin-b"]) == ["captured"]
+
+
+def test_zensical_rerenders_when_a_capture_changes(tmp_path):
+    """Zensical caches rendered pages by their Markdown; `watch: [captures]` in the
+    config makes a new capture file invalidate that cache (mtimes, whole seconds)."""
+    site = make_site(tmp_path)
+    out, _ = build_zensical(site, cwd=tmp_path, clean=True)
+    assert "on guide/nested.md" in (out / "guide/nested.html").read_text(encoding="utf-8")
+    path = store.capture_path(site / "captures", "guide/nested.md")
+    page = store.load(path)
+    page.snippets[0].results[0].stdout = "a newer output\n"
+    store.save(path, page)
+    later = path.stat().st_mtime + 5
+    os.utime(path, (later, later))
+    build_zensical(site, cwd=tmp_path, clean=False)
+    html = (out / "guide/nested.html").read_text(encoding="utf-8")
+    assert "a newer output" in html and "on guide/nested.md" not in html
+
+
+# --- the notes site ---------------------------------------------------------------------
+
+FENCE_CONFIG = """\
+        - name: kubectl
+          class: kubectl
+          validator: !!python/name:kubecapture.fence.validator
+          format: !!python/name:kubecapture.fence.formatter
+"""
+
+
+def zensical_ready(config: str) -> str:
+    """The notes' mkdocs.yml plus what a Zensical build needs (see guide-zensical.md)."""
+    if "kubecapture.fence" in config:
+        return config
+    config = config.replace("  - pymdownx.superfences:\n", "  - kubecapture.fence\n"
+                            "  - pymdownx.superfences:\n", 1)
+    anchor = "          format: !!python/name:pymdownx.superfences.fence_code_format\n"
+    assert anchor in config, "the notes' superfences config changed; update this test"
+    config = config.replace(anchor, anchor + FENCE_CONFIG, 1)
+    if not re.search(r"^watch:", config, re.M):
+        config += "\nwatch:\n  - snippets/captures\n"
+    return config
+
+
+def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    for name in ("docs", "snippets"):
+        shutil.copytree(REPO / name, notes / name)
+    config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    (notes / "mkdocs.yml").write_text(zensical_ready(config), encoding="utf-8")
+    mkdocs_pages = snippets_by_page(build_mkdocs(notes))
+    # pymdownx.snippets' base_path is relative to the working directory (both builders).
+    zensical_dir, _ = build_zensical(notes, cwd=notes)
+    zensical_pages = snippets_by_page(zensical_dir)
+    assert sum(len(e) for e in mkdocs_pages.values()) > 0
+    for page, elements in mkdocs_pages.items():
+        if elements:
+            assert zensical_pages.get(page) == elements, page
