@@ -256,6 +256,7 @@ def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
     notes.mkdir()
     for name in ("docs", "snippets"):
         shutil.copytree(REPO / name, notes / name)
+    (notes / "snippets" / "captures").mkdir(exist_ok=True)  # `watch` wants it to exist
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
     (notes / "mkdocs.yml").write_text(zensical_ready(config), encoding="utf-8")
     mkdocs_pages = snippets_by_page(build_mkdocs(notes))
@@ -266,3 +267,20 @@ def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
     for page, elements in mkdocs_pages.items():
         if elements:
             assert zensical_pages.get(page) == elements, page
+
+
+# --- kubecapture refresh ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("config", [REPO / "mkdocs.yml", FIXTURE / "mkdocs.yml"])
+def test_refresh_plans_pages_in_the_order_mkdocs_builds_them(config):
+    """Pages share the cluster, so `kubecapture refresh` must run them in the plugin's
+    order (MkDocs' file order), or a page could see another page's objects differently."""
+    from kubecapture.cli import doc_pages
+    from mkdocs.config import load_config
+    from mkdocs.structure.files import get_files
+
+    mkdocs_config = load_config(str(config))
+    docs_dir = Path(mkdocs_config.docs_dir)
+    expected = [f.src_uri for f in get_files(mkdocs_config).documentation_pages()]
+    assert [p.relative_to(docs_dir).as_posix() for p in doc_pages(docs_dir)] == expected

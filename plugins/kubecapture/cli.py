@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
+import time
 from pathlib import Path
 
 import yaml
@@ -46,6 +48,10 @@ def read_site(config_file: Path) -> tuple[Path, dict]:
     for entry in data.get("plugins") or []:
         if isinstance(entry, dict) and "kubecapture" in entry:
             options = entry["kubecapture"] or {}
+    if not options:  # a site built with Zensical only: the fence extension's options
+        for entry in data.get("markdown_extensions") or []:
+            if isinstance(entry, dict) and "kubecapture.fence" in entry:
+                options = entry["kubecapture.fence"] or {}
     return root / data.get("docs_dir", "docs"), options
 
 
@@ -72,10 +78,11 @@ def settings_for(config_file: Path, mode: str) -> tuple[Path, capture.Settings]:
 def plan_site(
     docs_dir: Path, settings: capture.Settings, pages: list[str]
 ) -> list[capture.PagePlan]:
-    """Plans of the pages that hold snippets, in path order (or the named pages)."""
+    """Plans of the pages that hold snippets (or of the named pages), in the order
+    `mkdocs build` runs them: pages share the cluster, so order changes outputs."""
     wanted = {_page_name(p, docs_dir) for p in pages}
     plans = []
-    for path in sorted(docs_dir.rglob("*.md")):
+    for path in doc_pages(docs_dir):
         page = path.relative_to(docs_dir).as_posix()
         if wanted and page not in wanted:
             continue
@@ -87,6 +94,17 @@ def plan_site(
         if not (docs_dir / page).is_file():
             raise SystemExit(f"kubecapture: no page {page} under {docs_dir}")
     return plans
+
+
+def doc_pages(docs_dir: Path) -> list[Path]:
+    """The Markdown pages in MkDocs' file order: a folder's own files first (index or
+    README before the others, then by name), then its subfolders by name."""
+    out = []
+    for folder, dirnames, filenames in os.walk(docs_dir, followlinks=True):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        names = sorted(filenames, key=lambda f: (Path(f).stem not in ("index", "README"), f))
+        out += [Path(folder) / f for f in names if f.endswith(".md") and not f.startswith(".")]
+    return out
 
 
 def _page_name(arg: str, docs_dir: Path) -> str:
@@ -161,6 +179,7 @@ def cmd_run(args, write: bool) -> int:
         print("kubecapture: no page has kubectl snippets")
         return 0
     session = capture.Session(settings)
+    start = time.monotonic()
     try:
         runs = session.run(plans, on_done=report.log_page_run)
     except ClusterUnavailable as e:
@@ -168,6 +187,7 @@ def cmd_run(args, write: bool) -> int:
         return 2
     finally:
         session.close()
+    report.log_live_summary(runs, time.monotonic() - start, settings.workers)
     result = report.finish(runs, settings.captures_dir if write else None)
     if not write and result is not None:
         print(result.to_markdown(lang="en") if args.markdown else "\n".join(result.summary_lines()))
