@@ -11,7 +11,8 @@ import os
 import re
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +26,7 @@ from .store import (
     Provenance,
     SnippetCapture,
     capture_path,
+    covers_digest,
 )
 from .store import load as load_capture
 from .store import save as save_capture
@@ -112,19 +114,27 @@ def _front_matter(markdown: str) -> tuple[dict, int]:
     return (data if isinstance(data, dict) else {}), m.end()
 
 
-_HEADER = re.compile(r"^key: (?P<key>\S+)$", re.M)
+_HEADER = re.compile(r"^(?P<field>key|covers): (?P<value>\S+)$", re.M)
 
 
-def stored_key(path: Path) -> str | None:
-    """The page key a capture file was made for, read from its header without parsing
-    the whole file (planning a big site stays cheap)."""
+def stored_header(path: Path) -> dict[str, str]:
+    """`key` (the page key a capture file was made for) and `covers` (digest of the snippet
+    keys it holds), read from the file's first 512 bytes without parsing the rest, so
+    planning a big site stays cheap. Empty when there is no file."""
     try:
         with path.open(encoding="utf-8") as f:
             head = f.read(512)
     except FileNotFoundError:
-        return None
-    m = _HEADER.search(head)
-    return m["key"] if m else None
+        return {}
+    header: dict[str, str] = {}
+    for m in _HEADER.finditer(head):
+        header.setdefault(m["field"], m["value"])
+    return header
+
+
+def stored_key(path: Path) -> str | None:
+    """The page key a capture file was made for (see stored_header)."""
+    return stored_header(path).get("key")
 
 
 def needs_run(plan: PagePlan, mode: str) -> bool:
@@ -132,9 +142,12 @@ def needs_run(plan: PagePlan, mode: str) -> bool:
         return False
     if mode == "refresh":
         return True
-    if stored_key(plan.capture_file) != plan.key:
+    header = stored_header(plan.capture_file)
+    if header.get("key") != plan.key:
         return True
-    capture = load_capture(plan.capture_file)
+    if "covers" in header:  # store.save derives it from the captures in the file
+        return header["covers"] != covers_digest(s.key for s in plan.snippets)
+    capture = load_capture(plan.capture_file)  # a file from before `covers`: read it all
     return capture is None or not is_complete(capture, plan)
 
 
@@ -184,25 +197,46 @@ class Session:
         return self._cluster
 
     def run(self, plans: list[PagePlan], on_done=None) -> list[PageRun]:
-        """Run pages live. Sandboxed pages run in parallel; the others share the cluster's
-        state, so they run one after another in the given (nav) order."""
+        """Run pages live, up to `workers` at a time, snippets of a page in order.
+
+        Sandboxed pages are independent and run whenever a worker is free. The others share
+        the cluster's state: they run in the phases of `shared_phases` (nav order kept),
+        and a phase starts only when the one before it has finished."""
         cluster = self.cluster()
-        shared = [p for p in plans if not p.sandbox]
-        isolated = [p for p in plans if p.sandbox]
         results: dict[str, PageRun] = {}
 
-        def run_chain(chain: list[PagePlan]) -> None:
-            for plan in chain:
-                page_run = self._run_page(plan, cluster)
-                results[plan.page] = page_run
-                if on_done:
-                    on_done(page_run)
+        def run_one(plan: PagePlan) -> None:
+            page_run = self._run_page(plan, cluster)
+            results[plan.page] = page_run
+            if on_done:
+                on_done(page_run)
 
-        chains = ([shared] if shared else []) + [[p] for p in isolated]
+        phases = deque(shared_phases([p for p in plans if not p.sandbox]))
+        isolated = deque(p for p in plans if p.sandbox)
+        phase: deque[PagePlan] = deque()
+        running: set[Future] = set()
+        running_phase: set[Future] = set()
+        workers = max(1, self.settings.workers)
         try:
-            with ThreadPoolExecutor(max_workers=max(1, self.settings.workers)) as pool:
-                for future in [pool.submit(run_chain, c) for c in chains]:
-                    future.result()
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                while True:
+                    if not phase and not running_phase and phases:
+                        phase = deque(phases.popleft())
+                    while len(running) < workers and (phase or isolated):
+                        # The current phase first: the shared pages are the longer chain.
+                        if phase:
+                            future = pool.submit(run_one, phase.popleft())
+                            running_phase.add(future)
+                        else:
+                            future = pool.submit(run_one, isolated.popleft())
+                        running.add(future)
+                    if not running:
+                        break
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        future.result()  # an unexpected error stops the run
+                    running -= done
+                    running_phase -= done
         except BaseException:
             self.close()  # Ctrl-C: remove sandboxes before leaving
             raise
@@ -354,6 +388,90 @@ def is_mutating(argv) -> bool:
     return verbs[0] in MUTATING_VERBS or verbs[:2] in (["rollout", "undo"], ["rollout", "restart"])
 
 
+# Verbs that only read the cluster (and the pinned kubeconfig): pages made of these alone
+# cannot change what another page sees, so they may run at the same time.
+READ_VERBS = {
+    "get",
+    "describe",
+    "explain",
+    "api-resources",
+    "api-versions",
+    "version",
+    "cluster-info",
+    "top",
+    "logs",
+    "events",
+    "wait",
+    "diff",
+}
+READ_SUBCOMMANDS = {
+    "rollout": {"status", "history"},
+    "config": {"view", "current-context", "get-contexts", "get-clusters", "get-users"},
+    "auth": {"can-i", "whoami"},
+}
+# kubectl's global flags that take their value as the next word (`-n kube-system get ...`).
+_VALUE_FLAGS = {
+    "-n",
+    "--namespace",
+    "--context",
+    "--cluster",
+    "--user",
+    "--kubeconfig",
+    "-s",
+    "--server",
+    "--token",
+    "--as",
+    "--as-group",
+    "--as-uid",
+    "--request-timeout",
+    "-v",
+    "--cache-dir",
+}
+
+
+def is_read_only(argv) -> bool:
+    """True when a command cannot change the cluster or the kubeconfig: a read verb (or
+    read subcommand), or any verb with `--dry-run=client|server`. Unknown verbs count as
+    changes."""
+    if "--dry-run=client" in argv or "--dry-run=server" in argv:
+        return True
+    words: list[str] = []
+    rest = iter(argv[1:])
+    for arg in rest:
+        if arg in _VALUE_FLAGS:
+            next(rest, None)  # the flag's value is not a verb
+        elif not arg.startswith("-"):
+            words.append(arg)
+    if not words:
+        return True  # bare `kubectl` or `kubectl --help`: prints help
+    verb, sub = words[0], words[1] if len(words) > 1 else None
+    return verb in READ_VERBS or sub in READ_SUBCOMMANDS.get(verb, ())
+
+
+def reads_only(plan: PagePlan) -> bool:
+    """A page whose every command is read-only."""
+    return all(is_read_only(c.argv) for s in plan.snippets for c in s.commands)
+
+
+def shared_phases(plans: list[PagePlan]) -> list[list[PagePlan]]:
+    """Split pages that share the cluster (no sandbox), in nav order, into phases that run
+    one after another; the pages of a phase run at the same time.
+
+    Consecutive read-only pages make one phase: none of them changes what the others
+    see. A page with a command that may change state (apply, create, delete, scale,
+    `config use-context`, ...) is a phase of its own, so it starts after every page
+    before it has finished and every page after it starts once it is done: each page
+    sees the cluster as running the pages one by one in nav order would leave it.
+    """
+    phases: list[list[PagePlan]] = []
+    for plan in plans:
+        if reads_only(plan) and phases and reads_only(phases[-1][0]):
+            phases[-1].append(plan)
+        else:
+            phases.append([plan])
+    return phases
+
+
 def namespaces_in(argv) -> set[str]:
     out = set()
     for i, a in enumerate(argv):
@@ -383,6 +501,7 @@ __all__ = [
     "PagePlan",
     "PageRun",
     "Session",
+    "shared_phases",
     "Settings",
     "SnippetError",
     "needs_run",

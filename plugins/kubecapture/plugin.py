@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -108,6 +109,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         if not due:
             return
         session = capture.Session(self.settings)
+        start = time.monotonic()
         try:
             runs = session.run(due, on_done=report.log_page_run)
         except CaptureFileError as e:
@@ -124,6 +126,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         for run in runs:
             if run.new is not None:
                 self.fresh[run.plan.page] = run.new
+        report.log_live_summary(runs, time.monotonic() - start, self.settings.workers)
         report.finish(runs, self.settings.captures_dir)
 
     # -- rendering -----------------------------------------------------------------------

@@ -32,6 +32,19 @@ def log_page_run(run) -> None:
     log.info("captured %s: %d snippet(s) in %.1f s, %s", run.plan.page, n, run.seconds, state)
 
 
+def log_live_summary(runs, seconds: float, workers: int) -> None:
+    """One line after a live run: how much ran, how long it took, how many pages failed."""
+    failed = sum(1 for r in runs if r.error)
+    log.info(
+        "live: %d page(s), %d snippet(s) in %.1f s (up to %d at a time)%s",
+        len(runs),
+        sum(len(r.plan.snippets) for r in runs),
+        seconds,
+        workers,
+        f"; {failed} page(s) failed and kept their previous capture" if failed else "",
+    )
+
+
 def finish(runs, captures_dir: Path | None) -> object | None:
     """Build the drift report of this build's live runs, save it (unless captures_dir is
     None), print its summary."""
