@@ -10,7 +10,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File
 
-from . import capture, fence, report
+from . import capture, console, fence, offline, report
 from .cluster import ClusterUnavailable
 from .config import KubeCaptureConfig, effective_mode
 from .snippets import SnippetError
@@ -26,6 +26,12 @@ FENCE = {
     "validator": fence.validator,
     "format": fence.formatter,
 }
+CONSOLE_FENCE = {  # pasted transcripts (`transcripts: true`); plain console blocks otherwise
+    "name": "console",
+    "class": "console",
+    "validator": console.validator,
+    "format": console.formatter,
+}
 
 
 class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
@@ -36,6 +42,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.plans: dict[str, capture.PagePlan] = {}
         self.fresh: dict[str, capture.PageCapture] = {}  # captured during this build
         self.lang = "en"
+        self.offline = False  # Material's offline plugin is on: serve its shim ourselves
 
     # -- configuration -----------------------------------------------------------------
 
@@ -64,6 +71,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         )
         self.lang = str(config.theme.get("language") or "en")
         _register_fence(config)
+        self.offline = offline.use_local_shim(config)
         config.extra_css.append("assets/kubecapture.css")
         config.extra_javascript.append("assets/kubecapture.js")
         return config
@@ -91,6 +99,8 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self._run_live(list(self.plans.values()))
         for name in ("kubecapture.css", "kubecapture.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
+        for file in offline.shim_files(config) if self.offline else []:
+            files.append(file)
         if self.config.report_page:
             files.append(
                 File.generated(
@@ -167,5 +177,6 @@ def _register_fence(config) -> None:
         extensions.append("pymdownx.superfences")
     options = config.mdx_configs.setdefault("pymdownx.superfences", {})
     fences = options.setdefault("custom_fences", [])
-    if not any(f.get("name") == "kubectl" for f in fences):
-        fences.append(FENCE)
+    for custom in (FENCE, CONSOLE_FENCE):
+        if not any(f.get("name") == custom["name"] for f in fences):
+            fences.append(custom)

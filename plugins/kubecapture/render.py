@@ -1,8 +1,19 @@
 """Capture -> HTML for Material for MkDocs. Knows nothing of clusters.
 
 One snippet renders as a terminal: each command after a `$ ` prompt, its output
-beneath. The wrapper's `data-copy` holds just the commands, which Material's copy
-button copies instead of the block's text (no prompt, no output).
+beneath, in the markup Material gives a highlighted `console` block (so titles,
+colours, the copy button and dark mode come from Material). The wrapper's
+`data-copy` holds just the commands, one per line (a `\\` continuation stays as
+written, which is what a shell needs pasted): Material's copy button copies that
+attribute instead of the block's text, so never a prompt, never output.
+
+Four states, each visibly different:
+
+- captured: real output, and a quiet provenance line under it (details on click);
+- stale: the same, flagged, when the page's snippets changed since the capture;
+- missing: a `kubectl` fence never captured: only the commands, and a placeholder;
+- pasted: a `console` transcript never captured: the output as the author pasted it,
+  marked as pasted (it has no provenance), never presented as a capture.
 """
 
 from __future__ import annotations
@@ -10,13 +21,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from .store import Provenance, SnippetCapture
+from .snippets import TranscriptPart
+from .store import CommandResult, Provenance, SnippetCapture
 
 STRINGS = {
     "ja": {
         "missing": "まだキャプチャされていません",
         "missing_help": "このコマンドの出力はまだ記録されていません。クラスタに接続して"
         "ビルドすると、実際の出力がここに表示されます。",
+        "pasted": "貼り付けられた出力",
+        "pasted_help": "ノートに貼り付けられたままの出力です。まだキャプチャされていないため、"
+        "いつ・どのクラスタで得られたものかは記録されていません。",
+        "as_written": "貼り付けのまま",
+        "as_written_help": "kubecapture が再実行しないコマンドです。"
+        "出力はノートに書かれたままです。",
         "stale": "古いキャプチャ",
         "stale_help": "スニペットが変更された後、まだ再実行されていません。",
         "context": "コンテキスト",
@@ -27,6 +45,7 @@ STRINGS = {
         "live": "ビルド時に実行",
         "unknown_date": "日付不明",
         "show_all": "すべて表示",
+        "collapse": "折りたたむ",
         "lines": "行",
         "exit": "終了コード",
         "captured": "キャプチャ",
@@ -35,6 +54,12 @@ STRINGS = {
         "missing": "Not captured yet",
         "missing_help": "The output of this command has not been recorded yet. Build with a "
         "cluster to show its real output here.",
+        "pasted": "Pasted output",
+        "pasted_help": "This output was pasted into the notes and has not been captured yet: "
+        "when and on which cluster it was produced is not recorded.",
+        "as_written": "As written",
+        "as_written_help": "kubecapture does not re-run these commands; their output is as "
+        "written in the notes.",
         "stale": "Stale capture",
         "stale_help": "The snippet changed and has not been re-run yet.",
         "context": "Context",
@@ -45,6 +70,7 @@ STRINGS = {
         "live": "run at build time",
         "unknown_date": "date unknown",
         "show_all": "Show all",
+        "collapse": "Collapse",
         "lines": "lines",
         "exit": "exit code",
         "captured": "Captured",
@@ -67,26 +93,47 @@ class View:
     fold: int = 40  # fold output longer than this many lines; 0 never folds
     lang: str = "en"
     anchor: str | None = None
+    # A console transcript: its parts in order (commands that re-run and text kept as is).
+    parts: list[TranscriptPart] | None = None
+
+    @property
+    def state(self) -> str:
+        if self.capture is None:
+            return "pasted" if self.parts is not None else "missing"
+        return "stale" if self.stale else "captured"
 
 
 def render(view: View) -> str:
     t = strings(view.lang)
-    state = "missing" if view.capture is None else ("stale" if view.stale else "captured")
+    state = view.state
     attrs = {
-        "class": f"kubecapture kc-{state}",
-        "data-copy": "\n".join(view.commands),
+        "class": f"kubecapture kc-{state}" + (" kc-transcript" if view.parts is not None else ""),
+        "data-copy": copy_text(view),
     }
     if view.anchor:
         attrs["id"] = view.anchor
     title = f'<span class="filename">{escape(view.title)}</span>' if view.title else ""
-    body = _terminal(view) if view.capture else _commands_only(view.commands)
+    if view.parts is not None:
+        body = _transcript(view, t)
+    elif view.capture is not None:
+        body = _terminal(view, t)
+    else:
+        body = "".join(_prompt(c) for c in view.commands)
     parts = [
         f"<div {_attrs(attrs)}>",
-        f'<div class="highlight kc-terminal">{title}<pre><span></span><code>{body}</code></pre></div>',
+        f'<div class="language-console highlight kc-terminal">{title}'
+        f"<pre><span></span><code>{body}</code></pre></div>",
         _footer(view, t, state),
         "</div>",
     ]
     return "".join(parts)
+
+
+def copy_text(view: View) -> str:
+    """What the copy button copies: every command of the block, one per line."""
+    if view.parts is not None:
+        return "\n".join(p.prompt for p in view.parts if p.prompt)
+    return "\n".join(view.commands)
 
 
 def _attrs(attrs: dict[str, str]) -> str:
@@ -98,18 +145,41 @@ def _prompt(command: str) -> str:
     return f'<span class="gp">$ </span><span class="kc-cmd">{escape(command)}</span>\n'
 
 
-def _commands_only(commands: list[str]) -> str:
-    return "".join(_prompt(c) for c in commands)
-
-
-def _terminal(view: View) -> str:
+def _terminal(view: View, t: dict[str, str]) -> str:
     out = []
     for result in view.capture.results:
         out.append(_prompt(result.command))
-        text = _output(result.stdout, result.stderr)
-        if text:
-            out.append(_fold(text, view.fold, view.lang))
+        out.append(_result(result, view, t))
     return "".join(out)
+
+
+def _result(result: CommandResult, view: View, t: dict[str, str]) -> str:
+    html = _fold(_output(result.stdout, result.stderr), view.fold, t)
+    if result.exit_code:
+        html += f'<span class="kc-exit">{escape(t["exit"])} {result.exit_code}</span>\n'
+    return html
+
+
+def _transcript(view: View, t: dict[str, str]) -> str:
+    results = list(view.capture.results) if view.capture else []
+    out = []
+    for part in view.parts:
+        if part.prompt is not None:
+            out.append(_prompt(part.prompt))
+        if part.command is not None and results:
+            out.append(_result(results.pop(0), view, t))
+            continue
+        text = _trim(part.output)
+        if text:
+            kind = "kc-pasted-output" if view.capture is None else "kc-as-written"
+            out.append(_fold(f'<span class="go {kind}">{escape(text)}</span>', view.fold, t))
+    return "".join(out)
+
+
+def _trim(text: str) -> str:
+    """Pasted text without the blank lines around it, ending in one newline."""
+    text = text.strip("\n")
+    return text + "\n" if text.strip() else ""
 
 
 def _output(stdout: str, stderr: str) -> str:
@@ -126,23 +196,27 @@ def _ensure_nl(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def _fold(html: str, fold: int, lang: str) -> str:
+def _fold(html: str, fold: int, t: dict[str, str]) -> str:
+    """Long output: all of it in the page (so it shows without JS), folded by the script
+    after `fold` lines behind a toggle. Folding away a handful of lines helps nobody."""
     lines = html.count("\n")
-    if not fold or lines <= fold + 5:  # folding away a handful of lines helps nobody
+    if not html or not fold or lines <= fold + 5:
         return html
-    t = strings(lang)
     label = f"{t['show_all']} ({lines} {t['lines']})"
     return (
         f'<span class="kc-fold" style="--kc-fold-lines:{fold}">{html}</span>'
-        f'<button class="kc-fold-toggle" type="button" hidden>{escape(label)}</button>\n'
+        f'<button class="kc-fold-toggle" type="button" hidden aria-expanded="false" '
+        f'data-kc-show="{escape(label)}" data-kc-hide="{escape(t["collapse"])}">'
+        f"{escape(label)}</button>\n"
     )
 
 
 def _footer(view: View, t: dict[str, str], state: str) -> str:
-    if view.capture is None:
+    if state in ("missing", "pasted"):
+        kind = "kc-placeholder" if state == "missing" else "kc-pasted-note"
         return (
-            f'<div class="kc-placeholder" role="note"><strong>{escape(t["missing"])}</strong> '
-            f"{escape(t['missing_help'])}</div>"
+            f'<div class="{kind}" role="note"><strong>{escape(t[state])}</strong>'
+            f" {escape(t[state + '_help'])}</div>"
         )
     p = view.capture.provenance
     summary = " · ".join(x for x in (p.context, p.server_version, _date(p, t)) if x)
@@ -155,11 +229,16 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
         (t["captured_at"], p.captured_at or t["unknown_date"]),
         (t["source"], t["live"] if p.source == "live" else p.source),
     ]
+    kept = [part.prompt for part in view.parts or [] if part.prompt and part.command is None]
+    if kept:
+        rows.append((t["as_written"], f"{' / '.join(kept)} ({t['as_written_help']})"))
     if view.stale:
         rows.append((t["stale"], t["stale_help"]))
+    hover = "\n".join(f"{k}: {v}" for k, v in rows)
     details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     return (
-        f'<details class="kc-provenance"><summary>{escape(t["captured"])}: {escape(summary)}'
+        f'<details class="kc-provenance"><summary title="{escape(hover, quote=True)}">'
+        f'<span class="kc-label">{escape(t["captured"])}</span> {escape(summary)}'
         f"</summary><dl>{details}</dl></details>"
     )
 

@@ -214,26 +214,146 @@ def parse_page(markdown: str, page: str, transcripts: bool = False) -> list[Snip
     return snippets
 
 
-def parse_transcript(body: list[str], info: str, page: str, line: int) -> Snippet | None:
-    """A pasted `console` session: `$ kubectl …` lines, each followed by its output.
+# --- console transcripts ------------------------------------------------------------
 
-    Returns None when the block opts out (`kubecapture="off"`) or has no kubectl line.
+# Highlighting options a plain `console` block may carry; a re-run transcript ignores them.
+TRANSCRIPT_DISPLAY_ONLY = {"hl_lines", "linenums", "title_mode"}
+_PROMPT = "$ "
+_PS2 = "> "  # bash's continuation prompt, as pasted after a line ending in `\\`
+_SHELL_SYNTAX = re.compile(r"^[|&;<>()]+$")
+# Commands that wait for a terminal or never end on their own: kept as pasted.
+_INTERACTIVE_VERBS = {"edit", "port-forward", "proxy", "attach"}
+_TTY_FLAGS = {"-i", "-t", "-it", "-ti", "--stdin", "--tty"}
+
+
+@dataclass(frozen=True)
+class TranscriptPart:
+    """One piece of a pasted `console` block, in order.
+
+    `prompt` is the command after `$ ` (continuation lines joined with newlines, their
+    `> ` prompts dropped), or None for text before the first prompt. `command` is set
+    when the plugin re-runs this part; otherwise the part stays on the page as written.
     """
-    if re.search(r'kubecapture\s*=\s*["\']?off', info):
+
+    prompt: str | None
+    output: str  # the lines pasted under the prompt, as written ("" if none)
+    line: int  # 1-based page line of the prompt (or of the first text line)
+    command: Command | None = None
+
+
+def transcript_opt_out(options: dict) -> bool:
+    return str(options.get("kubecapture", "on")).lower() == "off"
+
+
+def transcript_options(info: str, page: str, line: int) -> dict | None:
+    """The block's kubecapture options, or None when it opts out (`kubecapture="off"`)."""
+    raw: dict = {}
+    for m in _OPTION.finditer(info):
+        value = next(v for v in (m["dq"], m["sq"], m["bare"]) if v is not None)
+        raw[m["key"]] = value
+    switch = raw.get("kubecapture")
+    if switch is not None and switch.lower() not in ("on", "off"):
+        raise SnippetError(page, line, f'option kubecapture="{switch}" must be "on" or "off"')
+    if switch is not None and switch.lower() == "off":
         return None
-    options = parse_options(re.sub(r"kubecapture\s*=\s*\S+", "", info), page, line)
-    commands: list[Command] = []
-    outputs: list[list[str]] = []
-    for offset, text in enumerate(body):
-        stripped = text.rstrip()
-        if stripped.startswith("$ kubectl"):
-            commands.append(_command(stripped[2:], line + 1 + offset, page))
-            outputs.append([])
-        elif stripped.startswith("$ "):
-            return None  # other shell commands (minikube start): keep the block as written
-        elif outputs:
-            outputs[-1].append(text)
-    if not commands:
+    kept = re.sub(
+        r"""\s*(?:kubecapture|hl_lines|linenums|title_mode)\s*=\s*(?:"[^"]*"|'[^']*'|\S+)""",
+        "",
+        info,
+    )
+    return parse_options(kept, page, line)
+
+
+def transcript_parts(body: list[str], first_line: int, page: str) -> list[TranscriptPart]:
+    """Split a pasted session into prompts and their outputs.
+
+    A line starting with `$ ` opens a part; the lines under it, up to the next `$ `
+    line, are its output. A `$ kubectl …` line that can run as plain argv (no pipes,
+    redirects, variables; nothing interactive or endless such as `-w` or `logs -f`)
+    becomes a `Command`; every other part (`$ minikube start`, text before the first
+    prompt) is kept as written.
+    """
+    parts: list[TranscriptPart] = []
+    i = 0
+    while i < len(body):
+        text = body[i].rstrip()
+        lineno = first_line + i
+        if not _is_prompt(text):
+            out, i = _take_output(body, i)
+            parts.append(TranscriptPart(None, out, lineno))
+            continue
+        lines = [text[len(_PROMPT) :] if text.startswith(_PROMPT) else ""]
+        i += 1
+        while lines[-1].endswith("\\") and i < len(body):
+            nxt = body[i].rstrip()
+            lines.append(nxt[len(_PS2) :] if nxt.startswith(_PS2) else nxt)
+            i += 1
+        prompt = "\n".join(lines)
+        out, i = _take_output(body, i)
+        parts.append(TranscriptPart(prompt, out, lineno, _runnable(prompt, lineno, page)))
+    return parts
+
+
+def _is_prompt(text: str) -> bool:
+    return text == "$" or text.startswith(_PROMPT)
+
+
+def _take_output(body: list[str], i: int) -> tuple[str, int]:
+    start = i
+    while i < len(body) and not _is_prompt(body[i].rstrip()):
+        i += 1
+    return "\n".join(body[start:i]), i
+
+
+def _runnable(prompt: str, line: int, page: str) -> Command | None:
+    if not re.match(r"kubectl(\s|$)", prompt) or prompt.endswith("\\"):
         return None
-    pasted = tuple("\n".join(o).strip("\n") + ("\n" if any(o) else "") for o in outputs)
-    return Snippet(page, line, tuple(commands), options, pasted=pasted)
+    joined = re.sub(r"\\\n", " ", prompt)
+    if "$" in joined or "`" in joined:
+        return None  # shell variables and command substitution need a shell
+    try:
+        lexer = shlex.shlex(joined, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        tokens = list(lexer)
+    except ValueError:
+        return None
+    if any(_SHELL_SYNTAX.match(t) for t in tokens):
+        return None  # pipes, redirects, `&&`, `;`
+    command = _command(prompt, line, page)
+    return None if _interactive(command.argv) else command
+
+
+def _interactive(argv: tuple[str, ...]) -> bool:
+    words = [a for a in argv[1:] if not a.startswith("-")]
+    verb = words[0] if words else ""
+    flags = {a.split("=", 1)[0] for a in argv[1:] if a.startswith("-")}
+    if verb in _INTERACTIVE_VERBS or flags & {"-w", "--watch", "--watch-only"}:
+        return True
+    if verb == "logs" and flags & {"-f", "--follow"}:
+        return True
+    return verb in ("exec", "run", "debug") and bool(flags & _TTY_FLAGS)
+
+
+def pasted_output(text: str) -> str:
+    """A pasted output as a baseline: no blank lines around it, one final newline."""
+    text = "\n".join(line.rstrip() for line in text.split("\n")).strip("\n")
+    return text + "\n" if text else ""
+
+
+def parse_transcript(body: list[str], info: str, page: str, line: int) -> Snippet | None:
+    """A pasted `console` session whose `$ kubectl …` commands re-run like a kubectl fence.
+
+    The outputs pasted under them become `Snippet.pasted` (one per command, stdout and
+    stderr as the terminal mixed them), the baseline a drift report compares against.
+    Returns None when the block opts out (`kubecapture="off"`) or has nothing to re-run.
+    Raises SnippetError only for bad options: a line that cannot run is kept as written.
+    """
+    options = transcript_options(info, page, line)
+    if options is None:
+        return None
+    parts = transcript_parts(body, line + 1, page)
+    runs = [p for p in parts if p.command is not None]
+    if not runs:
+        return None
+    pasted = tuple(pasted_output(p.output) for p in runs)
+    return Snippet(page, line, tuple(p.command for p in runs), options, pasted=pasted)
