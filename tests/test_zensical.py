@@ -227,6 +227,19 @@ def test_zensical_rerenders_when_a_capture_changes(tmp_path):
     assert "a newer output" in html and "on guide/nested.md" not in html
 
 
+
+def test_malformed_capture_stops_the_zensical_build_naming_the_file(tmp_path):
+    """As under the plugin: a page's unreadable capture is an error, not placeholders."""
+    site = make_site(tmp_path)
+    path = store.capture_path(site / "captures", "guide/nested.md")
+    path.write_text(path.read_text().replace("snippets:", "snippets: [", 1))
+    proc = subprocess.run(
+        [sys.executable, "-m", "zensical", "build", "--clean", "-f", str(site / "mkdocs.yml")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode != 0
+    assert f"{path}: malformed capture file" in proc.stdout + proc.stderr
+
 # --- the notes site ---------------------------------------------------------------------
 
 FENCE_CONFIG = """\
@@ -284,3 +297,46 @@ def test_refresh_plans_pages_in_the_order_mkdocs_builds_them(config):
     docs_dir = Path(mkdocs_config.docs_dir)
     expected = [f.src_uri for f in get_files(mkdocs_config).documentation_pages()]
     assert [p.relative_to(docs_dir).as_posix() for p in doc_pages(docs_dir)] == expected
+
+
+def _captures(site: Path) -> dict[str, store.PageCapture]:
+    out = {}
+    for path in store.all_capture_files(site / "captures"):
+        page = store.load(path)
+        for snippet in page.snippets:
+            snippet.provenance.captured_at = "(when)"
+            for result in snippet.results:  # a just-created object is 0s or 1s old
+                result.stdout = re.sub(r"\b\d{1,2}s\b", "(age)", result.stdout)
+        out[path.relative_to(site / "captures").as_posix()] = page
+    return out
+
+
+def test_refresh_writes_the_captures_a_live_mkdocs_build_writes(tmp_path, standin, kube_env):
+    """Live capture without MkDocs: `kubecapture refresh` is the plugin's code path."""
+    from sites import build, kubecapture
+
+    built = tmp_path / "built"
+    shutil.copytree(FIXTURE, built)
+    live = build(built / "mkdocs.yml", kube_env)
+    assert live.returncode == 0, live.log
+
+    refreshed = tmp_path / "refreshed"
+    shutil.copytree(FIXTURE, refreshed)
+    run = kubecapture(refreshed / "mkdocs.yml", kube_env, "refresh")
+    assert run.returncode == 0, run.log
+
+    expected = _captures(built)
+    assert len(expected) == 8  # every page with snippets, and nothing else
+    assert _captures(refreshed) == expected
+    report = "drift-report.json"
+    assert (built / "captures" / report).is_file() and (refreshed / "captures" / report).is_file()
+
+    # Named pages: only those run, and a Zensical build then shows them.
+    only = tmp_path / "only"
+    shutil.copytree(FIXTURE, only)
+    run = kubecapture(only / "mkdocs.yml", kube_env, "refresh", "index.md", "docs/sandbox.md")
+    assert run.returncode == 0, run.log
+    assert set(_captures(only)) == {"index.yaml", "sandbox.yaml"}
+    out, _ = build_zensical(only, cwd=tmp_path)
+    assert states(snippet_elements((out / "sandbox.html").read_text("utf-8"))) == [
+        "captured", "captured"]

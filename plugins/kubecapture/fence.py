@@ -135,9 +135,11 @@ _cache_lock = threading.Lock()
 _file_cache: dict[Path, tuple[tuple[int, int], PageCapture | CaptureFileError | None]] = {}
 
 
-def _load_cached(path: Path) -> PageCapture | None:
+def _load_cached(path: Path, strict: bool = False) -> PageCapture | None:
     """`store.load`, remembered while the file is unchanged: Zensical builds a new
-    Markdown instance (and so a new extension) for every page."""
+    Markdown instance (and so a new extension) for every page. A malformed file raises
+    CaptureFileError when `strict` (the page's own capture: the plugin stops the build
+    too), else it is skipped with a warning."""
     try:
         st = path.stat()
     except OSError:
@@ -155,6 +157,8 @@ def _load_cached(path: Path) -> PageCapture | None:
         with _cache_lock:
             _file_cache[path] = (signature, value)
     if isinstance(value, CaptureFileError):
+        if strict:
+            raise value
         log.warning(str(value))
         return None
     return value
@@ -260,7 +264,7 @@ class _PagePreprocessor(Preprocessor):
         capture = None
         key = page_key(snippets, {"sandbox": sandbox})
         if snippets and host is not None:
-            capture = _load_cached(capture_path(captures_dir, host.path))
+            capture = _load_cached(capture_path(captures_dir, host.path), strict=True)
         elif snippets:
             choices = [sandbox] if meta_known else [sandbox, not sandbox]
             capture, key = _find_by_snippets(captures_dir, snippets, choices)
