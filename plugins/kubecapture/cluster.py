@@ -14,6 +14,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -208,133 +210,303 @@ def new_workdir() -> Path:
 
 
 # --- sandbox namespaces, settle, secrets (used by capture.Session) -------------------
+#
+# Every call below is bounded: API requests carry a timeout, loops a deadline, and the
+# loops also stop early when `cancel` (the build's interrupt flag) is set.
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "kubecapture"}
+REQUEST_TIMEOUT = (5, 30)  # connect, read (seconds)
+POLL = 0.25  # seconds between two looks at a namespace that is settling
+
+_clients: dict[str, object] = {}
+_clients_lock = threading.Lock()
 
 
-def create_namespace(cluster: Cluster, name: str, timeout: float = 60) -> None:
-    """Create the page's sandbox; waits for an earlier one of the same name to go first."""
-    import time
+def _api(cluster: Cluster):
+    """One shared `kubernetes` ApiClient per pinned kubeconfig (thread-safe, reused by the
+    page workers: building one reads and parses the kubeconfig)."""
+    key = str(cluster.kubeconfig)
+    with _clients_lock:
+        api = _clients.get(key)
+        if api is None:
+            api = _clients[key] = api_client(cluster.kubeconfig)
+        return api
 
+
+def close_clients() -> None:
+    with _clients_lock:
+        for api in _clients.values():
+            api.close()
+        _clients.clear()
+
+
+def _reason(e: Exception) -> str:
     from kubernetes import client
 
-    api = api_client(cluster.kubeconfig)
-    core = client.CoreV1Api(api)
+    if isinstance(e, client.ApiException):
+        try:
+            message = json.loads(e.body or "{}").get("message")
+        except ValueError:
+            message = None
+        return message or f"{e.status} {e.reason}"
+    return str(getattr(e, "reason", None) or e).splitlines()[0][:160]
+
+
+def create_namespace(
+    cluster: Cluster, name: str, timeout: float = 60, cancel: threading.Event | None = None
+) -> None:
+    """Create the page's sandbox namespace.
+
+    A namespace of that name left by an earlier build (it carries the kubecapture label)
+    is deleted first and waited for; one that kubecapture did not make is never touched.
+    Raises ClusterUnavailable with one sentence when the namespace cannot be made.
+    """
+    from kubernetes import client
+    from urllib3.exceptions import HTTPError
+
+    core = client.CoreV1Api(_api(cluster))
+    body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=dict(MANAGED_BY)))
     deadline = time.monotonic() + timeout
     try:
         while True:
             try:
-                core.create_namespace(
-                    client.V1Namespace(
-                        metadata=client.V1ObjectMeta(
-                            name=name, labels={"app.kubernetes.io/managed-by": "kubecapture"}
-                        )
-                    )
-                )
+                core.create_namespace(body, _request_timeout=REQUEST_TIMEOUT)
                 return
             except client.ApiException as e:
-                if e.status != 409 or time.monotonic() > deadline:
+                if e.status != 409:
                     raise ClusterUnavailable(
-                        f"cannot create namespace {name}: {e.reason}"
+                        f"cannot create sandbox namespace {name}: {_reason(e)}"
                     ) from None
-                _delete_ns(core, name)  # left over from an interrupted build
-                time.sleep(0.5)
-    finally:
-        api.close()
+            existing = _read_namespace(core, name)
+            if existing is not None:
+                labels = existing.get("metadata", {}).get("labels") or {}
+                if labels.get("app.kubernetes.io/managed-by") != "kubecapture":
+                    raise ClusterUnavailable(
+                        f"namespace {name} already exists and was not made by kubecapture, "
+                        "so it is not used as a sandbox; delete or rename it"
+                    )
+                if not existing.get("metadata", {}).get("deletionTimestamp"):
+                    _delete_ns(core, name)  # left over from an interrupted or kept build
+            if time.monotonic() > deadline:
+                raise ClusterUnavailable(
+                    f"sandbox namespace {name} from an earlier build was still being deleted "
+                    f"after {timeout:g} s"
+                )
+            if _wait(cancel, POLL):
+                raise ClusterUnavailable(f"sandbox namespace {name} was not created (interrupted)")
+    except (HTTPError, OSError) as e:
+        raise ClusterUnavailable(f"cannot create sandbox namespace {name}: {_reason(e)}") from None
+
+
+def _wait(cancel: threading.Event | None, seconds: float) -> bool:
+    """Sleep; True when the build was interrupted meanwhile."""
+    if cancel is None:
+        time.sleep(seconds)
+        return False
+    return cancel.wait(seconds)
+
+
+def _read_namespace(core, name: str) -> dict | None:
+    from kubernetes import client
+
+    try:
+        resp = core.read_namespace(name, _preload_content=False, _request_timeout=REQUEST_TIMEOUT)
+    except client.ApiException as e:
+        if e.status == 404:
+            return None
+        raise
+    return json.loads(resp.data)
 
 
 def delete_namespace(cluster: Cluster, name: str) -> None:
+    """Ask for the namespace's deletion (Kubernetes finishes it in the background).
+    Raises ClusterUnavailable when the request fails; a missing namespace is fine."""
+    from kubernetes import client
+    from urllib3.exceptions import HTTPError
+
+    try:
+        _delete_ns(client.CoreV1Api(_api(cluster)), name)
+    except (client.ApiException, HTTPError, OSError) as e:
+        raise ClusterUnavailable(f"cannot delete sandbox namespace {name}: {_reason(e)}") from None
+
+
+def namespace_exists(cluster: Cluster, name: str) -> bool:
+    """True while the namespace exists, also while it is being deleted."""
     from kubernetes import client
 
-    api = api_client(cluster.kubeconfig)
-    try:
-        _delete_ns(client.CoreV1Api(api), name)
-    finally:
-        api.close()
+    return _read_namespace(client.CoreV1Api(_api(cluster)), name) is not None
 
 
 def _delete_ns(core, name: str) -> None:
     from kubernetes import client
 
     try:
-        core.delete_namespace(name, propagation_policy="Background")
+        core.delete_namespace(
+            name, propagation_policy="Background", _request_timeout=REQUEST_TIMEOUT
+        )
     except client.ApiException as e:
         if e.status != 404:
             raise
 
 
-def settle(cluster: Cluster, namespace: str, timeout: float) -> str | None:
-    """Wait until the namespace's workloads are at their desired state.
+def settle(
+    cluster: Cluster, namespace: str, timeout: float, cancel: threading.Event | None = None
+) -> str | None:
+    """Wait until the namespace's workloads are where they are going: Deployments,
+    ReplicaSets and StatefulSets at their desired replicas, DaemonSets scheduled and
+    ready, Pods Ready or finished, and deletions done.
 
-    Returns None when settled, else one sentence naming what did not settle.
+    Returns None when settled (or when `cancel` is set), else one sentence naming what did
+    not settle within `timeout` seconds.
     """
-    import time
+    from kubernetes import client
+    from urllib3.exceptions import HTTPError
 
+    api = _api(cluster)
+    deadline = time.monotonic() + timeout
+    pending: list[str] = []
+    while True:
+        try:
+            pending = _unsettled(api, namespace)
+        except (client.ApiException, HTTPError, OSError) as e:
+            pending = [f"(the API server did not answer: {_reason(e)})"]
+        if not pending:
+            return None
+        if time.monotonic() > deadline:
+            shown = ", ".join(pending[:8])
+            if len(pending) > 8:
+                shown += f" and {len(pending) - 8} more"
+            return f"these objects were not ready within settle_timeout ({timeout:g} s): {shown}"
+        if _wait(cancel, POLL):
+            return None
+
+
+def _list(api, path: str) -> list[dict]:
+    """GET a list as plain JSON (no model classes: faster, and every field kept)."""
     from kubernetes import client
 
-    api = api_client(cluster.kubeconfig)
-    core, apps = client.CoreV1Api(api), client.AppsV1Api(api)
-    deadline = time.monotonic() + timeout
     try:
-        while True:
-            pending = _unsettled(core, apps, namespace)
-            if not pending:
-                return None
-            if time.monotonic() > deadline:
-                return f"these objects did not settle within {timeout:g} s: {', '.join(pending)}"
-            time.sleep(0.2)
-    finally:
-        api.close()
+        resp = api.call_api(
+            path,
+            "GET",
+            header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+            _preload_content=False,
+            _request_timeout=REQUEST_TIMEOUT,
+        )
+    except client.ApiException as e:
+        if e.status == 404:  # the namespace, or this kind, does not exist (yet)
+            return []
+        raise
+    return json.loads(resp[0].data).get("items") or []
 
 
-def _unsettled(core, apps, namespace: str) -> list[str]:
-    pending = []
-    for d in apps.list_namespaced_deployment(namespace).items:
-        want = d.spec.replicas if d.spec.replicas is not None else 1
-        s = d.status
-        if (
-            (s.observed_generation or 0) < (d.metadata.generation or 0)
-            or (s.updated_replicas or 0) < want
-            or (s.available_replicas or 0) < want
-            or (s.replicas or 0) > want
-        ):
-            pending.append(f"deployment/{d.metadata.name}")
-    for rs in apps.list_namespaced_replica_set(namespace).items:
-        want = rs.spec.replicas if rs.spec.replicas is not None else 1
-        if (rs.status.ready_replicas or 0) < want or (rs.status.replicas or 0) != want:
-            pending.append(f"replicaset/{rs.metadata.name}")
-    for pod in core.list_namespaced_pod(namespace).items:
-        phase = pod.status.phase if pod.status else None
-        if pod.metadata.deletion_timestamp:
-            pending.append(f"pod/{pod.metadata.name} (terminating)")
+def _unsettled(api, namespace: str) -> list[str]:
+    pending: list[str] = []
+    apps = f"/apis/apps/v1/namespaces/{namespace}"
+    for kind, items in (
+        ("deployment", _list(api, f"{apps}/deployments")),
+        ("replicaset", _list(api, f"{apps}/replicasets")),
+        ("statefulset", _list(api, f"{apps}/statefulsets")),
+    ):
+        for obj in items:
+            meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
+            name = f"{kind}/{meta['name']}"
+            if meta.get("deletionTimestamp"):
+                pending.append(f"{name} (being deleted)")
+                continue
+            want = spec.get("replicas", 1)
+            ready = status.get("availableReplicas" if kind == "deployment" else "readyReplicas", 0)
+            if status.get("observedGeneration", 0) < meta.get("generation", 0):
+                pending.append(f"{name} (its controller has not caught up)")
+            elif (
+                ready < want
+                or status.get("replicas", 0) != want
+                or (kind == "deployment" and status.get("updatedReplicas", 0) < want)
+            ):
+                word = "available" if kind == "deployment" else "ready"
+                pending.append(f"{name} ({ready}/{want} {word})")
+    for ds in _list(api, f"{apps}/daemonsets"):
+        status = ds.get("status") or {}
+        want = status.get("desiredNumberScheduled", 0)
+        if ds["metadata"].get("deletionTimestamp"):
+            pending.append(f"daemonset/{ds['metadata']['name']} (being deleted)")
+        elif (ready := status.get("numberReady", 0)) < want:
+            pending.append(f"daemonset/{ds['metadata']['name']} ({ready}/{want} ready)")
+    for pod in _list(api, f"/api/v1/namespaces/{namespace}/pods"):
+        name = f"pod/{pod['metadata']['name']}"
+        status = pod.get("status") or {}
+        phase = status.get("phase")
+        if pod["metadata"].get("deletionTimestamp"):
+            pending.append(f"{name} (terminating)")
         elif phase in ("Succeeded", "Failed"):
             continue
         elif not any(
-            c.type == "Ready" and c.status == "True" for c in (pod.status.conditions or [])
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in status.get("conditions") or []
         ):
-            pending.append(f"pod/{pod.metadata.name}")
+            waiting = [
+                (c.get("state") or {}).get("waiting", {}).get("reason")
+                for c in status.get("containerStatuses") or []
+            ]
+            why = next((w for w in waiting if w), None) or phase or "not scheduled"
+            pending.append(f"{name} ({why}, not ready)")
     return pending
 
 
 def secret_values(cluster: Cluster, namespaces) -> set[str]:
-    """Every Secret value (decoded) in these namespaces, to mask in outputs."""
+    """Every Secret value (decoded) in these namespaces (None: in all namespaces), to mask
+    in outputs. A namespace that does not exist (yet, or any more) holds nothing."""
     import base64
 
     from kubernetes import client
+    from urllib3.exceptions import HTTPError
 
-    api = api_client(cluster.kubeconfig)
-    core = client.CoreV1Api(api)
+    api = _api(cluster)
+    if namespaces is None:
+        paths = ["/api/v1/secrets"]
+    else:
+        paths = [f"/api/v1/namespaces/{ns}/secrets" for ns in sorted(namespaces)]
     values: set[str] = set()
-    try:
-        for ns in namespaces:
-            try:
-                items = core.list_namespaced_secret(ns).items
-            except client.ApiException:
-                continue  # no such namespace (yet), or not allowed to list: nothing to mask
-            for secret in items:
-                for encoded in (secret.data or {}).values():
-                    try:
-                        values.add(base64.b64decode(encoded).decode("utf-8"))
-                    except (ValueError, UnicodeDecodeError):
-                        continue
-    finally:
-        api.close()
+    for path in paths:
+        try:
+            items = _list(api, path)
+        except (client.ApiException, HTTPError, OSError) as e:
+            raise ClusterUnavailable(
+                f"cannot read Secrets to redact outputs: {_reason(e)}"
+            ) from None
+        for secret in items:
+            for encoded in (secret.get("data") or {}).values():
+                try:
+                    values.add(base64.b64decode(encoded).decode("utf-8"))
+                except (ValueError, UnicodeDecodeError):
+                    values.add(encoded)  # binary: its base64 form is what kubectl prints
+            values.update(v for v in (secret.get("stringData") or {}).values() if v)
     return {v for v in values if v}
+
+
+def credential_values(cluster: Cluster) -> set[str]:
+    """The credentials in the pinned kubeconfig (tokens, passwords, client keys), so that an
+    output showing them (`kubectl config view --raw`) is masked."""
+    import base64
+
+    try:
+        data = json.loads(Path(cluster.kubeconfig).read_text())
+    except (OSError, ValueError):
+        return set()
+    values: set[str] = set()
+    for user in data.get("users") or []:
+        u = user.get("user") or {}
+        for key in ("token", "password", "client-key-data"):
+            if isinstance(u.get(key), str) and u[key]:
+                values.add(u[key])
+        if isinstance(u.get("client-key-data"), str):
+            try:
+                values.add(base64.b64decode(u["client-key-data"]).decode())
+            except (ValueError, UnicodeDecodeError):
+                pass
+        provider = (u.get("auth-provider") or {}).get("config") or {}
+        for key in ("id-token", "refresh-token", "access-token", "client-secret"):
+            if isinstance(provider.get(key), str) and provider[key]:
+                values.add(provider[key])
+    return values

@@ -1,45 +1,336 @@
-"""Mask secrets in text. Knows nothing of clusters: it is given the values to hide."""
+"""Mask secrets in command output. Knows nothing of clusters: it is given the values to hide.
+
+Three kinds of things are masked, in this order:
+
+1. Known secret values (the Secrets of the namespaces a page touched, the pinned
+   kubeconfig's credentials), wherever they appear:
+   - the raw value when it has at least ``MIN_SECRET_LENGTH`` characters. Shorter values
+     ("admin", "true", "web") are too common to replace everywhere without wrecking
+     outputs; see 2. for where they are masked anyway;
+   - its base64 forms (what ``-o yaml`` / ``-o jsonpath={.data.x}`` print) when the
+     encoded text has at least ``MIN_ENCODED_LENGTH`` characters (a raw value of 4 bytes
+     or more): base64 text does not collide with ordinary words;
+   - a multi-line value also when its lines are re-indented (a YAML block scalar) or
+     JSON-escaped (``\\n``, as in a last-applied-configuration annotation);
+   - an output that is exactly a secret value (a jsonpath query), whatever its length.
+2. Secrets printed as objects, whatever the length of their values: the ``data`` and
+   ``stringData`` values of any Secret shown as YAML or JSON (``get secret -o yaml``, a
+   ``--dry-run -o yaml``, the JSON of a last-applied-configuration annotation).
+3. Things that look like credentials without being known: PEM private key blocks, JWTs,
+   ``Bearer`` tokens, and kubeconfig credential fields (``token``, ``password``,
+   ``client-key-data``, ``client-certificate-data``, ``id-token``, ``refresh-token``, …).
+
+``describe secret`` prints only byte counts, so it needs nothing; kubectl prints base64
+data on one line, so base64 forms are not searched across line breaks.
+"""
 
 from __future__ import annotations
 
 import base64
+import json
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 
 MASK = "********"
+MIN_SECRET_LENGTH = 6
+MIN_ENCODED_LENGTH = 8
 
-_PATTERNS = [
-    # PEM private keys, whole block
-    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?-----END [A-Z ]*PRIVATE KEY-----", re.S),
-    # Authorization headers and bearer tokens
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9\-._~+/]{16,}=*"),
-    # kubeconfig credential fields (YAML and JSON forms)
-    re.compile(
-        r'(?m)((?:"|\b)(?:client-key-data|client-certificate-data|token|password|'
-        r'certificate-authority-data|id-token|refresh-token)"?\s*:\s*"?)[^\s"]{8,}'
-    ),
-]
+_PEM = re.compile(
+    r"(-----BEGIN (?P<label>[A-Z0-9 ]*PRIVATE KEY)-----)"
+    r"(?:.*?(-----END (?P=label)-----)|[A-Za-z0-9+/=\s\\]*)",
+    re.S,
+)
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]{16,}=*")
+_CREDENTIAL_KEYS = (
+    "client-key-data",
+    "client-certificate-data",
+    "token",
+    "password",
+    "id-token",
+    "refresh-token",
+    "access-token",
+    "client-secret",
+)
+_CREDENTIAL_FIELD = re.compile(
+    r'(?m)((?:"|(?<![\w.-]))(?:' + "|".join(map(re.escape, _CREDENTIAL_KEYS)) + r')"?'
+    r'\s*:\s*"?)(?!REDACTED\b|DATA\+OMITTED\b|\*{8})([^\s"\',}]{8,})'
+)
+# kubectl's own placeholders in `kubectl config view` (without --raw) are not secrets.
 
 
 def encodings(value: str) -> set[str]:
-    """A secret's raw form and the base64 forms kubectl prints."""
-    raw = value.encode()
-    forms = {value, base64.b64encode(raw).decode()}
-    return {f for f in forms if len(f) >= 4}
+    """The forms of a secret value that are masked by plain replacement."""
+    forms: set[str] = set()
+    for v in {value, value.strip()}:
+        if not v:
+            continue
+        if len(v) >= MIN_SECRET_LENGTH and "\n" not in v:
+            forms.add(v)
+        encoded = base64.b64encode(v.encode()).decode()
+        if len(encoded) >= MIN_ENCODED_LENGTH:
+            forms.add(encoded)
+        if len(v) >= MIN_SECRET_LENGTH:
+            escaped = json.dumps(v, ensure_ascii=False)[1:-1]
+            if escaped != v:
+                forms.add(escaped)
+    return forms
 
 
-def redact(text: str, secrets: set[str]) -> str:
-    if not text:
+def _multiline_pattern(value: str) -> str | None:
+    """A regex for a multi-line value printed with any indentation before each line."""
+    lines = [line.strip() for line in value.strip().splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) < 2 or len(value.strip()) < MIN_SECRET_LENGTH:
+        return None
+    return r"[ \t]*\r?\n[ \t]*".join(re.escape(line) for line in lines)
+
+
+class Redactor:
+    """Masks a fixed set of secret values (compiled once) plus the generic patterns."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        self.secrets = {s for s in secrets if s}
+        forms = {f for s in self.secrets for f in encodings(s)}
+        alternatives = [re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f))]
+        multi = [p for s in self.secrets if (p := _multiline_pattern(s))]
+        # Multi-line patterns first: they are longer than any of their single lines.
+        parts = sorted(multi, key=len, reverse=True) + alternatives
+        self._known = re.compile("|".join(parts)) if parts else None
+        # An output that is exactly a secret (a jsonpath query) is masked whatever its length.
+        self._exact = {s.strip() for s in self.secrets if len(s.strip()) >= 4} | {
+            base64.b64encode(s.encode()).decode() for s in self.secrets
+        }
+
+    def __call__(self, text: str) -> str:
+        if not text:
+            return text
+        if text.strip() in self._exact:
+            return text.replace(text.strip(), MASK)
+        text = _mask_secret_objects(text)
+        if self._known is not None:
+            text = self._known.sub(MASK, text)
+        return mask_patterns(text)
+
+
+def mask_patterns(text: str) -> str:
+    """Mask what looks like a credential: private keys, JWTs, bearer tokens, kubeconfig
+    credential fields."""
+    text = _PEM.sub(_pem_replacement, text)
+    text = _JWT.sub(MASK, text)
+    text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
+    return _CREDENTIAL_FIELD.sub(lambda m: m.group(1) + MASK, text)
+
+
+def _pem_replacement(m: re.Match) -> str:
+    begin, end = m.group(1), m.group(3)
+    separator = "\\n" if "\\n" in m.group(0) and "\n" not in m.group(0) else "\n"
+    return separator.join(x for x in (begin, MASK, end) if x)
+
+
+# --- Secrets printed as objects ----------------------------------------------------------
+
+_SECRET_KIND = re.compile(r'\\?"kind\\?"\s*:\s*\\?"Secret\\?"')
+
+
+def _mask_secret_objects(text: str) -> str:
+    """Mask data/stringData values of Secrets printed as YAML or JSON, whatever their length."""
+    if "Secret" not in text:
         return text
-    for value in sorted({f for s in secrets for f in encodings(s)}, key=len, reverse=True):
-        text = text.replace(value, MASK)
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + MASK, text)
+    if _holds_secret(text):
+        text = _mask_data_blocks(text)
+    if _SECRET_KIND.search(text):
+        text = "".join(_mask_inline_json(line) for line in text.splitlines(keepends=True))
     return text
 
 
-def redact_result(result, secrets: set[str]):
-    """A CommandResult with stdout and stderr masked."""
-    return replace(
-        result, stdout=redact(result.stdout, secrets), stderr=redact(result.stderr, secrets)
-    )
+def _holds_secret(text: str) -> bool:
+    """Does this output parse as YAML/JSON holding a Secret object?"""
+    import yaml
+
+    if not re.search(r'(?m)^\s*(?:-\s+)?"?kind"?\s*:\s*"?Secret"?,?\s*$', text):
+        return False
+    try:
+        docs = list(yaml.safe_load_all(text))
+    except yaml.YAMLError:
+        return False
+    return any(_is_secretish(d) for d in docs)
+
+
+def _is_secretish(node) -> bool:
+    if isinstance(node, dict):
+        if node.get("kind") == "Secret":
+            return True
+        return any(_is_secretish(v) for v in node.values())
+    if isinstance(node, list):
+        return any(_is_secretish(v) for v in node)
+    return False
+
+
+_YAML_BLOCK = re.compile(r"^(?P<indent>[ \t]*)(?:- )?(?P<key>data|stringData):[ \t]*$")
+_JSON_BLOCK = re.compile(r'^(?P<indent>[ \t]*)"(?P<key>data|stringData)":[ \t]*\{[ \t]*$')
+_YAML_ENTRY = re.compile(r"^(?P<head>[ \t]+[^:\n]+?:)[ \t]*(?P<value>.*)$")
+_JSON_ENTRY = re.compile(r'^(?P<head>[ \t]*"(?:[^"\\]|\\.)*"[ \t]*:[ \t]*)"(?:[^"\\]|\\.)*"')
+
+
+def _mask_data_blocks(text: str) -> str:
+    """Mask the values under `data:`/`stringData:` (YAML) and `"data": {` (JSON)."""
+    lines = text.splitlines(keepends=True)
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        out.append(line)
+        i += 1
+        body = line.rstrip("\r\n")
+        if ym := _YAML_BLOCK.match(body):
+            base = len(ym["indent"]) + (2 if body.lstrip().startswith("- ") else 0)
+            while i < len(lines):
+                entry = lines[i].rstrip("\r\n")
+                indent = len(entry) - len(entry.lstrip())
+                if entry.strip() and indent <= base:
+                    break
+                m = _YAML_ENTRY.match(entry)
+                if m and m["value"][:1] in ("|", ">"):
+                    # a block scalar: its lines (deeper than the key) become one mask
+                    out.append(_keep_newline(lines[i], f"{m['head']} {MASK}"))
+                    i += 1
+                    while i < len(lines):
+                        inner = lines[i].rstrip("\r\n")
+                        if inner.strip() and len(inner) - len(inner.lstrip()) <= indent:
+                            break
+                        i += 1
+                    continue
+                if m and m["value"]:
+                    out.append(_keep_newline(lines[i], f"{m['head']} {MASK}"))
+                else:
+                    out.append(lines[i])
+                i += 1
+        elif jm := _JSON_BLOCK.match(body):
+            close = re.compile(rf"^{re.escape(jm['indent'])}\}},?\s*$")
+            while i < len(lines) and not close.match(lines[i]):
+                m = _JSON_ENTRY.match(lines[i])
+                out.append(m["head"] + f'"{MASK}"' + lines[i][m.end() :] if m else lines[i])
+                i += 1
+    return "".join(out)
+
+
+def _keep_newline(original: str, new: str) -> str:
+    return new + original[len(original.rstrip("\r\n")) :]
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _mask_inline_json(line: str) -> str:
+    """A line holding a Secret as one-line JSON: a last-applied-configuration annotation,
+    plain (YAML output) or itself a JSON string (JSON output)."""
+    if not _SECRET_KIND.search(line):
+        return line
+    if re.search(r'"kind"\s*:\s*"Secret"', line):
+        line = _mask_json_objects(line)
+    if '\\"Secret\\"' in line:  # an escaped JSON document inside a JSON string
+
+        def inner(m: re.Match) -> str:
+            literal = m.group(0)
+            if '\\"Secret\\"' not in literal:
+                return literal
+            try:
+                decoded = json.loads(literal)
+            except ValueError:
+                return literal
+            masked = _mask_json_objects(decoded)
+            if masked == decoded:
+                return literal
+            return _go_json_string(masked)
+
+        line = _STRING.sub(inner, line)
+    return line
+
+
+def _mask_json_objects(text: str) -> str:
+    """Mask data/stringData string values of the Secret JSON objects found in `text`."""
+    decoder = json.JSONDecoder()
+    out, pos = [], 0
+    while (start := text.find("{", pos)) != -1:
+        try:
+            obj, end = decoder.raw_decode(text, start)
+        except ValueError:
+            out.append(text[pos : start + 1])
+            pos = start + 1
+            continue
+        chunk = text[start:end]
+        if isinstance(obj, dict) and obj.get("kind") == "Secret":
+            chunk = _mask_top_maps(chunk)
+        out.append(text[pos:start] + chunk)
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
+
+
+def _mask_top_maps(chunk: str) -> str:
+    """In one JSON object's text, replace the string values of its top-level `data` and
+    `stringData` maps by the mask, leaving every other byte as it was."""
+    out: list[str] = []
+    stack: list[str] = []  # open containers: "{" or "["
+    keys: list[str | None] = []  # the key each open object is under
+    key: str | None = None  # last key read in the current object
+    expect_key = False
+    pos = 0
+    for m in _TOKEN.finditer(chunk):
+        out.append(chunk[pos : m.start()])
+        pos = m.end()
+        tok = m.group(0)
+        if tok in "{[":
+            keys.append(key if stack and stack[-1] == "{" else None)
+            stack.append(tok)
+            expect_key = tok == "{"
+            key = None
+        elif tok in "}]":
+            stack.pop()
+            key = keys.pop()
+            expect_key = False
+        elif tok == ",":
+            expect_key = bool(stack) and stack[-1] == "{"
+        elif tok == ":":
+            expect_key = False
+        elif expect_key and tok.startswith('"'):
+            key = json.loads(tok)
+            expect_key = False
+            out.append(tok)
+            continue
+        elif (
+            tok.startswith('"')
+            and len(stack) == 2
+            and stack[-1] == "{"
+            and keys[-1] in ("data", "stringData")
+        ):
+            tok = f'"{MASK}"'
+        out.append(tok)
+    out.append(chunk[pos:])
+    return "".join(out)
+
+
+def _go_json_string(value: str) -> str:
+    """A JSON string literal escaped as Go's encoding/json writes it."""
+    text = json.dumps(value, ensure_ascii=False)
+    for ch, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(ch, esc)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+# --- the API capture.py uses -------------------------------------------------------------
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    return Redactor(secrets)(text)
+
+
+def redact_result(result, secrets):
+    """A CommandResult with stdout and stderr masked (secrets: values or a Redactor)."""
+    redactor = secrets if isinstance(secrets, Redactor) else Redactor(secrets)
+    return replace(result, stdout=redactor(result.stdout), stderr=redactor(result.stderr))
