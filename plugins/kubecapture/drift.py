@@ -160,10 +160,9 @@ class Table:
     def label_column(self) -> int:
         """The column that names a row: NAME, an event's REASON, else the first."""
         names = [h.upper() for h in self.header]
-        for wanted in ("NAME", "REASON"):
-            if wanted in names:
-                return names.index(wanted)
-        return 0
+        if "NAME" in names:
+            return names.index("NAME")
+        return names.index("REASON") if self.events else 0
 
     def lines(self) -> list[str]:
         return [_tidy(self.indent + "  ".join(cells)) for cells in (self.header, *self.rows)]
@@ -227,7 +226,8 @@ def _mask_cell(column: str, cell: str, events: bool) -> str:
 
 def _make_table(indent: str, title: str, header: list[str], raw: list[list[str]]) -> Table:
     names = {h.upper() for h in header}
-    events = {"REASON", "MESSAGE"} <= names
+    # Events (describe's and `get events`), not node Conditions, which have Reason too.
+    events = {"REASON", "MESSAGE"} <= names and bool({"AGE", "LAST SEEN"} & names)
     rows = [tuple(_mask_cell(h, c, events) for h, c in zip(header, r, strict=True)) for r in raw]
     if not events:
         rows.sort()
@@ -272,17 +272,31 @@ def _section_title(lines: list[str], i: int, width: int) -> str:
     return ""
 
 
+_KEY_LINE = re.compile(r"^( *)([^:\s][^:]*):( +)\S")
+
+
 def _parse_text(text: str, masked: bool = True) -> list[Block]:
     lines = text.replace("\r\n", "\n").split("\n")
     blocks: list[Block] = []
+    columns: tuple[int, int] | None = None  # value column of the last `Key:  value`, raw/tidy
     i = 0
     while i < len(lines):
         table, after = _read_table(lines, i) if masked else (None, i)
         if table:
             blocks.append(table)
-            i = after
+            i, columns = after, None
             continue
-        blocks.append(_mask_line(lines[i]) if masked else _tidy(lines[i]))
+        line = _mask_line(lines[i]) if masked else _tidy(lines[i])
+        key = _KEY_LINE.match(lines[i])
+        if columns and lines[i].strip() and _indent(lines[i]) == columns[0]:
+            # A further value of a describe key (Labels:, Tolerations:) sits under the
+            # first one, at a column set by the longest key: re-indent under the tidy one.
+            line = " " * columns[1] + line.strip()
+        elif key:
+            columns = (key.end() - 1, len(key[1]) + len(key[2]) + 3)
+        else:
+            columns = None
+        blocks.append(line)
         i += 1
     while blocks and blocks[-1] == "":
         blocks.pop()
@@ -511,13 +525,18 @@ def _text_changes(a: list[str], b: list[str]) -> list[str]:
             m = _KEY_VALUE.match(line)
             twin = next((n for n in added if m and _same_key(m, n)), None)
             if twin is None:
-                out.append(f"line removed: {_short(line.strip())}")
+                out.append(f"line removed: {_show(line)}")
                 continue
             added.remove(twin)
             new_value = _KEY_VALUE.match(twin)[2]  # type: ignore[index]
             out.append(f"{m[1]}: {_short(_unquote(m[2]))} → {_short(_unquote(new_value))}")
-        out += [f"line added: {_short(x.strip())}" for x in added]
+        out += [f"line added: {_show(x)}" for x in added]
     return out
+
+
+def _show(line: str) -> str:
+    m = _KEY_VALUE.match(line)
+    return _short(f"{m[1]}: {_unquote(m[2])}" if m else line.strip())
 
 
 def _same_key(m: re.Match[str], line: str) -> bool:
@@ -824,6 +843,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "snippets": "スニペット数",
         "live": "ビルド時に実行",
         PASTED_SOURCE: "ページに貼り付けられた出力",
+        "the original notes": "元のノート",
         "unknown": "不明",
         "changed": "変化あり",
         "volatile": "実行ごとに変わる値のみ",
