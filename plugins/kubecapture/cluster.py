@@ -307,15 +307,7 @@ def _wait(cancel: threading.Event | None, seconds: float) -> bool:
 
 
 def _read_namespace(core, name: str) -> dict | None:
-    from kubernetes import client
-
-    try:
-        resp = core.read_namespace(name, _preload_content=False, _request_timeout=REQUEST_TIMEOUT)
-    except client.ApiException as e:
-        if e.status == 404:
-            return None
-        raise
-    return json.loads(resp.data)
+    return _get_json(core.api_client, f"/api/v1/namespaces/{name}")
 
 
 def delete_namespace(cluster: Cluster, name: str) -> None:
@@ -381,24 +373,32 @@ def settle(
             return None
 
 
-def _list(api, path: str) -> list[dict]:
-    """GET a list as plain JSON (no model classes: faster, and every field kept)."""
+def _get_json(api, path: str) -> dict | None:
+    """GET a path as plain JSON (no model classes: faster, and every field kept);
+    None when it does not exist (404)."""
     from kubernetes import client
 
-    try:
-        resp = api.call_api(
-            path,
-            "GET",
-            header_params={"Accept": "application/json"},
-            auth_settings=["BearerToken"],
-            _preload_content=False,
-            _request_timeout=REQUEST_TIMEOUT,
+    method, url, headers, _body, _post = api.param_serialize(
+        method="GET",
+        resource_path=path,
+        header_params={"Accept": "application/json"},
+        auth_settings=["BearerToken"],
+    )
+    resp = api.call_api(method, url, header_params=headers, _request_timeout=REQUEST_TIMEOUT)
+    resp.read()
+    if resp.status == 404:
+        return None
+    if resp.status >= 400:
+        raise client.ApiException(
+            status=resp.status, reason=resp.reason, body=resp.data.decode("utf-8", "replace")
         )
-    except client.ApiException as e:
-        if e.status == 404:  # the namespace, or this kind, does not exist (yet)
-            return []
-        raise
-    return json.loads(resp[0].data).get("items") or []
+    return json.loads(resp.data)
+
+
+def _list(api, path: str) -> list[dict]:
+    """The items of a list; none when the namespace or the kind does not exist (yet)."""
+    data = _get_json(api, path)
+    return (data or {}).get("items") or []
 
 
 def _unsettled(api, namespace: str) -> list[str]:
