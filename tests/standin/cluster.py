@@ -564,6 +564,8 @@ class Cluster:
             cur = self.get_obj(res.store_key, ns_key, name)
             if cur is None:
                 raise not_found(res, name)
+            if subresource == "scale":
+                return self._update_scale(res, cur, body, manager)
             self._check_body(res, ns, body, name)
             rv = body["metadata"].get("resourceVersion")
             if rv and rv != cur["metadata"]["resourceVersion"]:
@@ -577,8 +579,6 @@ class Cluster:
             if subresource == "status":
                 new = copy.deepcopy(cur)
                 new["status"] = copy.deepcopy(body.get("status"))
-            elif subresource == "scale":
-                return self._update_scale(res, cur, body, manager)
             else:
                 if "status" in res.subresources:
                     if "status" in cur:
@@ -1197,7 +1197,7 @@ class Cluster:
             not_ready = sorted((p for p in pods if not self.pod_ready(p)),
                                key=lambda p: p["status"]["podIP"])
 
-            def addr(p):
+            def addr(p, ns=ns):
                 return {"ip": p["status"]["podIP"], "nodeName": p["spec"].get("nodeName"),
                         "targetRef": {"kind": "Pod", "namespace": ns,
                                       "name": p["metadata"]["name"],

@@ -107,13 +107,15 @@ def _name_causes(kind: str, md: dict) -> list[tuple[str, str, str]]:
     if kind in LABEL_NAMED:
         if len(name) > 63 or not DNS1123_LABEL.match(name):
             return [("FieldValueInvalid",
-                      f"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of lower "
+                      f"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of "
+                      "lower "
                       "case alphanumeric characters or '-', and must start and end with an "
                       "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
                       "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", "metadata.name")]
     elif len(name) > 253 or not DNS1123_SUBDOMAIN.match(name):
         return [("FieldValueInvalid",
-                  f"Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of lower "
+                  f"Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of "
+                  "lower "
                   "case alphanumeric characters, '-' or '.', and must start and end with an "
                   "alphanumeric character (e.g. 'example.com', regex used for validation is "
                   "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
@@ -128,9 +130,11 @@ def _container_causes(spec: dict, prefix: str) -> list[tuple[str, str, str]]:
         return [("FieldValueRequired", "Required value", f"{prefix}.containers")]
     for i, c in enumerate(containers):
         if not c.get("name"):
-            causes.append(("FieldValueRequired", "Required value", f"{prefix}.containers[{i}].name"))
+            causes.append(("FieldValueRequired", "Required value",
+                           f"{prefix}.containers[{i}].name"))
         if not c.get("image"):
-            causes.append(("FieldValueRequired", "Required value", f"{prefix}.containers[{i}].image"))
+            causes.append(("FieldValueRequired", "Required value",
+                           f"{prefix}.containers[{i}].image"))
     return causes
 
 

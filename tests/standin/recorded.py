@@ -50,7 +50,7 @@ def discovery() -> dict[str, bytes]:
         p = ex["path"]
         if ex["method"] != "GET" or ex["status"] != 200 or p in out:
             continue
-        if p in ("/api", "/apis") or p == "/api/v1" or (p.startswith("/apis/") and p.count("/") == 3):
+        if p in ("/api", "/apis", "/api/v1") or (p.startswith("/apis/") and p.count("/") == 3):
             out[p] = body_bytes(ex)
     return out
 

@@ -179,8 +179,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return protobuf.decode(body, res.kind)
             except protobuf.Unsupported:
                 raise ApiError(415, "UnsupportedMediaType",
-                               f'the body of the request was in an unknown format - accepted '
-                               f'media types include: application/json, application/yaml',
+                               'the body of the request was in an unknown format - accepted '
+                               'media types include: application/json, application/yaml',
                                {}) from None
         try:
             text = body.decode() or "{}"
