@@ -68,7 +68,22 @@ def make_site(tmp_path: Path) -> Path:
     _capture(site, "stale.md", old)
     # partial.md: a capture that holds the first snippet only.
     _capture(site, "partial.md", keep=1)
+    _drift_report(site)
     return site
+
+
+def _drift_report(site: Path) -> None:
+    """A drift report as a re-capture of index.md would leave it: one output changed."""
+    from kubecapture import drift, report
+
+    settings = capture.Settings(captures_dir=site / "captures", workdir=site)
+    plan = capture.plan_page("index.md", (site / "docs/index.md").read_text("utf-8"), settings)
+    new = store.load(plan.capture_file)
+    old = store.load(plan.capture_file)
+    old.snippets[0].results[0].stdout = "NAME       STATUS\nminikube   NotReady\n"
+    new.snippets[0].results[0].stdout = "NAME       STATUS\nminikube   Ready\n"
+    result = drift.build_report(drift.page_pairs(old, new, plan.snippets))
+    store.write_text_atomic(site / "captures" / report.REPORT_FILE, result.to_json())
 
 
 EXPECTED_STATES = {
@@ -80,6 +95,7 @@ EXPECTED_STATES = {
     "guide/nested": ["captured"],
     "twin-a": ["captured"],
     "twin-b": ["captured"],
+    "plain": ["console"],
 }
 
 
@@ -108,12 +124,13 @@ def build_zensical(site: Path, cwd: Path, clean: bool = True, config: str = "mkd
     return site / "site", _run(args, cwd=cwd)
 
 
-_OPEN = re.compile(r'<div class="kubecapture ')
+_OPEN = re.compile(r'<div class="(?:kubecapture |kc-console")')
 _TAG = re.compile(r"<(/?)div\b")
 
 
 def snippet_elements(html: str) -> list[str]:
-    """Each rendered snippet: its outer <div class="kubecapture …"> … </div>, in order."""
+    """Each rendered snippet, in order: its outer <div class="kubecapture …"> … </div>
+    (and each plain console block's <div class="kc-console">, for its copy button)."""
     out = []
     for m in _OPEN.finditer(html):
         depth = 0
@@ -135,7 +152,8 @@ def snippets_by_page(site_dir: Path) -> dict[str, list[str]]:
 
 
 def states(elements: list[str]) -> list[str]:
-    return [re.match(r'<div class="kubecapture kc-(\w+)', e)[1] for e in elements]
+    return [re.match(r'<div class="(?:kubecapture kc-(\w+)|(kc-console))', e)[1] or "console"
+            for e in elements]
 
 
 # --- tests ----------------------------------------------------------------------------
@@ -176,6 +194,21 @@ def test_each_page_shows_its_own_capture(built):
         assert "<code>" in pages["index"][5] and "kubectl get service" in index[5]
         # The ````markdown example is not a snippet.
         assert not any("kubectl get pod example" in e for e in index)
+
+
+def article(html: str) -> str:
+    """The page's rendered Markdown: from its first heading to the end of the article."""
+    return html[html.index("<h1") : html.index("</article>")].strip()
+
+
+def test_drift_report_page_renders_the_same_under_both(built):
+    """Zensical cannot generate the plugin's report page; a page holding the marker
+    `<!-- kubecapture: drift-report -->` gets the same report from the extension."""
+    site, *_ = built
+    pages = [(site / d / "changes.html").read_text("utf-8") for d in ("site-mkdocs", "site")]
+    assert article(pages[0]) == article(pages[1])
+    assert "クラスタ更新による変化" in pages[1] and "index.md" in pages[1]
+    assert "NotReady" in pages[1] and "kubecapture: drift-report" not in pages[1]
 
 
 def test_zensical_warns_about_stale_pages(built):
@@ -247,6 +280,10 @@ FENCE_CONFIG = """\
           class: kubectl
           validator: !!python/name:kubecapture.fence.validator
           format: !!python/name:kubecapture.fence.formatter
+        - name: console
+          class: console
+          validator: !!python/name:kubecapture.console.validator
+          format: !!python/name:kubecapture.console.formatter
 """
 
 
@@ -254,8 +291,8 @@ def zensical_ready(config: str) -> str:
     """The notes' mkdocs.yml plus what a Zensical build needs (see guide-zensical.md)."""
     if "kubecapture.fence" in config:
         return config
-    config = config.replace("  - pymdownx.superfences:\n", "  - kubecapture.fence\n"
-                            "  - pymdownx.superfences:\n", 1)
+    config = config.replace("  - pymdownx.superfences:\n", "  - kubecapture.fence:\n"
+                            "      lang: ja\n  - pymdownx.superfences:\n", 1)
     anchor = "          format: !!python/name:pymdownx.superfences.fence_code_format\n"
     assert anchor in config, "the notes' superfences config changed; update this test"
     config = config.replace(anchor, anchor + FENCE_CONFIG, 1)
@@ -328,8 +365,9 @@ def test_refresh_writes_the_captures_a_live_mkdocs_build_writes(tmp_path, standi
     expected = _captures(built)
     assert len(expected) == 8  # every page with snippets, and nothing else
     assert _captures(refreshed) == expected
-    report = "drift-report.json"
-    assert (built / "captures" / report).is_file() and (refreshed / "captures" / report).is_file()
+    # The drift report too (first captures: every snippet is new).
+    reports = [(d / "captures/drift-report.json").read_text("utf-8") for d in (built, refreshed)]
+    assert reports[0] == reports[1]
 
     # Named pages: only those run, and a Zensical build then shows them.
     only = tmp_path / "only"

@@ -9,6 +9,7 @@ page's path under Zensical, by its snippets elsewhere), so the same HTML comes o
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
@@ -229,6 +230,34 @@ def _find_by_snippets(
     return tied[0], key
 
 
+REPORT_MARKER = re.compile(r"^\s*<!--\s*kubecapture:\s*drift-report\s*-->\s*$")
+
+
+def _expand_report(lines: list[str], captures_dir: Path, lang: str, page: str) -> list[str]:
+    """`<!-- kubecapture: drift-report -->` on a line of its own becomes the drift report
+    (the page the plugin's `report_page` generates, which Zensical cannot generate).
+    `page` is where the page lives, for the report's relative links."""
+    if not any(REPORT_MARKER.match(line) for line in lines):
+        return lines
+    from . import drift
+    from .report import REPORT_FILE
+
+    path = captures_dir / REPORT_FILE
+    try:
+        saved = drift.DriftReport.from_json(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        saved = None
+    except ValueError as e:
+        log.warning("%s: unreadable drift report (%s); the report page is empty", path, e)
+        saved = None
+    short = lang.split("-")[0].split("_")[0]
+    text = (saved or drift.DriftReport.empty()).to_markdown(lang=short, page=page)
+    out: list[str] = []
+    for line in lines:
+        out += text.rstrip("\n").split("\n") if REPORT_MARKER.match(line) else [line]
+    return out
+
+
 class _PagePreprocessor(Preprocessor):
     """Finds the page's capture before superfences renders its fences."""
 
@@ -238,12 +267,16 @@ class _PagePreprocessor(Preprocessor):
 
     def run(self, lines):
         self.md.kubecapture_page = None
+        ext = self.extension
+        host = _zensical_page(self.md)
+        lang = ext.getConfig("lang") or (host.lang if host else "en")
+        captures_dir = ext.captures_dir(host.root if host else None)
+        # Without a path (MkDocs), the report page is taken to be in the docs root.
+        lines = _expand_report(lines, captures_dir, lang, host.path if host else "report.md")
         if current_page() is not None:
             return lines  # the MkDocs plugin already supplied the page
         from .capture import _front_matter
 
-        ext = self.extension
-        host = _zensical_page(self.md)
         text = "\n".join(lines)
         if host is not None:
             meta, meta_known = host.meta, True
@@ -251,7 +284,6 @@ class _PagePreprocessor(Preprocessor):
             meta, end = _front_matter(text)
             meta_known = end > 0
         name = host.path if host else "(page)"
-        lang = ext.getConfig("lang") or (host.lang if host else "en")
         fold = int(ext.getConfig("fold"))
         try:
             snippets = parse_page(text, name, transcripts=bool(ext.getConfig("transcripts")))
@@ -260,7 +292,6 @@ class _PagePreprocessor(Preprocessor):
             snippets = []
         options = meta.get("kubecapture") if isinstance(meta.get("kubecapture"), dict) else {}
         sandbox = bool(options.get("sandbox", ext.getConfig("sandbox")))
-        captures_dir = ext.captures_dir(host.root if host else None)
         capture = None
         key = page_key(snippets, {"sandbox": sandbox})
         if snippets and host is not None:
