@@ -20,6 +20,13 @@ venv: $(STAMP)
 site: $(STAMP)
 	KUBECAPTURE_MODE=replay $(BIN)/mkdocs build --strict
 
+## site.zip: the site built from the committed captures for opening from disk (file://),
+## offline, search included; refuses a site that would load anything from the network.
+share: $(STAMP)
+	rm -rf site site.zip
+	KUBECAPTURE_MODE=replay KUBECAPTURE_OFFLINE=true $(BIN)/mkdocs build --strict
+	$(BIN)/python -m kubecapture.share site site.zip
+
 ## Run the whole test suite (real kubectl against the API stand-in in tests/).
 test: $(STAMP)
 	$(BIN)/python -m pytest
