@@ -211,6 +211,15 @@ def test_drift_report_page_renders_the_same_under_both(built):
     assert "NotReady" in pages[1] and "kubecapture: drift-report" not in pages[1]
 
 
+def test_drift_report_marker_in_a_code_block_stays_as_written(tmp_path):
+    from kubecapture.fence import _expand_report
+
+    lines = ["```markdown", "<!-- kubecapture: drift-report -->", "```", "",
+             "<!-- kubecapture: drift-report -->"]
+    out = _expand_report(lines, tmp_path, "ja", "report.md")
+    assert out[:4] == lines[:4] and out[4].startswith("# ") and len(out) > 5
+
+
 def test_zensical_warns_about_stale_pages(built):
     *_, proc = built
     log = proc.stdout + proc.stderr

@@ -20,7 +20,16 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from . import render
-from .snippets import OPTIONS, Snippet, SnippetError, _convert, page_key, parse_commands, parse_page
+from .snippets import (
+    OPTIONS,
+    Snippet,
+    SnippetError,
+    _convert,
+    find_fences,
+    page_key,
+    parse_commands,
+    parse_page,
+)
 from .store import CaptureFileError, PageCapture, all_capture_files, capture_path
 from .store import load as load_capture
 
@@ -237,7 +246,14 @@ def _expand_report(lines: list[str], captures_dir: Path, lang: str, page: str) -
     """`<!-- kubecapture: drift-report -->` on a line of its own becomes the drift report
     (the page the plugin's `report_page` generates, which Zensical cannot generate).
     `page` is where the page lives, for the report's relative links."""
-    if not any(REPORT_MARKER.match(line) for line in lines):
+    marked = [i for i, line in enumerate(lines) if REPORT_MARKER.match(line)]
+    if not marked:
+        return lines
+    fenced = set()  # a marker shown in a code block (as in a guide) stays as it is
+    for _lang, _info, _indent, opening, body in find_fences("\n".join(lines)):
+        fenced.update(range(opening - 1, opening + len(body) + 1))
+    marked = [i for i in marked if i not in fenced]
+    if not marked:
         return lines
     from . import drift
     from .report import REPORT_FILE
@@ -253,8 +269,8 @@ def _expand_report(lines: list[str], captures_dir: Path, lang: str, page: str) -
     short = lang.split("-")[0].split("_")[0]
     text = (saved or drift.DriftReport.empty()).to_markdown(lang=short, page=page)
     out: list[str] = []
-    for line in lines:
-        out += text.rstrip("\n").split("\n") if REPORT_MARKER.match(line) else [line]
+    for i, line in enumerate(lines):
+        out += text.rstrip("\n").split("\n") if i in marked else [line]
     return out
 
 
