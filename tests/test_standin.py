@@ -388,3 +388,37 @@ def test_describe_pod_events_and_logs(standin, k):
     desc = k("describe", "pod", "p").stdout
     assert "Successfully assigned default/p to minikube" in desc
     assert k("logs", "p").returncode == 0
+
+
+def test_job_runs_to_completion(standin, k):
+    standin.ready_delay = 0
+    standin.cluster.job_duration = 0.2
+    assert k("create", "job", "once", "--image=busybox:1.36").returncode == 0
+    got = k("wait", "--for=condition=complete", "job/once", "--timeout=10s")
+    assert got.stdout == "job.batch/once condition met\n", got.stderr
+    assert re.search(r"once\s+1/1\s+", k("get", "jobs").stdout)
+    assert re.search(r"once-\w+\s+0/1\s+Completed", k("get", "pods").stdout)
+
+
+def test_statefulset_and_daemonset_roll_out(standin, k):
+    standin.ready_delay = 0.1
+    (k.work / "sts.yaml").write_text(
+        "apiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\nspec:\n"
+        "  serviceName: db\n  replicas: 2\n  selector:\n    matchLabels: {app: db}\n"
+        "  template:\n    metadata:\n      labels: {app: db}\n    spec:\n      containers:\n"
+        "      - name: db\n        image: postgres:16\n---\n"
+        "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n"
+        "  selector:\n    matchLabels: {app: agent}\n  template:\n    metadata:\n"
+        "      labels: {app: agent}\n    spec:\n      containers:\n"
+        "      - name: agent\n        image: busybox:1.36\n")
+    assert k("apply", "-f", "sts.yaml").returncode == 0
+    got = k("rollout", "status", "sts/db", "--timeout=10s")
+    assert got.returncode == 0, got.stderr
+    assert re.match(r"statefulset rolling update complete 2 pods at revision db-\w+\.\.\.",
+                    got.stdout.splitlines()[-1])
+    got = k("rollout", "status", "ds/agent", "--timeout=10s")
+    assert got.stdout.splitlines()[-1] == 'daemon set "agent" successfully rolled out'
+    pods = k("get", "pods").stdout
+    assert re.search(r"db-0\s+1/1\s+Running", pods) and re.search(r"db-1\s+1/1", pods)
+    assert k("scale", "sts", "db", "--replicas=1").returncode == 0
+    assert "db-1" not in k("get", "pods").stdout

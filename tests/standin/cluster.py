@@ -210,6 +210,7 @@ class Cluster:
         self.ready_delay = 0.3
         self.stuck_images: set[str] = set()
         self.namespace_delete_delay = 0.2
+        self.job_duration = 0.5  # how long a run-to-completion container runs
         # simulated control plane bookkeeping
         self._ip_counter = itertools.count(20)
         self._cluster_ips: set[str] = set()
@@ -512,6 +513,11 @@ class Cluster:
                 obj["status"] = {"replicas": 0} if res.kind == "ReplicaSet" else {}
             obj["metadata"] = self.new_meta(obj["metadata"], res.kind, manager,
                                             res.api_version, applied)
+            if res.kind == "Job":
+                obj["spec"] = kinds._job_spec(obj["spec"], obj["metadata"])
+                if not obj["metadata"].get("labels"):
+                    obj["metadata"]["labels"] = dict(
+                        obj["spec"]["template"]["metadata"].get("labels") or {})
             obj = self._ordered(obj)
             if dry_run:
                 obj["metadata"].pop("uid", None)
@@ -767,6 +773,9 @@ class Cluster:
             self._kubelet()
             self._deployment_controller()
             self._replicaset_controller()
+            self._statefulset_controller()
+            self._daemonset_controller()
+            self._job_controller()
             self._endpoints_controller()
             if self.rv == before:
                 return
@@ -869,6 +878,172 @@ class Cluster:
             "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort"),
         }
         self.put(("", "pods"), new)
+        if pod["spec"].get("restartPolicy") in ("Never", "OnFailure"):
+            if self.job_duration <= 0:
+                self._complete_pod(ns, name, uid)
+            else:
+                self.after(self.job_duration,
+                           lambda: self._complete_pod(ns, name, uid))
+
+    def _complete_pod(self, ns: str, name: str, uid: str):
+        """A run-to-completion container exits 0 (the simulated runtime runs no code)."""
+        pod = self.get_obj(("", "pods"), ns, name)
+        if pod is None or pod["metadata"]["uid"] != uid or pod["status"].get("phase") != "Running":
+            return
+        new = copy.deepcopy(pod)
+        now = ts()
+        st = new["status"]
+        st["phase"] = "Succeeded"
+        for c in st["conditions"]:
+            if c["type"] in ("Ready", "ContainersReady"):
+                c.update(status="False", lastTransitionTime=now, reason="PodCompleted")
+        for cs in st["containerStatuses"]:
+            started = cs["state"]["running"]["startedAt"]
+            cs["state"] = {"terminated": {"exitCode": 0, "reason": "Completed",
+                                          "startedAt": started, "finishedAt": now,
+                                          "containerID": cs["containerID"]}}
+            cs["ready"] = False
+            cs["started"] = False
+        self.put(("", "pods"), new)
+
+    def _create_owned_pod(self, owner: dict, tmpl: dict, name: str | None = None,
+                          extra_labels: dict | None = None, spec_extra: dict | None = None):
+        md = owner["metadata"]
+        tmd = tmpl.get("metadata") or {}
+        pmd = {"namespace": md["namespace"]}
+        if name:
+            pmd["name"] = name
+        else:
+            pmd["generateName"] = md["name"] + "-"
+        labels = {**(tmd.get("labels") or {}), **(extra_labels or {})}
+        if labels:
+            pmd["labels"] = labels
+        if tmd.get("annotations"):
+            pmd["annotations"] = copy.deepcopy(tmd["annotations"])
+        pmd["ownerReferences"] = [_owner_ref(owner)]
+        spec = copy.deepcopy(tmpl.get("spec") or {})
+        spec.update(spec_extra or {})
+        pod = self.system_create(self.res_for_kind("", "Pod"), {"metadata": pmd, "spec": spec})
+        self.event(owner, "SuccessfulCreate",
+                   f"create Pod {pod['metadata']['name']} in {owner['kind']} {md['name']} "
+                   "successful" if owner["kind"] == "StatefulSet"
+                   else f"Created pod: {pod['metadata']['name']}",
+                   {"StatefulSet": "statefulset-controller", "DaemonSet": "daemonset-controller",
+                    "Job": "job-controller"}[owner["kind"]])
+        return pod
+
+    def _set_status(self, skey, obj: dict, status: dict):
+        cur = self.get_obj(skey, obj["metadata"].get("namespace", ""), obj["metadata"]["name"])
+        if cur is not None and cur.get("status") != status:
+            new = copy.deepcopy(cur)
+            new["status"] = status
+            self.put(skey, new)
+
+    def _statefulset_controller(self):
+        for sts in self.objects(("apps", "statefulsets")):
+            md, spec = sts["metadata"], sts["spec"]
+            ns = md["namespace"]
+            want = spec.get("replicas", 1)
+            rev = f"{md['name']}-{pod_template_hash(spec.get('template') or {})}"
+            pods = {p["metadata"]["name"]: p for p in self._owned(("", "pods"), ns, md["uid"])}
+            parallel = spec.get("podManagementPolicy") == "Parallel"
+            for i in range(want):
+                name = f"{md['name']}-{i}"
+                if name in pods:
+                    if not parallel and not self.pod_ready(pods[name]):
+                        break
+                    continue
+                self._create_owned_pod(
+                    sts, spec.get("template") or {}, name,
+                    {"controller-revision-hash": rev,
+                     "statefulset.kubernetes.io/pod-name": name},
+                    {"hostname": name, **({"subdomain": spec["serviceName"]}
+                                          if spec.get("serviceName") else {})})
+                if not parallel:
+                    break
+            for name in sorted(pods, key=lambda n: int(n.rsplit("-", 1)[1]), reverse=True):
+                if int(name.rsplit("-", 1)[1]) >= want:
+                    self.remove(("", "pods"), ns, name)
+                    break
+            else:
+                # rolling update: replace the highest-ordinal pod of an older revision
+                stale = [n for n, p in pods.items() if (p["metadata"].get("labels") or {}).get(
+                    "controller-revision-hash") != rev and int(n.rsplit("-", 1)[1]) < want]
+                if stale and all(self.pod_ready(p) for p in pods.values()):
+                    self.remove(("", "pods"), ns, max(stale, key=lambda n: int(
+                        n.rsplit("-", 1)[1])))
+            pods = self._owned(("", "pods"), ns, md["uid"])
+            ready = sum(1 for p in pods if self.pod_ready(p))
+            updated = sum(1 for p in pods if (p["metadata"].get("labels") or {}).get(
+                "controller-revision-hash") == rev)
+            status = {"observedGeneration": md.get("generation", 1), "replicas": len(pods)}
+            if ready:
+                status["readyReplicas"] = ready
+            status.update({"currentReplicas": updated, "updatedReplicas": updated,
+                           "currentRevision": rev, "updateRevision": rev, "collisionCount": 0,
+                           "availableReplicas": ready})
+            self._set_status(("apps", "statefulsets"), sts, status)
+
+    def _daemonset_controller(self):
+        for ds in self.objects(("apps", "daemonsets")):
+            md, spec = ds["metadata"], ds["spec"]
+            ns = md["namespace"]
+            tmpl = spec.get("template") or {}
+            node_sel = (tmpl.get("spec") or {}).get("nodeSelector") or {}
+            node_labels = (self.get_obj(("", "nodes"), "", NODE) or {}).get(
+                "metadata", {}).get("labels") or {}
+            fits = all(node_labels.get(k) == v for k, v in node_sel.items())
+            pods = self._owned(("", "pods"), ns, md["uid"])
+            if fits and not pods:
+                pods = [self._create_owned_pod(
+                    ds, tmpl, None,
+                    {"controller-revision-hash": pod_template_hash(tmpl),
+                     "pod-template-generation": str(md.get("generation", 1))},
+                    {"nodeName": NODE})]
+            ready = sum(1 for p in pods if self.pod_ready(p))
+            n = 1 if fits else 0
+            self._set_status(("apps", "daemonsets"), ds, {
+                "currentNumberScheduled": len(pods), "numberMisscheduled": 0,
+                "desiredNumberScheduled": n, "numberReady": ready,
+                "observedGeneration": md.get("generation", 1), "updatedNumberScheduled": len(pods),
+                "numberAvailable": ready, **({"numberUnavailable": n - ready}
+                                             if n - ready > 0 else {})})
+
+    def _job_controller(self):
+        for job in self.objects(("batch", "jobs")):
+            md, spec = job["metadata"], job["spec"]
+            ns = md["namespace"]
+            st = copy.deepcopy(job.get("status") or {})
+            if any(c.get("type") == "Complete" for c in st.get("conditions") or []):
+                continue
+            pods = self._owned(("", "pods"), ns, md["uid"])
+            succeeded = sum(1 for p in pods if p["status"].get("phase") == "Succeeded")
+            failed = sum(1 for p in pods if p["status"].get("phase") == "Failed")
+            active = [p for p in pods if p["status"].get("phase") not in ("Succeeded", "Failed")]
+            completions = spec.get("completions", 1)
+            parallelism = spec.get("parallelism", 1)
+            if not spec.get("suspend"):
+                for _ in range(max(0, min(parallelism, completions - succeeded) - len(active))):
+                    active.append(self._create_owned_pod(
+                        job, spec.get("template") or {}, None,
+                        {"controller-uid": md["uid"], "job-name": md["name"]}))
+            status = {}
+            status["startTime"] = st.get("startTime") or ts()
+            if succeeded >= completions:
+                now = ts()
+                status["completionTime"] = now
+                status["conditions"] = [{"type": "Complete", "status": "True",
+                                         "lastProbeTime": now, "lastTransitionTime": now}]
+                self.event(job, "Completed", "Job completed", "job-controller")
+            if active and succeeded < completions:
+                status["active"] = len(active)
+            if succeeded:
+                status["succeeded"] = succeeded
+            if failed:
+                status["failed"] = failed
+            status["uncountedTerminatedPods"] = {}
+            status["ready"] = sum(1 for p in active if self.pod_ready(p))
+            self._set_status(("batch", "jobs"), job, status)
 
     @staticmethod
     def pod_ready(pod: dict) -> bool:

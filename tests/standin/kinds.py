@@ -312,6 +312,21 @@ def apply_defaults(obj: dict) -> dict:
                                           "maxSurge": ru["maxSurge"]}
             spec.setdefault("revisionHistoryLimit", 10)
             spec.setdefault("progressDeadlineSeconds", 600)
+        elif kind == "StatefulSet":
+            spec.setdefault("podManagementPolicy", "OrderedReady")
+            us = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+            us.setdefault("type", "RollingUpdate")
+            if us["type"] == "RollingUpdate" and us.get("rollingUpdate") is not None:
+                us["rollingUpdate"].setdefault("partition", 0)
+            spec.setdefault("revisionHistoryLimit", 10)
+        elif kind == "DaemonSet":
+            us = spec.setdefault("updateStrategy", {"type": "RollingUpdate"})
+            if us.get("type", "RollingUpdate") == "RollingUpdate":
+                us.setdefault("type", "RollingUpdate")
+                ru = us.setdefault("rollingUpdate", {})
+                ru.setdefault("maxUnavailable", 1)
+                ru.setdefault("maxSurge", 0)
+            spec.setdefault("revisionHistoryLimit", 10)
         order = ["replicas", "selector", "template", "strategy", "minReadySeconds",
                  "revisionHistoryLimit", "paused", "progressDeadlineSeconds"]
         out = {k: spec[k] for k in order if k in spec}
@@ -339,16 +354,44 @@ def apply_defaults(obj: dict) -> dict:
         md = obj["metadata"]
         md.setdefault("labels", {})["kubernetes.io/metadata.name"] = md["name"]
     elif kind == "Job":
+        obj["spec"] = _job_spec(spec or {}, obj["metadata"])
+    elif kind == "CronJob":
         spec = dict(spec or {})
-        spec.setdefault("parallelism", 1)
-        spec.setdefault("completions", 1)
-        spec.setdefault("backoffLimit", 6)
-        if "template" in spec:
-            spec["template"] = _template(spec["template"])
-            spec["template"]["spec"]["restartPolicy"] = (
-                (spec["template"]["spec"].get("restartPolicy")) or "Never")
+        spec.setdefault("concurrencyPolicy", "Allow")
+        spec.setdefault("suspend", False)
+        spec.setdefault("successfulJobsHistoryLimit", 3)
+        spec.setdefault("failedJobsHistoryLimit", 1)
+        jt = spec.setdefault("jobTemplate", {})
+        jspec = dict(jt.get("spec") or {})
+        jspec.setdefault("backoffLimit", 6)
+        if "template" in jspec:
+            jspec["template"] = _template(jspec["template"])
+        jt["spec"] = jspec
+        jt.setdefault("metadata", {"creationTimestamp": None})
         obj["spec"] = spec
     return obj
+
+
+def _job_spec(spec: dict, md: dict) -> dict:
+    spec = dict(spec)
+    spec.setdefault("parallelism", 1)
+    spec.setdefault("completions", 1)
+    spec.setdefault("backoffLimit", 6)
+    spec.setdefault("completionMode", "NonIndexed")
+    spec.setdefault("suspend", False)
+    if "template" in spec:
+        spec["template"] = _template(spec["template"])
+    if not spec.get("manualSelector") and md.get("uid"):
+        spec["selector"] = {"matchLabels": {"controller-uid": md["uid"]}}
+        labels = spec["template"]["metadata"].setdefault("labels", {})
+        labels["controller-uid"] = md["uid"]
+        labels["job-name"] = md["name"]
+    order = ["parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "selector",
+             "manualSelector", "template", "ttlSecondsAfterFinished", "completionMode",
+             "suspend"]
+    out = {k: spec[k] for k in order if k in spec}
+    out.update({k: v for k, v in spec.items() if k not in out})
+    return out
 
 
 def fields_v1(obj, keys_of=None) -> dict:
