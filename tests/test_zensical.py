@@ -317,8 +317,16 @@ def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
         shutil.copytree(REPO / name, notes / name)
     (notes / "snippets" / "captures").mkdir(exist_ok=True)  # `watch` wants it to exist
     config = (REPO / "mkdocs.yml").read_text(encoding="utf-8")
+    # The drift report: a page with the marker instead of the plugin's report_page.
+    report_page = re.search(r"^\s*report_page:\s*(\S+)\s*$", config, re.M)
+    if report_page:
+        config = config.replace(report_page[0] + "\n", "")
+        page = notes / "docs" / report_page[1]
+        if not page.exists():
+            page.write_text("<!-- kubecapture: drift-report -->\n", encoding="utf-8")
     (notes / "mkdocs.yml").write_text(zensical_ready(config), encoding="utf-8")
-    mkdocs_pages = snippets_by_page(build_mkdocs(notes))
+    mkdocs_dir = build_mkdocs(notes)
+    mkdocs_pages = snippets_by_page(mkdocs_dir)
     # pymdownx.snippets' base_path is relative to the working directory (both builders).
     zensical_dir, _ = build_zensical(notes, cwd=notes)
     zensical_pages = snippets_by_page(zensical_dir)
@@ -326,6 +334,10 @@ def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
     for page, elements in mkdocs_pages.items():
         if elements:
             assert zensical_pages.get(page) == elements, page
+    if report_page:
+        name = Path(report_page[1]).with_suffix(".html")
+        pages = [(d / name).read_text("utf-8") for d in (mkdocs_dir, zensical_dir)]
+        assert article(pages[0]) == article(pages[1])
 
 
 # --- kubecapture refresh ------------------------------------------------------------------
