@@ -1,0 +1,332 @@
+"""What keeps builds fast, checked functionally (timings live in benchmarks/, not here):
+
+- read-only pages run in parallel, pages that change shared state keep nav order;
+- planning tells a valid, complete capture from its header alone;
+- a prose-only edit runs zero kubectl processes, in `mkdocs build` and in `mkdocs serve`;
+  an edit to one page's snippet re-runs that page only.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from kubecapture import capture, store
+from sites import build, make_site
+
+# --- the grouping rule ----------------------------------------------------------------
+
+
+def plan(page: str, *commands: str, sandbox: bool = False) -> capture.PagePlan:
+    body = "".join(f"```kubectl\n{c}\n```\n\n" for c in commands)
+    settings = capture.Settings(captures_dir=Path("/nonexistent"), workdir=Path("."))
+    front = "---\nkubecapture:\n  allow_destructive: true\n---\n"  # past the command guard
+    p = capture.plan_page(page, f"{front}# {page}\n\n{body}", settings)
+    p.sandbox = sandbox
+    return p
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "kubectl get node",
+        "kubectl get pod -n kube-system -o wide",
+        "kubectl -n kube-system get pod",
+        "kubectl --context minikube describe node",
+        "kubectl api-resources --namespaced=true",
+        "kubectl version",
+        "kubectl config current-context",
+        "kubectl config view --minify",
+        "kubectl explain pod.spec",
+        "kubectl logs deploy/web",
+        "kubectl wait --for=condition=Ready pod/web",
+        "kubectl rollout status deployment/web",
+        "kubectl rollout history deployment/web",
+        "kubectl top node",
+        "kubectl auth can-i create pods",
+        "kubectl create deployment web --image=nginx --dry-run=client -o yaml",
+    ],
+)
+def test_read_only_commands(command):
+    assert capture.is_read_only(command.split())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "kubectl apply -f manifests/pod.yaml",
+        "kubectl create namespace my-namespace",
+        "kubectl delete namespace my-namespace",
+        "kubectl -n get apply -f x.yaml",  # `get` is the namespace here, `apply` the verb
+        "kubectl scale deployment web --replicas=3",
+        "kubectl set image deployment/web web=nginx:1.25",
+        "kubectl rollout undo deployment/web",
+        "kubectl rollout restart deployment/web",
+        "kubectl label node minikube tier=gold",
+        "kubectl config use-context other",
+        "kubectl config set-context --current --namespace=x",
+        "kubectl exec web -- touch /tmp/x",
+        "kubectl create deployment web --image=nginx --dry-run=none",
+        "kubectl some-plugin do-things",  # unknown verbs count as changes
+    ],
+)
+def test_commands_that_may_change_state(command):
+    assert not capture.is_read_only(command.split())
+
+
+def test_read_pages_share_a_phase_and_a_changing_page_stands_alone():
+    pages = [
+        plan("a.md", "kubectl get node"),
+        plan("b.md", "kubectl get namespace", "kubectl describe node"),
+        plan("c.md", "kubectl create namespace x", "kubectl get namespace x"),
+        plan("d.md", "kubectl get namespace x"),
+        plan("e.md", "kubectl get pod -n x"),
+        plan("f.md", "kubectl delete namespace x"),
+        plan("g.md", "kubectl apply -f y.yaml"),
+        plan("h.md", "kubectl get node"),
+    ]
+    phases = capture.shared_phases(pages)
+    assert [[p.page for p in phase] for phase in phases] == [
+        ["a.md", "b.md"],
+        ["c.md"],
+        ["d.md", "e.md"],
+        ["f.md"],
+        ["g.md"],
+        ["h.md"],
+    ]
+
+
+def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp_path):
+    """Session.run with a fake page runner: read pages of a phase overlap, a changing
+    page overlaps with no shared page, sandboxed pages run alongside."""
+    settings = capture.Settings(captures_dir=tmp_path, workdir=tmp_path, jobs=4)
+    session = capture.Session(settings)
+    monkeypatch.setattr(session, "cluster", lambda: None)
+    lock = threading.Lock()
+    spans: dict[str, list[float]] = {}
+
+    def fake_run_page(plan, cluster):
+        start = time.monotonic()
+        time.sleep(0.3)
+        with lock:
+            spans[plan.page] = [start, time.monotonic()]
+        return capture.PageRun(plan=plan, old=None)
+
+    monkeypatch.setattr(session, "_run_page", fake_run_page)
+    pages = [
+        plan("r1.md", "kubectl get node"),
+        plan("r2.md", "kubectl get namespace"),
+        plan("r3.md", "kubectl get pod"),
+        plan("w.md", "kubectl apply -f x.yaml"),
+        plan("r4.md", "kubectl get pod"),
+        plan("r5.md", "kubectl get node"),
+        plan("s.md", "kubectl apply -f y.yaml", sandbox=True),
+    ]
+    runs = session.run(pages)
+    session.close()
+    assert [r.plan.page for r in runs] == [p.page for p in pages]
+
+    def overlap(a, b):
+        return spans[a][0] < spans[b][1] and spans[b][0] < spans[a][1]
+
+    assert overlap("r1.md", "r2.md") and overlap("r2.md", "r3.md")
+    assert overlap("r4.md", "r5.md")
+    for read in ("r1.md", "r2.md", "r3.md"):
+        assert spans[read][1] <= spans["w.md"][0]
+    for read in ("r4.md", "r5.md"):
+        assert spans["w.md"][1] <= spans[read][0]
+    assert any(overlap("s.md", p) for p in ("r1.md", "r2.md", "r3.md"))
+
+
+# --- planning from the header ---------------------------------------------------------
+
+
+def saved(tmp_path, p: capture.PagePlan, snippets=None) -> Path:
+    prov = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T01:00:00Z")
+    chosen = p.snippets if snippets is None else snippets
+    caps = [
+        store.SnippetCapture(
+            s.key, [store.CommandResult(c.text, 0, "x\n") for c in s.commands], prov
+        )
+        for s in chosen
+    ]
+    path = tmp_path / "page.yaml"
+    store.save(path, store.PageCapture(p.page, p.key, caps))
+    p.capture_file = path
+    return path
+
+
+def test_complete_capture_is_known_from_its_header_alone(tmp_path):
+    p = plan("page.md", "kubectl get node", "kubectl get node", "kubectl get namespace")
+    path = saved(tmp_path, p)
+    assert not capture.needs_run(p, "auto")
+    # Break everything after the header: planning must not have parsed the rest.
+    text = path.read_text()
+    head, _, _ = text.partition("snippets:")
+    path.write_text(head + "snippets: [ this is not yaml\n")
+    assert not capture.needs_run(p, "auto")
+    with pytest.raises(store.CaptureFileError):
+        store.load(path)  # rendering the page still reports the broken file
+
+
+def test_partial_capture_is_due(tmp_path):
+    p = plan("page.md", "kubectl get node", "kubectl get node", "kubectl get namespace")
+    saved(tmp_path, p, snippets=p.snippets[:2])  # an imported page may cover only some
+    assert capture.needs_run(p, "auto")
+
+
+def test_capture_without_covers_header_is_checked_in_full(tmp_path):
+    p = plan("page.md", "kubectl get node", "kubectl get namespace")
+    path = saved(tmp_path, p, snippets=p.snippets[:1])
+    path.write_text(
+        "".join(
+            line for line in path.read_text().splitlines(True) if not line.startswith("covers:")
+        )
+    )
+    assert capture.needs_run(p, "auto")
+    saved(tmp_path, p)
+    path.write_text(
+        "".join(
+            line for line in path.read_text().splitlines(True) if not line.startswith("covers:")
+        )
+    )
+    assert not capture.needs_run(p, "auto")
+
+
+# --- zero kubectl processes on prose edits ----------------------------------------------
+
+PAGE = '# Notes\n\nSome prose.\n\n```kubectl id="nodes"\nkubectl get node\n```\n'
+OTHER = '# Other\n\nMore prose.\n\n```kubectl id="ns"\nkubectl get namespace\n```\n'
+
+
+def counting_kubectl(tmp_path: Path, kubectl_bin: Path) -> tuple[Path, Path]:
+    """A kubectl that records every process started through it, then runs the real one."""
+    calls = tmp_path / "kubectl-calls.log"
+    calls.touch()
+    wrapper = tmp_path / "bin" / "kubectl"
+    wrapper.parent.mkdir(parents=True, exist_ok=True)
+    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\nexec "{kubectl_bin}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper, calls
+
+
+def calls_of(calls: Path) -> list[str]:
+    return calls.read_text().splitlines()
+
+
+def test_prose_edit_starts_no_kubectl_process(tmp_path, standin, kube_env, kubectl_bin):
+    wrapper, calls = counting_kubectl(tmp_path, kubectl_bin)
+    site = make_site(tmp_path / "site", {"index.md": PAGE, "other.md": OTHER}, kubectl=str(wrapper))
+    first = build(site, kube_env, "--strict")
+    assert first.returncode == 0, first.log
+    assert "get node" in calls_of(calls) and "get namespace" in calls_of(calls)
+
+    calls.write_text("")
+    standin.requests.clear()
+    (site.parent / "docs" / "index.md").write_text(PAGE.replace("Some prose.", "New prose."))
+    again = build(site, kube_env, "--strict")
+    assert again.returncode == 0, again.log
+    assert calls_of(calls) == []  # not one kubectl process, not even a version probe
+    assert standin.requests == []
+    assert "live:" not in again.log and "captured" not in again.log  # replay is quiet
+
+
+# --- mkdocs serve ---------------------------------------------------------------------
+
+
+class Serve:
+    """`mkdocs serve` in a subprocess; its log lines arrive on a queue."""
+
+    def __init__(self, config_file: Path, env: dict[str, str]):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "mkdocs",
+                "serve",
+                "-f",
+                str(config_file),
+                "-a",
+                f"127.0.0.1:{port}",
+            ],
+            cwd=config_file.parent,
+            env=dict(env, NO_MKDOCS_2_WARNING="1"),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout: float = 60) -> list[str]:
+        """Log lines up to and including the first one containing `text`."""
+        seen = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.proc.poll() is not None:
+                    break
+                continue
+            seen.append(line)
+            self.log.append(line)
+            if text in line:
+                return seen
+        raise AssertionError(f"no {text!r} within {timeout} s; log:\n" + "\n".join(self.log))
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, 15)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, 9)
+                self.proc.wait()
+
+
+def test_serve_reruns_nothing_on_prose_and_only_the_edited_page(
+    tmp_path, standin, kube_env, kubectl_bin
+):
+    wrapper, calls = counting_kubectl(tmp_path, kubectl_bin)
+    site = make_site(tmp_path / "site", {"index.md": PAGE, "other.md": OTHER}, kubectl=str(wrapper))
+    assert build(site, kube_env).returncode == 0  # captures for both pages
+    calls.write_text("")
+    docs = site.parent / "docs"
+    env = dict(kube_env)
+    env.pop("KUBECAPTURE_MODE", None)
+    serve = Serve(site, env)
+    try:
+        serve.wait_for("Serving on")
+        assert calls_of(calls) == []  # the first build replays
+
+        time.sleep(0.3)
+        (docs / "index.md").write_text(PAGE.replace("Some prose.", "Edited prose."))
+        rebuild = serve.wait_for("Documentation built in")
+        assert calls_of(calls) == [], rebuild
+        assert not [line for line in rebuild if "captured" in line], rebuild
+
+        (docs / "other.md").write_text(OTHER.replace("get namespace", "get namespaces"))
+        rebuild = serve.wait_for("Documentation built in")
+        ran = [c for c in calls_of(calls) if not c.startswith(("version", "config"))]
+        assert ran == ["get namespaces"], (calls_of(calls), rebuild)
+        assert any("captured other.md" in line for line in rebuild), rebuild
+        assert not any("captured index.md" in line for line in rebuild), rebuild
+    finally:
+        serve.stop()
