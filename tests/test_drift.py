@@ -888,42 +888,45 @@ kube-node-lease   Active   10m
 kube-public       Active   10m
 kube-system       Active   10m
 ```
+
+```console
+$ kubectl api-resources
+```
 """
 
 
 def test_page_pairs_use_old_captures_or_the_pasted_transcript():
     snippets = parse_page(PAGE, "course/04-kubectl.md", transcripts=True)
-    node, ns = snippets
+    node, ns, api = snippets
+
+    def captured(snippet, command, output, provenance):
+        return SnippetCapture(snippet.key, [result(command, output)], provenance, snippet.id)
+
+    node_cmd, ns_cmd, api_cmd = "kubectl get node", "kubectl get namespace", "kubectl api-resources"
     old = PageCapture(
-        "course/04-kubectl.md",
-        "old",
-        [
-            SnippetCapture(
-                node.key, [result("kubectl get node", SEED["kubectl get node"])], NOTES, "get-node"
-            )
-        ],
+        "course/04-kubectl.md", "old", [captured(node, node_cmd, SEED[node_cmd], NOTES)]
     )
     new = PageCapture(
         "course/04-kubectl.md",
         "new",
         [
-            SnippetCapture(
-                node.key,
-                [result("kubectl get node", recorded("kubectl get node"))],
-                LIVE,
-                "get-node",
-            ),
-            SnippetCapture(
-                ns.key, [result("kubectl get namespace", recorded("kubectl get namespace"))], LIVE
-            ),
+            captured(node, node_cmd, recorded(node_cmd), LIVE),
+            captured(ns, ns_cmd, recorded(ns_cmd), LIVE),
+            captured(api, api_cmd, recorded(api_cmd), LIVE),
         ],
     )
     pairs = page_pairs(old, new, snippets)
-    assert [(p.ref, p.old is not None) for p in pairs] == [("get-node", True), (1, True)]
+    # Old capture by key; the transcript's pasted output; nothing pasted: no baseline.
+    assert [(p.ref, p.old is not None) for p in pairs] == [
+        ("get-node", True),
+        (1, True),
+        (2, False),
+    ]
     assert pairs[1].old.provenance.source == "pasted in the page"
     entries = compare_page(old, new, snippets)
     assert [(e.label, e.status) for e in entries] == [
         ("get-node", "changed"),
         ("#2 kubectl get namespace", "volatile"),
+        ("#3 kubectl api-resources", "new"),
     ]
     assert [e.status for e in compare_page(None, new, snippets[:1])] == ["new"]

@@ -40,6 +40,7 @@ from typing import ClassVar, Literal, NamedTuple
 
 import yaml
 
+from .snippets import Snippet
 from .store import CommandResult, PageCapture, Provenance, SnippetCapture
 
 Status = Literal["unchanged", "volatile", "changed"]
@@ -522,26 +523,31 @@ def _text_changes(a: list[str], b: list[str]) -> list[str]:
             continue
         added = [x for x in b[j1:j2] if x.strip()]
         for line in (x for x in a[i1:i2] if x.strip()):
-            m = _KEY_VALUE.match(line)
-            twin = next((n for n in added if m and _same_key(m, n)), None)
+            twin = next((x for x in added if _same_key(line, x)), None)
             if twin is None:
                 out.append(f"line removed: {_show(line)}")
                 continue
             added.remove(twin)
-            new_value = _KEY_VALUE.match(twin)[2]  # type: ignore[index]
-            out.append(f"{m[1]}: {_short(_unquote(m[2]))} → {_short(_unquote(new_value))}")
+            (key, before), (_, after) = _key_value(line), _key_value(twin)
+            out.append(f"{key}: {_short(before)} → {_short(after)}")
         out += [f"line added: {_show(x)}" for x in added]
     return out
 
 
-def _show(line: str) -> str:
+def _key_value(line: str) -> tuple[str, str]:
+    """(key, value) of `Key:  value`, `key: value` or `"key": "value",`; ("", line) if none."""
     m = _KEY_VALUE.match(line)
-    return _short(f"{m[1]}: {_unquote(m[2])}" if m else line.strip())
+    return (m[1], _unquote(m[2])) if m else ("", line.strip())
 
 
-def _same_key(m: re.Match[str], line: str) -> bool:
-    n = _KEY_VALUE.match(line)
-    return bool(n) and n[1] == m[1] and _indent(line) == _indent(m.string)  # type: ignore[index]
+def _same_key(a: str, b: str) -> bool:
+    key = _key_value(a)[0]
+    return bool(key) and key == _key_value(b)[0] and _indent(a) == _indent(b)
+
+
+def _show(line: str) -> str:
+    key, value = _key_value(line)
+    return _short(f"{key}: {value}" if key else value)
 
 
 def _table_changes(a: list[Table], b: list[Table]) -> list[str]:
@@ -580,17 +586,20 @@ def _diff_table(old: Table, new: Table) -> list[str]:
     return [prefix + x for x in out]
 
 
-def _match_rows(old: Table, new: Table, common: list[str]) -> dict:
+RowMatch = tuple[int, int, list[tuple[dict[str, str], dict[str, str]]]]
+
+
+def _match_rows(old: Table, new: Table, common: list[str]) -> dict[str, RowMatch]:
     """label -> (rows removed, rows added, changed pairs). Rows sharing a label (three
     `web-rs-<id>`) pair up identical ones first, then the rest in order."""
-    groups: dict[str, tuple[list[dict], list[dict]]] = {}
+    groups: dict[str, tuple[list[dict[str, str]], list[dict[str, str]]]] = {}
     for table, side in ((old, 0), (new, 1)):
         for row in table.rows:
             label = row[table.label_column] or "(empty)"
             groups.setdefault(label, ([], []))[side].append(
                 dict(zip(table.header, row, strict=True))
             )
-    result = {}
+    result: dict[str, RowMatch] = {}
     for label, (olds, news) in groups.items():
         news = list(news)
         rest = []
@@ -777,7 +786,9 @@ def _entry(pair: SnippetPair) -> DriftEntry:
 PASTED_SOURCE = "pasted in the page"
 
 
-def page_pairs(old: PageCapture | None, new: PageCapture, snippets: Sequence) -> list[SnippetPair]:
+def page_pairs(
+    old: PageCapture | None, new: PageCapture, snippets: Sequence[Snippet]
+) -> list[SnippetPair]:
     """Pair each snippet's new capture with its old one (same key and occurrence, else the
     same id), or with the output pasted in a console transcript when never captured."""
     pairs = []
@@ -791,7 +802,7 @@ def page_pairs(old: PageCapture | None, new: PageCapture, snippets: Sequence) ->
         before = old.find(snippet.key, n) if old else None
         if before is None and old and snippet.id:
             before = next((s for s in old.snippets if s.id == snippet.id), None)
-        if before is None and getattr(snippet, "pasted", None):
+        if before is None and snippet.pasted and any(p.strip() for p in snippet.pasted):
             before, after = _pasted_baseline(snippet.pasted, after)
         commands = [c.text for c in snippet.commands]
         pairs.append(SnippetPair(new.page, snippet.id or index, commands, before, after))
@@ -801,11 +812,13 @@ def page_pairs(old: PageCapture | None, new: PageCapture, snippets: Sequence) ->
 def _pasted_baseline(
     pasted: Sequence[str], new: SnippetCapture
 ) -> tuple[SnippetCapture, SnippetCapture]:
-    """A transcript shows stdout and stderr mixed and no exit code: compare like with like."""
+    """A transcript shows stdout and stderr mixed and no exit code: compare like with like.
+    A command with nothing pasted under it has no baseline: it counts as unchanged."""
     terminal = [CommandResult(r.command, r.exit_code, r.stdout + r.stderr) for r in new.results]
+    texts = [*pasted, *[""] * (len(terminal) - len(pasted))]
     old = [
-        CommandResult(r.command, r.exit_code, text)
-        for r, text in zip(new.results, pasted, strict=False)
+        CommandResult(r.command, r.exit_code, text if text.strip() else r.stdout)
+        for r, text in zip(terminal, texts, strict=False)
     ]
     unknown = Provenance(
         context="", server_version="", kubectl_version="", captured_at="", source=PASTED_SOURCE
