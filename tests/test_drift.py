@@ -121,6 +121,7 @@ RFC1123 = re.compile(r"\b[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d 
 UID = re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b")
 IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.]|/)")
 DASHES = re.compile(r"^ *-{2,}(?: +-{2,})+$")
+HEX = "0123456789abcdef"
 
 
 class Fresh:
@@ -131,7 +132,9 @@ class Fresh:
         self.seen: dict[str, str] = {}
 
     def same(self, old: str, make) -> str:
-        return self.seen.setdefault(old, make())
+        if old not in self.seen:
+            self.seen[old] = make()
+        return self.seen[old]
 
     def pick(self, alphabet: str, n: int) -> str:
         return "".join(self.rng.choice(alphabet) for _ in range(n))
@@ -169,45 +172,36 @@ class Fresh:
             [f"10.244.{r(0, 3)}.{r(2, 254)}", f"10.{r(96, 111)}.{r(0, 255)}.{r(1, 254)}"]
         )
 
+    def hash(self) -> str:  # a pod-template-hash: SafeEncodeString of a decimal number
+        return self.pick("456789bcdf", self.rng.choice([9, 10]))
+
+    def suffix(self) -> str:  # a generateName suffix
+        return self.pick("bcdfghjklmnpqrstvwxz2456789", 5)
+
+    def uid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
     def tokens(self, s: str) -> str:
-        hexdigits = "0123456789abcdef"
-        for h in GENERATED_HASHES:
-            s = re.sub(
-                rf"\b{h}\b",
-                lambda m: self.same(
-                    m[0], lambda: self.pick("456789bcdf", self.rng.choice([9, 10]))
-                ),
-                s,
-            )
-        for x in GENERATED_SUFFIXES:
-            s = re.sub(
-                rf"\b{x}\b",
-                lambda m: self.same(m[0], lambda: self.pick("bcdfghjklmnpqrstvwxz2456789", 5)),
-                s,
-            )
-        s = RFC3339.sub(lambda m: self.time().strftime("%Y-%m-%dT%H:%M:%SZ"), s)
-        s = RFC1123.sub(lambda m: self.time().strftime("%a, %d %b %Y %H:%M:%S +0000"), s)
-        s = UID.sub(
-            lambda m: self.same(
-                m[0], lambda: str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        """Every volatile token of a line or cell re-randomized."""
+        names = "|".join(GENERATED_HASHES + GENERATED_SUFFIXES)
+        rules = [
+            (
+                rf"\b(?:{names})\b",
+                lambda m: self.same(m[0], self.hash if len(m[0]) > 5 else self.suffix),
             ),
-            s,
-        )
-        s = re.sub(
-            r'(resourceVersion(?:": "|: "))\d+', lambda m: m[1] + str(self.rng.randint(1, 10**7)), s
-        )
-        s = IPV4.sub(
-            lambda m: m[0] if m[0].startswith("192.168.49.") else self.same(m[0], self.ip), s
-        )
-        s = re.sub(
-            r"(containerd://|sha256:)[0-9a-f]{64}", lambda m: m[1] + self.pick(hexdigits, 64), s
-        )
-        s = re.sub(
-            r'(Boot ID:\s+|"?bootID"?: "?)[0-9a-f]{32}',
-            lambda m: m[1] + self.pick(hexdigits, 32),
-            s,
-        )
-        return re.sub(r"(Restart Count:\s+)\d+", lambda m: m[1] + str(self.rng.randint(0, 9)), s)
+            (RFC3339, lambda m: self.time().strftime("%Y-%m-%dT%H:%M:%SZ")),
+            (RFC1123, lambda m: self.time().strftime("%a, %d %b %Y %H:%M:%S +0000")),
+            (UID, lambda m: self.same(m[0], self.uid)),
+            (r'(resourceVersion(?:": "|: "))\d+', lambda m: m[1] + str(self.rng.randint(1, 10**7))),
+            # Pod and service IPs; the node's own address is stable on minikube.
+            (IPV4, lambda m: m[0] if m[0].startswith("192.168.49.") else self.same(m[0], self.ip)),
+            (r"(containerd://|sha256:)[0-9a-f]{64}", lambda m: m[1] + self.pick(HEX, 64)),
+            (r'(Boot ID:\s+|"?bootID"?: "?)[0-9a-f]{32}', lambda m: m[1] + self.pick(HEX, 32)),
+            (r"(Restart Count:\s+)\d+", lambda m: m[1] + str(self.rng.randint(0, 9))),
+        ]
+        for pattern, new in rules:
+            s = re.sub(pattern, new, s)
+        return s
 
 
 def perturb_volatile(command: str, text: str, seed: int) -> str:
