@@ -61,7 +61,7 @@ def _capture(site: Path, page: str, text: str | None = None, keep: int | None = 
 def make_site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
     shutil.copytree(FIXTURE, site)
-    for page in ("index.md", "sandbox.md", "guide/nested.md", "twin-a.md", "twin-b.md"):
+    for page in ("index.md", "sandbox.md", "guide/nested.md", "twin-a.md", "twin-b.md", "warn.md"):
         _capture(site, page)
     # stale.md changed after its capture: its second snippet ran another command.
     old = (site / "docs/stale.md").read_text(encoding="utf-8").replace("--all-namespaces", "-A")
@@ -96,6 +96,7 @@ EXPECTED_STATES = {
     "twin-a": ["captured"],
     "twin-b": ["captured"],
     "plain": ["console"],
+    "warn": ["captured"],
 }
 
 
@@ -220,11 +221,27 @@ def test_drift_report_marker_in_a_code_block_stays_as_written(tmp_path):
     assert out[:4] == lines[:4] and out[4].startswith("# ") and len(out) > 5
 
 
-def test_zensical_warns_about_stale_pages(built):
-    *_, proc = built
+def test_zensical_warns_as_the_plugin_does(built):
+    site, *_, proc = built
     log = proc.stdout + proc.stderr
     assert "stale.md: captures are stale" in log
     assert "kubectl fence was rendered without captures" not in log
+    # An unexpected exit code, at the line of the page file (front matter included).
+    expected = "warn.md:11: `kubectl get pod does-not-exist` exited with 1 (expected 0)"
+    assert expected in log
+    assert expected in _run(["mkdocs", "build", "-d", "site-again"], cwd=site).stderr
+
+
+def test_snippet_error_stops_the_zensical_build_naming_page_and_line(tmp_path):
+    site = make_site(tmp_path)
+    page = site / "docs/guide/nested.md"
+    page.write_text(page.read_text().replace('id="nested"', 'colour="red"'))
+    proc = subprocess.run(
+        [sys.executable, "-m", "zensical", "build", "--clean", "-f", str(site / "mkdocs.yml")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode != 0
+    assert 'guide/nested.md:3: unknown option "colour"' in proc.stdout + proc.stderr
 
 
 def test_assets_come_inline_under_zensical_and_as_files_under_the_plugin(built):
@@ -384,13 +401,13 @@ def test_refresh_writes_the_captures_a_live_mkdocs_build_writes(tmp_path, standi
     assert run.returncode == 0, run.log
 
     expected = _captures(built)
-    assert len(expected) == 8  # every page with snippets, and nothing else
+    assert len(expected) == 9  # every page with snippets, and nothing else
     assert _captures(refreshed) == expected
     # The drift report too (first captures: every snippet is new).
     reports = [(d / "captures/drift-report.json").read_text("utf-8") for d in (built, refreshed)]
     when = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
     assert when.sub("(when)", reports[0]) == when.sub("(when)", reports[1])
-    assert '"new": 17' in reports[1]  # every snippet of the site
+    assert '"new": 18' in reports[1]  # every snippet of the site
 
     # Named pages: only those run, and a Zensical build then shows them.
     only = tmp_path / "only"

@@ -30,7 +30,7 @@ from .snippets import (
     parse_commands,
     parse_page,
 )
-from .store import CaptureFileError, PageCapture, all_capture_files, capture_path
+from .store import CaptureFileError, PageCapture, all_capture_files
 from .store import load as load_capture
 
 log = logging.getLogger("mkdocs.plugins.kubecapture")
@@ -181,7 +181,16 @@ class _Host:
     path: str  # relative to docs_dir, forward slashes
     meta: dict  # the page's front matter (Zensical strips it from the Markdown)
     root: Path  # the folder of the config file (Zensical does not chdir there)
+    docs_dir: Path
     lang: str  # theme.language
+
+    def source(self) -> str | None:
+        """The page file as the plugin plans it (front matter included, so line numbers
+        in messages are the file's)."""
+        try:
+            return (self.docs_dir / self.path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            return None
 
 
 def _zensical_page(md) -> _Host | None:
@@ -196,10 +205,12 @@ def _zensical_page(md) -> _Host | None:
         page, config = processor.page, processor.config
         meta = page.meta if isinstance(page.meta, dict) else {}
         theme = config.get("theme") or {}
+        root = Path(config.get("root_dir") or ".")
         return _Host(
             path=str(page.path).replace("\\", "/"),
             meta=meta,
-            root=Path(config.get("root_dir") or "."),
+            root=root,
+            docs_dir=root / str(config.get("docs_dir") or "docs"),
             lang=str(theme.get("language") or "en"),
         )
     except Exception as e:  # Zensical's internals changed: fall back to the key lookup
@@ -237,6 +248,18 @@ def _find_by_snippets(
                  ", ".join(c.page for c in tied))
         return None, key
     return tied[0], key
+
+
+def _front_matter_of(meta: dict) -> str:
+    """Front matter holding the page's kubecapture options, for plan_page."""
+    import yaml
+
+    if not isinstance(meta.get("kubecapture"), dict):
+        return ""
+    try:
+        return "---\n" + yaml.safe_dump({"kubecapture": meta["kubecapture"]}) + "---\n"
+    except yaml.YAMLError:
+        return ""
 
 
 REPORT_MARKER = re.compile(r"^\s*<!--\s*kubecapture:\s*drift-report\s*-->\s*$")
@@ -291,33 +314,44 @@ class _PagePreprocessor(Preprocessor):
         lines = _expand_report(lines, captures_dir, lang, host.path if host else "report.md")
         if current_page() is not None:
             return lines  # the MkDocs plugin already supplied the page
-        from .capture import _front_matter
+        from . import capture as plan
 
-        text = "\n".join(lines)
+        settings = plan.Settings(
+            captures_dir=captures_dir,
+            workdir=host.root if host else Path.cwd(),
+            transcripts=bool(ext.getConfig("transcripts")),
+            sandbox=bool(ext.getConfig("sandbox")),
+        )
+        source = host.source() if host else None
+        page_capture = None
+        # A snippet error (SnippetError, naming page and line) stops the build, as under
+        # the plugin.
         if host is not None:
-            meta, meta_known = host.meta, True
-        else:  # MkDocs strips front matter before Markdown sees it; plain Markdown keeps it
-            meta, end = _front_matter(text)
-            meta_known = end > 0
-        name = host.path if host else "(page)"
-        fold = int(ext.getConfig("fold"))
-        try:
-            snippets = parse_page(text, name, transcripts=bool(ext.getConfig("transcripts")))
-        except SnippetError as e:
-            log.warning(str(e))
-            snippets = []
-        options = meta.get("kubecapture") if isinstance(meta.get("kubecapture"), dict) else {}
-        sandbox = bool(options.get("sandbox", ext.getConfig("sandbox")))
-        capture = None
-        key = page_key(snippets, {"sandbox": sandbox})
-        if snippets and host is not None:
-            capture = _load_cached(capture_path(captures_dir, host.path), strict=True)
-        elif snippets:
-            choices = [sandbox] if meta_known else [sandbox, not sandbox]
-            capture, key = _find_by_snippets(captures_dir, snippets, choices)
-            name = capture.page if capture else name
+            if source is None:  # no file (a generated page): what Zensical gave us
+                source = _front_matter_of(host.meta) + "\n".join(lines)
+            page = plan.plan_page(host.path, source, settings)
+            snippets, key, name = page.snippets, page.key, host.path
+            if snippets:
+                page_capture = _load_cached(page.capture_file, strict=True)
+        else:
+            text = "\n".join(lines)
+            snippets = parse_page(text, "(page)", transcripts=settings.transcripts)
+            # MkDocs strips front matter before Markdown sees it; plain Markdown keeps it.
+            meta, end = plan._front_matter(text)
+            options = meta.get("kubecapture") if isinstance(meta.get("kubecapture"), dict) else {}
+            sandbox = bool(options.get("sandbox", settings.sandbox))
+            choices = [sandbox] if end else [sandbox, not sandbox]
+            key, name = page_key(snippets, {"sandbox": sandbox}), "(page)"
+            if snippets:
+                page_capture, key = _find_by_snippets(captures_dir, snippets, choices)
+                name = page_capture.page if page_capture else name
         context = PageContext(
-            page=name, snippets=snippets, capture=capture, key=key, lang=lang, fold=fold
+            page=name,
+            snippets=snippets,
+            capture=page_capture,
+            key=key,
+            lang=lang,
+            fold=int(ext.getConfig("fold")),
         )
         self.md.kubecapture_page = context
         if snippets:
