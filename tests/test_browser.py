@@ -192,7 +192,9 @@ def test_long_lines_scroll_sideways_instead_of_wrapping(browser, served):
 def test_provenance_line_and_placeholders_look_different(page, served):
     page.goto(f"{served}/index.html")
     summary = page.locator("#kc-nodes .kc-provenance summary")
-    assert " ".join(summary.inner_text().split()) == "キャプチャ minikube · v1.24.0 · 2026-11-26"
+    assert " ".join(summary.inner_text().split()) == (
+        "キャプチャ minikube · v1.24.0 · 2026-11-26 · test fixture"
+    )
     assert "出典: test fixture" in summary.get_attribute("title")  # hover
     details = page.locator("#kc-nodes .kc-provenance dl")
     assert details.is_hidden()

@@ -78,9 +78,12 @@ def test_missing_shows_only_commands_and_a_placeholder_never_output():
 
 def test_captured_has_a_quiet_provenance_line_with_full_details():
     html = render.render(View(["kubectl get node"], cap(("kubectl get node", "NAME\n")), lang="ja"))
-    assert 'class="kubecapture kc-captured"' in html
+    # recorded elsewhere than a build (here a test fixture): said so, also in the summary
+    assert 'class="kubecapture kc-captured kc-imported"' in html
     summary = re.search(r"<summary[^>]*>(.*?)</summary>", html, re.S)[1]
-    assert re.sub(r"<[^>]+>", "", summary) == "キャプチャ minikube · v1.24.0 · 2026-11-26"
+    assert re.sub(r"<[^>]+>", "", summary) == (
+        "キャプチャ minikube · v1.24.0 · 2026-11-26 · test fixture"
+    )
     details = dict(re.findall(r"<dt>(.*?)</dt><dd>(.*?)</dd>", html))
     assert details == {
         "コンテキスト": "minikube",
@@ -98,9 +101,9 @@ def test_live_source_and_stale_are_spelled_out():
     live = cap(("kubectl get node", "x\n"))
     live.provenance = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T00:42:00Z")
     html = render.render(View(["kubectl get node"], live, stale=True, lang="ja"))
-    assert 'class="kubecapture kc-stale"' in html
+    assert 'class="kubecapture kc-stale"' in html  # live: not kc-imported
     assert "<dd>ビルド時に実行</dd>" in html
-    assert "· 古いキャプチャ</summary>" in html
+    assert "minikube · v1.24.0 · 2026-11-26 · 古いキャプチャ</summary>" in html
     assert "スニペットが変更された後" in html
 
 
@@ -112,6 +115,14 @@ def test_stderr_and_exit_code_are_shown_apart_from_stdout():
     assert '<span class="kc-exit">終了コード 1</span>' in html
     html0 = render.render(View(["kubectl get node"], cap(("kubectl get node", "NAME\n"))))
     assert "kc-exit" not in html0
+
+
+def test_imported_outputs_without_date_or_kubectl_version():
+    imported = cap(("kubectl get node", "x\n"))
+    imported.provenance = store.Provenance("minikube", "v1.22.2", "", "", "the original notes")
+    html = render.render(View(["kubectl get node"], imported, lang="ja"))
+    assert "minikube · v1.22.2 · 日付不明 · the original notes</summary>" in html
+    assert "<dt>kubectl</dt><dd>不明</dd>" in html
 
 
 def test_english_strings_for_other_languages():

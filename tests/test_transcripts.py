@@ -228,10 +228,10 @@ def test_without_capture_the_transcript_shows_as_pasted_and_marked():
 def test_with_capture_the_transcript_shows_fresh_output_with_provenance():
     html = render_page(PAGE, {"kubectl get namespace": FRESH})
     first = blocks(html)[0]
-    assert 'class="kubecapture kc-captured kc-transcript"' in first
+    assert 'class="kubecapture kc-captured kc-transcript kc-imported"' in first
     assert "kube-system       Active   17m" in first
     assert "default   Active   3d" not in html  # the pasted output is gone from the page
-    assert "minikube · v1.24.0 · 2026-11-26" in html
+    assert "minikube · v1.24.0 · 2026-11-26 · test fixture" in html
     assert render.STRINGS["ja"]["pasted"] not in html
 
 

@@ -44,6 +44,7 @@ STRINGS = {
         "source": "出典",
         "live": "ビルド時に実行",
         "unknown_date": "日付不明",
+        "unknown": "不明",
         "show_all": "すべて表示",
         "collapse": "折りたたむ",
         "lines": "行",
@@ -69,6 +70,7 @@ STRINGS = {
         "source": "Source",
         "live": "run at build time",
         "unknown_date": "date unknown",
+        "unknown": "unknown",
         "show_all": "Show all",
         "collapse": "Collapse",
         "lines": "lines",
@@ -106,8 +108,13 @@ class View:
 def render(view: View) -> str:
     t = strings(view.lang)
     state = view.state
+    classes = ["kubecapture", f"kc-{state}"]
+    if view.parts is not None:
+        classes.append("kc-transcript")
+    if view.capture is not None and view.capture.provenance.source != "live":
+        classes.append("kc-imported")  # recorded elsewhere (e.g. the original notes)
     attrs = {
-        "class": f"kubecapture kc-{state}" + (" kc-transcript" if view.parts is not None else ""),
+        "class": " ".join(classes),
         "data-copy": copy_text(view),
     }
     if view.anchor:
@@ -219,15 +226,17 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
             f" {escape(t[state + '_help'])}</div>"
         )
     p = view.capture.provenance
-    summary = " · ".join(x for x in (p.context, p.server_version, _date(p, t)) if x)
+    source = t["live"] if p.source == "live" else p.source
+    facts = (p.context, p.server_version, _date(p, t), "" if p.source == "live" else source)
+    summary = " · ".join(x for x in facts if x)
     if view.stale:
         summary += f" · {t['stale']}"
     rows = [
         (t["context"], p.context),
         (t["server"], p.server_version),
-        (t["kubectl"], p.kubectl_version or "?"),
+        (t["kubectl"], p.kubectl_version or t["unknown"]),
         (t["captured_at"], p.captured_at or t["unknown_date"]),
-        (t["source"], t["live"] if p.source == "live" else p.source),
+        (t["source"], source),
     ]
     kept = [part.prompt for part in view.parts or [] if part.prompt and part.command is None]
     if kept:
