@@ -101,7 +101,8 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         for file in offline.shim_files(config) if self.offline else []:
             files.append(file)
-        if self.config.report_page:
+        # A page the site wrote itself (the marker page Zensical also understands) wins.
+        if self.config.report_page and not files.get_file_from_path(self.config.report_page):
             files.append(
                 File.generated(
                     config,
