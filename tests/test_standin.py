@@ -422,3 +422,9 @@ def test_statefulset_and_daemonset_roll_out(standin, k):
     assert re.search(r"db-0\s+1/1\s+Running", pods) and re.search(r"db-1\s+1/1", pods)
     assert k("scale", "sts", "db", "--replicas=1").returncode == 0
     assert "db-1" not in k("get", "pods").stdout
+
+
+def test_auth_can_i_and_endpoint_slices(k):
+    assert k("auth", "can-i", "create", "pods").stdout == "yes\n"
+    slices = k("get", "endpointslices").stdout.splitlines()
+    assert slices[1].split()[:4] == ["kubernetes", "IPv4", "8443", "192.168.49.2"]

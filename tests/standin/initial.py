@@ -139,4 +139,11 @@ def load_initial_state(cluster) -> None:
         "subsets": [{"addresses": [{"ip": "192.168.49.2"}],
                      "ports": [{"name": "https", "port": 8443, "protocol": "TCP"}]}]},
         manager="kube-apiserver", t=t0)
+    cluster.system_create(cluster.res_for_kind("discovery.k8s.io", "EndpointSlice"), {
+        "metadata": {"name": "kubernetes", "namespace": "default",
+                     "labels": {"kubernetes.io/service-name": "kubernetes"}},
+        "addressType": "IPv4",
+        "endpoints": [{"addresses": ["192.168.49.2"], "conditions": {"ready": True}}],
+        "ports": [{"name": "https", "protocol": "TCP", "port": 8443}]},
+        manager="kube-apiserver", t=t0)
     cluster.reconcile()

@@ -64,6 +64,18 @@ S = {
                     4: ("targetPort", "ios"), 5: ("nodePort", "int"),
                     6: ("appProtocol", "string")},
     "Deployment": {1: ("metadata", "ObjectMeta"), 2: ("spec", "DeploymentSpec")},
+    "SelfSubjectAccessReview": {1: ("metadata", "ObjectMeta"),
+                                2: ("spec", "SelfSubjectAccessReviewSpec")},
+    "SelfSubjectAccessReviewSpec": {1: ("resourceAttributes", "ResourceAttributes"),
+                                    2: ("nonResourceAttributes", "NonResourceAttributes")},
+    "ResourceAttributes": {1: ("namespace", "string"), 2: ("verb", "string"),
+                           3: ("group", "string"), 4: ("version", "string"),
+                           5: ("resource", "string"), 6: ("subresource", "string"),
+                           7: ("name", "string")},
+    "NonResourceAttributes": {1: ("path", "string"), 2: ("verb", "string")},
+    "SelfSubjectRulesReview": {1: ("metadata", "ObjectMeta"),
+                               2: ("spec", "SelfSubjectRulesReviewSpec")},
+    "SelfSubjectRulesReviewSpec": {1: ("namespace", "string")},
     "DeploymentSpec": {1: ("replicas", "int", "ptr"), 2: ("selector", "LabelSelector"),
                        3: ("template", "PodTemplateSpec"), 4: ("strategy", "DeploymentStrategy"),
                        5: ("minReadySeconds", "int"), 6: ("revisionHistoryLimit", "int", "ptr"),
@@ -123,7 +135,7 @@ S = {
     "ConfigMapVolumeSource": {1: ("name", "string"), 3: ("defaultMode", "int", "ptr")},
 }
 KINDS = {"Namespace", "Secret", "ConfigMap", "ServiceAccount", "Service", "Deployment", "Job",
-         "CronJob"}
+         "CronJob", "SelfSubjectAccessReview", "SelfSubjectRulesReview"}
 
 
 def _varint(b: bytes, i: int) -> tuple[int, int]:

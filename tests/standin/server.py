@@ -401,7 +401,7 @@ class _Server(ThreadingHTTPServer):
 
 
 class StandIn:
-    """An HTTP stand-in for a Kubernetes v1.24 API server (see tests/standin/README)."""
+    """An HTTP stand-in for a Kubernetes v1.24 API server (see tests/standin/README.md)."""
 
     def __init__(self, server_version: str = "v1.24.0"):
         self.cluster = Cluster(server_version)
@@ -450,7 +450,6 @@ class StandIn:
     def start(self) -> StandIn:
         if self._httpd is not None:
             return self
-        self._stopped.clear()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.standin = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self._httpd.serve_forever,
@@ -471,6 +470,8 @@ class StandIn:
 
     def stop(self) -> None:
         """Stop serving and close the listening socket (new connections are refused)."""
+        if self._stopped.is_set():
+            return
         self._stopped.set()
         self.cluster.close()
         if self._httpd is not None:
