@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import cluster as kube
-from . import redact, runner
+from . import guard, redact, runner
 from .snippets import Snippet, SnippetError, page_key, parse_page
 from .store import (
     CommandResult,
@@ -63,6 +63,8 @@ class PagePlan:
     key: str
     sandbox: bool
     capture_file: Path
+    # destructive commands allowed because the page created their targets (by line)
+    permits: dict[int, guard.Permit] = field(default_factory=dict)
 
     @property
     def first_line(self) -> int:
@@ -86,18 +88,31 @@ class PageRunError(Exception):
     pass
 
 
+class Interrupted(Exception):
+    """The build was interrupted (Ctrl-C): the page stops, its sandbox is deleted, its old
+    capture is kept."""
+
+
 def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
     """Parse a page's snippets. Raises SnippetError naming page and line."""
     meta, body_offset = _front_matter(markdown)
     snippets = parse_page(markdown, page, transcripts=settings.transcripts)
     options = meta.get("kubecapture") if isinstance(meta.get("kubecapture"), dict) else {}
-    sandbox = bool(options.get("sandbox", settings.sandbox))
+    sandbox = guard.front_matter_flag(options, "sandbox", page, markdown, settings.sandbox)
+    permits = guard.check_page(
+        page,
+        snippets,
+        sandbox=sandbox_name(page) if sandbox else None,
+        allow_destructive=guard.front_matter_flag(options, "allow_destructive", page, markdown),
+        workdir=settings.workdir,
+    )
     return PagePlan(
         page=page,
         snippets=snippets,
         key=page_key(snippets, {"sandbox": sandbox}),
         sandbox=sandbox,
         capture_file=capture_path(settings.captures_dir, page),
+        permits=permits,
     )
 
 
@@ -177,6 +192,7 @@ class Session:
         self._unavailable: str | None = None
         self._sandboxes: set[str] = set()
         self._lock = threading.Lock()
+        self._cancel = threading.Event()  # set on Ctrl-C: workers stop and clean up
 
     def cluster(self) -> kube.Cluster:
         """Connect once per build; later calls reuse the answer (also a refusal)."""
@@ -216,9 +232,11 @@ class Session:
         phase: deque[PagePlan] = deque()
         running: set[Future] = set()
         running_phase: set[Future] = set()
+        sandboxes: dict[Future, str] = {}  # two pages may map to one name: never at once
         workers = max(1, self.settings.workers)
+        pool = ThreadPoolExecutor(max_workers=workers)
         try:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
+            try:
                 while True:
                     if not phase and not running_phase and phases:
                         phase = deque(phases.popleft())
@@ -228,7 +246,15 @@ class Session:
                             future = pool.submit(run_one, phase.popleft())
                             running_phase.add(future)
                         else:
-                            future = pool.submit(run_one, isolated.popleft())
+                            busy = {sandboxes[f] for f in running if f in sandboxes}
+                            plan = next(
+                                (p for p in isolated if sandbox_name(p.page) not in busy), None
+                            )
+                            if plan is None:
+                                break
+                            isolated.remove(plan)
+                            future = pool.submit(run_one, plan)
+                            sandboxes[future] = sandbox_name(plan.page)
                         running.add(future)
                     if not running:
                         break
@@ -237,8 +263,19 @@ class Session:
                         future.result()  # an unexpected error stops the run
                     running -= done
                     running_phase -= done
+            except BaseException as e:
+                # Ctrl-C: kill running kubectl, stop settling; each page deletes its sandbox
+                self._cancel.set()
+                if isinstance(e, KeyboardInterrupt):
+                    log.warning(
+                        "interrupted: stopping kubectl and deleting sandbox namespaces; "
+                        "unfinished pages keep their previous captures"
+                    )
+                raise
+            finally:
+                _join(pool)
         except BaseException:
-            self.close()  # Ctrl-C: remove sandboxes before leaving
+            self.close()  # then remove any sandbox still alive before leaving
             raise
         return [results[p.page] for p in plans if p.page in results]
 
@@ -258,15 +295,9 @@ class Session:
         return page_run
 
     def _execute(self, plan: PagePlan, cluster: kube.Cluster, warnings: list[str]) -> PageCapture:
-        namespace = cluster.namespace
-        kubeconfig = cluster.kubeconfig
-        if plan.sandbox:
-            namespace = sandbox_name(plan.page)
-            self._create_sandbox(cluster, namespace)
-            kubeconfig = kube.with_namespace(
-                cluster.kubeconfig, namespace, self.workdir, f"kubeconfig-{namespace}"
-            )
-        env = dict(os.environ, KUBECONFIG=str(kubeconfig))
+        namespace = sandbox_name(plan.page) if plan.sandbox else cluster.namespace
+        touched = guard.touched_namespaces(plan.snippets, namespace, self.settings.workdir)
+        secrets = kube.credential_values(cluster)
         provenance = Provenance(
             context=cluster.context,
             server_version=cluster.server_version,
@@ -274,32 +305,60 @@ class Session:
             captured_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
         try:
-            captures = []
-            for snippet in plan.snippets:
-                results = [
-                    self._run_command(plan, snippet, command, cluster, env, namespace)
-                    for command in snippet.commands
-                ]
-                warnings.extend(unexpected_exit(plan.page, snippet, results))
-                if snippet.options.get("redact") != "off":
-                    secrets = kube.secret_values(cluster, self._touched(plan, namespace))
-                    results = [redact.redact_result(r, secrets) for r in results]
-                else:
-                    warnings.append(
-                        f'{plan.page}:{snippet.line}: redact="off": '
-                        "secret values are not masked in this snippet"
-                    )
-                captures.append(SnippetCapture(snippet.key, results, provenance, snippet.id))
+            kubeconfig = cluster.kubeconfig
+            if plan.sandbox:
+                self._create_sandbox(cluster, namespace, plan)
+                kubeconfig = kube.with_namespace(
+                    cluster.kubeconfig, namespace, self.workdir, f"kubeconfig-{namespace}"
+                )
+            # KUBERC=off: the author's kubectl preferences (aliases, default flags) must not
+            # change what runs or what it prints.
+            env = dict(os.environ, KUBECONFIG=str(kubeconfig), KUBERC="off")
+            outputs: list[list[CommandResult]] = []
+            exits: dict[int, int] = {}  # command line -> exit code
+            for i, snippet in enumerate(plan.snippets):
+                results = []
+                for command in snippet.commands:
+                    self._check_permit(plan, command, exits)
+                    result = self._run_command(plan, snippet, command, cluster, env)
+                    exits[command.line] = result.exit_code
+                    results.append(result)
+                    # after every command: a Secret shown now may be deleted by the next one
+                    secrets |= self._secret_values(plan, command, cluster, touched)
+                outputs.append(results)
+                if i + 1 < len(plan.snippets) and needs_settle(plan, snippet):
+                    self._settle(plan, snippet, cluster, namespace)
         finally:
-            if plan.sandbox and not self.settings.keep_sandbox:
+            with self._lock:
+                ours = namespace in self._sandboxes
+            if ours and not self.settings.keep_sandbox:
                 self._delete_sandbox(cluster, namespace)
+            elif ours:
+                log.info("keep_sandbox: sandbox namespace %s of %s kept", namespace, plan.page)
+        # Redact once every value the page's commands could have shown is known.
+        redactor = redact.Redactor(secrets)
+        captures = []
+        for snippet, results in zip(plan.snippets, outputs, strict=True):
+            if snippet.options.get("redact") != "off":
+                results = [redact.redact_result(r, redactor) for r in results]
+            else:
+                warnings.append(
+                    f'{plan.page}:{snippet.line}: redact="off": '
+                    "secret values are not masked in this snippet"
+                )
+            warnings.extend(unexpected_exit(plan.page, snippet, results))
+            captures.append(SnippetCapture(snippet.key, results, provenance, snippet.id))
         return PageCapture(page=plan.page, key=plan.key, snippets=captures)
 
-    def _run_command(self, plan, snippet, command, cluster, env, namespace) -> CommandResult:
+    def _run_command(self, plan, snippet, command, cluster, env) -> CommandResult:
+        if self._cancel.is_set():
+            raise Interrupted()
         timeout = snippet.timeout or self.settings.timeout
         argv = [cluster.kubectl, *command.argv[1:]]
         try:
-            done = runner.run(argv, env=env, cwd=self.settings.workdir, timeout=timeout)
+            done = runner.run(
+                argv, env=env, cwd=self.settings.workdir, timeout=timeout, cancel=self._cancel
+            )
         except runner.CommandTimeout as e:
             raise PageRunError(
                 f"{plan.page}:{command.line}: `{_one_line(command.text)}` {e}"
@@ -308,31 +367,58 @@ class Session:
             raise PageRunError(
                 f"{plan.page}:{command.line}: kubectl not found at {cluster.kubectl}"
             ) from None
-        if plan.sandbox and snippet.options.get("settle") != "off" and is_mutating(command.argv):
-            problem = kube.settle(cluster, namespace, self.settings.settle_timeout)
-            if problem:
-                raise PageRunError(
-                    f"{plan.page}:{command.line}: after `{_one_line(command.text)}` {problem}"
-                )
+        except runner.CommandCancelled:
+            raise Interrupted() from None
         return CommandResult(command.text, done.exit_code, done.stdout, done.stderr)
 
-    def _touched(self, plan: PagePlan, namespace: str) -> set[str]:
-        namespaces = {namespace}
-        for s in plan.snippets:
-            for c in s.commands:
-                namespaces |= namespaces_in(c.argv)
-        return namespaces
+    def _check_permit(self, plan: PagePlan, command, exits: dict[int, int]) -> None:
+        """A delete allowed because the page created its target runs only if it did."""
+        permit = plan.permits.get(command.line)
+        failed = [n for n in permit.creator_lines if exits.get(n) != 0] if permit else []
+        if failed:
+            raise PageRunError(
+                f"{plan.page}:{command.line}: refusing to run `{_one_line(command.text)}`: "
+                f"{permit.targets} may not be this page's own, since the command at line "
+                f"{failed[0]} that creates it failed; add `allow_destructive: true` under "
+                "`kubecapture:` in the page's front matter to allow it anyway"
+            )
 
-    def _create_sandbox(self, cluster: kube.Cluster, namespace: str) -> None:
+    def _settle(self, plan: PagePlan, snippet: Snippet, cluster, namespace: str) -> None:
+        problem = kube.settle(cluster, namespace, self.settings.settle_timeout, self._cancel)
+        if self._cancel.is_set():
+            raise Interrupted()
+        if problem:
+            raise PageRunError(f"{plan.page}:{snippet.line}: after this snippet, {problem}")
+
+    def _secret_values(self, plan: PagePlan, command, cluster, touched) -> set[str]:
+        try:
+            return kube.secret_values(cluster, touched)
+        except kube.ClusterUnavailable as e:
+            raise PageRunError(
+                f"{plan.page}:{command.line}: {e}, so the page's outputs are not stored"
+            ) from None
+
+    def _create_sandbox(self, cluster: kube.Cluster, namespace: str, plan: PagePlan) -> None:
         with self._lock:
             self._sandboxes.add(namespace)
         try:
-            kube.create_namespace(cluster, namespace, timeout=self.settings.settle_timeout)
+            kube.create_namespace(
+                cluster, namespace, timeout=self.settings.settle_timeout, cancel=self._cancel
+            )
         except kube.ClusterUnavailable as e:
-            raise PageRunError(f"sandbox namespace {namespace}: {e}") from None
+            if isinstance(e, kube.NamespaceTaken):  # not ours: never delete it
+                with self._lock:
+                    self._sandboxes.discard(namespace)
+            if self._cancel.is_set():
+                raise Interrupted() from None
+            raise PageRunError(f"{plan.page}:{plan.first_line}: {e}") from None
 
     def _delete_sandbox(self, cluster: kube.Cluster, namespace: str) -> None:
-        kube.delete_namespace(cluster, namespace)
+        try:
+            kube.delete_namespace(cluster, namespace)
+        except kube.ClusterUnavailable as e:
+            log.warning("%s; delete it with `kubectl delete namespace %s`", e, namespace)
+            return  # stays in _sandboxes: close() tries once more
         with self._lock:
             self._sandboxes.discard(namespace)
 
@@ -344,9 +430,28 @@ class Session:
                     self._delete_sandbox(self._cluster, namespace)
                 except Exception as e:  # cleanup must go on for the others
                     log.warning("could not delete sandbox namespace %s: %s", namespace, e)
+        kube.close_clients()
         import shutil
 
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _join(pool: ThreadPoolExecutor) -> None:
+    """Wait for the workers. A second Ctrl-C does not abandon them: they are stopping
+    already, and each deletes its page's sandbox namespace on the way out."""
+    while True:
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+            return
+        except KeyboardInterrupt:
+            log.warning("stopping: waiting for kubectl to exit and sandboxes to be deleted")
+
+
+def needs_settle(plan: PagePlan, snippet: Snippet) -> bool:
+    """Wait for the sandbox to settle after this snippet (before the next one)?"""
+    if not plan.sandbox or snippet.options.get("settle") == "off":
+        return False
+    return any(is_mutating(c.argv) for c in snippet.commands)
 
 
 def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -> list[str]:

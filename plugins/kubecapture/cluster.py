@@ -218,6 +218,11 @@ MANAGED_BY = {"app.kubernetes.io/managed-by": "kubecapture"}
 REQUEST_TIMEOUT = (5, 30)  # connect, read (seconds)
 POLL = 0.25  # seconds between two looks at a namespace that is settling
 
+
+class NamespaceTaken(ClusterUnavailable):
+    """A namespace of the sandbox's name exists and kubecapture did not make it."""
+
+
 _clients: dict[str, object] = {}
 _clients_lock = threading.Lock()
 
@@ -281,7 +286,7 @@ def create_namespace(
             if existing is not None:
                 labels = existing.get("metadata", {}).get("labels") or {}
                 if labels.get("app.kubernetes.io/managed-by") != "kubecapture":
-                    raise ClusterUnavailable(
+                    raise NamespaceTaken(
                         f"namespace {name} already exists and was not made by kubecapture, "
                         "so it is not used as a sandbox; delete or rename it"
                     )

@@ -277,6 +277,32 @@ def check_page(
 def check_escape(page: str, command: Command, p: Parsed | None = None) -> None:
     """Refuse flags and commands that would reach another context than the pinned one."""
     p = p or parse(command.argv)
+    verb = p.verb
+    sub = p.positionals[1] if len(p.positionals) > 1 else None
+    if verb is None:
+        pass
+    elif verb == "config" and sub is not None and sub not in CONFIG_READ_ONLY:
+        raise SnippetError(
+            page,
+            command.line,
+            f"`kubectl config {sub}` is not allowed in a kubectl snippet: it would change "
+            "the build's pinned kubeconfig; only reading commands (view, current-context, "
+            "get-contexts, get-clusters, get-users) may be used",
+        )
+    elif verb == "kuberc" and sub is not None and sub not in KUBERC_READ_ONLY:
+        raise SnippetError(
+            page,
+            command.line,
+            f"`kubectl kuberc {sub}` is not allowed in a kubectl snippet: it would change "
+            "your kubectl preferences for every later command",
+        )
+    elif verb not in BUILTIN_COMMANDS:
+        raise SnippetError(
+            page,
+            command.line,
+            f"`kubectl {verb}` is not a built-in kubectl command; kubectl plugins are not run "
+            "in snippets, since they could reach beyond the build's pinned context",
+        )
     shown = _one_line(command.text)
     for flag, what in ESCAPE_FLAGS.items():
         if flag not in p.flags:
@@ -289,32 +315,6 @@ def check_escape(page: str, command: Command, p: Parsed | None = None) -> None:
             f"`{flag}` is not allowed in a kubectl snippet (`{shown}`): snippets always run "
             f"against the build's pinned context, so a command cannot choose its {what}; "
             "set the kubecapture plugin's `context` option in mkdocs.yml instead",
-        )
-    verb = p.verb
-    if verb is None:
-        return
-    sub = p.positionals[1] if len(p.positionals) > 1 else None
-    if verb == "config" and sub is not None and sub not in CONFIG_READ_ONLY:
-        raise SnippetError(
-            page,
-            command.line,
-            f"`kubectl config {sub}` is not allowed in a kubectl snippet: it would change "
-            "the build's pinned kubeconfig; only reading commands (view, current-context, "
-            "get-contexts, get-clusters, get-users) may be used",
-        )
-    if verb == "kuberc" and sub is not None and sub not in KUBERC_READ_ONLY:
-        raise SnippetError(
-            page,
-            command.line,
-            f"`kubectl kuberc {sub}` is not allowed in a kubectl snippet: it would change "
-            "your kubectl preferences for every later command",
-        )
-    if verb not in BUILTIN_COMMANDS:
-        raise SnippetError(
-            page,
-            command.line,
-            f"`kubectl {verb}` is not a built-in kubectl command; kubectl plugins are not run "
-            "in snippets, since they could reach beyond the build's pinned context",
         )
 
 

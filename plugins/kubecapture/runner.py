@@ -9,9 +9,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+CANCEL_POLL = 0.2  # seconds
 
 
 class CommandTimeout(Exception):
@@ -24,6 +27,10 @@ class CommandNotFound(Exception):
     pass
 
 
+class CommandCancelled(Exception):
+    """The build was interrupted (its `cancel` event was set) and the command killed."""
+
+
 @dataclass
 class Completed:
     exit_code: int
@@ -32,7 +39,16 @@ class Completed:
     seconds: float
 
 
-def run(argv: list[str], *, env: dict[str, str], cwd: Path, timeout: float) -> Completed:
+def run(
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    cwd: Path,
+    timeout: float,
+    cancel: threading.Event | None = None,
+) -> Completed:
+    """Run argv to completion; with `cancel`, a set event kills it within CANCEL_POLL s
+    (worker threads get no KeyboardInterrupt: the interrupted build tells them so)."""
     start = time.monotonic()
     try:
         proc = subprocess.Popen(
@@ -46,11 +62,24 @@ def run(argv: list[str], *, env: dict[str, str], cwd: Path, timeout: float) -> C
         )
     except FileNotFoundError:
         raise CommandNotFound(argv[0]) from None
+    deadline = start + timeout
     try:
-        out, err = proc.communicate(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        raise CommandTimeout(timeout) from None
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                out, err = proc.communicate(
+                    timeout=max(0.0, min(left, CANCEL_POLL) if cancel else left)
+                )
+                break
+            except subprocess.TimeoutExpired:
+                if time.monotonic() >= deadline:
+                    _kill_group(proc)
+                    raise CommandTimeout(timeout) from None
+                if cancel is not None and cancel.is_set():
+                    _kill_group(proc)
+                    raise CommandCancelled() from None
+    except (CommandTimeout, CommandCancelled):
+        raise
     except BaseException:  # KeyboardInterrupt: never leave kubectl behind
         _kill_group(proc)
         raise
