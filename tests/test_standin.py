@@ -180,7 +180,7 @@ def test_version_warns_about_skew_like_a_real_server(k):
 
 
 def test_ready_delay_pods_start_later_and_wait_waits(standin, k):
-    standin.ready_delay = 1.0
+    standin.ready_delay = 1.5
     assert k("run", "slow", "--image=nginx:1.27").returncode == 0
     pods = k("get", "pods").stdout
     assert re.search(r"slow\s+0/1\s+ContainerCreating", pods), pods
@@ -193,7 +193,7 @@ def test_ready_delay_pods_start_later_and_wait_waits(standin, k):
 
 
 def test_rollout_status_reports_progress_then_success(standin, k):
-    standin.ready_delay = 0.8
+    standin.ready_delay = 1.5
     assert k("apply", "-f", "manifests/deployment.yaml").returncode == 0
     got = k("rollout", "status", "deployment/web", "--timeout=30s")
     assert got.returncode == 0, got.stderr
@@ -302,16 +302,18 @@ def test_delete_cascades_to_replicasets_and_pods(standin, k):
 
 
 def test_namespace_terminates_then_disappears(standin, k):
-    standin.namespace_delete_delay = 0.6
+    standin.namespace_delete_delay = 2.0
     assert k("create", "namespace", "tmp").returncode == 0
     assert k("run", "p", "--image=nginx:1.27", "-n", "tmp").returncode == 0
     assert k("delete", "namespace", "tmp", "--wait=false").returncode == 0
     assert re.search(r"tmp\s+Terminating", k("get", "ns", "tmp").stdout)
     got = k("run", "q", "--image=nginx:1.27", "-n", "tmp")
     assert "because it is being terminated" in got.stderr
-    time.sleep(0.8)
-    assert k("get", "ns", "tmp").stderr == (
-        'Error from server (NotFound): namespaces "tmp" not found\n')
+    deadline = time.monotonic() + 15
+    while (got := k("get", "ns", "tmp")).returncode == 0:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert got.stderr == 'Error from server (NotFound): namespaces "tmp" not found\n'
     assert k("get", "pods", "-A").stdout.count("tmp") == 0
 
 
@@ -344,19 +346,29 @@ def test_error_statuses(k):
 
 
 def test_watch_streams_changes(standin, kubectl_bin, kube_env):
+    import threading
+
     proc = subprocess.Popen([str(kubectl_bin), "get", "ns", "-w"], env=kube_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
+    reader.start()
     try:
-        time.sleep(0.8)
+        deadline = time.monotonic() + 15
+        while not any("watch=true" in q for _m, _p, q in standin.requests):
+            assert time.monotonic() < deadline, standin.requests
+            time.sleep(0.05)
         subprocess.run([str(kubectl_bin), "create", "namespace", "watched"], env=kube_env,
                        check=True, capture_output=True)
-        time.sleep(0.5)
+        while not any(line.startswith("watched ") for line in lines):
+            assert time.monotonic() < deadline, lines
+            time.sleep(0.05)
     finally:
         proc.terminate()
-    out, _ = proc.communicate(timeout=10)
-    lines = out.splitlines()
+        proc.wait(timeout=10)
     assert lines[0].split() == ["NAME", "STATUS", "AGE"]
-    assert any(line.split()[:2] == ["watched", "Active"] for line in lines[1:]), out
+    assert [line.split()[:2] for line in lines if line.startswith("watched ")] == [
+        ["watched", "Active"]]
 
 
 def test_tables_for_other_kinds(standin, k):

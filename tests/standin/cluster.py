@@ -1496,7 +1496,20 @@ class Cluster:
 
     def set_server_version(self, version: str):
         with self.lock:
+            old = self.server_version
             self.server_version = version
+            # the control-plane pods run images tagged with the cluster version
+            for pod in self.objects(("", "pods"), "kube-system"):
+                images = [c.get("image", "") for c in pod["spec"]["containers"]]
+                if not any(i.endswith(":" + old) for i in images):
+                    continue
+                new = copy.deepcopy(pod)
+                for c in new["spec"]["containers"] + new["status"].get("containerStatuses", []):
+                    if c.get("image", "").endswith(":" + old):
+                        c["image"] = c["image"][: -len(old)] + version
+                    if c.get("imageID", "").startswith("docker.io/library/"):
+                        c["imageID"] = f"docker.io/library/{c['image']}@sha256:" + "0" * 64
+                self.put(("", "pods"), new)
             for node in self.objects(("", "nodes")):
                 new = copy.deepcopy(node)
                 info = new["status"]["nodeInfo"]
