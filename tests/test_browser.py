@@ -249,6 +249,9 @@ def search(page, query: str) -> list[str]:
     """Type into Material's search box; the result links."""
     page.locator("label.md-search__icon, .md-search__input").first.click()
     box = page.locator("input.md-search__input")
+    box.fill("")  # the previous query's results must go first, or we would read them
+    box.press("End")
+    page.locator(".md-search-result__item").first.wait_for(state="detached", timeout=10_000)
     box.fill(query)
     box.press("End")  # Material searches on key events
     page.locator(".md-search-result__item").first.wait_for(timeout=10_000)
