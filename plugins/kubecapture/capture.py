@@ -330,7 +330,7 @@ class Session:
                     self._settle(plan, snippet, cluster, namespace)
         finally:
             with self._lock:
-                ours = namespace in self._sandboxes
+                ours = plan.sandbox and namespace in self._sandboxes
             if ours and not self.settings.keep_sandbox:
                 self._delete_sandbox(cluster, namespace)
             elif ours:
