@@ -1,0 +1,91 @@
+"""Rebuild after a cluster upgrade: the drift report names what really changed."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from sites import build, kubecapture, make_site, page_html
+
+NODES = """# Nodes
+
+```kubectl id="nodes"
+kubectl get node
+```
+
+```kubectl id="nodes-wide"
+kubectl get node -o wide
+```
+"""
+
+SYSTEM = """# System
+
+```kubectl id="namespaces"
+kubectl get namespace
+```
+
+```kubectl id="system-pods"
+kubectl get pod --namespace kube-system
+```
+
+```kubectl id="describe-ns"
+kubectl describe namespace kube-system
+```
+"""
+
+
+def report_of(site) -> dict:
+    return json.loads((site.parent / "captures" / "drift-report.json").read_text())
+
+
+def by_label(report: dict) -> dict[str, dict]:
+    return {f"{e['page']} {e['label'].split()[0]}": e for e in report["entries"]}
+
+
+def test_upgrade_report_names_exactly_the_changed_snippets(tmp_path, standin, kube_env):
+    site = make_site(tmp_path / "site", {"nodes.md": NODES, "system.md": SYSTEM},
+                     report_page="cluster-changes.md")
+    first = kubecapture(site, kube_env, "refresh")
+    assert first.returncode == 0, first.log
+    assert {e["status"] for e in report_of(site)["entries"]} == {"new"}
+
+    time.sleep(1.1)  # AGE cells move on: the next run must still not call them changes
+    same = kubecapture(site, kube_env, "refresh")
+    assert same.returncode == 0, same.log
+    statuses = {k: e["status"] for k, e in by_label(report_of(site)).items()}
+    assert "changed" not in statuses.values(), statuses
+
+    standin.set_server_version("v1.31.0")
+    upgraded = kubecapture(site, kube_env, "refresh")
+    assert upgraded.returncode == 0, upgraded.log
+    entries = by_label(report_of(site))
+    changed = {k for k, e in entries.items() if e["status"] == "changed"}
+    assert changed == {"nodes.md nodes", "nodes.md nodes-wide"}, entries
+    assert any("VERSION: v1.24.0" in c and "v1.31.0" in c for c in entries["nodes.md nodes"]["changes"])
+    # The terminal summary says it in a line a person reads.
+    assert any("nodes.md" in line and "VERSION" in line for line in upgraded.log.splitlines())
+
+    # The site's report page shows the cluster before and after, from the saved JSON,
+    # on a machine with no cluster.
+    standin.stop()
+    built = build(site, kube_env, "--strict", mode="replay")
+    assert built.returncode == 0, built.log
+    html = page_html(site, "cluster-changes/index.html")
+    assert "クラスタ更新による変化" in html
+    assert "v1.24.0" in html and "v1.31.0" in html
+    assert "nodes-wide" in html
+
+
+def test_diff_reports_without_writing(tmp_path, standin, kube_env):
+    site = make_site(tmp_path / "site", {"nodes.md": NODES})
+    assert kubecapture(site, kube_env, "refresh").returncode == 0
+    capture_file = site.parent / "captures" / "nodes.yaml"
+    before = capture_file.read_text()
+    report_before = (site.parent / "captures" / "drift-report.json").read_text()
+
+    standin.set_server_version("v1.31.0")
+    diff = kubecapture(site, kube_env, "diff")
+    assert diff.returncode == 0, diff.log
+    assert "VERSION" in diff.stdout and "v1.31.0" in diff.stdout
+    assert capture_file.read_text() == before
+    assert (site.parent / "captures" / "drift-report.json").read_text() == report_before
