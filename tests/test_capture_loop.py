@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 
 from kubecapture import store
-from sites import build, make_site, page_html, snippets_html
+from sites import build, make_site, page_html, snippet_classes
 
 PAGE = textwrap.dedent(
     """\
@@ -107,7 +107,7 @@ def test_no_cluster_replay_shows_placeholders_and_builds_strict(tmp_path):
     built = build(site, offline_env(), "--strict", mode="replay")
     assert built.returncode == 0, built.log
     html = page_html(site)
-    assert len(snippets_html(html)) == 3
+    assert snippet_classes(html) == ["kubecapture kc-missing"] * 3
     assert html.count("まだキャプチャされていません") == 3
     assert "index.md: 3 of 3 snippet(s) not captured yet" in built.log
 

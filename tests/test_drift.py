@@ -851,11 +851,8 @@ def test_markdown_ja_and_en():
     assert "| 更新前 | 元のノート | minikube | v1.22.2 | v1.22.2 | 2021-10-20 | 2 |" in ja
     assert "| 更新後 | ビルド時に実行 | minikube | v1.24.0 | v1.37.1 | 2026-11-26 | 4 |" in ja
     assert "### [course/04-kubectl.md](course/04-kubectl.md) › `get-node`" in ja
-    assert (
-        '??? note "差分' in ja
-        and "    ```diff" in ja
-        and "    +minikube  Ready  control-plane  <age>  v1.24.0" in ja
-    )
+    assert '<details class="kc-drift-diff"><summary>差分' in ja
+    assert '<span class="gi">+minikube  Ready  control-plane  &lt;age&gt;  v1.24.0</span>' in ja
     link = "[course/04-kubectl.md](course/04-kubectl.md)"
     assert f"- {link}: #6 `kubectl get pod --namespace kube-system`" in ja
     en = report.to_markdown(lang="en", page="reports/changes.md")

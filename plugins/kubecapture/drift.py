@@ -30,6 +30,7 @@ node addresses (stable on minikube; a new one means a different network), CIDRs,
 from __future__ import annotations
 
 import difflib
+import html
 import json
 import posixpath
 import re
@@ -946,11 +947,26 @@ def _changed_section(e: DriftEntry, t: dict[str, str], page: str) -> list[str]:
         out.append(f"- {t['more'].format(n=len(e.changes) - _MAX_CHANGES)}")
     out.append("")
     if e.diff:
-        fence = "`" * max(3, _longest_backticks("\n".join(e.diff)) + 1)
-        out += [f'??? note "{t["diff"]}"', "", f"    {fence}diff"]
-        out += [f"    {line}".rstrip() for line in e.diff]
-        out += [f"    {fence}", ""]
+        out += [_diff_html(e.diff, t["diff"]), ""]
     return out
+
+
+_DIFF_CLASSES = (("+++", "gh"), ("---", "gh"), ("@@", "gu"), ("+", "gi"), ("-", "gd"))
+
+
+def _diff_html(diff: list[str], summary: str) -> str:
+    """A collapsed diff as raw HTML: it needs no Markdown extension, and Material's
+    Pygments colours (.gi inserted, .gd deleted) apply."""
+    rows = []
+    for line in diff:
+        css = next((c for prefix, c in _DIFF_CLASSES if line.startswith(prefix)), "")
+        text = html.escape(line) or "&#8203;"  # no blank line inside a raw HTML block
+        rows.append(f'<span class="{css}">{text}</span>' if css else text)
+    code = "\n".join(rows)
+    return (
+        f'<details class="kc-drift-diff"><summary>{html.escape(summary)}</summary>'
+        f'<div class="highlight"><pre><code>{code}</code></pre></div></details>'
+    )
 
 
 def _compact_list(entries: list[DriftEntry], title: str, page: str) -> list[str]:
