@@ -113,9 +113,10 @@ CASES = [
 def test_recorded_command(scenario_results, scenario, index, command):
     want = recorded_commands(scenario)[index]
     got = scenario_results(scenario)[index]
-    assert got.returncode == want["exit_code"], got.stderr
-    assert mask(got.stderr) == mask(want["stderr"])
-    assert mask(got.stdout) == mask(want["stdout"])
+    seen = f"exit {got.returncode}\n--- stdout\n{got.stdout}--- stderr\n{got.stderr}"
+    assert got.returncode == want["exit_code"], seen
+    assert mask(got.stderr) == mask(want["stderr"]), seen
+    assert mask(got.stdout) == mask(want["stdout"]), seen
 
 
 # --- scenario controls ---------------------------------------------------------------------
