@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import kinds, recorded
+from .initial import ensure_kubernetes_service
 from .kinds import Invalid, new_uid, rand_suffix, ts
 from .patch import PatchError, json_patch, merge_patch, strategic_merge
 from .selectors import SelectorError, parse_field_selector, parse_label_selector, selector_matches
@@ -226,6 +227,7 @@ class Cluster:
                                               name="standin-timers")
         self._timer_thread.start()
         from .initial import load_initial_state
+
         with self.lock:
             load_initial_state(self)
 
@@ -795,6 +797,7 @@ class Cluster:
         """Run every controller until nothing changes (called with the lock held)."""
         for _ in range(50):
             before = self.rv
+            ensure_kubernetes_service(self)
             self._namespace_controller()
             self._scheduler()
             self._kubelet()

@@ -123,6 +123,17 @@ def load_initial_state(cluster) -> None:
         cluster.system_create(cluster.res_for_kind("", "ServiceAccount"),
                               {"metadata": {"name": "default", "namespace": name}},
                               manager=None, t=t0 + 13)
+    ensure_kubernetes_service(cluster, t0)
+    cluster.reconcile()
+
+
+def ensure_kubernetes_service(cluster, t: float | None = None) -> None:
+    """The `kubernetes` Service the API server keeps in `default` (re-created if deleted)."""
+    # hand-written: no recording
+    if cluster.get_obj(("", "services"), "default", "kubernetes") is not None:
+        return
+    if cluster.get_obj(("", "namespaces"), "", "default") is None:
+        return
     cluster.system_create(cluster.res_for_kind("", "Service"), {
         "metadata": {"name": "kubernetes", "namespace": "default",
                      "labels": {"component": "apiserver", "provider": "kubernetes"}},
@@ -131,19 +142,20 @@ def load_initial_state(cluster) -> None:
                  "clusterIP": "10.0.0.1", "clusterIPs": ["10.0.0.1"], "type": "ClusterIP",
                  "sessionAffinity": "None", "ipFamilies": ["IPv4"],
                  "ipFamilyPolicy": "SingleStack", "internalTrafficPolicy": "Cluster"},
-        "status": {"loadBalancer": {}}}, manager="kube-apiserver", t=t0)
+        "status": {"loadBalancer": {}}}, manager="kube-apiserver", t=t)
     cluster._cluster_ips.add("10.0.0.1")
+    if cluster.get_obj(("", "endpoints"), "default", "kubernetes") is not None:
+        return
     cluster.system_create(cluster.res_for_kind("", "Endpoints"), {
         "metadata": {"name": "kubernetes", "namespace": "default",
                      "labels": {"endpointslice.kubernetes.io/skip-mirror": "true"}},
         "subsets": [{"addresses": [{"ip": "192.168.49.2"}],
                      "ports": [{"name": "https", "port": 8443, "protocol": "TCP"}]}]},
-        manager="kube-apiserver", t=t0)
+        manager="kube-apiserver", t=t)
     cluster.system_create(cluster.res_for_kind("discovery.k8s.io", "EndpointSlice"), {
         "metadata": {"name": "kubernetes", "namespace": "default",
                      "labels": {"kubernetes.io/service-name": "kubernetes"}},
         "addressType": "IPv4",
         "endpoints": [{"addresses": ["192.168.49.2"], "conditions": {"ready": True}}],
         "ports": [{"name": "https", "protocol": "TCP", "port": 8443}]},
-        manager="kube-apiserver", t=t0)
-    cluster.reconcile()
+        manager="kube-apiserver", t=t)
