@@ -121,7 +121,8 @@ def test_imported_outputs_without_date_or_kubectl_version():
     imported = cap(("kubectl get node", "x\n"))
     imported.provenance = store.Provenance("minikube", "v1.22.2", "", "", "the original notes")
     html = render.render(View(["kubectl get node"], imported, lang="ja"))
-    assert "minikube · v1.22.2 · 日付不明 · the original notes</summary>" in html
+    assert "minikube · v1.22.2 · 日付不明 · 元のノート (手で貼り付けた出力)</summary>" in html
+    assert "<dt>出典</dt><dd>元のノート (手で貼り付けた出力)</dd>" in html
     assert "<dt>kubectl</dt><dd>不明</dd>" in html
 
 

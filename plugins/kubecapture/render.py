@@ -43,6 +43,7 @@ STRINGS = {
         "captured_at": "取得日時",
         "source": "出典",
         "live": "ビルド時に実行",
+        "the original notes": "元のノート (手で貼り付けた出力)",
         "unknown_date": "日付不明",
         "unknown": "不明",
         "show_all": "すべて表示",
@@ -69,6 +70,7 @@ STRINGS = {
         "captured_at": "Captured at",
         "source": "Source",
         "live": "run at build time",
+        "the original notes": "the original notes (pasted by hand)",
         "unknown_date": "date unknown",
         "unknown": "unknown",
         "show_all": "Show all",
@@ -226,7 +228,7 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
             f" {escape(t[state + '_help'])}</div>"
         )
     p = view.capture.provenance
-    source = t["live"] if p.source == "live" else p.source
+    source = t.get(p.source, p.source)  # known sources in the page's language
     facts = (p.context, p.server_version, _date(p, t), "" if p.source == "live" else source)
     summary = " · ".join(x for x in facts if x)
     if view.stale:
