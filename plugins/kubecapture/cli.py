@@ -17,7 +17,6 @@ import yaml
 
 from . import capture, report
 from .cluster import DEFAULT_ALLOWED_CONTEXTS, ClusterUnavailable
-from .config import MODES
 from .snippets import SnippetError
 from .store import CaptureFileError, all_capture_files, capture_path
 from .store import load as load_capture
@@ -250,4 +249,4 @@ if __name__ == "__main__":
     sys.exit(main())
 
 
-__all__ = ["MODES", "capture_path", "main"]
+__all__ = ["capture_path", "main"]
