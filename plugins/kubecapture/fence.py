@@ -278,19 +278,9 @@ def _expand_report(lines: list[str], captures_dir: Path, lang: str, page: str) -
     marked = [i for i in marked if i not in fenced]
     if not marked:
         return lines
-    from . import drift
-    from .report import REPORT_FILE
+    from .report import page_markdown
 
-    path = captures_dir / REPORT_FILE
-    try:
-        saved = drift.DriftReport.from_json(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        saved = None
-    except ValueError as e:
-        log.warning("%s: unreadable drift report (%s); the report page is empty", path, e)
-        saved = None
-    short = lang.split("-")[0].split("_")[0]
-    text = (saved or drift.DriftReport.empty()).to_markdown(lang=short, page=page)
+    text = page_markdown(captures_dir, lang, page)
     out: list[str] = []
     for i, line in enumerate(lines):
         out += text.rstrip("\n").split("\n") if i in marked else [line]

@@ -107,7 +107,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                 File.generated(
                     config,
                     self.config.report_page,
-                    content=report.page_markdown(self.settings.captures_dir, self.lang),
+                    content=report.page_markdown(
+                        self.settings.captures_dir, self.lang, self.config.report_page
+                    ),
                 )
             )
         return files

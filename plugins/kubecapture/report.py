@@ -63,8 +63,9 @@ def finish(runs, captures_dir: Path | None) -> object | None:
     return result
 
 
-def page_markdown(captures_dir: Path, lang: str) -> str:
-    """The report page: the last saved drift report, or a note that there is none yet."""
+def page_markdown(captures_dir: Path, lang: str, page: str = "cluster-changes.md") -> str:
+    """The report page (at `page` in docs/, for its links): the last saved drift report,
+    or a note that there is none yet."""
     from . import drift
 
     path = captures_dir / REPORT_FILE
@@ -75,7 +76,7 @@ def page_markdown(captures_dir: Path, lang: str) -> str:
     except ValueError as e:
         log.warning("%s: unreadable drift report (%s); the report page is empty", path, e)
         saved = None
-    return (saved or drift.DriftReport.empty()).to_markdown(lang=_short(lang))
+    return (saved or drift.DriftReport.empty()).to_markdown(lang=_short(lang), page=page)
 
 
 def log_replay_state(context, plan, mode: str) -> None:
