@@ -6,6 +6,7 @@ Knows nothing of clusters or files: it takes a page's Markdown text and returns
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -63,7 +64,7 @@ class Snippet:
     def timeout(self) -> float | None:
         return self.options.get("timeout")
 
-    @property
+    @functools.cached_property  # asked for many times per page while rendering
     def key(self) -> str:
         """Digest of what runs: commands and run options, not display options."""
         run = {k: v for k, v in sorted(self.options.items()) if k in RUN_OPTIONS}
