@@ -20,6 +20,31 @@ FORMAT_VERSION = 1
 # libyaml's loader when PyYAML has it: ~10x faster than the pure-Python one, which is
 # most of what a replay build of a big site would otherwise spend on captures.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+
+
+def _safe_load(text: str):
+    """yaml.safe_load, a third faster on capture files: the loader composes the nodes
+    (tags resolved as usual), strings, lists and string-keyed maps are built directly,
+    and every other node (ints, nulls, merge keys, ...) by the loader's own constructor."""
+
+    def build(node):
+        if node.tag == _STR:
+            return node.value
+        if node.tag == _SEQ:
+            return [build(item) for item in node.value]
+        if node.tag == _MAP and all(key.tag == _STR for key, _ in node.value):
+            return {key.value: build(value) for key, value in node.value}
+        return loader.construct_object(node, deep=True)
+
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else build(node)
+    except RecursionError:  # a self-referencing anchor: let the constructor handle it
+        return yaml.load(text, Loader=_Loader)
+    finally:
+        loader.dispose()
 
 
 class CaptureFileError(ValueError):
@@ -90,7 +115,7 @@ def load(path: Path) -> PageCapture | None:
     except FileNotFoundError:
         return None
     try:
-        data = yaml.load(text, Loader=_Loader)
+        data = _safe_load(text)
         if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
             raise ValueError(f"not a kubecapture file of format version {FORMAT_VERSION}")
         return PageCapture(
