@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import shlex
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from kubecapture import capture, store
 from sites import build, make_site
 
@@ -200,6 +202,43 @@ def test_capture_without_covers_header_is_checked_in_full(tmp_path):
     assert not capture.needs_run(p, "auto")
 
 
+# --- fast paths give the same results as the slow ones ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "kubectl get pod -n kube-system",
+        "kubectl  get\tpod   -o wide ",
+        "kubectl get pod -l app=web,tier!=db -o jsonpath={.items[*].metadata.name}",
+        "kubectl get node　minikube",  # an ideographic space is not a shell word break
+        "kubectl get pod -o 'custom-columns=NAME:.metadata.name'",
+        'kubectl annotate pod web note="a b"',
+        "kubectl get pod a\\ b",
+    ],
+)
+def test_command_split_is_shlex_split(command):
+    from kubecapture.snippets import _split
+
+    assert _split(command) == shlex.split(command)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "version: 1\npage: a.md\nkey: k\ncovers: c\nsnippets: []\n",
+        "a: &x [1, '2', null, ~, true, 0o17, 010, 1_000, 1.5]\nb: *x\n",
+        "<<: {a: 1}\nb: 2\n",
+        "x: !!str 5\ny: 2001-12-14\nz: ''\nw: |\n  text\n",
+        "a: 1\na: 2\n",
+        "- one\n- {k: v}\n",
+        "",
+    ],
+)
+def test_capture_loader_is_safe_load(text):
+    assert repr(store._safe_load(text)) == repr(yaml.safe_load(text))
+
+
 # --- zero kubectl processes on prose edits ----------------------------------------------
 
 PAGE = '# Notes\n\nSome prose.\n\n```kubectl id="nodes"\nkubectl get node\n```\n'
@@ -212,7 +251,12 @@ def counting_kubectl(tmp_path: Path, kubectl_bin: Path) -> tuple[Path, Path]:
     calls.touch()
     wrapper = tmp_path / "bin" / "kubectl"
     wrapper.parent.mkdir(parents=True, exist_ok=True)
-    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{calls}"\nexec "{kubectl_bin}" "$@"\n')
+    env_log = tmp_path / "kubectl-env.log"
+    wrapper.write_text(
+        f'#!/bin/sh\necho "$*" >> "{calls}"\n'
+        f'echo "$GOMAXPROCS $GOGC $GOMEMLIMIT" >> "{env_log}"\n'
+        f'exec "{kubectl_bin}" "$@"\n'
+    )
     wrapper.chmod(0o755)
     return wrapper, calls
 
@@ -227,6 +271,9 @@ def test_prose_edit_starts_no_kubectl_process(tmp_path, standin, kube_env, kubec
     first = build(site, kube_env, "--strict")
     assert first.returncode == 0, first.log
     assert "get node" in calls_of(calls) and "get namespace" in calls_of(calls)
+    # Snippets run with kubecapture's Go runtime settings (cheaper short-lived processes).
+    go = " ".join(capture.KUBECTL_GO_RUNTIME.values())
+    assert go in (tmp_path / "kubectl-env.log").read_text().splitlines()
 
     calls.write_text("")
     standin.requests.clear()
