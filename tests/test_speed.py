@@ -107,7 +107,8 @@ def test_read_pages_share_a_phase_and_a_changing_page_stands_alone():
 
 def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp_path):
     """Session.run with a fake page runner: read pages of a phase overlap, a changing
-    page overlaps with no shared page, sandboxed pages run alongside."""
+    page overlaps with no shared page, sandboxed pages run after every shared page (so
+    no sandbox shows up in a shared page's `kubectl get namespace`), side by side."""
     settings = capture.Settings(captures_dir=tmp_path, workdir=tmp_path, jobs=4)
     session = capture.Session(settings)
     monkeypatch.setattr(session, "cluster", lambda: None)
@@ -130,6 +131,7 @@ def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp
         plan("r4.md", "kubectl get pod"),
         plan("r5.md", "kubectl get node"),
         plan("s.md", "kubectl apply -f y.yaml", sandbox=True),
+        plan("t.md", "kubectl apply -f z.yaml", sandbox=True),
     ]
     runs = session.run(pages)
     session.close()
@@ -144,7 +146,9 @@ def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp
         assert spans[read][1] <= spans["w.md"][0]
     for read in ("r4.md", "r5.md"):
         assert spans["w.md"][1] <= spans[read][0]
-    assert any(overlap("s.md", p) for p in ("r1.md", "r2.md", "r3.md"))
+    for shared in ("r1.md", "r2.md", "r3.md", "w.md", "r4.md", "r5.md"):
+        assert spans[shared][1] <= spans["s.md"][0]
+    assert overlap("s.md", "t.md")
 
 
 # --- planning from the header ---------------------------------------------------------

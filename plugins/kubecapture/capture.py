@@ -221,9 +221,10 @@ class Session:
     def run(self, plans: list[PagePlan], on_done=None) -> list[PageRun]:
         """Run pages live, up to `workers` at a time, snippets of a page in order.
 
-        Sandboxed pages are independent and run whenever a worker is free. The others share
-        the cluster's state: they run in the phases of `shared_phases` (nav order kept),
-        and a phase starts only when the one before it has finished."""
+        Pages that share the cluster's state run first, in the phases of `shared_phases`
+        (nav order kept; a phase starts when the one before it has finished), while no
+        sandbox exists: `kubectl get namespace` on them shows the cluster's namespaces, not
+        this build's sandboxes. Then the sandboxed pages, independent, side by side."""
         cluster = self.cluster()
         results: dict[str, PageRun] = {}
 
@@ -246,8 +247,8 @@ class Session:
                 while True:
                     if not phase and not running_phase and phases:
                         phase = deque(phases.popleft())
-                    while len(running) < workers and (phase or isolated):
-                        # The current phase first: the shared pages are the longer chain.
+                    shared_done = not (phase or phases or running_phase)
+                    while len(running) < workers and (phase or (isolated and shared_done)):
                         if phase:
                             future = pool.submit(run_one, phase.popleft())
                             running_phase.add(future)
