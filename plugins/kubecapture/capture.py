@@ -61,6 +61,31 @@ class Settings:
     def workers(self) -> int:
         return self.jobs or min(8, 2 * (os.cpu_count() or 1))
 
+    @classmethod
+    def from_options(cls, options, root: Path, mode: str) -> Settings:
+        """From the plugin's options in mkdocs.yml (validated by MkDocs, or read as plain
+        YAML by the CLI); paths are relative to `root`, the folder of mkdocs.yml."""
+
+        def get(key: str, default):
+            value = options.get(key)
+            return default if value is None else value
+
+        return cls(
+            captures_dir=root / get("captures_dir", "snippets/captures"),
+            workdir=root,
+            mode=mode,
+            context=options.get("context"),
+            allow_contexts=tuple(get("allow_contexts", kube.DEFAULT_ALLOWED_CONTEXTS)),
+            kubectl=options.get("kubectl"),
+            timeout=float(get("timeout", cls.timeout)),
+            connect_timeout=float(get("connect_timeout", cls.connect_timeout)),
+            jobs=int(get("jobs", cls.jobs)),
+            transcripts=bool(get("transcripts", cls.transcripts)),
+            sandbox=bool(get("sandbox", cls.sandbox)),
+            keep_sandbox=bool(get("keep_sandbox", cls.keep_sandbox)),
+            settle_timeout=float(get("settle_timeout", cls.settle_timeout)),
+        )
+
 
 @dataclass
 class PagePlan:

@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from . import capture, report
-from .cluster import DEFAULT_ALLOWED_CONTEXTS, ClusterUnavailable
+from .cluster import ClusterUnavailable
 from .snippets import SnippetError
 from .store import CaptureFileError, all_capture_files, capture_path
 from .store import load as load_capture
@@ -55,23 +55,8 @@ def read_site(config_file: Path) -> tuple[Path, dict]:
 
 
 def settings_for(config_file: Path, mode: str) -> tuple[Path, capture.Settings]:
-    docs_dir, o = read_site(config_file)
-    root = config_file.resolve().parent
-    return docs_dir, capture.Settings(
-        captures_dir=root / o.get("captures_dir", "snippets/captures"),
-        workdir=root,
-        mode=mode,
-        context=o.get("context"),
-        allow_contexts=tuple(o.get("allow_contexts") or DEFAULT_ALLOWED_CONTEXTS),
-        kubectl=o.get("kubectl"),
-        timeout=float(o.get("timeout", 60)),
-        connect_timeout=float(o.get("connect_timeout", 3)),
-        jobs=int(o.get("jobs", 0)),
-        transcripts=bool(o.get("transcripts", False)),
-        sandbox=bool(o.get("sandbox", False)),
-        keep_sandbox=bool(o.get("keep_sandbox", False)),
-        settle_timeout=float(o.get("settle_timeout", 120)),
-    )
+    docs_dir, options = read_site(config_file)
+    return docs_dir, capture.Settings.from_options(options, config_file.resolve().parent, mode)
 
 
 def plan_site(

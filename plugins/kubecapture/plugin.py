@@ -54,21 +54,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         except ValueError as e:
             raise PluginError(str(e)) from None
         root = Path(config.config_file_path or ".").resolve().parent
-        self.settings = capture.Settings(
-            captures_dir=root / self.config.captures_dir,
-            workdir=root,
-            mode=mode,
-            context=self.config.context,
-            allow_contexts=tuple(self.config.allow_contexts),
-            kubectl=self.config.kubectl,
-            timeout=float(self.config.timeout),
-            connect_timeout=float(self.config.connect_timeout),
-            jobs=self.config.jobs,
-            transcripts=self.config.transcripts,
-            sandbox=self.config.sandbox,
-            keep_sandbox=self.config.keep_sandbox,
-            settle_timeout=float(self.config.settle_timeout),
-        )
+        self.settings = capture.Settings.from_options(self.config, root, mode)
         self.lang = str(config.theme.get("language") or "en")
         _register_fence(config)
         self.offline = offline.use_local_shim(config)
