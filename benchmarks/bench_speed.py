@@ -205,12 +205,15 @@ def mkdocs_build(config_file: Path) -> list[str]:
 
 def side_by_side(variants: dict[str, tuple[list[str], dict, Path]], runs: int) -> dict:
     """One warm-up each, then `runs` rounds; each round times every variant once, so
-    drift in the machine's load hits all of them alike."""
+    drift in the machine's load hits all of them alike, starting with a different one
+    each round (no variant always follows the same one)."""
     for argv, env, cwd in variants.values():
         timed(argv, env, cwd)
+    names = list(variants)
     times: dict[str, list[Timing]] = {name: [] for name in variants}
-    for _ in range(runs):
-        for name, (argv, env, cwd) in variants.items():
+    for i in range(runs):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            argv, env, cwd = variants[name]
             times[name].append(timed(argv, env, cwd))
     return {name: median(t) for name, t in times.items()}
 
