@@ -370,7 +370,8 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pages", type=int, default=30)
     p.add_argument("--snippets", type=int, default=5)
-    p.add_argument("--runs", type=int, default=5, help="timed runs per variant (median)")
+    p.add_argument("--replay-runs", type=int, default=11, help="timed runs of each small build")
+    p.add_argument("--live-runs", type=int, default=5, help="timed runs of each live variant")
     p.add_argument("--big-pages", type=int, default=1000)
     p.add_argument("--big-runs", type=int, default=5)
     p.add_argument("--jobs", type=int, default=0, help="`refresh --jobs` (0: the default)")
@@ -392,8 +393,8 @@ def main(argv: list[str] | None = None) -> int:
         parts = set(args.parts.split(","))
         size = f"{args.pages} pages x {args.snippets} snippets"
         if "replay" in parts:
-            r = bench_replay(work, args.pages, args.snippets, args.runs, pasted=True)
-            ok &= report_replay(r, f"replay, {size} (medians of {args.runs}):", 1.10)
+            r = bench_replay(work, args.pages, args.snippets, args.replay_runs, pasted=True)
+            ok &= report_replay(r, f"replay, {size} (medians of {args.replay_runs}):", 1.10)
 
         if "big" in parts and args.big_pages:
             big = f"{args.big_pages} pages x {args.snippets} snippets"
@@ -401,9 +402,9 @@ def main(argv: list[str] | None = None) -> int:
             ok &= report_replay(r, f"replay, {big} (medians of {args.big_runs}):", 1.20)
 
         if "live" in parts:
-            r = bench_live(work, args.pages, args.snippets, args.runs, args.jobs)
+            r = bench_live(work, args.pages, args.snippets, args.live_runs, args.jobs)
             print(f"\nlive, {size}: {r['commands']} kubectl runs against the stand-in API")
-            print(f"  (medians of {args.runs})")
+            print(f"  (medians of {args.live_runs})")
             print(HEADER)
             base = r["sequential"]
             print(row("kubectl one after another (sum of processes)", base))
