@@ -138,7 +138,10 @@ def snippet_elements(html: str) -> list[str]:
         for tag in _TAG.finditer(html, m.start()):
             depth += -1 if tag[1] else 1
             if depth == 0:
-                out.append(html[m.start() : tag.end() + 1])
+                # Zensical drops data-search-exclude once it has left the element out of
+                # its search index; Material's search plugin leaves it in the page.
+                element = html[m.start() : tag.end() + 1]
+                out.append(element.replace(" data-search-exclude", ""))
                 break
     return out
 

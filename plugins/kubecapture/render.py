@@ -248,7 +248,9 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
     hover = "\n".join(f"{k}: {v}" for k, v in rows)
     details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
     return (
-        f'<details class="kc-provenance"><summary title="{escape(hover, quote=True)}">'
+        # Search indexes the output, not "captured on minikube …" under every snippet.
+        '<details class="kc-provenance" data-search-exclude>'
+        f'<summary title="{escape(hover, quote=True)}">'
         f'<span class="kc-label">{escape(t["captured"])}</span> {escape(summary)}'
         f"</summary><dl>{details}</dl></details>"
     )

@@ -37,6 +37,9 @@ def _q(query: dict, key: str, default=None):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two sends; without TCP_NODELAY a kept-alive client waits
+    # ~40 ms (delayed ACK) per request. A real API server (Go) sets it too.
+    disable_nagle_algorithm = True
     server_version = "standin"
     sys_version = ""
 
