@@ -25,7 +25,9 @@ def test_status_and_check_follow_the_captures(tmp_path, standin, kube_env):
     assert kubecapture(site, kube_env, "check", "--complete").returncode == 1
 
     assert kubecapture(site, kube_env, "refresh", "a.md").returncode == 0
-    rows = {line.split()[0]: line for line in kubecapture(site, kube_env, "status").stdout.splitlines()}
+    rows = {
+        line.split()[0]: line for line in kubecapture(site, kube_env, "status").stdout.splitlines()
+    }
     assert "fresh" in rows["a.md"] and "minikube v1.24.0" in rows["a.md"]
     assert "missing" in rows["b.md"]
 

@@ -12,7 +12,6 @@ import json
 import subprocess
 
 import pytest
-
 from kubecapture import store
 from sites import build, kubecapture, make_site, page_html
 
@@ -76,7 +75,10 @@ stringData:
 def namespaces(kubectl, env) -> set[str]:
     out = subprocess.run(
         [str(kubectl), "get", "ns", "-o", "json"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return {item["metadata"]["name"] for item in json.loads(out)["items"]}
 

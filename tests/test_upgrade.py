@@ -43,8 +43,11 @@ def by_label(report: dict) -> dict[str, dict]:
 
 
 def test_upgrade_report_names_exactly_the_changed_snippets(tmp_path, standin, kube_env):
-    site = make_site(tmp_path / "site", {"nodes.md": NODES, "system.md": SYSTEM},
-                     report_page="cluster-changes.md")
+    site = make_site(
+        tmp_path / "site",
+        {"nodes.md": NODES, "system.md": SYSTEM},
+        report_page="cluster-changes.md",
+    )
     first = kubecapture(site, kube_env, "refresh")
     assert first.returncode == 0, first.log
     assert {e["status"] for e in report_of(site)["entries"]} == {"new"}
@@ -61,7 +64,9 @@ def test_upgrade_report_names_exactly_the_changed_snippets(tmp_path, standin, ku
     entries = by_label(report_of(site))
     changed = {k for k, e in entries.items() if e["status"] == "changed"}
     assert changed == {"nodes.md nodes", "nodes.md nodes-wide"}, entries
-    assert any("VERSION: v1.24.0" in c and "v1.31.0" in c for c in entries["nodes.md nodes"]["changes"])
+    assert any(
+        "VERSION: v1.24.0" in c and "v1.31.0" in c for c in entries["nodes.md nodes"]["changes"]
+    )
     # The terminal summary says it in a line a person reads.
     assert any("nodes.md" in line and "VERSION" in line for line in upgraded.log.splitlines())
 
