@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture import capture, store
+from kubecapture import capture, guard, store
 from sites import build, make_site
 
 # --- the grouping rule ----------------------------------------------------------------
@@ -57,7 +57,7 @@ def plan(page: str, *commands: str, sandbox: bool = False) -> capture.PagePlan:
     ],
 )
 def test_read_only_commands(command):
-    assert capture.is_read_only(command.split())
+    assert guard.is_read_only(command.split())
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_read_only_commands(command):
     ],
 )
 def test_commands_that_may_change_state(command):
-    assert not capture.is_read_only(command.split())
+    assert not guard.is_read_only(command.split())
 
 
 def test_read_pages_share_a_phase_and_a_changing_page_stands_alone():

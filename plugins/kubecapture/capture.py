@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import cluster as kube
 from . import guard, redact, runner
-from .snippets import Snippet, SnippetError, page_key, parse_page
+from .snippets import Snippet, SnippetError, one_line, page_key, parse_page
 from .store import (
     CommandResult,
     PageCapture,
@@ -398,7 +398,7 @@ class Session:
             )
         except runner.CommandTimeout as e:
             raise PageRunError(
-                f"{plan.page}:{command.line}: `{_one_line(command.text)}` {e}"
+                f"{plan.page}:{command.line}: `{one_line(command.text)}` {e}"
             ) from None
         except runner.CommandNotFound:
             raise PageRunError(
@@ -414,7 +414,7 @@ class Session:
         failed = [n for n in permit.creator_lines if exits.get(n) != 0] if permit else []
         if failed:
             raise PageRunError(
-                f"{plan.page}:{command.line}: refusing to run `{_one_line(command.text)}`: "
+                f"{plan.page}:{command.line}: refusing to run `{one_line(command.text)}`: "
                 f"{permit.targets} may not be this page's own, since the command at line "
                 f"{failed[0]} that creates it failed; add `allow_destructive: true` under "
                 "`kubecapture:` in the page's front matter to allow it anyway"
@@ -488,7 +488,7 @@ def needs_settle(plan: PagePlan, snippet: Snippet) -> bool:
     """Wait for the sandbox to settle after this snippet (before the next one)?"""
     if not plan.sandbox or snippet.options.get("settle") == "off":
         return False
-    return any(is_mutating(c.argv) for c in snippet.commands)
+    return not all(guard.is_read_only(c.argv) for c in snippet.commands)
 
 
 def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -> list[str]:
@@ -498,101 +498,17 @@ def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -
     for i, (command, result) in enumerate(zip(snippet.commands, results, strict=True)):
         expected = snippet.returncode if i == len(results) - 1 else 0
         if result.exit_code != expected:
-            err = _one_line(result.stderr.strip()) or "no error output"
+            err = one_line(result.stderr.strip()) or "no error output"
             out.append(
-                f"{page}:{command.line}: `{_one_line(command.text)}` exited with "
+                f"{page}:{command.line}: `{one_line(command.text)}` exited with "
                 f"{result.exit_code} (expected {expected}): {err}"
             )
     return out
 
 
-MUTATING_VERBS = {
-    "apply",
-    "create",
-    "run",
-    "scale",
-    "set",
-    "expose",
-    "delete",
-    "patch",
-    "replace",
-    "label",
-    "annotate",
-    "autoscale",
-    "edit",
-}
-
-
-def is_mutating(argv) -> bool:
-    verbs = [a for a in argv[1:] if not a.startswith("-")][:2]
-    if not verbs:
-        return False
-    return verbs[0] in MUTATING_VERBS or verbs[:2] in (["rollout", "undo"], ["rollout", "restart"])
-
-
-# Verbs that only read the cluster (and the pinned kubeconfig): pages made of these alone
-# cannot change what another page sees, so they may run at the same time.
-READ_VERBS = {
-    "get",
-    "describe",
-    "explain",
-    "api-resources",
-    "api-versions",
-    "version",
-    "cluster-info",
-    "top",
-    "logs",
-    "events",
-    "wait",
-    "diff",
-}
-READ_SUBCOMMANDS = {
-    "rollout": {"status", "history"},
-    "config": {"view", "current-context", "get-contexts", "get-clusters", "get-users"},
-    "auth": {"can-i", "whoami"},
-}
-# kubectl's global flags that take their value as the next word (`-n kube-system get ...`).
-_VALUE_FLAGS = {
-    "-n",
-    "--namespace",
-    "--context",
-    "--cluster",
-    "--user",
-    "--kubeconfig",
-    "-s",
-    "--server",
-    "--token",
-    "--as",
-    "--as-group",
-    "--as-uid",
-    "--request-timeout",
-    "-v",
-    "--cache-dir",
-}
-
-
-def is_read_only(argv) -> bool:
-    """True when a command cannot change the cluster or the kubeconfig: a read verb (or
-    read subcommand), or any verb with `--dry-run=client|server`. Unknown verbs count as
-    changes."""
-    if "--dry-run=client" in argv or "--dry-run=server" in argv:
-        return True
-    words: list[str] = []
-    rest = iter(argv[1:])
-    for arg in rest:
-        if arg in _VALUE_FLAGS:
-            next(rest, None)  # the flag's value is not a verb
-        elif not arg.startswith("-"):
-            words.append(arg)
-    if not words:
-        return True  # bare `kubectl` or `kubectl --help`: prints help
-    verb, sub = words[0], words[1] if len(words) > 1 else None
-    return verb in READ_VERBS or sub in READ_SUBCOMMANDS.get(verb, ())
-
-
 def reads_only(plan: PagePlan) -> bool:
     """A page whose every command is read-only."""
-    return all(is_read_only(c.argv) for s in plan.snippets for c in s.commands)
+    return all(guard.is_read_only(c.argv) for s in plan.snippets for c in s.commands)
 
 
 def shared_phases(plans: list[PagePlan]) -> list[list[PagePlan]]:
@@ -614,29 +530,9 @@ def shared_phases(plans: list[PagePlan]) -> list[list[PagePlan]]:
     return phases
 
 
-def namespaces_in(argv) -> set[str]:
-    out = set()
-    for i, a in enumerate(argv):
-        if a in ("-n", "--namespace") and i + 1 < len(argv):
-            out.add(argv[i + 1])
-        elif a.startswith("--namespace="):
-            out.add(a.split("=", 1)[1])
-        elif a.startswith("-n") and len(a) > 2 and not a.startswith("--"):
-            out.add(a[2:])
-    if "create" in argv and "namespace" in argv:  # `kubectl create namespace NAME`
-        idx = argv.index("namespace")
-        if idx + 1 < len(argv):
-            out.add(argv[idx + 1])
-    return out
-
-
 def sandbox_name(page: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", Path(page).with_suffix("").as_posix().lower()).strip("-")
     return f"kc-{slug}"[:63].rstrip("-")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.replace("\\\n", " ").split())
 
 
 __all__ = [

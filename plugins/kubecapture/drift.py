@@ -41,7 +41,7 @@ from typing import ClassVar, Literal, NamedTuple
 
 import yaml
 
-from .snippets import Snippet
+from .snippets import Snippet, one_line
 from .store import CommandResult, PageCapture, Provenance, SnippetCapture
 
 Status = Literal["unchanged", "volatile", "changed"]
@@ -458,14 +458,14 @@ def compare_results(old: Sequence[CommandResult], new: Sequence[CommandResult]) 
             pairs.extend(zip(old[i1:i2], new[j1:j2], strict=True))
             continue
         status = "changed"
-        changes += [f"command removed: {_one_line(c)}" for c in old_cmds[i1:i2]]
-        changes += [f"command added: {_one_line(c)}" for c in new_cmds[j1:j2]]
+        changes += [f"command removed: {one_line(c)}" for c in old_cmds[i1:i2]]
+        changes += [f"command added: {one_line(c)}" for c in new_cmds[j1:j2]]
     several = len(new_cmds) > 1
     for o, n in pairs:
         c = _compare_result(o, n)
         if _RANK[c.status] > _RANK[status]:
             status = c.status
-        prefix = f"{_one_line(n.command)}: " if several else ""
+        prefix = f"{one_line(n.command)}: " if several else ""
         changes += [prefix + x for x in c.changes]
         diff += c.diff
     return Comparison(status, diff, changes)
@@ -486,7 +486,7 @@ def _compare_result(old: CommandResult, new: CommandResult) -> Comparison:
         changes += _changes(a, b)
     if _render(ea) != _render(eb):
         changes += [f"stderr: {x}" for x in _changes(ea, eb)]
-    command = _one_line(new.command)
+    command = one_line(new.command)
     return Comparison(
         "changed", _unified(la, lb, f"before: {command}", f"after: {command}"), changes
     )
@@ -623,10 +623,6 @@ def _unquote(value: str) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _one_line(command: str) -> str:
-    return " ".join(command.replace("\\\n", " ").split())
 
 
 # ---------------------------------------------------------------------------------------
@@ -773,7 +769,7 @@ def build_report(pairs: Iterable[SnippetPair | tuple]) -> DriftReport:
 def _entry(pair: SnippetPair) -> DriftEntry:
     commands = list(pair.commands) or [r.command for r in pair.new.results]
     if isinstance(pair.ref, int):
-        label = f"#{pair.ref + 1} {_one_line(commands[0]) if commands else ''}".rstrip()
+        label = f"#{pair.ref + 1} {one_line(commands[0]) if commands else ''}".rstrip()
     else:
         label = pair.ref
     entry = DriftEntry(pair.page, pair.ref, label, "new", pair.new.provenance)

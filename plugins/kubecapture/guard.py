@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .snippets import Command, Snippet, SnippetError
+from .snippets import Command, Snippet, SnippetError, one_line
 
 # Flags that would point kubectl at another cluster, user or kubeconfig than the pinned one.
 ESCAPE_FLAGS = {
@@ -303,7 +303,7 @@ def check_escape(page: str, command: Command, p: Parsed | None = None) -> None:
             f"`kubectl {verb}` is not a built-in kubectl command; kubectl plugins are not run "
             "in snippets, since they could reach beyond the build's pinned context",
         )
-    shown = _one_line(command.text)
+    shown = one_line(command.text)
     for flag, what in ESCAPE_FLAGS.items():
         if flag not in p.flags:
             continue
@@ -352,7 +352,7 @@ def _destructive_permit(
             tuple(sorted({c for c in creators if c})),
             ", ".join(f"{r}/{n}" for r, n, _ns in targets),
         )
-    shown = _one_line(command.text)
+    shown = one_line(command.text)
     raise SnippetError(
         page,
         command.line,
@@ -531,5 +531,38 @@ def front_matter_flag(
     raise SnippetError(page, line, f"front matter kubecapture.{key} must be true or false")
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.replace("\\\n", " ").split())
+# Verbs that only read the cluster (and the pinned kubeconfig): pages made of these alone
+# cannot change what another page sees, so they may run side by side; any other command
+# may change state, so a sandboxed page settles after it.
+READ_VERBS = {
+    "get",
+    "describe",
+    "explain",
+    "api-resources",
+    "api-versions",
+    "version",
+    "cluster-info",
+    "top",
+    "logs",
+    "events",
+    "wait",
+    "diff",
+}
+READ_SUBCOMMANDS = {
+    "rollout": {"status", "history"},
+    "config": CONFIG_READ_ONLY,
+    "auth": {"can-i", "whoami"},
+}
+
+
+def is_read_only(argv) -> bool:
+    """True when a command cannot change the cluster or the kubeconfig: a read verb (or
+    read subcommand), or any verb with `--dry-run=client|server`. Unknown verbs count as
+    changes."""
+    p = parse(argv)
+    if p.dry_run:
+        return True
+    if p.verb is None:
+        return True  # bare `kubectl` or `kubectl --help`: prints help
+    sub = p.positionals[1] if len(p.positionals) > 1 else None
+    return p.verb in READ_VERBS or sub in READ_SUBCOMMANDS.get(p.verb, ())

@@ -369,3 +369,8 @@ def parse_transcript(body: list[str], info: str, page: str, line: int) -> Snippe
         return None
     pasted = tuple(pasted_output(p.output) for p in runs)
     return Snippet(page, line, tuple(p.command for p in runs), options, pasted=pasted)
+
+
+def one_line(text: str) -> str:
+    """A command (or message) on one line, for log messages: continuations joined."""
+    return " ".join(text.replace("\\\n", " ").split())
