@@ -425,7 +425,10 @@ def test_sandbox_is_deleted_after_a_failing_and_a_timed_out_command(tmp_path, st
     assert store.capture_path(site.parent / "captures", "index.md").read_bytes() == before
 
 
-def test_interrupted_build_deletes_the_sandbox_and_keeps_the_capture(tmp_path, standin, kube_env):
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupted_build_deletes_the_sandbox_and_keeps_the_capture(
+    tmp_path, standin, kube_env, signum
+):
     site = make_site(
         tmp_path / "site",
         {"index.md": SANDBOX_PAGE, "other.md": SANDBOX_PAGE.replace("kc-index", "kc-other")},
@@ -461,7 +464,7 @@ def test_interrupted_build_deletes_the_sandbox_and_keeps_the_capture(tmp_path, s
             time.sleep(0.05)
         assert namespace(standin, "kc-index") is not None
         start = time.monotonic()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signum)
         out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
@@ -725,3 +728,13 @@ def test_redact_off_shows_values_and_warns(tmp_path, standin, kube_env):
     assert 'index.md:15: redact="off": secret values are not masked in this snippet' in built.log
     assert outputs(site)[1:] == ["********", "dmlzaWJsZS1kdW1teQ=="]
     assert build(site, kube_env, "--strict").returncode == 0  # replay: no warning again
+
+
+def test_unknown_front_matter_option_names_page_and_line(tmp_path):
+    page = (
+        "---\nkubecapture:\n  sandbox: true\n  sandbx: true\n---\n"
+        "# x\n\n```kubectl\nkubectl get ns\n```\n"
+    )
+    with pytest.raises(SnippetError) as info:
+        capture.plan_page("typo.md", page, capture.Settings(tmp_path, tmp_path))
+    assert str(info.value).startswith("typo.md:4: unknown front matter option kubecapture.sandbx")

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import os
 import re
+import signal
 import threading
 import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,6 +131,7 @@ def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
     meta, body_offset = _front_matter(markdown)
     snippets = parse_page(markdown, page, transcripts=settings.transcripts)
     options = meta.get("kubecapture") if isinstance(meta.get("kubecapture"), dict) else {}
+    guard.check_page_options(options, page, markdown)
     sandbox = guard.front_matter_flag(options, "sandbox", page, markdown, settings.sandbox)
     permits = guard.check_page(
         page,
@@ -250,6 +253,10 @@ class Session:
         (nav order kept; a phase starts when the one before it has finished), while no
         sandbox exists: `kubectl get namespace` on them shows the cluster's namespaces, not
         this build's sandboxes. Then the sandboxed pages, independent, side by side."""
+        with _sigterm_as_interrupt():
+            return self._run(plans, on_done)
+
+    def _run(self, plans: list[PagePlan], on_done) -> list[PageRun]:
         cluster = self.cluster()
         results: dict[str, PageRun] = {}
 
@@ -471,6 +478,25 @@ class Session:
         import shutil
 
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+@contextmanager
+def _sigterm_as_interrupt():
+    """SIGTERM (a killed `mkdocs serve`, a CI timeout) cleans up like Ctrl-C: kubectl
+    killed, sandboxes deleted, old captures kept. Signal handlers belong to the main
+    thread; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _join(pool: ThreadPoolExecutor) -> None:

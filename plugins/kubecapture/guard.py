@@ -517,6 +517,20 @@ def _manifest_namespaces(name: str, workdir: Path) -> set[str] | None:
     return out
 
 
+PAGE_OPTIONS = ("sandbox", "allow_destructive")
+
+
+def check_page_options(options: dict, page: str, markdown: str) -> None:
+    """Unknown keys under `kubecapture:` in front matter are mistakes, not silence."""
+    for key in options:
+        if key not in PAGE_OPTIONS:
+            line = next((i for i, t in enumerate(markdown.splitlines(), 1) if key in t), 1)
+            known = ", ".join(PAGE_OPTIONS)
+            raise SnippetError(
+                page, line, f"unknown front matter option kubecapture.{key} (known: {known})"
+            )
+
+
 def front_matter_flag(
     options: dict, key: str, page: str, markdown: str, default: bool = False
 ) -> bool:
