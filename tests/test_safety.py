@@ -267,17 +267,18 @@ PAGE = page(
 )
 
 
+def contexts_env(standin, kube_env, tmp_path, current: str, other: str) -> dict[str, str]:
+    """kube_env with a kubeconfig of two contexts on the stand-in, `current` selected."""
+    path = standin.write_kubeconfig(
+        tmp_path / f"{current}.yaml", context=current, extra_contexts=(other,)
+    )
+    return dict(kube_env, KUBECONFIG=str(path))
+
+
 def test_a_context_outside_allow_contexts_is_refused_and_the_site_replays(
     tmp_path, standin, kube_env
 ):
-    env = dict(
-        kube_env,
-        KUBECONFIG=str(
-            standin.write_kubeconfig(
-                tmp_path / "prod.yaml", context="prod-eu", extra_contexts=("minikube",)
-            )
-        ),
-    )
+    env = contexts_env(standin, kube_env, tmp_path, current="prod-eu", other="minikube")
     site = make_site(tmp_path / "site", {"index.md": PAGE})
     for mode in (None, "refresh"):
         built = build(site, env, mode=mode)
@@ -298,14 +299,7 @@ def test_a_context_outside_allow_contexts_is_refused_and_the_site_replays(
 
 
 def test_a_configured_context_is_checked_and_pinned(tmp_path, standin, kube_env):
-    env = dict(
-        kube_env,
-        KUBECONFIG=str(
-            standin.write_kubeconfig(
-                tmp_path / "two.yaml", context="prod-eu", extra_contexts=("minikube",)
-            )
-        ),
-    )
+    env = contexts_env(standin, kube_env, tmp_path, current="prod-eu", other="minikube")
     # current-context is prod-eu, but the site names minikube: commands see only minikube
     site = make_site(tmp_path / "site", {"index.md": PAGE}, context="minikube")
     built = build(site, env, "--strict")
@@ -321,14 +315,7 @@ def test_a_configured_context_is_checked_and_pinned(tmp_path, standin, kube_env)
 
 
 def test_a_snippet_cannot_pick_its_own_context(tmp_path, standin, kube_env):
-    env = dict(
-        kube_env,
-        KUBECONFIG=str(
-            standin.write_kubeconfig(
-                tmp_path / "two.yaml", context="minikube", extra_contexts=("prod-eu",)
-            )
-        ),
-    )
+    env = contexts_env(standin, kube_env, tmp_path, current="minikube", other="prod-eu")
     site = make_site(
         tmp_path / "site", {"index.md": page('id="x"\nkubectl get pods --context prod-eu')}
     )
