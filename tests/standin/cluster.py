@@ -63,20 +63,21 @@ class Res:
         return (self.group, self.plural)
 
 
-def not_found(res: Res, name: str) -> ApiError:
+def _object_error(code: int, reason: str, res: Res, name: str, what: str) -> ApiError:
+    """A Status about one object, its details keyed as the API server orders them."""
     details = {"name": name}
     if res.group:
         details["group"] = res.group
     details["kind"] = res.plural
-    return ApiError(404, "NotFound", f'{res.qualified} "{name}" not found', details)
+    return ApiError(code, reason, f'{res.qualified} "{name}" {what}', details)
+
+
+def not_found(res: Res, name: str) -> ApiError:
+    return _object_error(404, "NotFound", res, name, "not found")
 
 
 def already_exists(res: Res, name: str) -> ApiError:
-    details = {"name": name}
-    if res.group:
-        details["group"] = res.group
-    details["kind"] = res.plural
-    return ApiError(409, "AlreadyExists", f'{res.qualified} "{name}" already exists', details)
+    return _object_error(409, "AlreadyExists", res, name, "already exists")
 
 
 def invalid(err: Invalid) -> ApiError:
