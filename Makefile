@@ -47,6 +47,7 @@ check: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check plugins tests benchmarks
+	$(BIN)/ruff format --check plugins tests benchmarks
 
 clean:
 	rm -rf site $(VENV)

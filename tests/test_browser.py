@@ -44,8 +44,9 @@ def fixture_site():
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk "
-                    "(.ci/run does)")
+        pytest.skip(
+            f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk (.ci/run does)"
+        )
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
@@ -99,8 +100,9 @@ def copied(page, block) -> str:
     page.evaluate("navigator.clipboard.writeText('(nothing copied)')")
     block.hover()
     block.locator(COPY).click()
-    page.wait_for_function("navigator.clipboard.readText().then(t => t !== '(nothing copied)')",
-                           timeout=5000)
+    page.wait_for_function(
+        "navigator.clipboard.readText().then(t => t !== '(nothing copied)')", timeout=5000
+    )
     return page.evaluate("navigator.clipboard.readText()")
 
 
@@ -204,7 +206,8 @@ def test_provenance_line_and_placeholders_look_different(page, served):
     # quiet: smaller and lighter than the text around it
     size = summary.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")
     body = page.locator(".md-content p").first.evaluate(
-        "e => parseFloat(getComputedStyle(e).fontSize)")
+        "e => parseFloat(getComputedStyle(e).fontSize)"
+    )
     assert size < body
     # a placeholder has no provenance, a dashed frame and a visible note
     missing = page.locator("#kc-missing")
@@ -228,7 +231,8 @@ def test_pasted_transcript_is_marked_and_dark_mode_renders(browser, served):
         assert pasted.locator(".kc-provenance").count() == 0
         # code stays on Material's dark code background; text readable (light on dark)
         bg, fg = page.locator("#kc-pasted code").evaluate(
-            "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]")
+            "e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]"
+        )
         assert _luma(bg) < 0.3 and _luma(fg) > 0.6
         shot(page, "transcripts-dark")
         page.goto(f"{served}/index.html")
@@ -256,7 +260,8 @@ def search(page, query: str) -> list[str]:
     box.press("End")  # Material searches on key events
     page.locator(".md-search-result__item").first.wait_for(timeout=10_000)
     return page.locator(".md-search-result__item > a").evaluate_all(
-        "links => links.map(a => a.getAttribute('href'))")
+        "links => links.map(a => a.getAttribute('href'))"
+    )
 
 
 def test_japanese_search_finds_pages(page, served):

@@ -1,4 +1,4 @@
-"""The code stays `ruff` clean (rules in pyproject.toml): part of `make test`, so CI checks it."""
+"""The code stays `ruff` clean and formatted (rules in pyproject.toml): part of `make test`."""
 
 import subprocess
 import sys
@@ -7,10 +7,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_ruff_is_clean():
+def _ruff(*args: str) -> subprocess.CompletedProcess:
     ruff = Path(sys.executable).parent / "ruff"
-    result = subprocess.run(
-        [str(ruff), "check", "plugins", "tests", "benchmarks"],
-        cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run(
+        [str(ruff), *args, "plugins", "tests", "benchmarks"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
     )
+
+
+def test_ruff_is_clean():
+    result = _ruff("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_code_is_ruff_formatted():
+    """`ruff format --check` with the ruff pinned in pyproject.toml would change nothing."""
+    result = _ruff("format", "--check")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -16,8 +16,7 @@ from kubecapture.render import View
 from kubecapture.snippets import page_key, parse_page
 
 FIXTURE = Path(__file__).parent / "fixtures" / "browser"
-PROV = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T00:42:00Z",
-                        "test fixture")
+PROV = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T00:42:00Z", "test fixture")
 
 
 def cap(*results: tuple[str, str] | tuple[str, str, str, int]) -> store.SnippetCapture:
@@ -47,7 +46,9 @@ def test_copy_is_the_commands_one_per_line_without_prompt_or_output():
     html = render.render(view)
     assert data_copy(html) == "\n".join(commands)
     assert data_copy(html).splitlines() == [
-        "kubectl get namespace", "kubectl get pods \\", "  --namespace kube-system"
+        "kubectl get namespace",
+        "kubectl get pods \\",
+        "  --namespace kube-system",
     ]
     assert "$" not in data_copy(html)
     # the page shows prompts and output; the prompt cannot be selected
@@ -108,9 +109,13 @@ def test_live_source_and_stale_are_spelled_out():
 
 
 def test_stderr_and_exit_code_are_shown_apart_from_stdout():
-    html = render.render(View(["kubectl get pod x"], cap(
-        ("kubectl get pod x", "", 'Error from server (NotFound): pods "x" not found\n', 1)
-    ), lang="ja"))
+    html = render.render(
+        View(
+            ["kubectl get pod x"],
+            cap(("kubectl get pod x", "", 'Error from server (NotFound): pods "x" not found\n', 1)),
+            lang="ja",
+        )
+    )
     assert '<span class="go kc-stderr">Error from server' in html
     assert '<span class="kc-exit">終了コード 1</span>' in html
     html0 = render.render(View(["kubectl get node"], cap(("kubectl get node", "NAME\n"))))
@@ -136,8 +141,9 @@ def test_english_strings_for_other_languages():
 
 def test_title_uses_materials_code_block_title_markup():
     html = render.render(View(["kubectl get node"], None, title="ノード <一覧>"))
-    ours = re.search(r'<div class="[^"]*highlight[^"]*">(<span class="filename">.*?</span>)<pre>',
-                     html)
+    ours = re.search(
+        r'<div class="[^"]*highlight[^"]*">(<span class="filename">.*?</span>)<pre>', html
+    )
     assert ours and ours[1] == '<span class="filename">ノード &lt;一覧&gt;</span>'
     theirs = markdown.Markdown(extensions=["pymdownx.highlight", "pymdownx.superfences"]).convert(
         '```console title="ノード <一覧>"\n$ x\n```'
@@ -153,8 +159,11 @@ def lines(n: int) -> str:
 
 
 def test_long_output_folds_but_is_all_in_the_page():
-    html = render.render(View(["kubectl api-resources"], cap(("kubectl api-resources", lines(57))),
-                              fold=40, lang="ja"))
+    html = render.render(
+        View(
+            ["kubectl api-resources"], cap(("kubectl api-resources", lines(57))), fold=40, lang="ja"
+        )
+    )
     assert '<span class="kc-fold" style="--kc-fold-lines:40">' in html
     assert "line 57" in html  # no JS: everything is there
     button = re.search(r"<button[^>]*>(.*?)</button>", html)
@@ -164,12 +173,15 @@ def test_long_output_folds_but_is_all_in_the_page():
     assert "すべて表示" not in data_copy(html)
 
 
-@pytest.mark.parametrize(("count", "fold", "folded"), [
-    (45, 40, False),  # a handful over the limit: not worth a click
-    (46, 40, True),
-    (16, 10, True),
-    (500, 0, False),  # fold="0": never
-])
+@pytest.mark.parametrize(
+    ("count", "fold", "folded"),
+    [
+        (45, 40, False),  # a handful over the limit: not worth a click
+        (46, 40, True),
+        (16, 10, True),
+        (500, 0, False),  # fold="0": never
+    ],
+)
 def test_fold_threshold(count, fold, folded):
     html = render.render(View(["kubectl x"], cap(("kubectl x", lines(count))), fold=fold))
     assert ("kc-fold" in html) is folded
@@ -183,13 +195,23 @@ def test_fold_option_of_a_fence_wins_over_the_plugin_setting():
 
     snippets = parse_page(text, "p.md")
     key = page_key(snippets, {"sandbox": False})
-    captures = [store.SnippetCapture(s.key, [store.CommandResult("kubectl describe node", 0,
-                                                                 lines(30))], PROV)
-                for s in snippets]
-    context = fence.PageContext("p.md", snippets, store.PageCapture("p.md", key, captures), key,
-                                fold=40)
-    fences = [{"name": "kubectl", "class": "kubectl", "validator": fence.validator,
-               "format": fence.formatter}]
+    captures = [
+        store.SnippetCapture(
+            s.key, [store.CommandResult("kubectl describe node", 0, lines(30))], PROV
+        )
+        for s in snippets
+    ]
+    context = fence.PageContext(
+        "p.md", snippets, store.PageCapture("p.md", key, captures), key, fold=40
+    )
+    fences = [
+        {
+            "name": "kubectl",
+            "class": "kubectl",
+            "validator": fence.validator,
+            "format": fence.formatter,
+        }
+    ]
     fence.set_page(context)
     try:
         html = markdown.Markdown(
@@ -235,8 +257,15 @@ class FakeConfig:
         self.extra = {"polyfills": polyfills} if polyfills is not None else {}
 
 
-@pytest.mark.parametrize("before", [None, [], ["https://unpkg.com/iframe-worker/shim"],
-                                    ["assets/other.js", "https://unpkg.com/iframe-worker/shim"]])
+@pytest.mark.parametrize(
+    "before",
+    [
+        None,
+        [],
+        ["https://unpkg.com/iframe-worker/shim"],
+        ["assets/other.js", "https://unpkg.com/iframe-worker/shim"],
+    ],
+)
 def test_local_shim_replaces_the_cdn_whatever_the_plugin_order(before):
     config = FakeConfig(True, before)
     assert offline.use_local_shim(config)
@@ -286,6 +315,8 @@ def test_share_refuses_a_site_that_needs_the_network(tmp_path, capsys):
     assert not (tmp_path / "site.zip").exists()
     (site / "search" / "search_index.js").write_text("var __index = {}")
     (site / offline.SHIM).write_text("")
-    (site / "extra.html").write_text('<script src="https://unpkg.com/x"></script>'
-                                     '<link rel="canonical" href="https://example.org/">')
+    (site / "extra.html").write_text(
+        '<script src="https://unpkg.com/x"></script>'
+        '<link rel="canonical" href="https://example.org/">'
+    )
     assert share.problems(site) == ["extra.html: loads https://unpkg.com/x from the network"]

@@ -52,10 +52,12 @@ def test_mask_keeps_what_matters():
     line = "web-7899ff8f4d-vw7f2   1/1     Running   0          3s    10.244.0.34   minikube"
     assert mask(line) == "web-<HASH>-<SUFFIX>  1/1  Running  0  <AGE>  <IP>  minikube"
     assert mask("minikube   Ready    control-plane   16m   v1.24.0") == (
-        "minikube  Ready  control-plane  <AGE>  v1.24.0")
+        "minikube  Ready  control-plane  <AGE>  v1.24.0"
+    )
 
 
 # --- running kubectl -----------------------------------------------------------------------
+
 
 def env_for(base: dict, kubeconfig, home) -> dict:
     env = dict(base)
@@ -64,8 +66,9 @@ def env_for(base: dict, kubeconfig, home) -> dict:
 
 
 def run(kubectl, env, *args, cwd=None, timeout=60) -> subprocess.CompletedProcess:
-    return subprocess.run([str(kubectl), *args], env=env, cwd=cwd, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [str(kubectl), *args], env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def run_scenario(scenario: str, kubectl, tmp, base_env) -> list[subprocess.CompletedProcess]:
@@ -94,18 +97,28 @@ def scenario_results(kubectl_bin, tmp_path_factory):
 
     def get(scenario: str):
         if scenario not in cache:
-            cache[scenario] = run_scenario(scenario, kubectl_bin,
-                                           tmp_path_factory.mktemp(scenario), base_env)
+            cache[scenario] = run_scenario(
+                scenario, kubectl_bin, tmp_path_factory.mktemp(scenario), base_env
+            )
         return cache[scenario]
 
     return get
 
 
 CASES = [
-    pytest.param(s, i, c["command"], id=f"{s}:{i:02d}:{c['command'].removeprefix('kubectl ')}",
-                 marks=([pytest.mark.xfail(reason=XFAIL[(s, c["command"])], strict=True)]
-                        if (s, c["command"]) in XFAIL else []))
-    for s in SCENARIOS for i, c in enumerate(recorded_commands(s))
+    pytest.param(
+        s,
+        i,
+        c["command"],
+        id=f"{s}:{i:02d}:{c['command'].removeprefix('kubectl ')}",
+        marks=(
+            [pytest.mark.xfail(reason=XFAIL[(s, c["command"])], strict=True)]
+            if (s, c["command"]) in XFAIL
+            else []
+        ),
+    )
+    for s in SCENARIOS
+    for i, c in enumerate(recorded_commands(s))
 ]
 
 
@@ -120,6 +133,7 @@ def test_recorded_command(scenario_results, scenario, index, command):
 
 
 # --- scenario controls ---------------------------------------------------------------------
+
 
 @pytest.fixture
 def k(kubectl_bin, kube_env, tmp_path):
@@ -176,8 +190,10 @@ def test_version_warns_about_skew_like_a_real_server(k):
     got = k("version")
     assert got.returncode == 0
     assert "Server Version: v1.24.0" in got.stdout
-    assert got.stderr == ("Warning: version difference between client (1.37) and server (1.24) "
-                          "exceeds the supported minor version skew of +/-1\n")
+    assert got.stderr == (
+        "Warning: version difference between client (1.37) and server (1.24) "
+        "exceeds the supported minor version skew of +/-1\n"
+    )
 
 
 def test_ready_delay_pods_start_later_and_wait_waits(standin, k):
@@ -235,13 +251,17 @@ def test_apply_twice_then_change(standin, k):
     standin.ready_delay = 0
     assert k("apply", "-f", "manifests/deployment.yaml").stdout == "deployment.apps/web created\n"
     assert k("apply", "-f", "manifests/deployment.yaml").stdout == (
-        "deployment.apps/web unchanged\n")
+        "deployment.apps/web unchanged\n"
+    )
     manifest = k.work / "manifests" / "deployment.yaml"
     manifest.write_text(manifest.read_text().replace("nginx:1.26", "nginx:1.27"))
     assert k("apply", "-f", "manifests/deployment.yaml").stdout == (
-        "deployment.apps/web configured\n")
-    assert k("get", "deploy", "web", "-o",
-             "jsonpath={.spec.template.spec.containers[0].image}").stdout == "nginx:1.27"
+        "deployment.apps/web configured\n"
+    )
+    assert (
+        k("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}").stdout
+        == "nginx:1.27"
+    )
     assert k("rollout", "status", "deployment/web", "--timeout=30s").returncode == 0
     history = k("rollout", "history", "deployment/web").stdout
     assert history.split("\n")[2:4] == ["1         <none>", "2         <none>"]
@@ -259,15 +279,19 @@ def test_kubectl_create_kinds_sent_as_protobuf(standin, k):
     standin.ready_delay = 0
     for args, out in [
         (("create", "namespace", "team-a"), "namespace/team-a created\n"),
-        (("create", "deployment", "hello", "--image=nginx:1.27", "--replicas=2"),
-         "deployment.apps/hello created\n"),
+        (
+            ("create", "deployment", "hello", "--image=nginx:1.27", "--replicas=2"),
+            "deployment.apps/hello created\n",
+        ),
         (("create", "secret", "generic", "s1", "--from-literal=a=b"), "secret/s1 created\n"),
         (("create", "configmap", "c1", "--from-literal=a=b"), "configmap/c1 created\n"),
         (("create", "service", "clusterip", "svc1", "--tcp=80:8080"), "service/svc1 created\n"),
         (("create", "serviceaccount", "robot"), "serviceaccount/robot created\n"),
         (("create", "job", "once", "--image=busybox"), "job.batch/once created\n"),
-        (("create", "cronjob", "often", "--image=busybox", "--schedule=*/5 * * * *"),
-         "cronjob.batch/often created\n"),
+        (
+            ("create", "cronjob", "often", "--image=busybox", "--schedule=*/5 * * * *"),
+            "cronjob.batch/often created\n",
+        ),
     ]:
         got = k(*args)
         assert (got.returncode, got.stdout) == (0, out), got.stderr
@@ -282,7 +306,8 @@ def test_scale_expose_and_endpoints(standin, k):
     standin.ready_delay = 0
     assert k("create", "deployment", "web", "--image=nginx:1.27").returncode == 0
     assert k("scale", "deployment", "web", "--replicas=3").stdout == (
-        "deployment.apps/web scaled\n")
+        "deployment.apps/web scaled\n"
+    )
     assert len(re.findall(r"web-\w+-\w+\s+1/1\s+Running", k("get", "pods").stdout)) == 3
     assert k("expose", "deployment", "web", "--port=80").stdout == "service/web exposed\n"
     ep = k("get", "endpoints", "web").stdout.splitlines()
@@ -331,15 +356,18 @@ def test_error_statuses(k):
     got = k("create", "namespace", "default")
     assert got.stderr == 'Error from server (AlreadyExists): namespaces "default" already exists\n'
     bad = k.work / "bad.yaml"
-    bad.write_text("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bad\nspec:\n"
-                   "  selector:\n    matchLabels:\n      app: a\n  template:\n    metadata:\n"
-                   "      labels:\n        app: b\n    spec:\n      containers:\n"
-                   "      - name: c\n        image: nginx\n")
+    bad.write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bad\nspec:\n"
+        "  selector:\n    matchLabels:\n      app: a\n  template:\n    metadata:\n"
+        "      labels:\n        app: b\n    spec:\n      containers:\n"
+        "      - name: c\n        image: nginx\n"
+    )
     got = k("apply", "-f", "bad.yaml")
     assert got.returncode == 1
     assert got.stderr == (
         'The Deployment "bad" is invalid: spec.template.metadata.labels: Invalid value: '
-        'map[string]string{"app":"b"}: `selector` does not match template `labels`\n')
+        'map[string]string{"app":"b"}: `selector` does not match template `labels`\n'
+    )
     cs = k.work / "cs.yaml"
     cs.write_text("apiVersion: v1\nkind: ComponentStatus\nmetadata:\n  name: x\n")
     got = k("create", "-f", "cs.yaml", "--validate=false")
@@ -349,8 +377,13 @@ def test_error_statuses(k):
 def test_watch_streams_changes(standin, kubectl_bin, kube_env):
     import threading
 
-    proc = subprocess.Popen([str(kubectl_bin), "get", "ns", "-w"], env=kube_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [str(kubectl_bin), "get", "ns", "-w"],
+        env=kube_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
     reader.start()
@@ -359,8 +392,12 @@ def test_watch_streams_changes(standin, kubectl_bin, kube_env):
         while not any("watch=true" in q for _m, _p, q in standin.requests):
             assert time.monotonic() < deadline, standin.requests
             time.sleep(0.05)
-        subprocess.run([str(kubectl_bin), "create", "namespace", "watched"], env=kube_env,
-                       check=True, capture_output=True)
+        subprocess.run(
+            [str(kubectl_bin), "create", "namespace", "watched"],
+            env=kube_env,
+            check=True,
+            capture_output=True,
+        )
         while not any(line.startswith("watched ") for line in lines):
             assert time.monotonic() < deadline, lines
             time.sleep(0.05)
@@ -369,7 +406,8 @@ def test_watch_streams_changes(standin, kubectl_bin, kube_env):
         proc.wait(timeout=10)
     assert lines[0].split() == ["NAME", "STATUS", "AGE"]
     assert [line.split()[:2] for line in lines if line.startswith("watched ")] == [
-        ["watched", "Active"]]
+        ["watched", "Active"]
+    ]
 
 
 def test_tables_for_other_kinds(standin, k):
@@ -423,12 +461,15 @@ def test_statefulset_and_daemonset_roll_out(standin, k):
         "apiVersion: apps/v1\nkind: DaemonSet\nmetadata:\n  name: agent\nspec:\n"
         "  selector:\n    matchLabels: {app: agent}\n  template:\n    metadata:\n"
         "      labels: {app: agent}\n    spec:\n      containers:\n"
-        "      - name: agent\n        image: busybox:1.36\n")
+        "      - name: agent\n        image: busybox:1.36\n"
+    )
     assert k("apply", "-f", "sts.yaml").returncode == 0
     got = k("rollout", "status", "sts/db", "--timeout=10s")
     assert got.returncode == 0, got.stderr
-    assert re.match(r"statefulset rolling update complete 2 pods at revision db-\w+\.\.\.",
-                    got.stdout.splitlines()[-1])
+    assert re.match(
+        r"statefulset rolling update complete 2 pods at revision db-\w+\.\.\.",
+        got.stdout.splitlines()[-1],
+    )
     got = k("rollout", "status", "ds/agent", "--timeout=10s")
     assert got.stdout.splitlines()[-1] == 'daemon set "agent" successfully rolled out'
     pods = k("get", "pods").stdout

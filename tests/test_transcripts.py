@@ -100,9 +100,13 @@ def test_lines_that_cannot_run_as_plain_argv_stay_as_written(line):
 
 
 def test_commands_that_end_on_their_own_do_run():
-    lines = ["$ kubectl apply -f manifests/pod.yaml", "pod/nginx created",
-             "$ kubectl exec nginx -- nginx -v", "nginx version: nginx/1.27.0",
-             "$ kubectl logs nginx --tail=1"]
+    lines = [
+        "$ kubectl apply -f manifests/pod.yaml",
+        "pod/nginx created",
+        "$ kubectl exec nginx -- nginx -v",
+        "nginx version: nginx/1.27.0",
+        "$ kubectl logs nginx --tail=1",
+    ]
     snippet = parse_transcript(lines, "", "p.md", 1)
     assert [c.argv[1] for c in snippet.commands] == ["apply", "exec", "logs"]
 
@@ -125,8 +129,9 @@ def test_bad_options_name_page_and_line():
 
 
 def test_highlight_options_of_a_plain_console_block_are_ignored():
-    snippet = parse_transcript(["$ kubectl get pods"], 'hl_lines="1" linenums="1" id="p"',
-                               "p.md", 1)
+    snippet = parse_transcript(
+        ["$ kubectl get pods"], 'hl_lines="1" linenums="1" id="p"', "p.md", 1
+    )
     assert snippet.options == {"id": "p"}
 
 
@@ -171,10 +176,18 @@ def test_parse_page_counts_transcripts_only_when_the_option_is_on():
 
 def md_with_fences() -> markdown.Markdown:
     fences = [
-        {"name": "kubectl", "class": "kubectl", "validator": fence.validator,
-         "format": fence.formatter},
-        {"name": "console", "class": "console", "validator": console.validator,
-         "format": console.formatter},
+        {
+            "name": "kubectl",
+            "class": "kubectl",
+            "validator": fence.validator,
+            "format": fence.formatter,
+        },
+        {
+            "name": "console",
+            "class": "console",
+            "validator": console.validator,
+            "format": console.formatter,
+        },
     ]
     return markdown.Markdown(
         extensions=["pymdownx.highlight", "pymdownx.superfences"],
@@ -182,8 +195,7 @@ def md_with_fences() -> markdown.Markdown:
     )
 
 
-PROV = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T00:42:00Z",
-                        "test fixture")
+PROV = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T00:42:00Z", "test fixture")
 
 
 def render_page(text: str, capture_outputs: dict[str, str] | None, transcripts=True) -> str:
@@ -191,15 +203,19 @@ def render_page(text: str, capture_outputs: dict[str, str] | None, transcripts=T
     key = page_key(snippets, {"sandbox": False})
     capture = None
     if capture_outputs is not None:
-        capture = store.PageCapture("p.md", key, [
-            store.SnippetCapture(
-                s.key,
-                [store.CommandResult(c.text, 0, capture_outputs[c.text]) for c in s.commands],
-                PROV,
-                s.id,
-            )
-            for s in snippets
-        ])
+        capture = store.PageCapture(
+            "p.md",
+            key,
+            [
+                store.SnippetCapture(
+                    s.key,
+                    [store.CommandResult(c.text, 0, capture_outputs[c.text]) for c in s.commands],
+                    PROV,
+                    s.id,
+                )
+                for s in snippets
+            ],
+        )
     fence.set_page(fence.PageContext("p.md", snippets, capture, key, lang="ja"))
     try:
         return md_with_fences().convert(text)
@@ -211,8 +227,9 @@ FRESH = "NAME              STATUS   AGE\nkube-system       Active   17m\n"
 
 
 def blocks(html: str) -> list[str]:
-    return re.findall(r'<div class="(?:kubecapture|kc-console)[^"]*".*?</code></pre></div>',
-                      html, re.S)
+    return re.findall(
+        r'<div class="(?:kubecapture|kc-console)[^"]*".*?</code></pre></div>', html, re.S
+    )
 
 
 def test_without_capture_the_transcript_shows_as_pasted_and_marked():
@@ -248,21 +265,29 @@ def test_mixed_transcript_keeps_other_commands_and_marks_them():
     assert "control-plane,master" not in html  # the pasted kubectl output is replaced
     assert "ROLES           AGE" in html
     copy = re.search(r'data-copy="([^"]*)"', html)[1]
-    assert copy == ("minikube start\nkubectl get node\nkubectl get pods \\\n"
-                    "  --namespace kube-system\nkubectl config current-context")
+    assert copy == (
+        "minikube start\nkubectl get node\nkubectl get pods \\\n"
+        "  --namespace kube-system\nkubectl config current-context"
+    )
 
 
 def test_opted_out_and_plain_console_blocks_render_as_material_would():
     """Identical to superfences' own highlighting, inside a wrapper that only sets what
     the copy button copies."""
-    text = '```console kubecapture="off"\n$ kubectl get pods\nNAME  READY\n```\n\n' \
-           '```console title="起動"\n$ minikube start\ndone\n```\n'
+    text = (
+        '```console kubecapture="off"\n$ kubectl get pods\nNAME  READY\n```\n\n'
+        '```console title="起動"\n$ minikube start\ndone\n```\n'
+    )
     html = render_page(text, None)
     plain = markdown.Markdown(extensions=["pymdownx.highlight", "pymdownx.superfences"]).convert(
         text.replace(' kubecapture="off"', "")
     )
-    unwrapped = re.sub(r'<div class="kc-console" data-copy="[^"]*">(.*?</pre></div>)</div>',
-                       r"\1", html, flags=re.S)
+    unwrapped = re.sub(
+        r'<div class="kc-console" data-copy="[^"]*">(.*?</pre></div>)</div>',
+        r"\1",
+        html,
+        flags=re.S,
+    )
     assert unwrapped == plain
     assert re.findall(r'data-copy="([^"]*)"', html) == ["kubectl get pods", "minikube start"]
     assert "kubecapture" not in unwrapped
@@ -283,7 +308,7 @@ def test_replay_build_shows_pasted_until_captured(tmp_path):
     built = build(site, offline_env(), "--strict", mode="replay")
     assert built.returncode == 0, built.log
     html = page_html(site)
-    assert 'kubecapture kc-pasted kc-transcript' in html
+    assert "kubecapture kc-pasted kc-transcript" in html
     assert "default   Active   3d" in html
     assert "2 of 2 snippet(s) not captured yet" in built.log
 
@@ -301,6 +326,7 @@ def test_live_build_reruns_transcript_against_the_standin(tmp_path, standin, kub
     assert "kc-captured kc-transcript" in first and "kube-system" in first
     assert "default   Active   3d" not in html
     # The pasted output stays in the page source as the drift baseline.
-    pasted = parse_page((site.parent / "docs" / "index.md").read_text(), "index.md",
-                        transcripts=True)[0].pasted
+    pasted = parse_page(
+        (site.parent / "docs" / "index.md").read_text(), "index.md", transcripts=True
+    )[0].pasted
     assert pasted == ("NAME      STATUS   AGE\ndefault   Active   3d\n",)

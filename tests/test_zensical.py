@@ -107,7 +107,11 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, NO_MKDOCS_2_WARNING="1", KUBECAPTURE_MODE="replay", NO_COLOR="1")
     env["KUBECONFIG"] = "/nonexistent/kubeconfig"
     proc = subprocess.run(
-        [sys.executable, "-m", *args], cwd=cwd, env=env, capture_output=True, text=True,
+        [sys.executable, "-m", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -156,8 +160,10 @@ def snippets_by_page(site_dir: Path) -> dict[str, list[str]]:
 
 
 def states(elements: list[str]) -> list[str]:
-    return [re.match(r'<div class="(?:kubecapture kc-(\w+)|(kc-console))', e)[1] or "console"
-            for e in elements]
+    return [
+        re.match(r'<div class="(?:kubecapture kc-(\w+)|(kc-console))', e)[1] or "console"
+        for e in elements
+    ]
 
 
 # --- tests ----------------------------------------------------------------------------
@@ -218,8 +224,13 @@ def test_drift_report_page_renders_the_same_under_both(built):
 def test_drift_report_marker_in_a_code_block_stays_as_written(tmp_path):
     from kubecapture.fence import _expand_report
 
-    lines = ["```markdown", "<!-- kubecapture: drift-report -->", "```", "",
-             "<!-- kubecapture: drift-report -->"]
+    lines = [
+        "```markdown",
+        "<!-- kubecapture: drift-report -->",
+        "```",
+        "",
+        "<!-- kubecapture: drift-report -->",
+    ]
     out = _expand_report(lines, tmp_path, "ja", "report.md")
     assert out[:4] == lines[:4] and out[4].startswith("# ") and len(out) > 5
 
@@ -241,7 +252,10 @@ def test_snippet_error_stops_the_zensical_build_naming_page_and_line(tmp_path):
     page.write_text(page.read_text().replace('id="nested"', 'colour="red"'))
     proc = subprocess.run(
         [sys.executable, "-m", "zensical", "build", "--clean", "-f", str(site / "mkdocs.yml")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode != 0
     assert 'guide/nested.md:3: unknown option "colour"' in proc.stdout + proc.stderr
@@ -289,7 +303,6 @@ def test_zensical_rerenders_when_a_capture_changes(tmp_path):
     assert "a newer output" in html and "on guide/nested.md" not in html
 
 
-
 def test_malformed_capture_stops_the_zensical_build_naming_the_file(tmp_path):
     """As under the plugin: a page's unreadable capture is an error, not placeholders."""
     site = make_site(tmp_path)
@@ -297,10 +310,14 @@ def test_malformed_capture_stops_the_zensical_build_naming_the_file(tmp_path):
     path.write_text(path.read_text().replace("snippets:", "snippets: [", 1))
     proc = subprocess.run(
         [sys.executable, "-m", "zensical", "build", "--clean", "-f", str(site / "mkdocs.yml")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode != 0
     assert f"{path}: malformed capture file" in proc.stdout + proc.stderr
+
 
 # --- the notes site ---------------------------------------------------------------------
 
@@ -320,8 +337,11 @@ def zensical_ready(config: str) -> str:
     """The notes' mkdocs.yml plus what a Zensical build needs (see guide-zensical.md)."""
     if "kubecapture.fence" in config:
         return config
-    config = config.replace("  - pymdownx.superfences:\n", "  - kubecapture.fence:\n"
-                            "      lang: ja\n  - pymdownx.superfences:\n", 1)
+    config = config.replace(
+        "  - pymdownx.superfences:\n",
+        "  - kubecapture.fence:\n      lang: ja\n  - pymdownx.superfences:\n",
+        1,
+    )
     anchor = "          format: !!python/name:pymdownx.superfences.fence_code_format\n"
     assert anchor in config, "the notes' superfences config changed; update this test"
     config = config.replace(anchor, anchor + FENCE_CONFIG, 1)
@@ -420,4 +440,6 @@ def test_refresh_writes_the_captures_a_live_mkdocs_build_writes(tmp_path, standi
     assert set(_captures(only)) == {"index.yaml", "sandbox.yaml"}
     out, _ = build_zensical(only, cwd=tmp_path)
     assert states(snippet_elements((out / "sandbox.html").read_text("utf-8"))) == [
-        "captured", "captured"]
+        "captured",
+        "captured",
+    ]

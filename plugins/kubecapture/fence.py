@@ -111,9 +111,11 @@ def _warn_no_context() -> None:
     global _no_context_warned
     if not _no_context_warned:
         _no_context_warned = True
-        log.warning("kubecapture: a kubectl fence was rendered without captures: add the "
-                    "kubecapture plugin (MkDocs) or the kubecapture.fence Markdown extension "
-                    "(Zensical); placeholders are shown")
+        log.warning(
+            "kubecapture: a kubectl fence was rendered without captures: add the "
+            "kubecapture plugin (MkDocs) or the kubecapture.fence Markdown extension "
+            "(Zensical); placeholders are shown"
+        )
 
 
 def _warn_unexpected_exit(context: PageContext, snippet: Snippet, n: int, capture) -> None:
@@ -244,8 +246,10 @@ def _find_by_snippets(
         return None, key
     tied = [c for s, c in scored if s == best]
     if len(tied) > 1:
-        log.info("kubecapture: snippets found in %s alike; showing placeholders",
-                 ", ".join(c.page for c in tied))
+        log.info(
+            "kubecapture: snippets found in %s alike; showing placeholders",
+            ", ".join(c.page for c in tied),
+        )
         return None, key
     return tied[0], key
 
@@ -378,13 +382,19 @@ class KubeCaptureExtension(Extension):
                 "folder of the capture files; a relative path starts at the config file's "
                 "folder under Zensical, at the working directory elsewhere",
             ],
-            "lang": ["", "language of the plugin's own strings (ja, en); "
-                     "default: Zensical's theme.language, else en"],
+            "lang": [
+                "",
+                "language of the plugin's own strings (ja, en); "
+                "default: Zensical's theme.language, else en",
+            ],
             "fold": [40, "fold outputs longer than this many lines (0: never)"],
             "transcripts": [False, "console blocks count as snippets (the plugin's option)"],
             "sandbox": [False, "pages run in a sandbox namespace (the plugin's option)"],
-            "assets": [True, "put kubecapture.css/.js inline in pages with snippets "
-                       "(false: the site lists them in extra_css/extra_javascript)"],
+            "assets": [
+                True,
+                "put kubecapture.css/.js inline in pages with snippets "
+                "(false: the site lists them in extra_css/extra_javascript)",
+            ],
         }
         super().__init__(**kwargs)
 

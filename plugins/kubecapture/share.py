@@ -40,8 +40,9 @@ def problems(site: Path) -> list[str]:
             "enabled (KUBECAPTURE_OFFLINE=true)"
         )
     if not (site / SHIM).is_file():
-        out.append(f"{SHIM} is missing: the kubecapture plugin adds it when the offline "
-                   "plugin is enabled")
+        out.append(
+            f"{SHIM} is missing: the kubecapture plugin adds it when the offline plugin is enabled"
+        )
     for page in sorted(site.rglob("*.html")):
         text = page.read_text(encoding="utf-8", errors="replace")
         for m in _RESOURCE.finditer(text):

@@ -30,8 +30,14 @@ class ApiError(Exception):
         self.code, self.reason, self.message, self.details = code, reason, message, details
 
     def status(self) -> dict:
-        out = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-               "message": self.message, "reason": self.reason}
+        out = {
+            "kind": "Status",
+            "apiVersion": "v1",
+            "metadata": {},
+            "status": "Failure",
+            "message": self.message,
+            "reason": self.reason,
+        }
         if self.details is not None:
             out["details"] = self.details
         out["code"] = self.code
@@ -90,8 +96,12 @@ def invalid(err: Invalid) -> ApiError:
         details["group"] = err.group
     details["kind"] = err.kind
     details["causes"] = causes
-    return ApiError(422, "Invalid", f'{err.kind}{"." + err.group if err.group else ""} '
-                    f'"{err.name}" is invalid: {msg}', details)
+    return ApiError(
+        422,
+        "Invalid",
+        f'{err.kind}{"." + err.group if err.group else ""} "{err.name}" is invalid: {msg}',
+        details,
+    )
 
 
 def build_registry() -> dict[tuple[str, str, str], Res]:
@@ -107,7 +117,12 @@ def build_registry() -> dict[tuple[str, str, str], Res]:
             if "/" in r["name"]:
                 continue
             reg[(group, version, r["name"])] = Res(
-                group, version, r["name"], r["kind"], r["namespaced"], tuple(r.get("verbs") or ()),
+                group,
+                version,
+                r["name"],
+                r["kind"],
+                r["namespaced"],
+                tuple(r.get("verbs") or ()),
                 frozenset(subs.get(r["name"], ())),
             )
     return reg
@@ -131,10 +146,19 @@ KNOWN_VERSIONS = {
 def version_info(v: str) -> dict:
     parts = v.lstrip("v").split(".")
     commit, built, go = KNOWN_VERSIONS.get(
-        v, ("0" * 40, "2024-01-01T00:00:00Z", "go1.22.0"))  # hand-written: no recording
-    return {"major": parts[0], "minor": parts[1] if len(parts) > 1 else "0", "gitVersion": v,
-            "gitCommit": commit, "gitTreeState": "clean", "buildDate": built, "goVersion": go,
-            "compiler": "gc", "platform": "linux/amd64"}
+        v, ("0" * 40, "2024-01-01T00:00:00Z", "go1.22.0")
+    )  # hand-written: no recording
+    return {
+        "major": parts[0],
+        "minor": parts[1] if len(parts) > 1 else "0",
+        "gitVersion": v,
+        "gitCommit": commit,
+        "gitTreeState": "clean",
+        "buildDate": built,
+        "goVersion": go,
+        "compiler": "gc",
+        "platform": "linux/amd64",
+    }
 
 
 def _runtime_for(v: str) -> str:
@@ -185,13 +209,21 @@ def _strip_hash(tmpl: dict) -> dict:
     return t
 
 
-REVIEW_KINDS = {"SelfSubjectAccessReview", "SubjectAccessReview", "LocalSubjectAccessReview",
-                "SelfSubjectRulesReview", "TokenReview"}
+REVIEW_KINDS = {
+    "SelfSubjectAccessReview",
+    "SubjectAccessReview",
+    "LocalSubjectAccessReview",
+    "SelfSubjectRulesReview",
+    "TokenReview",
+}
 
 RS_ANNOTATIONS_SKIP = {
-    "kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision",
-    "deployment.kubernetes.io/revision-history", "deployment.kubernetes.io/desired-replicas",
-    "deployment.kubernetes.io/max-replicas", "deprecated.deployment.rollback.to",
+    "kubectl.kubernetes.io/last-applied-configuration",
+    "deployment.kubernetes.io/revision",
+    "deployment.kubernetes.io/revision-history",
+    "deployment.kubernetes.io/desired-replicas",
+    "deployment.kubernetes.io/max-replicas",
+    "deprecated.deployment.rollback.to",
 }
 
 
@@ -224,8 +256,9 @@ class Cluster:
         self._timers: list[tuple[float, int, object]] = []
         self._timer_seq = itertools.count()
         self._timer_wakeup = threading.Event()
-        self._timer_thread = threading.Thread(target=self._timer_loop, daemon=True,
-                                              name="standin-timers")
+        self._timer_thread = threading.Thread(
+            target=self._timer_loop, daemon=True, name="standin-timers"
+        )
         self._timer_thread.start()
         from .initial import load_initial_state
 
@@ -286,21 +319,35 @@ class Cluster:
 
     # --- object construction ---------------------------------------------------------------
 
-    def new_meta(self, md: dict, kind: str, manager: str | None, api_version: str,
-                 body_for_fields: dict | None = None, t: float | None = None) -> dict:
+    def new_meta(
+        self,
+        md: dict,
+        kind: str,
+        manager: str | None,
+        api_version: str,
+        body_for_fields: dict | None = None,
+        t: float | None = None,
+    ) -> dict:
         md = dict(md)
         md["uid"] = new_uid()
         md["creationTimestamp"] = ts(t)
         if kind in kinds.GENERATION_KINDS:
             md["generation"] = 1
         if manager:
-            md["managedFields"] = [self._managed_entry(manager, "Update", api_version,
-                                                       body_for_fields or {})]
+            md["managedFields"] = [
+                self._managed_entry(manager, "Update", api_version, body_for_fields or {})
+            ]
         return md
 
     def _managed_entry(self, manager, operation, api_version, body, subresource=None):
-        entry = {"manager": manager, "operation": operation, "apiVersion": api_version,
-                 "time": ts(), "fieldsType": "FieldsV1", "fieldsV1": kinds.fields_v1(body)}
+        entry = {
+            "manager": manager,
+            "operation": operation,
+            "apiVersion": api_version,
+            "time": ts(),
+            "fieldsType": "FieldsV1",
+            "fieldsV1": kinds.fields_v1(body),
+        }
         if subresource:
             entry["subresource"] = subresource
         return entry
@@ -309,12 +356,16 @@ class Cluster:
         if not manager:
             return
         mf = obj["metadata"].setdefault("managedFields", [])
-        mf[:] = [m for m in mf if not (m.get("manager") == manager
-                                       and m.get("subresource") == subresource)]
+        mf[:] = [
+            m
+            for m in mf
+            if not (m.get("manager") == manager and m.get("subresource") == subresource)
+        ]
         mf.append(self._managed_entry(manager, "Update", api_version, body, subresource))
 
-    def system_create(self, res: Res, obj: dict, manager: str = "kube-controller-manager",
-                      t: float | None = None) -> dict:
+    def system_create(
+        self, res: Res, obj: dict, manager: str = "kube-controller-manager", t: float | None = None
+    ) -> dict:
         """Create an object on behalf of a control-plane component (no admission errors)."""
         obj = copy.deepcopy(obj)
         obj["apiVersion"], obj["kind"] = res.api_version, res.kind
@@ -334,8 +385,16 @@ class Cluster:
         out.update({k: v for k, v in obj.items() if k not in out})
         return out
 
-    def event(self, involved: dict, reason: str, message: str, component: str,
-              etype: str = "Normal", new_api: bool = False, host: str = ""):
+    def event(
+        self,
+        involved: dict,
+        reason: str,
+        message: str,
+        component: str,
+        etype: str = "Normal",
+        new_api: bool = False,
+        host: str = "",
+    ):
         """Record an Event about ``involved`` the way the component would.
 
         The scheduler's events have the recorded shape (events.k8s.io recorder); the
@@ -345,20 +404,30 @@ class Cluster:
         ns = md.get("namespace") or "default"
         now = time.time()
         name = f"{md['name']}.{int(now * 1e9):x}"[:253]
-        ref = {"kind": involved["kind"], "namespace": md.get("namespace", ""),
-               "name": md["name"], "uid": md["uid"], "apiVersion": involved["apiVersion"],
-               "resourceVersion": md.get("resourceVersion", "")}
+        ref = {
+            "kind": involved["kind"],
+            "namespace": md.get("namespace", ""),
+            "name": md["name"],
+            "uid": md["uid"],
+            "apiVersion": involved["apiVersion"],
+            "resourceVersion": md.get("resourceVersion", ""),
+        }
         if not md.get("namespace"):
             ref.pop("namespace")
-        ev = {"metadata": {"name": name, "namespace": ns}, "involvedObject": ref,
-              "reason": reason, "message": message}
+        ev = {
+            "metadata": {"name": name, "namespace": ns},
+            "involvedObject": ref,
+            "reason": reason,
+            "message": message,
+        }
         if new_api:  # events.k8s.io/v1 recorder (scheduler): eventTime, no counts
             ev["source"] = {}
             ev["firstTimestamp"] = None
             ev["lastTimestamp"] = None
             ev["type"] = etype
             ev["eventTime"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + (
-                f".{int((now % 1) * 1e6):06d}Z")
+                f".{int((now % 1) * 1e6):06d}Z"
+            )
             ev["action"] = "Binding"
             ev["reportingComponent"] = component
             ev["reportingInstance"] = f"{component}-{NODE}"
@@ -393,6 +462,7 @@ class Cluster:
                         fn()
                     except Exception:  # noqa: BLE001 - keep the control plane alive
                         import traceback
+
                         traceback.print_exc()
                 if due:
                     self.reconcile()
@@ -410,19 +480,28 @@ class Cluster:
     def check_namespace(self, ns: str, creating: Res | None = None, name: str = ""):
         nsobj = self.get_obj(("", "namespaces"), "", ns)
         if nsobj is None:
-            raise ApiError(404, "NotFound", f'namespaces "{ns}" not found',
-                           {"name": ns, "kind": "namespaces"})
+            raise ApiError(
+                404, "NotFound", f'namespaces "{ns}" not found', {"name": ns, "kind": "namespaces"}
+            )
         if creating is not None and nsobj["metadata"].get("deletionTimestamp"):
             details = {"name": name}
             if creating.group:
                 details["group"] = creating.group
             details["kind"] = creating.plural
-            details["causes"] = [{"reason": "NamespaceTerminating",
-                                  "message": f"namespace {ns} is being terminated",
-                                  "field": "metadata.namespace"}]
-            raise ApiError(403, "Forbidden",
-                           f'{creating.qualified} "{name}" is forbidden: unable to create new '
-                           f"content in namespace {ns} because it is being terminated", details)
+            details["causes"] = [
+                {
+                    "reason": "NamespaceTerminating",
+                    "message": f"namespace {ns} is being terminated",
+                    "field": "metadata.namespace",
+                }
+            ]
+            raise ApiError(
+                403,
+                "Forbidden",
+                f'{creating.qualified} "{name}" is forbidden: unable to create new '
+                f"content in namespace {ns} because it is being terminated",
+                details,
+            )
 
     def output(self, res: Res, obj: dict) -> dict:
         obj = copy.deepcopy(obj)
@@ -438,16 +517,24 @@ class Cluster:
                 raise not_found(res, name)
             return self.output(res, obj)
 
-    def list(self, res: Res, ns: str | None, label_selector: str | None = None,
-             field_selector: str | None = None) -> tuple[list[dict], str]:
+    def list(
+        self,
+        res: Res,
+        ns: str | None,
+        label_selector: str | None = None,
+        field_selector: str | None = None,
+    ) -> tuple[list[dict], str]:
         try:
             lmatch = parse_label_selector(label_selector)
             fmatch = parse_field_selector(field_selector, res.plural)
         except SelectorError as e:
             raise ApiError(400, "BadRequest", str(e)) from None
         with self.lock:
-            items = [self.output(res, o) for o in self.objects(res.store_key, ns)
-                     if lmatch((o.get("metadata") or {}).get("labels")) and fmatch(o)]
+            items = [
+                self.output(res, o)
+                for o in self.objects(res.store_key, ns)
+                if lmatch((o.get("metadata") or {}).get("labels")) and fmatch(o)
+            ]
             return items, str(self.rv)
 
     def matcher(self, res: Res, ns: str | None, label_selector, field_selector):
@@ -472,28 +559,39 @@ class Cluster:
             raise ApiError(400, "BadRequest", "the body of the request was in an unknown format")
         kind = body.get("kind")
         if kind and kind != res.kind:
-            raise ApiError(400, "BadRequest",
-                           f"the API version in the data ({body.get('apiVersion')}) does not "
-                           f"match the expected API version ({res.api_version})"
-                           if body.get("apiVersion") != res.api_version else
-                           f"the kind in the data ({kind}) does not match the expected kind "
-                           f"({res.kind})")
+            raise ApiError(
+                400,
+                "BadRequest",
+                f"the API version in the data ({body.get('apiVersion')}) does not "
+                f"match the expected API version ({res.api_version})"
+                if body.get("apiVersion") != res.api_version
+                else f"the kind in the data ({kind}) does not match the expected kind ({res.kind})",
+            )
         md = body.setdefault("metadata", {})
         if res.namespaced:
             if md.get("namespace") and md["namespace"] != ns:
-                raise ApiError(400, "BadRequest", "the namespace of the provided object does "
-                               "not match the namespace sent on the request")
+                raise ApiError(
+                    400,
+                    "BadRequest",
+                    "the namespace of the provided object does "
+                    "not match the namespace sent on the request",
+                )
             md["namespace"] = ns
         else:
             md.pop("namespace", None)
         if name is not None and md.get("name") and md["name"] != name:
-            raise ApiError(400, "BadRequest", "the name of the object "
-                           f"({md['name']}) does not match the name on the URL ({name})")
+            raise ApiError(
+                400,
+                "BadRequest",
+                "the name of the object "
+                f"({md['name']}) does not match the name on the URL ({name})",
+            )
         if name is not None:
             md["name"] = name
 
-    def create(self, res: Res, ns: str, body: dict, *, manager: str | None = None,
-               dry_run: bool = False) -> dict:
+    def create(
+        self, res: Res, ns: str, body: dict, *, manager: str | None = None, dry_run: bool = False
+    ) -> dict:
         if "create" not in res.verbs:
             raise method_not_allowed()
         if res.kind in REVIEW_KINDS:
@@ -512,8 +610,15 @@ class Cluster:
                 self.check_namespace(ns, creating=res, name=md["name"])
             if self.get_obj(res.store_key, ns if res.namespaced else "", md["name"]):
                 raise already_exists(res, md["name"])
-            for k in ("uid", "resourceVersion", "creationTimestamp", "deletionTimestamp",
-                      "generation", "managedFields", "selfLink"):
+            for k in (
+                "uid",
+                "resourceVersion",
+                "creationTimestamp",
+                "deletionTimestamp",
+                "generation",
+                "managedFields",
+                "selfLink",
+            ):
                 md.pop(k, None)
             applied = copy.deepcopy(body)
             obj = kinds.apply_defaults(copy.deepcopy(body))
@@ -523,13 +628,15 @@ class Cluster:
                 self._allocate_service(obj)
             elif res.kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"):
                 obj["status"] = {"replicas": 0} if res.kind == "ReplicaSet" else {}
-            obj["metadata"] = self.new_meta(obj["metadata"], res.kind, manager,
-                                            res.api_version, applied)
+            obj["metadata"] = self.new_meta(
+                obj["metadata"], res.kind, manager, res.api_version, applied
+            )
             if res.kind == "Job":
                 obj["spec"] = kinds._job_spec(obj["spec"], obj["metadata"])
                 if not obj["metadata"].get("labels"):
                     obj["metadata"]["labels"] = dict(
-                        obj["spec"]["template"]["metadata"].get("labels") or {})
+                        obj["spec"]["template"]["metadata"].get("labels") or {}
+                    )
             obj = self._ordered(obj)
             if dry_run:
                 obj["metadata"].pop("uid", None)
@@ -540,18 +647,27 @@ class Cluster:
 
     def _review(self, res: Res, body: dict) -> dict:
         """Access reviews are answered, not stored. The recorded user is a cluster admin."""
-        out = {"kind": res.kind, "apiVersion": res.api_version,
-               "metadata": {"creationTimestamp": None}, "spec": body.get("spec") or {}}
+        out = {
+            "kind": res.kind,
+            "apiVersion": res.api_version,
+            "metadata": {"creationTimestamp": None},
+            "spec": body.get("spec") or {},
+        }
         if res.kind == "SelfSubjectRulesReview":
             # hand-written: no recording (what kube-apiserver answers a cluster-admin)
-            out["status"] = {"resourceRules": [{"verbs": ["*"], "apiGroups": ["*"],
-                                                "resources": ["*"]}],
-                             "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-                             "incomplete": False}
+            out["status"] = {
+                "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
+                "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
+                "incomplete": False,
+            }
         elif res.kind == "TokenReview":
-            out["status"] = {"authenticated": True, "user": {"username": "minikube-user",
-                                                             "groups": ["system:masters",
-                                                                        "system:authenticated"]}}
+            out["status"] = {
+                "authenticated": True,
+                "user": {
+                    "username": "minikube-user",
+                    "groups": ["system:masters", "system:authenticated"],
+                },
+            }
         else:
             out["status"] = {"allowed": True, "reason": ""}  # hand-written: no recording
         return out
@@ -584,17 +700,38 @@ class Cluster:
             spec.setdefault("ipFamilies", ["IPv4"])
             spec.setdefault("ipFamilyPolicy", "SingleStack")
             spec.setdefault("internalTrafficPolicy", "Cluster")
-        order = ["ports", "selector", "clusterIP", "clusterIPs", "type", "externalIPs",
-                 "sessionAffinity", "externalName", "externalTrafficPolicy", "ipFamilies",
-                 "ipFamilyPolicy", "allocateLoadBalancerNodePorts", "internalTrafficPolicy"]
+        order = [
+            "ports",
+            "selector",
+            "clusterIP",
+            "clusterIPs",
+            "type",
+            "externalIPs",
+            "sessionAffinity",
+            "externalName",
+            "externalTrafficPolicy",
+            "ipFamilies",
+            "ipFamilyPolicy",
+            "allocateLoadBalancerNodePorts",
+            "internalTrafficPolicy",
+        ]
         out = {k: spec[k] for k in order if k in spec}
         out.update({k: v for k, v in spec.items() if k not in out})
         svc["spec"] = out
         svc["status"] = {"loadBalancer": {}}
 
-    def update(self, res: Res, ns: str, name: str, body: dict, *, subresource: str | None = None,
-               manager: str | None = None, dry_run: bool = False,
-               patch_body: dict | None = None) -> dict:
+    def update(
+        self,
+        res: Res,
+        ns: str,
+        name: str,
+        body: dict,
+        *,
+        subresource: str | None = None,
+        manager: str | None = None,
+        dry_run: bool = False,
+        patch_body: dict | None = None,
+    ) -> dict:
         with self.lock:
             ns_key = ns if res.namespaced else ""
             cur = self.get_obj(res.store_key, ns_key, name)
@@ -605,11 +742,18 @@ class Cluster:
             self._check_body(res, ns, body, name)
             rv = body["metadata"].get("resourceVersion")
             if rv and rv != cur["metadata"]["resourceVersion"]:
-                raise ApiError(409, "Conflict", f'Operation cannot be fulfilled on {res.qualified} '
-                               f'"{name}": the object has been modified; please apply your '
-                               "changes to the latest version and try again",
-                               {"name": name, **({"group": res.group} if res.group else {}),
-                                "kind": res.plural})
+                raise ApiError(
+                    409,
+                    "Conflict",
+                    f"Operation cannot be fulfilled on {res.qualified} "
+                    f'"{name}": the object has been modified; please apply your '
+                    "changes to the latest version and try again",
+                    {
+                        "name": name,
+                        **({"group": res.group} if res.group else {}),
+                        "kind": res.plural,
+                    },
+                )
             body["apiVersion"], body["kind"] = res.api_version, res.kind
             new = copy.deepcopy(body)
             if subresource == "status":
@@ -629,24 +773,41 @@ class Cluster:
                 if res.kind == "Pod":
                     new["spec"] = self._merge_pod_spec(cur["spec"], new.get("spec") or {})
                 if res.kind == "Service":
-                    for k in ("clusterIP", "clusterIPs", "ipFamilies", "ipFamilyPolicy",
-                              "internalTrafficPolicy"):
+                    for k in (
+                        "clusterIP",
+                        "clusterIPs",
+                        "ipFamilies",
+                        "ipFamilyPolicy",
+                        "internalTrafficPolicy",
+                    ):
                         if k in cur.get("spec", {}) and k not in new.get("spec", {}):
                             new["spec"][k] = cur["spec"][k]
                     self._allocate_service(new)
                     new["status"] = cur.get("status", {"loadBalancer": {}})
             md, cmd = new["metadata"], cur["metadata"]
-            for k in ("uid", "creationTimestamp", "generation", "deletionTimestamp",
-                      "managedFields", "ownerReferences" if "ownerReferences" not in md else ""):
+            for k in (
+                "uid",
+                "creationTimestamp",
+                "generation",
+                "deletionTimestamp",
+                "managedFields",
+                "ownerReferences" if "ownerReferences" not in md else "",
+            ):
                 if k and k in cmd:
                     md[k] = copy.deepcopy(cmd[k])
             if res.kind in kinds.GENERATION_KINDS and subresource is None:
                 strip = ("metadata", "status")
                 if {k: v for k, v in new.items() if k not in strip} != {
-                        k: v for k, v in cur.items() if k not in strip}:
+                    k: v for k, v in cur.items() if k not in strip
+                }:
                     md["generation"] = cmd.get("generation", 1) + 1
-            self._touch_managed(new, manager, res.api_version,
-                                patch_body if patch_body is not None else body, subresource)
+            self._touch_managed(
+                new,
+                manager,
+                res.api_version,
+                patch_body if patch_body is not None else body,
+                subresource,
+            )
             if new == cur or _same_but_rv(new, cur):
                 return self.output(res, cur)
             new = self._ordered(new)
@@ -680,18 +841,37 @@ class Cluster:
     def scale_of(self, res: Res, obj: dict) -> dict:
         md = obj["metadata"]
         sel = (obj.get("spec") or {}).get("selector") or {}
-        return {"kind": "Scale", "apiVersion": "autoscaling/v1",
-                "metadata": {"name": md["name"], "namespace": md.get("namespace"),
-                             "uid": md["uid"], "resourceVersion": md["resourceVersion"],
-                             "creationTimestamp": md["creationTimestamp"]},
-                "spec": {"replicas": obj["spec"].get("replicas", 0)},
-                "status": {"replicas": (obj.get("status") or {}).get("replicas", 0),
-                           "selector": ",".join(f"{k}={v}" for k, v in sorted(
-                               (sel.get("matchLabels") or {}).items()))}}
+        return {
+            "kind": "Scale",
+            "apiVersion": "autoscaling/v1",
+            "metadata": {
+                "name": md["name"],
+                "namespace": md.get("namespace"),
+                "uid": md["uid"],
+                "resourceVersion": md["resourceVersion"],
+                "creationTimestamp": md["creationTimestamp"],
+            },
+            "spec": {"replicas": obj["spec"].get("replicas", 0)},
+            "status": {
+                "replicas": (obj.get("status") or {}).get("replicas", 0),
+                "selector": ",".join(
+                    f"{k}={v}" for k, v in sorted((sel.get("matchLabels") or {}).items())
+                ),
+            },
+        }
 
-    def patch(self, res: Res, ns: str, name: str, ptype: str, patch, *,
-              subresource: str | None = None, manager: str | None = None,
-              dry_run: bool = False) -> dict:
+    def patch(
+        self,
+        res: Res,
+        ns: str,
+        name: str,
+        ptype: str,
+        patch,
+        *,
+        subresource: str | None = None,
+        manager: str | None = None,
+        dry_run: bool = False,
+    ) -> dict:
         if "patch" not in res.verbs:
             raise method_not_allowed()
         with self.lock:
@@ -716,22 +896,35 @@ class Cluster:
                 else:
                     raise ApiError(415, "UnsupportedMediaType", f"unsupported patch type {ptype}")
             except PatchError as e:
-                raise ApiError(422 if ptype == "json" else 400,
-                               "Invalid" if ptype == "json" else "BadRequest", str(e)) from None
+                raise ApiError(
+                    422 if ptype == "json" else 400,
+                    "Invalid" if ptype == "json" else "BadRequest",
+                    str(e),
+                ) from None
             if not isinstance(new, dict):
                 raise ApiError(400, "BadRequest", "invalid patch result")
-            if "resourceVersion" not in ((patch if isinstance(patch, dict) else {})
-                                         .get("metadata") or {}):
+            if "resourceVersion" not in (
+                (patch if isinstance(patch, dict) else {}).get("metadata") or {}
+            ):
                 new.setdefault("metadata", {})["resourceVersion"] = cur["metadata"][
-                    "resourceVersion"]
+                    "resourceVersion"
+                ]
             if ptype == "apply":
                 manager = manager or "kubectl"
-            return self.update(res, ns, name, new, subresource=subresource, manager=manager,
-                               dry_run=dry_run,
-                               patch_body=patch if isinstance(patch, dict) else {})
+            return self.update(
+                res,
+                ns,
+                name,
+                new,
+                subresource=subresource,
+                manager=manager,
+                dry_run=dry_run,
+                patch_body=patch if isinstance(patch, dict) else {},
+            )
 
-    def delete(self, res: Res, ns: str, name: str, options: dict | None = None,
-               dry_run: bool = False) -> dict:
+    def delete(
+        self, res: Res, ns: str, name: str, options: dict | None = None, dry_run: bool = False
+    ) -> dict:
         if "delete" not in res.verbs:
             raise method_not_allowed()
         options = options or {}
@@ -768,7 +961,7 @@ class Cluster:
         if ns is None or not ns["metadata"].get("deletionTimestamp"):
             return
         for (group, plural), bucket in list(self.data.items()):
-            for (ons, oname) in list(bucket):
+            for ons, oname in list(bucket):
                 if ons == name:
                     self.remove((group, plural), ons, oname)
         self.remove(("", "namespaces"), "", name)
@@ -817,20 +1010,33 @@ class Cluster:
             if ns["metadata"].get("deletionTimestamp"):
                 continue
             if self.get_obj(("", "serviceaccounts"), name, "default") is None:
-                self.system_create(self.res_for_kind("", "ServiceAccount"),
-                                   {"metadata": {"name": "default", "namespace": name}},
-                                   manager=None)
+                self.system_create(
+                    self.res_for_kind("", "ServiceAccount"),
+                    {"metadata": {"name": "default", "namespace": name}},
+                    manager=None,
+                )
             if self.get_obj(("", "configmaps"), name, "kube-root-ca.crt") is None:
                 # hand-written: no recording (content of the cluster CA bundle)
-                self.system_create(self.res_for_kind("", "ConfigMap"), {
-                    "metadata": {"name": "kube-root-ca.crt", "namespace": name,
-                                 "annotations": {"kubernetes.io/description": (
-                                     "Contains a CA bundle that can be used to verify the "
-                                     "kube-apiserver when using internal endpoints such as the "
-                                     "internal service IP or kubernetes.default.svc. No other "
-                                     "usage is guaranteed across distributions of Kubernetes "
-                                     "clusters.")}},
-                    "data": {"ca.crt": STANDIN_CA}}, manager="kube-controller-manager")
+                self.system_create(
+                    self.res_for_kind("", "ConfigMap"),
+                    {
+                        "metadata": {
+                            "name": "kube-root-ca.crt",
+                            "namespace": name,
+                            "annotations": {
+                                "kubernetes.io/description": (
+                                    "Contains a CA bundle that can be used to verify the "
+                                    "kube-apiserver when using internal endpoints such as the "
+                                    "internal service IP or kubernetes.default.svc. No other "
+                                    "usage is guaranteed across distributions of Kubernetes "
+                                    "clusters."
+                                )
+                            },
+                        },
+                        "data": {"ca.crt": STANDIN_CA},
+                    },
+                    manager="kube-controller-manager",
+                )
 
     def _scheduler(self):
         for pod in self.objects(("", "pods")):
@@ -838,13 +1044,23 @@ class Cluster:
                 continue
             new = copy.deepcopy(pod)
             new["spec"]["nodeName"] = NODE
-            new["status"]["conditions"] = [{"type": "PodScheduled", "status": "True",
-                                            "lastProbeTime": None, "lastTransitionTime": ts()}]
+            new["status"]["conditions"] = [
+                {
+                    "type": "PodScheduled",
+                    "status": "True",
+                    "lastProbeTime": None,
+                    "lastTransitionTime": ts(),
+                }
+            ]
             stored = self.put(("", "pods"), new)
             md = stored["metadata"]
-            self.event(stored, "Scheduled",
-                       f"Successfully assigned {md['namespace']}/{md['name']} to {NODE}",
-                       "default-scheduler", new_api=True)
+            self.event(
+                stored,
+                "Scheduled",
+                f"Successfully assigned {md['namespace']}/{md['name']} to {NODE}",
+                "default-scheduler",
+                new_api=True,
+            )
 
     def _kubelet(self):
         for pod in self.objects(("", "pods")):
@@ -861,53 +1077,101 @@ class Cluster:
             # what a kubelet reports while it pulls the image and creates the container
             new = copy.deepcopy(pod)
             now = ts()
-            cs = [{"name": c["name"], "state": {"waiting": {"reason": "ContainerCreating"}},
-                   "lastState": {}, "ready": False, "restartCount": 0, "image": c["image"],
-                   "imageID": "", "started": False} for c in pod["spec"]["containers"]]
-            not_ready = "containers with unready status: [" + " ".join(
-                c["name"] for c in pod["spec"]["containers"]) + "]"
+            cs = [
+                {
+                    "name": c["name"],
+                    "state": {"waiting": {"reason": "ContainerCreating"}},
+                    "lastState": {},
+                    "ready": False,
+                    "restartCount": 0,
+                    "image": c["image"],
+                    "imageID": "",
+                    "started": False,
+                }
+                for c in pod["spec"]["containers"]
+            ]
+            not_ready = (
+                "containers with unready status: ["
+                + " ".join(c["name"] for c in pod["spec"]["containers"])
+                + "]"
+            )
             new["status"] = {
                 "phase": "Pending",
                 "conditions": [
-                    {"type": "Initialized", "status": "True", "lastProbeTime": None,
-                     "lastTransitionTime": now},
-                    {"type": "Ready", "status": "False", "lastProbeTime": None,
-                     "lastTransitionTime": now, "reason": "ContainersNotReady",
-                     "message": not_ready},
-                    {"type": "ContainersReady", "status": "False", "lastProbeTime": None,
-                     "lastTransitionTime": now, "reason": "ContainersNotReady",
-                     "message": not_ready},
-                    {"type": "PodScheduled", "status": "True", "lastProbeTime": None,
-                     "lastTransitionTime": now},
+                    {
+                        "type": "Initialized",
+                        "status": "True",
+                        "lastProbeTime": None,
+                        "lastTransitionTime": now,
+                    },
+                    {
+                        "type": "Ready",
+                        "status": "False",
+                        "lastProbeTime": None,
+                        "lastTransitionTime": now,
+                        "reason": "ContainersNotReady",
+                        "message": not_ready,
+                    },
+                    {
+                        "type": "ContainersReady",
+                        "status": "False",
+                        "lastProbeTime": None,
+                        "lastTransitionTime": now,
+                        "reason": "ContainersNotReady",
+                        "message": not_ready,
+                    },
+                    {
+                        "type": "PodScheduled",
+                        "status": "True",
+                        "lastProbeTime": None,
+                        "lastTransitionTime": now,
+                    },
                 ],
-                "hostIP": NODE_IP, "startTime": now, "containerStatuses": cs,
+                "hostIP": NODE_IP,
+                "startTime": now,
+                "containerStatuses": cs,
                 "qosClass": pod["status"].get("qosClass", "BestEffort"),
             }
             self.put(("", "pods"), new)
             if not stuck:
                 ns_, name_ = pod["metadata"].get("namespace"), pod["metadata"]["name"]
-                self.after(self.ready_delay,
-                           lambda ns_=ns_, name_=name_, uid=uid: self._start_pod(ns_, name_, uid))
+                self.after(
+                    self.ready_delay,
+                    lambda ns_=ns_, name_=name_, uid=uid: self._start_pod(ns_, name_, uid),
+                )
 
     def _start_pod(self, ns: str, name: str, uid: str):
         pod = self.get_obj(("", "pods"), ns, name)
-        if pod is None or pod["metadata"]["uid"] != uid or pod["metadata"].get(
-                "deletionTimestamp"):
+        if pod is None or pod["metadata"]["uid"] != uid or pod["metadata"].get("deletionTimestamp"):
             return
         new = copy.deepcopy(pod)
         now = ts()
         ip = f"10.244.0.{next(self._ip_counter) % 254 + 1}"
-        conds = [{"type": t, "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
-                 for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")]
+        conds = [
+            {"type": t, "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
+            for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
+        ]
         new["status"] = {
-            "phase": "Running", "conditions": conds, "hostIP": NODE_IP, "podIP": ip,
-            "podIPs": [{"ip": ip}], "startTime": (pod.get("status") or {}).get("startTime", now),
-            "containerStatuses": [{
-                "name": c["name"], "state": {"running": {"startedAt": now}}, "lastState": {},
-                "ready": True, "restartCount": 0, "image": c["image"],
-                "imageID": f"docker.io/library/{c['image']}@sha256:" + "0" * 64,
-                "containerID": "containerd://" + "0" * 64, "started": True,
-            } for c in pod["spec"]["containers"]],
+            "phase": "Running",
+            "conditions": conds,
+            "hostIP": NODE_IP,
+            "podIP": ip,
+            "podIPs": [{"ip": ip}],
+            "startTime": (pod.get("status") or {}).get("startTime", now),
+            "containerStatuses": [
+                {
+                    "name": c["name"],
+                    "state": {"running": {"startedAt": now}},
+                    "lastState": {},
+                    "ready": True,
+                    "restartCount": 0,
+                    "image": c["image"],
+                    "imageID": f"docker.io/library/{c['image']}@sha256:" + "0" * 64,
+                    "containerID": "containerd://" + "0" * 64,
+                    "started": True,
+                }
+                for c in pod["spec"]["containers"]
+            ],
             "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort"),
         }
         self.put(("", "pods"), new)
@@ -915,8 +1179,7 @@ class Cluster:
             if self.job_duration <= 0:
                 self._complete_pod(ns, name, uid)
             else:
-                self.after(self.job_duration,
-                           lambda: self._complete_pod(ns, name, uid))
+                self.after(self.job_duration, lambda: self._complete_pod(ns, name, uid))
 
     def _complete_pod(self, ns: str, name: str, uid: str):
         """A run-to-completion container exits 0 (the simulated runtime runs no code)."""
@@ -933,15 +1196,27 @@ class Cluster:
                 c.update(status="False", lastTransitionTime=now, reason="PodCompleted")
         for cs in st["containerStatuses"]:
             started = cs["state"]["running"]["startedAt"]
-            cs["state"] = {"terminated": {"exitCode": 0, "reason": "Completed",
-                                          "startedAt": started, "finishedAt": now,
-                                          "containerID": cs["containerID"]}}
+            cs["state"] = {
+                "terminated": {
+                    "exitCode": 0,
+                    "reason": "Completed",
+                    "startedAt": started,
+                    "finishedAt": now,
+                    "containerID": cs["containerID"],
+                }
+            }
             cs["ready"] = False
             cs["started"] = False
         self.put(("", "pods"), new)
 
-    def _create_owned_pod(self, owner: dict, tmpl: dict, name: str | None = None,
-                          extra_labels: dict | None = None, spec_extra: dict | None = None):
+    def _create_owned_pod(
+        self,
+        owner: dict,
+        tmpl: dict,
+        name: str | None = None,
+        extra_labels: dict | None = None,
+        spec_extra: dict | None = None,
+    ):
         md = owner["metadata"]
         tmd = tmpl.get("metadata") or {}
         pmd = {"namespace": md["namespace"]}
@@ -958,12 +1233,18 @@ class Cluster:
         spec = copy.deepcopy(tmpl.get("spec") or {})
         spec.update(spec_extra or {})
         pod = self.system_create(self.res_for_kind("", "Pod"), {"metadata": pmd, "spec": spec})
-        self.event(owner, "SuccessfulCreate",
-                   f"create Pod {pod['metadata']['name']} in {owner['kind']} {md['name']} "
-                   "successful" if owner["kind"] == "StatefulSet"
-                   else f"Created pod: {pod['metadata']['name']}",
-                   {"StatefulSet": "statefulset-controller", "DaemonSet": "daemonset-controller",
-                    "Job": "job-controller"}[owner["kind"]])
+        self.event(
+            owner,
+            "SuccessfulCreate",
+            f"create Pod {pod['metadata']['name']} in {owner['kind']} {md['name']} successful"
+            if owner["kind"] == "StatefulSet"
+            else f"Created pod: {pod['metadata']['name']}",
+            {
+                "StatefulSet": "statefulset-controller",
+                "DaemonSet": "daemonset-controller",
+                "Job": "job-controller",
+            }[owner["kind"]],
+        )
         return pod
 
     def _set_status(self, skey, obj: dict, status: dict):
@@ -990,11 +1271,15 @@ class Cluster:
                         break
                     continue
                 self._create_owned_pod(
-                    sts, spec.get("template") or {}, name,
-                    {"controller-revision-hash": rev,
-                     "statefulset.kubernetes.io/pod-name": name},
-                    {"hostname": name, **({"subdomain": spec["serviceName"]}
-                                          if spec.get("serviceName") else {})})
+                    sts,
+                    spec.get("template") or {},
+                    name,
+                    {"controller-revision-hash": rev, "statefulset.kubernetes.io/pod-name": name},
+                    {
+                        "hostname": name,
+                        **({"subdomain": spec["serviceName"]} if spec.get("serviceName") else {}),
+                    },
+                )
                 if not parallel:
                     break
             for name in sorted(pods, key=lambda n: int(n.rsplit("-", 1)[1]), reverse=True):
@@ -1003,21 +1288,36 @@ class Cluster:
                     break
             else:
                 # rolling update: replace the highest-ordinal pod of an older revision
-                stale = [n for n, p in pods.items() if (p["metadata"].get("labels") or {}).get(
-                    "controller-revision-hash") != rev and int(n.rsplit("-", 1)[1]) < want]
+                stale = [
+                    n
+                    for n, p in pods.items()
+                    if (p["metadata"].get("labels") or {}).get("controller-revision-hash") != rev
+                    and int(n.rsplit("-", 1)[1]) < want
+                ]
                 if stale and all(self.pod_ready(p) for p in pods.values()):
-                    self.remove(("", "pods"), ns, max(stale, key=lambda n: int(
-                        n.rsplit("-", 1)[1])))
+                    self.remove(
+                        ("", "pods"), ns, max(stale, key=lambda n: int(n.rsplit("-", 1)[1]))
+                    )
             pods = self._owned(("", "pods"), ns, md["uid"])
             ready = sum(1 for p in pods if self.pod_ready(p))
-            updated = sum(1 for p in pods if (p["metadata"].get("labels") or {}).get(
-                "controller-revision-hash") == rev)
+            updated = sum(
+                1
+                for p in pods
+                if (p["metadata"].get("labels") or {}).get("controller-revision-hash") == rev
+            )
             status = {"observedGeneration": md.get("generation", 1), "replicas": len(pods)}
             if ready:
                 status["readyReplicas"] = ready
-            status.update({"currentReplicas": updated, "updatedReplicas": updated,
-                           "currentRevision": rev, "updateRevision": rev, "collisionCount": 0,
-                           "availableReplicas": ready})
+            status.update(
+                {
+                    "currentReplicas": updated,
+                    "updatedReplicas": updated,
+                    "currentRevision": rev,
+                    "updateRevision": rev,
+                    "collisionCount": 0,
+                    "availableReplicas": ready,
+                }
+            )
             self._set_status(("apps", "statefulsets"), sts, status)
 
     def _daemonset_controller(self):
@@ -1026,24 +1326,40 @@ class Cluster:
             ns = md["namespace"]
             tmpl = spec.get("template") or {}
             node_sel = (tmpl.get("spec") or {}).get("nodeSelector") or {}
-            node_labels = (self.get_obj(("", "nodes"), "", NODE) or {}).get(
-                "metadata", {}).get("labels") or {}
+            node_labels = (self.get_obj(("", "nodes"), "", NODE) or {}).get("metadata", {}).get(
+                "labels"
+            ) or {}
             fits = all(node_labels.get(k) == v for k, v in node_sel.items())
             pods = self._owned(("", "pods"), ns, md["uid"])
             if fits and not pods:
-                pods = [self._create_owned_pod(
-                    ds, tmpl, None,
-                    {"controller-revision-hash": pod_template_hash(tmpl),
-                     "pod-template-generation": str(md.get("generation", 1))},
-                    {"nodeName": NODE})]
+                pods = [
+                    self._create_owned_pod(
+                        ds,
+                        tmpl,
+                        None,
+                        {
+                            "controller-revision-hash": pod_template_hash(tmpl),
+                            "pod-template-generation": str(md.get("generation", 1)),
+                        },
+                        {"nodeName": NODE},
+                    )
+                ]
             ready = sum(1 for p in pods if self.pod_ready(p))
             n = 1 if fits else 0
-            self._set_status(("apps", "daemonsets"), ds, {
-                "currentNumberScheduled": len(pods), "numberMisscheduled": 0,
-                "desiredNumberScheduled": n, "numberReady": ready,
-                "observedGeneration": md.get("generation", 1), "updatedNumberScheduled": len(pods),
-                "numberAvailable": ready, **({"numberUnavailable": n - ready}
-                                             if n - ready > 0 else {})})
+            self._set_status(
+                ("apps", "daemonsets"),
+                ds,
+                {
+                    "currentNumberScheduled": len(pods),
+                    "numberMisscheduled": 0,
+                    "desiredNumberScheduled": n,
+                    "numberReady": ready,
+                    "observedGeneration": md.get("generation", 1),
+                    "updatedNumberScheduled": len(pods),
+                    "numberAvailable": ready,
+                    **({"numberUnavailable": n - ready} if n - ready > 0 else {}),
+                },
+            )
 
     def _job_controller(self):
         for job in self.objects(("batch", "jobs")):
@@ -1060,16 +1376,27 @@ class Cluster:
             parallelism = spec.get("parallelism", 1)
             if not spec.get("suspend"):
                 for _ in range(max(0, min(parallelism, completions - succeeded) - len(active))):
-                    active.append(self._create_owned_pod(
-                        job, spec.get("template") or {}, None,
-                        {"controller-uid": md["uid"], "job-name": md["name"]}))
+                    active.append(
+                        self._create_owned_pod(
+                            job,
+                            spec.get("template") or {},
+                            None,
+                            {"controller-uid": md["uid"], "job-name": md["name"]},
+                        )
+                    )
             status = {}
             status["startTime"] = st.get("startTime") or ts()
             if succeeded >= completions:
                 now = ts()
                 status["completionTime"] = now
-                status["conditions"] = [{"type": "Complete", "status": "True",
-                                         "lastProbeTime": now, "lastTransitionTime": now}]
+                status["conditions"] = [
+                    {
+                        "type": "Complete",
+                        "status": "True",
+                        "lastProbeTime": now,
+                        "lastTransitionTime": now,
+                    }
+                ]
                 self.event(job, "Completed", "Job completed", "job-controller")
             if active and succeeded < completions:
                 status["active"] = len(active)
@@ -1085,13 +1412,20 @@ class Cluster:
     def pod_ready(pod: dict) -> bool:
         if pod["metadata"].get("deletionTimestamp"):
             return False
-        return any(c.get("type") == "Ready" and c.get("status") == "True"
-                   for c in (pod.get("status") or {}).get("conditions") or [])
+        return any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in (pod.get("status") or {}).get("conditions") or []
+        )
 
     def _owned(self, skey, ns: str, owner_uid: str) -> list[dict]:
-        return [o for o in self.objects(skey, ns)
-                if any(r.get("uid") == owner_uid and r.get("controller")
-                       for r in o["metadata"].get("ownerReferences") or [])]
+        return [
+            o
+            for o in self.objects(skey, ns)
+            if any(
+                r.get("uid") == owner_uid and r.get("controller")
+                for r in o["metadata"].get("ownerReferences") or []
+            )
+        ]
 
     def _replicaset_controller(self):
         pod_res = self.res_for_kind("", "Pod")
@@ -1108,8 +1442,11 @@ class Cluster:
                     new = copy.deepcopy(pod)
                     new["metadata"]["ownerReferences"] = [_owner_ref(rs)]
                     self.put(("", "pods"), new)
-            pods = [p for p in self._owned(("", "pods"), ns, uid)
-                    if not p["metadata"].get("deletionTimestamp")]
+            pods = [
+                p
+                for p in self._owned(("", "pods"), ns, uid)
+                if not p["metadata"].get("deletionTimestamp")
+            ]
             want = rs["spec"].get("replicas", 1)
             if len(pods) < want:
                 tmpl = rs["spec"].get("template") or {}
@@ -1121,20 +1458,34 @@ class Cluster:
                     if tmd.get("annotations"):
                         pmd["annotations"] = copy.deepcopy(tmd["annotations"])
                     pmd["ownerReferences"] = [_owner_ref(rs)]
-                    pod = self.system_create(pod_res, {
-                        "metadata": pmd, "spec": copy.deepcopy(tmpl.get("spec") or {})})
+                    pod = self.system_create(
+                        pod_res, {"metadata": pmd, "spec": copy.deepcopy(tmpl.get("spec") or {})}
+                    )
                     pods.append(pod)
-                    self.event(rs, "SuccessfulCreate", f"Created pod: {pod['metadata']['name']}",
-                               "replicaset-controller")
+                    self.event(
+                        rs,
+                        "SuccessfulCreate",
+                        f"Created pod: {pod['metadata']['name']}",
+                        "replicaset-controller",
+                    )
             elif len(pods) > want:
                 # delete unscheduled / not ready / newest first, like the real controller
-                ranked = sorted(pods, key=lambda p: (
-                    self.pod_ready(p), -(kinds.parse_ts(p["metadata"]["creationTimestamp"]) or 0)))
+                ranked = sorted(
+                    pods,
+                    key=lambda p: (
+                        self.pod_ready(p),
+                        -(kinds.parse_ts(p["metadata"]["creationTimestamp"]) or 0),
+                    ),
+                )
                 for pod in ranked[: len(pods) - want]:
                     self.remove(("", "pods"), ns, pod["metadata"]["name"])
-                    self.event(rs, "SuccessfulDelete", f"Deleted pod: {pod['metadata']['name']}",
-                               "replicaset-controller")
-                pods = ranked[len(pods) - want:]
+                    self.event(
+                        rs,
+                        "SuccessfulDelete",
+                        f"Deleted pod: {pod['metadata']['name']}",
+                        "replicaset-controller",
+                    )
+                pods = ranked[len(pods) - want :]
             ready = sum(1 for p in pods if self.pod_ready(p))
             status = {"replicas": len(pods)}
             if pods:
@@ -1162,16 +1513,22 @@ class Cluster:
             # adopt orphaned ReplicaSets matching the selector
             for rs in self.objects(("apps", "replicasets"), ns):
                 if not rs["metadata"].get("ownerReferences") and selector_matches(
-                        spec.get("selector"), (rs["spec"].get("template") or {}).get(
-                            "metadata", {}).get("labels")):
+                    spec.get("selector"),
+                    (rs["spec"].get("template") or {}).get("metadata", {}).get("labels"),
+                ):
                     new = copy.deepcopy(rs)
                     new["metadata"]["ownerReferences"] = [_owner_ref(dep)]
                     all_rs.append(self.put(("apps", "replicasets"), new))
             tmpl = _strip_hash(spec["template"])
-            new_rs = next((r for r in all_rs
-                           if _strip_hash(r["spec"]["template"]) == tmpl), None)
-            revs = [int((r["metadata"].get("annotations") or {}).get(
-                "deployment.kubernetes.io/revision", "0")) for r in all_rs]
+            new_rs = next((r for r in all_rs if _strip_hash(r["spec"]["template"]) == tmpl), None)
+            revs = [
+                int(
+                    (r["metadata"].get("annotations") or {}).get(
+                        "deployment.kubernetes.io/revision", "0"
+                    )
+                )
+                for r in all_rs
+            ]
             max_rev = max(revs, default=0)
             strategy = spec.get("strategy") or {}
             ru = strategy.get("rollingUpdate") or {}
@@ -1181,49 +1538,71 @@ class Cluster:
                 unavail = 1
             if strategy.get("type") == "Recreate":
                 surge, unavail = 0, desired
-            old_rs = [r for r in all_rs if new_rs is None or r["metadata"]["uid"] != new_rs[
-                "metadata"]["uid"]]
+            old_rs = [
+                r
+                for r in all_rs
+                if new_rs is None or r["metadata"]["uid"] != new_rs["metadata"]["uid"]
+            ]
             created_new = False
             if spec.get("paused"):
                 pass
             elif new_rs is None:
                 h = pod_template_hash(tmpl)
                 rs_tmpl = copy.deepcopy(spec["template"])
-                rs_tmpl.setdefault("metadata", {}).setdefault("labels", {})[
-                    "pod-template-hash"] = h
+                rs_tmpl.setdefault("metadata", {}).setdefault("labels", {})["pod-template-hash"] = h
                 sel = copy.deepcopy(spec.get("selector") or {})
                 sel.setdefault("matchLabels", {})["pod-template-hash"] = h
                 total = sum(r["spec"].get("replicas", 0) for r in old_rs)
                 if strategy.get("type") == "Recreate":
                     start = 0 if any(r["spec"].get("replicas") for r in old_rs) else desired
                 else:
-                    start = desired if not old_rs else max(0, min(desired,
-                                                                  desired + surge - total))
-                ann = {k: v for k, v in (md.get("annotations") or {}).items()
-                       if k not in RS_ANNOTATIONS_SKIP}
-                ann.update({"deployment.kubernetes.io/desired-replicas": str(desired),
-                            "deployment.kubernetes.io/max-replicas": str(desired + surge),
-                            "deployment.kubernetes.io/revision": str(max_rev + 1)})
-                rs_md = {"name": f"{md['name']}-{h}", "namespace": ns,
-                         "labels": copy.deepcopy(rs_tmpl["metadata"]["labels"]),
-                         "annotations": ann, "ownerReferences": [_owner_ref(dep)]}
-                new_rs = self.system_create(rs_res, {
-                    "metadata": rs_md,
-                    "spec": {"replicas": start, "selector": sel, "template": rs_tmpl},
-                    "status": {"replicas": 0}})
+                    start = desired if not old_rs else max(0, min(desired, desired + surge - total))
+                ann = {
+                    k: v
+                    for k, v in (md.get("annotations") or {}).items()
+                    if k not in RS_ANNOTATIONS_SKIP
+                }
+                ann.update(
+                    {
+                        "deployment.kubernetes.io/desired-replicas": str(desired),
+                        "deployment.kubernetes.io/max-replicas": str(desired + surge),
+                        "deployment.kubernetes.io/revision": str(max_rev + 1),
+                    }
+                )
+                rs_md = {
+                    "name": f"{md['name']}-{h}",
+                    "namespace": ns,
+                    "labels": copy.deepcopy(rs_tmpl["metadata"]["labels"]),
+                    "annotations": ann,
+                    "ownerReferences": [_owner_ref(dep)],
+                }
+                new_rs = self.system_create(
+                    rs_res,
+                    {
+                        "metadata": rs_md,
+                        "spec": {"replicas": start, "selector": sel, "template": rs_tmpl},
+                        "status": {"replicas": 0},
+                    },
+                )
                 created_new = True
                 if start:
-                    self.event(dep, "ScalingReplicaSet",
-                               f"Scaled up replica set {rs_md['name']} to {start}",
-                               "deployment-controller")
+                    self.event(
+                        dep,
+                        "ScalingReplicaSet",
+                        f"Scaled up replica set {rs_md['name']} to {start}",
+                        "deployment-controller",
+                    )
             else:
                 ann = new_rs["metadata"].get("annotations") or {}
                 rev = int(ann.get("deployment.kubernetes.io/revision", "0"))
                 if rev < max_rev:
                     new = copy.deepcopy(new_rs)
                     a = new["metadata"].setdefault("annotations", {})
-                    hist = [x for x in a.get("deployment.kubernetes.io/revision-history",
-                                             "").split(",") if x]
+                    hist = [
+                        x
+                        for x in a.get("deployment.kubernetes.io/revision-history", "").split(",")
+                        if x
+                    ]
                     a["deployment.kubernetes.io/revision-history"] = ",".join(hist + [str(rev)])
                     a["deployment.kubernetes.io/revision"] = str(max_rev + 1)
                     new_rs = self.put(("apps", "replicasets"), new)
@@ -1231,8 +1610,14 @@ class Cluster:
                 cur_n = new_rs["spec"].get("replicas", 0)
                 total = sum(r["spec"].get("replicas", 0) for r in all_rs)
                 if strategy.get("type") == "Recreate":
-                    target = desired if not any(r["spec"].get("replicas") or r.get(
-                        "status", {}).get("replicas") for r in old_rs) else 0
+                    target = (
+                        desired
+                        if not any(
+                            r["spec"].get("replicas") or r.get("status", {}).get("replicas")
+                            for r in old_rs
+                        )
+                        else 0
+                    )
                 elif cur_n < desired:
                     target = min(desired, cur_n + max(0, desired + surge - total))
                 else:
@@ -1241,14 +1626,16 @@ class Cluster:
                     new_rs = self._scale_rs(dep, new_rs, target)
             # scale old ReplicaSets down without going under minAvailable
             if not spec.get("paused") and new_rs is not None:
-                fresh = [self.get_obj(("apps", "replicasets"), ns, r["metadata"]["name"])
-                         for r in all_rs]
+                fresh = [
+                    self.get_obj(("apps", "replicasets"), ns, r["metadata"]["name"]) for r in all_rs
+                ]
                 fresh = [r for r in fresh if r is not None]
                 new_fresh = self.get_obj(("apps", "replicasets"), ns, new_rs["metadata"]["name"])
                 olds = [r for r in fresh if r["metadata"]["uid"] != new_rs["metadata"]["uid"]]
-                available = sum(r.get("status", {}).get("availableReplicas", 0)
-                                for r in fresh + ([new_fresh] if created_new and new_fresh
-                                                  else []))
+                available = sum(
+                    r.get("status", {}).get("availableReplicas", 0)
+                    for r in fresh + ([new_fresh] if created_new and new_fresh else [])
+                )
                 can_remove = available - (desired - unavail)
                 for r in sorted(olds, key=lambda r: r["metadata"]["creationTimestamp"]):
                     n = r["spec"].get("replicas", 0)
@@ -1266,8 +1653,9 @@ class Cluster:
             self._deployment_status(dep, new_rs, unavail, created_new)
 
     def _scale_rs(self, dep, rs, n):
-        cur = self.get_obj(("apps", "replicasets"), rs["metadata"]["namespace"],
-                           rs["metadata"]["name"])
+        cur = self.get_obj(
+            ("apps", "replicasets"), rs["metadata"]["namespace"], rs["metadata"]["name"]
+        )
         old_n = cur["spec"].get("replicas", 0)
         new = copy.deepcopy(cur)
         new["spec"]["replicas"] = n
@@ -1276,16 +1664,28 @@ class Cluster:
         a["deployment.kubernetes.io/desired-replicas"] = str(dep["spec"].get("replicas", 1))
         out = self.put(("apps", "replicasets"), new)
         verb = "up" if n > old_n else "down"
-        self.event(dep, "ScalingReplicaSet", f"Scaled {verb} replica set {rs['metadata']['name']} "
-                   f"to {n}", "deployment-controller")
+        self.event(
+            dep,
+            "ScalingReplicaSet",
+            f"Scaled {verb} replica set {rs['metadata']['name']} to {n}",
+            "deployment-controller",
+        )
         return out
 
     def _cleanup_history(self, dep, olds):
         limit = dep["spec"].get("revisionHistoryLimit", 10)
-        idle = [r for r in olds if not r["spec"].get("replicas") and not r.get("status", {}).get(
-            "replicas")]
-        idle.sort(key=lambda r: int((r["metadata"].get("annotations") or {}).get(
-            "deployment.kubernetes.io/revision", "0")))
+        idle = [
+            r
+            for r in olds
+            if not r["spec"].get("replicas") and not r.get("status", {}).get("replicas")
+        ]
+        idle.sort(
+            key=lambda r: int(
+                (r["metadata"].get("annotations") or {}).get(
+                    "deployment.kubernetes.io/revision", "0"
+                )
+            )
+        )
         for r in idle[: max(0, len(idle) - limit)]:
             self.remove(("apps", "replicasets"), r["metadata"]["namespace"], r["metadata"]["name"])
 
@@ -1320,72 +1720,123 @@ class Cluster:
 
         def cond(ctype, cstatus, reason, message):
             prev = old_conds.get(ctype)
-            c = {"type": ctype, "status": cstatus, "lastUpdateTime": now,
-                 "lastTransitionTime": now, "reason": reason, "message": message}
+            c = {
+                "type": ctype,
+                "status": cstatus,
+                "lastUpdateTime": now,
+                "lastTransitionTime": now,
+                "reason": reason,
+                "message": message,
+            }
             if prev is not None:
                 if prev["status"] == cstatus:
                     c["lastTransitionTime"] = prev["lastTransitionTime"]
-                if (prev["status"], prev["reason"], prev["message"]) == (cstatus, reason,
-                                                                        message):
+                if (prev["status"], prev["reason"], prev["message"]) == (cstatus, reason, message):
                     c["lastUpdateTime"] = prev["lastUpdateTime"]
             return c
 
         conds = []
         if available >= desired - unavail:
-            conds.append(cond("Available", "True", "MinimumReplicasAvailable",
-                              "Deployment has minimum availability."))
+            conds.append(
+                cond(
+                    "Available",
+                    "True",
+                    "MinimumReplicasAvailable",
+                    "Deployment has minimum availability.",
+                )
+            )
         else:
-            conds.append(cond("Available", "False", "MinimumReplicasUnavailable",
-                              "Deployment does not have minimum availability."))
+            conds.append(
+                cond(
+                    "Available",
+                    "False",
+                    "MinimumReplicasUnavailable",
+                    "Deployment does not have minimum availability.",
+                )
+            )
         rs_name = new_rs["metadata"]["name"] if new_rs is not None else ""
-        complete = (updated == desired and replicas == desired and available == desired)
+        complete = updated == desired and replicas == desired and available == desired
         prev_p = old_conds.get("Progressing")
         if cur["spec"].get("paused"):
-            conds.append(cond("Progressing", "Unknown", "DeploymentPaused",
-                              "Deployment is paused"))
+            conds.append(cond("Progressing", "Unknown", "DeploymentPaused", "Deployment is paused"))
         elif complete and new_rs is not None:
-            conds.append(cond("Progressing", "True", "NewReplicaSetAvailable",
-                              f'ReplicaSet "{rs_name}" has successfully progressed.'))
-        elif prev_p is not None and prev_p["reason"] == "ProgressDeadlineExceeded" and (
-                prev_p["message"] == f'ReplicaSet "{rs_name}" has timed out progressing.'):
+            conds.append(
+                cond(
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetAvailable",
+                    f'ReplicaSet "{rs_name}" has successfully progressed.',
+                )
+            )
+        elif (
+            prev_p is not None
+            and prev_p["reason"] == "ProgressDeadlineExceeded"
+            and (prev_p["message"] == f'ReplicaSet "{rs_name}" has timed out progressing.')
+        ):
             conds.append(prev_p)
         elif created_new:
-            conds.append(cond("Progressing", "True", "NewReplicaSetCreated",
-                              f'Created new replica set "{rs_name}"'))
+            conds.append(
+                cond(
+                    "Progressing",
+                    "True",
+                    "NewReplicaSetCreated",
+                    f'Created new replica set "{rs_name}"',
+                )
+            )
         else:
-            c = cond("Progressing", "True", "ReplicaSetUpdated",
-                     f'ReplicaSet "{rs_name}" is progressing.')
+            c = cond(
+                "Progressing",
+                "True",
+                "ReplicaSetUpdated",
+                f'ReplicaSet "{rs_name}" is progressing.',
+            )
             if prev_p is not None and prev_p["reason"] == "NewReplicaSetCreated":
                 c["lastUpdateTime"] = prev_p["lastUpdateTime"]
             deadline = cur["spec"].get("progressDeadlineSeconds", 600)
             started = kinds.parse_ts(c["lastUpdateTime"]) or time.time()
             if time.time() - started >= deadline:
-                c = cond("Progressing", "False", "ProgressDeadlineExceeded",
-                         f'ReplicaSet "{rs_name}" has timed out progressing.')
+                c = cond(
+                    "Progressing",
+                    "False",
+                    "ProgressDeadlineExceeded",
+                    f'ReplicaSet "{rs_name}" has timed out progressing.',
+                )
             elif (prev_p or {}).get("message") != c["message"] or not prev_p:
                 name_ = md["name"]
-                self.after(deadline - (time.time() - started) + 0.05,
-                           lambda: self._touch_deployment(ns, name_))
+                self.after(
+                    deadline - (time.time() - started) + 0.05,
+                    lambda: self._touch_deployment(ns, name_),
+                )
             conds.append(c)
         status["conditions"] = conds
         if status != old_status:
             new = copy.deepcopy(cur)
             new["status"] = status
             if new_rs is not None:
-                rev = (new_fresh or new_rs)["metadata"].get("annotations", {}).get(
-                    "deployment.kubernetes.io/revision")
+                rev = (
+                    (new_fresh or new_rs)["metadata"]
+                    .get("annotations", {})
+                    .get("deployment.kubernetes.io/revision")
+                )
                 if rev:
                     new["metadata"].setdefault("annotations", {})[
-                        "deployment.kubernetes.io/revision"] = rev
+                        "deployment.kubernetes.io/revision"
+                    ] = rev
             self.put(("apps", "deployments"), new)
         elif new_rs is not None:
-            rev = (new_fresh or new_rs)["metadata"].get("annotations", {}).get(
-                "deployment.kubernetes.io/revision")
-            if rev and (md.get("annotations") or {}).get(
-                    "deployment.kubernetes.io/revision") != rev:
+            rev = (
+                (new_fresh or new_rs)["metadata"]
+                .get("annotations", {})
+                .get("deployment.kubernetes.io/revision")
+            )
+            if (
+                rev
+                and (md.get("annotations") or {}).get("deployment.kubernetes.io/revision") != rev
+            ):
                 new = copy.deepcopy(cur)
                 new["metadata"].setdefault("annotations", {})[
-                    "deployment.kubernetes.io/revision"] = rev
+                    "deployment.kubernetes.io/revision"
+                ] = rev
                 self.put(("apps", "deployments"), new)
 
     def _touch_deployment(self, ns, name):
@@ -1398,26 +1849,35 @@ class Cluster:
             if not sel or md.get("deletionTimestamp"):
                 continue
             ns = md["namespace"]
-            pods = [p for p in self.objects(("", "pods"), ns)
-                    if all((p["metadata"].get("labels") or {}).get(k) == v
-                           for k, v in sel.items())
-                    and (p.get("status") or {}).get("podIP")
-                    and not p["metadata"].get("deletionTimestamp")]
-            ready = sorted((p for p in pods if self.pod_ready(p)),
-                           key=lambda p: p["status"]["podIP"])
-            not_ready = sorted((p for p in pods if not self.pod_ready(p)),
-                               key=lambda p: p["status"]["podIP"])
+            pods = [
+                p
+                for p in self.objects(("", "pods"), ns)
+                if all((p["metadata"].get("labels") or {}).get(k) == v for k, v in sel.items())
+                and (p.get("status") or {}).get("podIP")
+                and not p["metadata"].get("deletionTimestamp")
+            ]
+            ready = sorted(
+                (p for p in pods if self.pod_ready(p)), key=lambda p: p["status"]["podIP"]
+            )
+            not_ready = sorted(
+                (p for p in pods if not self.pod_ready(p)), key=lambda p: p["status"]["podIP"]
+            )
 
             def addr(p, ns=ns):
-                return {"ip": p["status"]["podIP"], "nodeName": p["spec"].get("nodeName"),
-                        "targetRef": {"kind": "Pod", "namespace": ns,
-                                      "name": p["metadata"]["name"],
-                                      "uid": p["metadata"]["uid"]}}
+                return {
+                    "ip": p["status"]["podIP"],
+                    "nodeName": p["spec"].get("nodeName"),
+                    "targetRef": {
+                        "kind": "Pod",
+                        "namespace": ns,
+                        "name": p["metadata"]["name"],
+                        "uid": p["metadata"]["uid"],
+                    },
+                }
 
             ports = []
             for sp in svc["spec"].get("ports") or []:
-                port = {"port": self._target_port(sp, pods), "protocol": sp.get("protocol",
-                                                                                 "TCP")}
+                port = {"port": self._target_port(sp, pods), "protocol": sp.get("protocol", "TCP")}
                 if sp.get("name"):
                     port = {"name": sp["name"], **port}
                 ports.append(port)
@@ -1441,7 +1901,8 @@ class Cluster:
             elif (ep.get("subsets") or []) != subsets:
                 new = copy.deepcopy(ep)
                 new["metadata"].setdefault("annotations", {})[
-                    "endpoints.kubernetes.io/last-change-trigger-time"] = ts()
+                    "endpoints.kubernetes.io/last-change-trigger-time"
+                ] = ts()
                 if subsets:
                     new["subsets"] = subsets
                 else:
@@ -1454,27 +1915,49 @@ class Cluster:
         ns = md["namespace"]
         eps = []
         for p, ok in [(p, True) for p in ready] + [(p, False) for p in not_ready]:
-            eps.append({"addresses": [p["status"]["podIP"]],
-                        "conditions": {"ready": ok, "serving": ok, "terminating": False},
-                        "targetRef": {"kind": "Pod", "namespace": ns,
-                                      "name": p["metadata"]["name"],
-                                      "uid": p["metadata"]["uid"]},
-                        "nodeName": p["spec"].get("nodeName")})
-        slice_ports = [{"name": pt.get("name", ""), "protocol": pt["protocol"],
-                        "port": pt["port"]} for pt in ports]
-        existing = [s for s in self.objects(("discovery.k8s.io", "endpointslices"), ns)
-                    if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
-                    == md["name"]]
+            eps.append(
+                {
+                    "addresses": [p["status"]["podIP"]],
+                    "conditions": {"ready": ok, "serving": ok, "terminating": False},
+                    "targetRef": {
+                        "kind": "Pod",
+                        "namespace": ns,
+                        "name": p["metadata"]["name"],
+                        "uid": p["metadata"]["uid"],
+                    },
+                    "nodeName": p["spec"].get("nodeName"),
+                }
+            )
+        slice_ports = [
+            {"name": pt.get("name", ""), "protocol": pt["protocol"], "port": pt["port"]}
+            for pt in ports
+        ]
+        existing = [
+            s
+            for s in self.objects(("discovery.k8s.io", "endpointslices"), ns)
+            if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == md["name"]
+        ]
         if not existing:
-            self.system_create(self.res_for_kind("discovery.k8s.io", "EndpointSlice"), {
-                "metadata": {"generateName": md["name"] + "-", "namespace": ns,
-                             "labels": {"endpointslice.kubernetes.io/managed-by":
-                                        "endpointslice-controller.k8s.io",
-                                        "kubernetes.io/service-name": md["name"]},
-                             "annotations": {
-                                 "endpoints.kubernetes.io/last-change-trigger-time": ts()},
-                             "ownerReferences": [_owner_ref(svc)]},
-                "addressType": "IPv4", "endpoints": eps, "ports": slice_ports})
+            self.system_create(
+                self.res_for_kind("discovery.k8s.io", "EndpointSlice"),
+                {
+                    "metadata": {
+                        "generateName": md["name"] + "-",
+                        "namespace": ns,
+                        "labels": {
+                            "endpointslice.kubernetes.io/managed-by": (
+                                "endpointslice-controller.k8s.io"
+                            ),
+                            "kubernetes.io/service-name": md["name"],
+                        },
+                        "annotations": {"endpoints.kubernetes.io/last-change-trigger-time": ts()},
+                        "ownerReferences": [_owner_ref(svc)],
+                    },
+                    "addressType": "IPv4",
+                    "endpoints": eps,
+                    "ports": slice_ports,
+                },
+            )
             return
         cur = existing[0]
         if cur.get("endpoints") != eps or cur.get("ports") != slice_ports:
@@ -1533,27 +2016,42 @@ def _same_but_rv(a: dict, b: dict) -> bool:
 
 
 def _owner_ref(owner: dict) -> dict:
-    return {"apiVersion": owner["apiVersion"], "kind": owner["kind"],
-            "name": owner["metadata"]["name"], "uid": owner["metadata"]["uid"],
-            "controller": True, "blockOwnerDeletion": True}
+    return {
+        "apiVersion": owner["apiVersion"],
+        "kind": owner["kind"],
+        "name": owner["metadata"]["name"],
+        "uid": owner["metadata"]["uid"],
+        "controller": True,
+        "blockOwnerDeletion": True,
+    }
 
 
 def method_not_allowed() -> ApiError:
-    return ApiError(405, "MethodNotAllowed",
-                    "the server does not allow this method on the requested resource", {})
+    return ApiError(
+        405,
+        "MethodNotAllowed",
+        "the server does not allow this method on the requested resource",
+        {},
+    )
 
 
 def _core_event_to_new(ev: dict, api_version: str) -> dict:
     """core/v1 Event -> events.k8s.io/v1 Event (the server converts on read)."""
-    out = {"kind": "Event", "apiVersion": api_version, "metadata": ev["metadata"],
-           "eventTime": ev.get("eventTime"),
-           "reportingController": ev.get("reportingComponent") or (ev.get("source") or {}).get(
-               "component", ""),
-           "reportingInstance": ev.get("reportingInstance") or (ev.get("source") or {}).get(
-               "host", ""),
-           "action": ev.get("action", ""), "reason": ev.get("reason"),
-           "regarding": ev.get("involvedObject"), "note": ev.get("message"),
-           "type": ev.get("type")}
+    out = {
+        "kind": "Event",
+        "apiVersion": api_version,
+        "metadata": ev["metadata"],
+        "eventTime": ev.get("eventTime"),
+        "reportingController": ev.get("reportingComponent")
+        or (ev.get("source") or {}).get("component", ""),
+        "reportingInstance": ev.get("reportingInstance")
+        or (ev.get("source") or {}).get("host", ""),
+        "action": ev.get("action", ""),
+        "reason": ev.get("reason"),
+        "regarding": ev.get("involvedObject"),
+        "note": ev.get("message"),
+        "type": ev.get("type"),
+    }
     if ev.get("source", {}).get("component"):
         out["deprecatedSource"] = ev["source"]
     if ev.get("firstTimestamp"):

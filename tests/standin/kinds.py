@@ -18,17 +18,38 @@ DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z
 
 # kinds whose metadata.generation the server maintains
 GENERATION_KINDS = {
-    "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
-    "ReplicationController", "HorizontalPodAutoscaler", "PodDisruptionBudget",
-    "Ingress", "NetworkPolicy", "CustomResourceDefinition",
+    "Deployment",
+    "ReplicaSet",
+    "StatefulSet",
+    "DaemonSet",
+    "Job",
+    "CronJob",
+    "ReplicationController",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "Ingress",
+    "NetworkPolicy",
+    "CustomResourceDefinition",
 }
 # kinds whose names are DNS-1123 labels rather than subdomains
 LABEL_NAMED = {"Namespace", "Service"}
 
 METADATA_ORDER = [
-    "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation",
-    "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "labels",
-    "annotations", "ownerReferences", "finalizers", "managedFields",
+    "name",
+    "generateName",
+    "namespace",
+    "selfLink",
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "labels",
+    "annotations",
+    "ownerReferences",
+    "finalizers",
+    "managedFields",
 ]
 
 
@@ -102,24 +123,38 @@ def _name_causes(kind: str, md: dict) -> list[tuple[str, str, str]]:
     if not name:
         if md.get("generateName"):
             return []
-        return [("FieldValueRequired", "Required value: name or generateName is required",
-                 "metadata.name")]
+        return [
+            (
+                "FieldValueRequired",
+                "Required value: name or generateName is required",
+                "metadata.name",
+            )
+        ]
     if kind in LABEL_NAMED:
         if len(name) > 63 or not DNS1123_LABEL.match(name):
-            return [("FieldValueInvalid",
-                      f"Invalid value: \"{name}\": a lowercase RFC 1123 label must consist of "
-                      "lower "
-                      "case alphanumeric characters or '-', and must start and end with an "
-                      "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
-                      "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')", "metadata.name")]
+            return [
+                (
+                    "FieldValueInvalid",
+                    f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of '
+                    "lower "
+                    "case alphanumeric characters or '-', and must start and end with an "
+                    "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
+                    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
+                    "metadata.name",
+                )
+            ]
     elif len(name) > 253 or not DNS1123_SUBDOMAIN.match(name):
-        return [("FieldValueInvalid",
-                  f"Invalid value: \"{name}\": a lowercase RFC 1123 subdomain must consist of "
-                  "lower "
-                  "case alphanumeric characters, '-' or '.', and must start and end with an "
-                  "alphanumeric character (e.g. 'example.com', regex used for validation is "
-                  "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-                  "metadata.name")]
+        return [
+            (
+                "FieldValueInvalid",
+                f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of '
+                "lower "
+                "case alphanumeric characters, '-' or '.', and must start and end with an "
+                "alphanumeric character (e.g. 'example.com', regex used for validation is "
+                "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+                "metadata.name",
+            )
+        ]
     return []
 
 
@@ -130,11 +165,13 @@ def _container_causes(spec: dict, prefix: str) -> list[tuple[str, str, str]]:
         return [("FieldValueRequired", "Required value", f"{prefix}.containers")]
     for i, c in enumerate(containers):
         if not c.get("name"):
-            causes.append(("FieldValueRequired", "Required value",
-                           f"{prefix}.containers[{i}].name"))
+            causes.append(
+                ("FieldValueRequired", "Required value", f"{prefix}.containers[{i}].name")
+            )
         if not c.get("image"):
-            causes.append(("FieldValueRequired", "Required value",
-                           f"{prefix}.containers[{i}].image"))
+            causes.append(
+                ("FieldValueRequired", "Required value", f"{prefix}.containers[{i}].image")
+            )
     return causes
 
 
@@ -155,9 +192,14 @@ def validate(obj: dict) -> None:
         labels = (tmpl.get("metadata") or {}).get("labels") or {}
         if sel and any(labels.get(k) != v for k, v in sel.items()):
             shown = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
-            causes.append(("FieldValueInvalid",
-                           f"Invalid value: map[string]string{{{shown}}}: `selector` does not "
-                           "match template `labels`", "spec.template.metadata.labels"))
+            causes.append(
+                (
+                    "FieldValueInvalid",
+                    f"Invalid value: map[string]string{{{shown}}}: `selector` does not "
+                    "match template `labels`",
+                    "spec.template.metadata.labels",
+                )
+            )
     elif kind == "Service":
         for i, p in enumerate(spec.get("ports") or []):
             if not p.get("port"):
@@ -167,6 +209,7 @@ def validate(obj: dict) -> None:
 
 
 # --- defaulting -------------------------------------------------------------------------
+
 
 def _default_container(c: dict) -> dict:
     out = {"name": c.get("name")}
@@ -201,12 +244,31 @@ def default_pod_spec(spec: dict) -> dict:
             v["secret"].setdefault("defaultMode", 420)
         if "emptyDir" in v and v["emptyDir"] is None:
             v["emptyDir"] = {}
-    order = ["volumes", "initContainers", "containers", "restartPolicy",
-             "terminationGracePeriodSeconds", "activeDeadlineSeconds", "dnsPolicy", "nodeSelector",
-             "serviceAccountName", "serviceAccount", "nodeName", "hostNetwork", "securityContext",
-             "imagePullSecrets", "hostname", "subdomain", "affinity", "schedulerName",
-             "tolerations", "priorityClassName", "priority", "enableServiceLinks",
-             "preemptionPolicy"]
+    order = [
+        "volumes",
+        "initContainers",
+        "containers",
+        "restartPolicy",
+        "terminationGracePeriodSeconds",
+        "activeDeadlineSeconds",
+        "dnsPolicy",
+        "nodeSelector",
+        "serviceAccountName",
+        "serviceAccount",
+        "nodeName",
+        "hostNetwork",
+        "securityContext",
+        "imagePullSecrets",
+        "hostname",
+        "subdomain",
+        "affinity",
+        "schedulerName",
+        "tolerations",
+        "priorityClassName",
+        "priority",
+        "enableServiceLinks",
+        "preemptionPolicy",
+    ]
     out = {k: spec[k] for k in order if k in spec}
     out.update({k: v for k, v in spec.items() if k not in out})
     return out
@@ -247,28 +309,51 @@ def admit_pod(pod: dict) -> dict:
     if spec.get("automountServiceAccountToken", True):
         vol = f"kube-api-access-{rand_suffix(5)}"
         spec.setdefault("volumes", [])
-        spec["volumes"].append({
-            "name": vol,
-            "projected": {
-                "sources": [
-                    {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                    {"configMap": {"name": "kube-root-ca.crt",
-                                   "items": [{"key": "ca.crt", "path": "ca.crt"}]}},
-                    {"downwardAPI": {"items": [{"path": "namespace", "fieldRef": {
-                        "apiVersion": "v1", "fieldPath": "metadata.namespace"}}]}},
-                ],
-                "defaultMode": 420,
-            },
-        })
+        spec["volumes"].append(
+            {
+                "name": vol,
+                "projected": {
+                    "sources": [
+                        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                        {
+                            "configMap": {
+                                "name": "kube-root-ca.crt",
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                            }
+                        },
+                        {
+                            "downwardAPI": {
+                                "items": [
+                                    {
+                                        "path": "namespace",
+                                        "fieldRef": {
+                                            "apiVersion": "v1",
+                                            "fieldPath": "metadata.namespace",
+                                        },
+                                    }
+                                ]
+                            }
+                        },
+                    ],
+                    "defaultMode": 420,
+                },
+            }
+        )
         for c in spec["containers"]:
             mounts = c.setdefault("volumeMounts", [])
-            mounts.append({"name": vol, "readOnly": True,
-                           "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount"})
+            mounts.append(
+                {
+                    "name": vol,
+                    "readOnly": True,
+                    "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                }
+            )
     tolerations = spec.setdefault("tolerations", [])
     for key in ("node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"):
         if not any(t.get("key") == key for t in tolerations):
-            tolerations.append({"key": key, "operator": "Exists", "effect": "NoExecute",
-                                "tolerationSeconds": 300})
+            tolerations.append(
+                {"key": key, "operator": "Exists", "effect": "NoExecute", "tolerationSeconds": 300}
+            )
     spec.setdefault("priority", 0)
     spec.setdefault("enableServiceLinks", True)
     spec.setdefault("preemptionPolicy", "PreemptLowerPriority")
@@ -279,10 +364,30 @@ def admit_pod(pod: dict) -> dict:
 
 
 def _reorder_container(c: dict) -> dict:
-    order = ["name", "image", "command", "args", "workingDir", "ports", "envFrom", "env",
-             "resources", "volumeMounts", "volumeDevices", "livenessProbe", "readinessProbe",
-             "startupProbe", "lifecycle", "terminationMessagePath", "terminationMessagePolicy",
-             "imagePullPolicy", "securityContext", "stdin", "stdinOnce", "tty"]
+    order = [
+        "name",
+        "image",
+        "command",
+        "args",
+        "workingDir",
+        "ports",
+        "envFrom",
+        "env",
+        "resources",
+        "volumeMounts",
+        "volumeDevices",
+        "livenessProbe",
+        "readinessProbe",
+        "startupProbe",
+        "lifecycle",
+        "terminationMessagePath",
+        "terminationMessagePolicy",
+        "imagePullPolicy",
+        "securityContext",
+        "stdin",
+        "stdinOnce",
+        "tty",
+    ]
     out = {k: c[k] for k in order if k in c}
     out.update({k: v for k, v in c.items() if k not in out})
     return out
@@ -308,8 +413,10 @@ def apply_defaults(obj: dict) -> dict:
                 ru = strat.setdefault("rollingUpdate", {})
                 ru.setdefault("maxUnavailable", "25%")
                 ru.setdefault("maxSurge", "25%")
-                strat["rollingUpdate"] = {"maxUnavailable": ru["maxUnavailable"],
-                                          "maxSurge": ru["maxSurge"]}
+                strat["rollingUpdate"] = {
+                    "maxUnavailable": ru["maxUnavailable"],
+                    "maxSurge": ru["maxSurge"],
+                }
             spec.setdefault("revisionHistoryLimit", 10)
             spec.setdefault("progressDeadlineSeconds", 600)
         elif kind == "StatefulSet":
@@ -327,8 +434,16 @@ def apply_defaults(obj: dict) -> dict:
                 ru.setdefault("maxUnavailable", 1)
                 ru.setdefault("maxSurge", 0)
             spec.setdefault("revisionHistoryLimit", 10)
-        order = ["replicas", "selector", "template", "strategy", "minReadySeconds",
-                 "revisionHistoryLimit", "paused", "progressDeadlineSeconds"]
+        order = [
+            "replicas",
+            "selector",
+            "template",
+            "strategy",
+            "minReadySeconds",
+            "revisionHistoryLimit",
+            "paused",
+            "progressDeadlineSeconds",
+        ]
         out = {k: spec[k] for k in order if k in spec}
         out.update({k: v for k, v in spec.items() if k not in out})
         obj["spec"] = out
@@ -386,9 +501,18 @@ def _job_spec(spec: dict, md: dict) -> dict:
         labels = spec["template"]["metadata"].setdefault("labels", {})
         labels["controller-uid"] = md["uid"]
         labels["job-name"] = md["name"]
-    order = ["parallelism", "completions", "activeDeadlineSeconds", "backoffLimit", "selector",
-             "manualSelector", "template", "ttlSecondsAfterFinished", "completionMode",
-             "suspend"]
+    order = [
+        "parallelism",
+        "completions",
+        "activeDeadlineSeconds",
+        "backoffLimit",
+        "selector",
+        "manualSelector",
+        "template",
+        "ttlSecondsAfterFinished",
+        "completionMode",
+        "suspend",
+    ]
     out = {k: spec[k] for k in order if k in spec}
     out.update({k: v for k, v in spec.items() if k not in out})
     return out
@@ -402,8 +526,11 @@ def fields_v1(obj, keys_of=None) -> dict:
             if k in ("apiVersion", "kind", "status") and keys_of is None:
                 continue
             if keys_of is None and k == "metadata":
-                sub = {kk: vv for kk, vv in v.items()
-                       if kk in ("labels", "annotations", "ownerReferences", "finalizers")}
+                sub = {
+                    kk: vv
+                    for kk, vv in v.items()
+                    if kk in ("labels", "annotations", "ownerReferences", "finalizers")
+                }
                 if sub:
                     out["f:metadata"] = fields_v1(sub, keys_of="metadata")
                 continue
@@ -416,8 +543,14 @@ def fields_v1(obj, keys_of=None) -> dict:
         out = {}
         for item in obj:
             if isinstance(item, dict):
-                key = next((k for k in ("name", "containerPort", "port", "type", "uid", "ip")
-                            if k in item), None)
+                key = next(
+                    (
+                        k
+                        for k in ("name", "containerPort", "port", "type", "uid", "ip")
+                        if k in item
+                    ),
+                    None,
+                )
                 if key is None:
                     continue
                 kv = {key: item[key]}

@@ -126,8 +126,9 @@ def _remove(doc, parts):
         del parent[int(last)]
     else:
         if last not in parent:
-            raise PatchError("remove operation does not apply: doc is missing path: "
-                             f"/{'/'.join(parts)}")
+            raise PatchError(
+                f"remove operation does not apply: doc is missing path: /{'/'.join(parts)}"
+            )
         del parent[last]
     return doc
 

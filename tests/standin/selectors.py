@@ -100,13 +100,28 @@ def selector_matches(sel: dict | None, labels: dict | None) -> bool:
 
 # field selectors each resource supports (besides metadata.name / metadata.namespace)
 SUPPORTED_FIELDS = {
-    "pods": {"spec.nodeName", "spec.restartPolicy", "spec.schedulerName",
-             "spec.serviceAccountName", "status.phase", "status.podIP",
-             "status.nominatedNodeName"},
-    "events": {"involvedObject.kind", "involvedObject.namespace", "involvedObject.name",
-               "involvedObject.uid", "involvedObject.apiVersion",
-               "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason",
-               "reportingComponent", "source", "type"},
+    "pods": {
+        "spec.nodeName",
+        "spec.restartPolicy",
+        "spec.schedulerName",
+        "spec.serviceAccountName",
+        "status.phase",
+        "status.podIP",
+        "status.nominatedNodeName",
+    },
+    "events": {
+        "involvedObject.kind",
+        "involvedObject.namespace",
+        "involvedObject.name",
+        "involvedObject.uid",
+        "involvedObject.apiVersion",
+        "involvedObject.resourceVersion",
+        "involvedObject.fieldPath",
+        "reason",
+        "reportingComponent",
+        "source",
+        "type",
+    },
     "secrets": {"type"},
     "namespaces": {"status.phase"},
     "nodes": {"spec.unschedulable"},
@@ -151,8 +166,9 @@ def parse_field_selector(s: str | None, resource: str):
         if k not in ("metadata.name", "metadata.namespace") and k not in SUPPORTED_FIELDS.get(
             resource, set()
         ):
-            raise SelectorError(f'"{k}" is not a known field selector: only "metadata.name", '
-                                f'"metadata.namespace"')
+            raise SelectorError(
+                f'"{k}" is not a known field selector: only "metadata.name", "metadata.namespace"'
+            )
         reqs.append((k, op, v.strip()))
 
     def match(obj: dict) -> bool:

@@ -86,16 +86,23 @@ class _Handler(BaseHTTPRequestHandler):
         except ApiError as e:
             self._send_json(e.code, e.status())
         except _NotFoundPage:
-            self._send(404, b"404 page not found\n", "text/plain; charset=utf-8",
-                       {"X-Content-Type-Options": "nosniff"})
+            self._send(
+                404,
+                b"404 page not found\n",
+                "text/plain; charset=utf-8",
+                {"X-Content-Type-Options": "nosniff"},
+            )
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         except Exception as e:  # noqa: BLE001 - surface as a 500 like the real server
             import traceback
+
             traceback.print_exc()
             with contextlib.suppress(OSError):
-                self._send_json(500, ApiError(500, "InternalError",
-                                              f"Internal error occurred: {e}", {}).status())
+                self._send_json(
+                    500,
+                    ApiError(500, "InternalError", f"Internal error occurred: {e}", {}).status(),
+                )
 
     # --- routing ---------------------------------------------------------------------------
 
@@ -164,8 +171,9 @@ class _Handler(BaseHTTPRequestHandler):
             headers = {"Etag": etag, "Vary": "Accept"}
             if path.startswith("/openapi/v3/") and _q(query, "hash"):
                 headers["Cache-Control"] = "public, immutable"
-                headers["Expires"] = time.strftime("%a, %d %b %Y %H:%M:%S GMT",
-                                                   time.gmtime(time.time() + 365 * 86400))
+                headers["Expires"] = time.strftime(
+                    "%a, %d %b %Y %H:%M:%S GMT", time.gmtime(time.time() + 365 * 86400)
+                )
             if path == "/openapi/v2":
                 ctype = "application/octet-stream"
             return self._send(200, body, ctype, headers)
@@ -181,19 +189,24 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 return protobuf.decode(body, res.kind)
             except protobuf.Unsupported:
-                raise ApiError(415, "UnsupportedMediaType",
-                               'the body of the request was in an unknown format - accepted '
-                               'media types include: application/json, application/yaml',
-                               {}) from None
+                raise ApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    "the body of the request was in an unknown format - accepted "
+                    "media types include: application/json, application/yaml",
+                    {},
+                ) from None
         try:
             text = body.decode() or "{}"
             if ctype.endswith("yaml"):
                 import yaml
+
                 return yaml.safe_load(text)
             return json.loads(text)
         except (ValueError, UnicodeDecodeError) as e:
-            raise ApiError(400, "BadRequest", f"the object provided is unrecognized ({e})",
-                           {}) from None
+            raise ApiError(
+                400, "BadRequest", f"the object provided is unrecognized ({e})", {}
+            ) from None
 
     def _manager(self, query) -> str | None:
         m = _q(query, "fieldManager")
@@ -215,35 +228,58 @@ class _Handler(BaseHTTPRequestHandler):
             raise ApiError(400, "BadRequest", "Upgrade request required", {})
         if sub == "eviction" and method == "POST":
             cluster.delete(res, ns, name, {})
-            return self._send_json(201, {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                         "status": "Success", "code": 201})
+            return self._send_json(
+                201,
+                {
+                    "kind": "Status",
+                    "apiVersion": "v1",
+                    "metadata": {},
+                    "status": "Success",
+                    "code": 201,
+                },
+            )
         if method in ("GET", "HEAD"):
             if _q(query, "watch") in ("true", "1"):
                 return self._watch(res, ns, query, as_table, name)
             if name is None:
                 if "list" not in res.verbs:
                     raise method_not_allowed()
-                items, rv = cluster.list(res, ns, _q(query, "labelSelector"),
-                                         _q(query, "fieldSelector"))
+                items, rv = cluster.list(
+                    res, ns, _q(query, "labelSelector"), _q(query, "fieldSelector")
+                )
                 if as_table:
-                    return self._send_json(200, tables.table(
-                        res.plural, items, rv, _q(query, "includeObject", "Metadata")))
+                    return self._send_json(
+                        200,
+                        tables.table(res.plural, items, rv, _q(query, "includeObject", "Metadata")),
+                    )
                 for it in items:
                     it.pop("kind", None)
                     it.pop("apiVersion", None)
-                return self._send_json(200, {"kind": f"{res.kind}List",
-                                             "apiVersion": res.api_version,
-                                             "metadata": {"resourceVersion": rv},
-                                             "items": items})
+                return self._send_json(
+                    200,
+                    {
+                        "kind": f"{res.kind}List",
+                        "apiVersion": res.api_version,
+                        "metadata": {"resourceVersion": rv},
+                        "items": items,
+                    },
+                )
             obj = cluster.get(res, ns, name)
             if sub == "scale":
                 with cluster.lock:
-                    return self._send_json(200, cluster.scale_of(
-                        res, cluster.get_obj(res.store_key, ns or "", name)))
+                    return self._send_json(
+                        200, cluster.scale_of(res, cluster.get_obj(res.store_key, ns or "", name))
+                    )
             if as_table and sub is None:
-                return self._send_json(200, tables.table(
-                    res.plural, [obj], obj["metadata"]["resourceVersion"],
-                    _q(query, "includeObject", "Metadata")))
+                return self._send_json(
+                    200,
+                    tables.table(
+                        res.plural,
+                        [obj],
+                        obj["metadata"]["resourceVersion"],
+                        _q(query, "includeObject", "Metadata"),
+                    ),
+                )
             return self._send_json(200, obj)
         if method == "POST":
             if name is not None:
@@ -255,8 +291,9 @@ class _Handler(BaseHTTPRequestHandler):
             if name is None:
                 raise method_not_allowed()
             obj = self._decode_body(body, res)
-            out = cluster.update(res, ns or "", name, obj, subresource=sub,
-                                 manager=self._manager(query), dry_run=dry)
+            out = cluster.update(
+                res, ns or "", name, obj, subresource=sub, manager=self._manager(query), dry_run=dry
+            )
             return self._send_json(200, out)
         if method == "PATCH":
             if name is None:
@@ -264,14 +301,22 @@ class _Handler(BaseHTTPRequestHandler):
             ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip()
             ptype = PATCH_TYPES.get(ctype)
             if ptype is None:
-                raise ApiError(415, "UnsupportedMediaType",
-                               f"the body of the request was in an unknown format - accepted "
-                               f"media types include: {', '.join(PATCH_TYPES)}", {})
-            patch = self._decode_body(body, res) if ptype == "apply" else json.loads(
-                body.decode() or "{}")
+                raise ApiError(
+                    415,
+                    "UnsupportedMediaType",
+                    f"the body of the request was in an unknown format - accepted "
+                    f"media types include: {', '.join(PATCH_TYPES)}",
+                    {},
+                )
+            patch = (
+                self._decode_body(body, res)
+                if ptype == "apply"
+                else json.loads(body.decode() or "{}")
+            )
             manager = self._manager(query)
-            out = cluster.patch(res, ns or "", name, ptype, patch, subresource=sub,
-                                manager=manager, dry_run=dry)
+            out = cluster.patch(
+                res, ns or "", name, ptype, patch, subresource=sub, manager=manager, dry_run=dry
+            )
             return self._send_json(200, out)
         if method == "DELETE":
             if name is None:
@@ -296,19 +341,31 @@ class _Handler(BaseHTTPRequestHandler):
         rv = _q(query, "resourceVersion")
         rvm = _q(query, "resourceVersionMatch")
         if rvm is not None:
-            causes = [{"reason": "FieldValueForbidden",
-                       "message": "Forbidden: resourceVersionMatch is forbidden for watch",
-                       "field": "resourceVersionMatch"}]
+            causes = [
+                {
+                    "reason": "FieldValueForbidden",
+                    "message": "Forbidden: resourceVersionMatch is forbidden for watch",
+                    "field": "resourceVersionMatch",
+                }
+            ]
             if not rv:
-                causes.append({"reason": "FieldValueForbidden",
-                               "message": "Forbidden: resourceVersionMatch is forbidden unless "
-                                          "resourceVersion is provided",
-                               "field": "resourceVersionMatch"})
+                causes.append(
+                    {
+                        "reason": "FieldValueForbidden",
+                        "message": "Forbidden: resourceVersionMatch is forbidden unless "
+                        "resourceVersion is provided",
+                        "field": "resourceVersionMatch",
+                    }
+                )
             msgs = ", ".join(f"{c['field']}: {c['message']}" for c in causes)
             if len(causes) > 1:
                 msgs = f"[{msgs}]"
-            raise ApiError(422, "Invalid", f'ListOptions.meta.k8s.io "" is invalid: {msgs}',
-                           {"group": "meta.k8s.io", "kind": "ListOptions", "causes": causes})
+            raise ApiError(
+                422,
+                "Invalid",
+                f'ListOptions.meta.k8s.io "" is invalid: {msgs}',
+                {"group": "meta.k8s.io", "kind": "ListOptions", "causes": causes},
+            )
         fsel = _q(query, "fieldSelector")
         if name is not None:
             fsel = ",".join(x for x in (fsel, f"metadata.name={name}") if x)
@@ -328,8 +385,12 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ApiError(400, "BadRequest", f"invalid resource version: {rv}") from None
                 initial = []
                 if cluster.log and want < cluster.log[0][0] - 1:
-                    raise ApiError(410, "Expired", f"too old resource version: {rv} "
-                                   f"({cluster.log[0][0] - 1})", {})
+                    raise ApiError(
+                        410,
+                        "Expired",
+                        f"too old resource version: {rv} ({cluster.log[0][0] - 1})",
+                        {},
+                    )
                 pos = cluster.log_base + len(cluster.log)
                 for i in range(len(cluster.log) - 1, -1, -1):
                     if cluster.log[i][0] <= want:
@@ -345,8 +406,13 @@ class _Handler(BaseHTTPRequestHandler):
 
         def emit(etype: str, obj: dict):
             if as_table:
-                obj = tables.table(res.plural, [obj], obj["metadata"]["resourceVersion"],
-                                   include, with_columns=first[0])
+                obj = tables.table(
+                    res.plural,
+                    [obj],
+                    obj["metadata"]["resourceVersion"],
+                    include,
+                    with_columns=first[0],
+                )
                 first[0] = False
             data = json.dumps({"type": etype, "object": obj}, separators=(",", ":")).encode()
             data += b"\n"
@@ -358,8 +424,11 @@ class _Handler(BaseHTTPRequestHandler):
                 emit("ADDED", o)
             while True:
                 with cluster.lock:
-                    while (cluster.log_base + len(cluster.log) <= pos and not cluster.closed
-                           and not self.si._stopped.is_set()):
+                    while (
+                        cluster.log_base + len(cluster.log) <= pos
+                        and not cluster.closed
+                        and not self.si._stopped.is_set()
+                    ):
                         left = deadline - time.monotonic()
                         if left <= 0:
                             break
@@ -455,9 +524,12 @@ class StandIn:
             return self
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.standin = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(target=self._httpd.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True,
-                                        name="standin-http")
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name="standin-http",
+        )
         self._thread.start()
         return self
 
@@ -492,8 +564,9 @@ class StandIn:
 
     # clients ----------------------------------------------------------------------------------
 
-    def write_kubeconfig(self, path, context: str = "minikube", namespace: str | None = None,
-                         extra_contexts=()) -> Path:
+    def write_kubeconfig(
+        self, path, context: str = "minikube", namespace: str | None = None, extra_contexts=()
+    ) -> Path:
         """Write a kubeconfig for this server and return its path.
 
         ``extra_contexts`` holds more context names (or ``(name, namespace)`` pairs) that point
@@ -503,15 +576,28 @@ class StandIn:
         contexts = [(context, namespace)]
         for extra in extra_contexts:
             contexts.append((extra, None) if isinstance(extra, str) else tuple(extra))
-        lines = ["apiVersion: v1", "kind: Config", "clusters:", "- cluster:",
-                 f"    server: {self.url}", "  name: minikube", "contexts:"]
+        lines = [
+            "apiVersion: v1",
+            "kind: Config",
+            "clusters:",
+            "- cluster:",
+            f"    server: {self.url}",
+            "  name: minikube",
+            "contexts:",
+        ]
         for name, ns in contexts:
             lines += ["- context:", "    cluster: minikube"]
             if ns:
                 lines.append(f"    namespace: {ns}")
             lines += ["    user: minikube", f"  name: {name}"]
-        lines += [f"current-context: {context}", "preferences: {}", "users:", "- name: minikube",
-                  "  user: {}", ""]
+        lines += [
+            f"current-context: {context}",
+            "preferences: {}",
+            "users:",
+            "- name: minikube",
+            "  user: {}",
+            "",
+        ]
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text("\n".join(lines))
         os.chmod(path, 0o600)
