@@ -811,7 +811,13 @@ def test_build_report_entries_and_counts():
         ("course/05-resources.md", "#1 kubectl get namespace", "unchanged"),
         ("course/05-resources.md", "#2 kubectl options", "new"),
     ]
-    assert report.counts() == {"changed": 1, "volatile": 1, "unchanged": 1, "new": 1}
+    assert report.counts() == {
+        "changed": 1,
+        "command": 0,
+        "volatile": 1,
+        "unchanged": 1,
+        "new": 1,
+    }
     before = report.before()
     assert [(g.source, g.server_version, g.snippets) for g in before] == [
         ("the original notes", "v1.22.2", 2),
@@ -832,15 +838,15 @@ def test_json_round_trip():
     report = sample_report()
     text = report.to_json()
     data = json.loads(text)
-    assert data["version"] == 1 and data["counts"]["changed"] == 1
+    assert data["version"] == 2 and data["counts"]["changed"] == 1
     assert list(data) == sorted(data)
     again = DriftReport.from_json(text)
     assert again == report
     assert again.to_json() == text
     with pytest.raises(ValueError):
-        DriftReport.from_json('{"version": 2, "entries": []}')
+        DriftReport.from_json('{"version": 1, "entries": []}')
     with pytest.raises(ValueError):
-        DriftReport.from_json('{"version": 1}')
+        DriftReport.from_json('{"version": 2}')
 
 
 def test_markdown_ja_and_en():
@@ -848,9 +854,15 @@ def test_markdown_ja_and_en():
     ja = report.to_markdown(lang="ja")
     assert ja.startswith("# クラスタ更新による変化\n")
     assert "`VERSION: v1.22.2 → v1.24.0 (minikube)`" in ja
-    assert "| 更新前 | 元のノート | minikube | v1.22.2 | v1.22.2 | 2021-10-20 | 2 |" in ja
-    assert "| 更新後 | ビルド時に実行 | minikube | v1.24.0 | v1.37.1 | 2026-11-26 | 4 |" in ja
-    assert "### [course/04-kubectl.md](course/04-kubectl.md) › `get-node`" in ja
+    # one section per step between two cluster setups, the newest first
+    steps = re.findall(r"^## (.*)$", ja, re.M)
+    assert steps[:2] == [
+        "minikube v1.22.2 (元のノート) → minikube v1.24.0",
+        "minikube v1.22.2 → minikube v1.24.0",
+    ]
+    assert "| 更新前 | 元のノート | minikube | v1.22.2 | 不明 | v1.22.2 | 2021-10-20 | 2 |" in ja
+    assert "| 更新後 | ビルド時に実行 | minikube | v1.24.0 | 不明 | v1.37.1 | 2026-11-26 | 2 |" in ja
+    assert "#### [course/04-kubectl.md](course/04-kubectl.md) › `get-node`" in ja
     assert '<details class="kc-drift-diff"><summary>差分' in ja
     assert '<span class="gi">+minikube  Ready  control-plane  &lt;age&gt;  v1.24.0</span>' in ja
     link = "[course/04-kubectl.md](course/04-kubectl.md)"

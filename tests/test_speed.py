@@ -32,6 +32,7 @@ def plan(page: str, *commands: str, sandbox: bool = False) -> capture.PagePlan:
     front = "---\nkubecapture:\n  allow_destructive: true\n---\n"  # past the command guard
     p = capture.plan_page(page, f"{front}# {page}\n\n{body}", settings)
     p.sandbox = sandbox
+    p.namespace = capture.sandbox_name(page) if sandbox else None
     return p
 
 

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from . import cluster as kube
-from . import guard, redact, runner
+from . import guard, history, redact, runner
 from .snippets import Snippet, SnippetError, one_line, page_key, parse_page
 from .store import (
     CommandResult,
@@ -57,6 +57,8 @@ class Settings:
     sandbox: bool = False
     keep_sandbox: bool = False
     settle_timeout: float = 120
+    keep_versions: int = 5  # live outputs kept per snippet (0: all); imported ones stay
+    context_notes: dict[str, str] = field(default_factory=dict)  # context -> description
     write: bool = True  # False: `kubecapture diff` runs live but keeps the files
 
     @property
@@ -86,6 +88,8 @@ class Settings:
             sandbox=bool(get("sandbox", cls.sandbox)),
             keep_sandbox=bool(get("keep_sandbox", cls.keep_sandbox)),
             settle_timeout=float(get("settle_timeout", cls.settle_timeout)),
+            keep_versions=int(get("keep_versions", cls.keep_versions)),
+            context_notes=dict(get("context_notes", {})),
         )
 
 
@@ -96,6 +100,7 @@ class PagePlan:
     key: str
     sandbox: bool
     capture_file: Path
+    namespace: str | None = None  # the sandbox namespace (None without a sandbox)
     # destructive commands allowed because the page created their targets (by line)
     permits: dict[int, guard.Permit] = field(default_factory=dict)
 
@@ -132,22 +137,47 @@ def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
     snippets = parse_page(markdown, page, transcripts=settings.transcripts)
     options = meta.get("kubecapture") if isinstance(meta.get("kubecapture"), dict) else {}
     guard.check_page_options(options, page, markdown)
-    sandbox = guard.front_matter_flag(options, "sandbox", page, markdown, settings.sandbox)
+    namespace = _sandbox_option(options, page, markdown, settings.sandbox)
     permits = guard.check_page(
         page,
         snippets,
-        sandbox=sandbox_name(page) if sandbox else None,
+        sandbox=namespace,
         allow_destructive=guard.front_matter_flag(options, "allow_destructive", page, markdown),
         workdir=settings.workdir,
     )
+    page_options: dict = {"sandbox": namespace is not None}
+    if namespace is not None and namespace != sandbox_name(page):
+        page_options["namespace"] = namespace  # a chosen name changes the outputs
     return PagePlan(
         page=page,
         snippets=snippets,
-        key=page_key(snippets, {"sandbox": sandbox}),
-        sandbox=sandbox,
+        key=page_key(snippets, page_options),
+        sandbox=namespace is not None,
         capture_file=capture_path(settings.captures_dir, page),
         permits=permits,
+        namespace=namespace,
     )
+
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _sandbox_option(options: dict, page: str, markdown: str, default: bool) -> str | None:
+    """Front matter `sandbox: true` (a namespace named after the page), `sandbox: NAME`
+    (a namespace of that name), or false: the sandbox namespace, or None."""
+    value = options.get("sandbox", default)
+    if isinstance(value, str):
+        if not _DNS_LABEL.match(value) or value.startswith("kube-") or value == "default":
+            line = next((i for i, t in enumerate(markdown.splitlines(), 1) if "sandbox" in t), 1)
+            raise SnippetError(
+                page,
+                line,
+                f'front matter kubecapture.sandbox "{value}" is not a usable namespace name '
+                "(lower-case letters, digits and '-', at most 63, not default or kube-*)",
+            )
+        return value
+    flag = guard.front_matter_flag(options, "sandbox", page, markdown, default)
+    return sandbox_name(page) if flag else None
 
 
 def _front_matter(markdown: str) -> tuple[dict, int]:
@@ -286,14 +316,12 @@ class Session:
                             running_phase.add(future)
                         else:
                             busy = {sandboxes[f] for f in running if f in sandboxes}
-                            plan = next(
-                                (p for p in isolated if sandbox_name(p.page) not in busy), None
-                            )
+                            plan = next((p for p in isolated if p.namespace not in busy), None)
                             if plan is None:
                                 break
                             isolated.remove(plan)
                             future = pool.submit(run_one, plan)
-                            sandboxes[future] = sandbox_name(plan.page)
+                            sandboxes[future] = plan.namespace
                         running.add(future)
                     if not running:
                         break
@@ -325,7 +353,10 @@ class Session:
             # A malformed old file stops the build (CaptureFileError): it may hold the
             # author's hand edits, so it is never replaced.
             page_run.old = load_capture(plan.capture_file)
-            page_run.new = self._execute(plan, cluster, page_run.warnings)
+            fresh = self._execute(plan, cluster, page_run.warnings)
+            page_run.new = history.merge_page(
+                page_run.old, fresh, plan.snippets, self.settings.keep_versions
+            )
             if self.settings.write:
                 page_run.written = save_capture(plan.capture_file, page_run.new)
         except PageRunError as e:
@@ -334,7 +365,7 @@ class Session:
         return page_run
 
     def _execute(self, plan: PagePlan, cluster: kube.Cluster, warnings: list[str]) -> PageCapture:
-        namespace = sandbox_name(plan.page) if plan.sandbox else cluster.namespace
+        namespace = plan.namespace or cluster.namespace
         touched = guard.touched_namespaces(plan.snippets, namespace, self.settings.workdir)
         secrets = kube.credential_values(cluster)
         provenance = Provenance(
@@ -342,6 +373,9 @@ class Session:
             server_version=cluster.server_version,
             kubectl_version=cluster.kubectl_version,
             captured_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            nodes=cluster.nodes,
+            cluster=self.settings.context_notes.get(cluster.context, ""),
+            namespace=namespace,
         )
         try:
             kubeconfig = cluster.kubeconfig

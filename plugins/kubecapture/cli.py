@@ -172,7 +172,9 @@ def cmd_run(args, write: bool) -> int:
     finally:
         session.close()
     report.log_live_summary(runs, time.monotonic() - start, settings.workers)
-    result = report.finish(runs, settings.captures_dir if write else None)
+    result = report.finish(
+        runs, settings.captures_dir if write else None, plan_site(docs_dir, settings, [])
+    )
     if not write and result is not None:
         print(result.to_markdown(lang="en") if args.markdown else "\n".join(result.summary_lines()))
     return 1 if any(r.error for r in runs) else 0

@@ -42,6 +42,7 @@ class Cluster:
     kubectl_version: str
     kubeconfig: Path  # minified, flattened, pinned to `context`; private to this build
     namespace: str  # the context's namespace
+    nodes: str = ""  # the nodes' kubelet versions ("v1.25.0", or "a, b"); "" if unknown
 
 
 def find_kubectl(configured: str | None = None) -> str | None:
@@ -99,20 +100,57 @@ def connect(
             f"allow_contexts ({', '.join(allow_contexts)}); add it to the kubecapture "
             "plugin's allow_contexts in mkdocs.yml to allow it"
         )
-    kubeconfig, namespace = _pinned_kubeconfig(kubectl_path, ctx, workdir)
-    server_version = _server_version(kubeconfig, ctx, connect_timeout)
+    data, namespace = _remembered(
+        ("kubeconfig", kubectl_path, ctx, *_kubeconfig_stamps()),
+        lambda: _pinned_kubeconfig(kubectl_path, ctx),
+    )
+    kubeconfig = write_kubeconfig(data, workdir, "kubeconfig")
+    server_version, nodes = _server_versions(kubeconfig, ctx, connect_timeout)
     return Cluster(
         context=ctx,
         server_version=server_version,
         kubectl=kubectl_path,
-        kubectl_version=_kubectl_version(kubectl_path),
+        kubectl_version=_remembered(
+            ("kubectl", kubectl_path, *_stamps([kubectl_path])),
+            lambda: _kubectl_version(kubectl_path),
+        ),
         kubeconfig=kubeconfig,
         namespace=namespace,
+        nodes=nodes,
     )
 
 
-def _pinned_kubeconfig(kubectl: str, context: str, workdir: Path) -> tuple[Path, str]:
-    """A kubeconfig holding only `context` (credentials embedded), as its current context.
+# What two kubectl processes tell about the client side, remembered while their inputs
+# (the kubectl binary, the kubeconfig files) are unchanged: `mkdocs serve` connects on
+# every rebuild, and these were two of the kubectl processes each edit started.
+_memo: dict[tuple, object] = {}
+
+
+def _remembered(key: tuple, compute):
+    if key not in _memo:
+        _memo[key] = compute()
+    return _memo[key]
+
+
+def _kubeconfig_stamps() -> tuple:
+    paths = os.environ.get("KUBECONFIG") or str(Path.home() / ".kube" / "config")
+    return (paths, *_stamps(p for p in paths.split(os.pathsep) if p))
+
+
+def _stamps(paths) -> tuple:
+    out = []
+    for path in paths:
+        try:
+            st = os.stat(path)
+            out.append((path, st.st_mtime_ns, st.st_size))
+        except OSError:
+            out.append((path, None, None))
+    return tuple(out)
+
+
+def _pinned_kubeconfig(kubectl: str, context: str) -> tuple[dict, str]:
+    """A kubeconfig holding only `context` (credentials embedded), as its current context,
+    and the context's namespace.
 
     Commands then run against that context without `--context` in the displayed command,
     and a command cannot reach another context by accident.
@@ -141,7 +179,7 @@ def _pinned_kubeconfig(kubectl: str, context: str, workdir: Path) -> tuple[Path,
     data["current-context"] = context
     ctx_entry = data["contexts"][0]["context"]
     namespace = ctx_entry.get("namespace") or "default"
-    return write_kubeconfig(data, workdir, "kubeconfig"), namespace
+    return data, namespace
 
 
 def write_kubeconfig(data: dict, workdir: Path, name: str) -> Path:
@@ -172,7 +210,9 @@ def api_client(kubeconfig: Path):
     return client.ApiClient(configuration)
 
 
-def _server_version(kubeconfig: Path, context: str, connect_timeout: float) -> str:
+def _server_versions(kubeconfig: Path, context: str, connect_timeout: float) -> tuple[str, str]:
+    """The API server's version and the nodes' kubelet versions (asked on every build: a
+    cluster may be upgraded while `mkdocs serve` runs)."""
     from kubernetes import client
     from urllib3.exceptions import HTTPError
 
@@ -183,12 +223,20 @@ def _server_version(kubeconfig: Path, context: str, connect_timeout: float) -> s
         )
     except (HTTPError, OSError, client.ApiException) as e:
         reason = str(getattr(e, "reason", None) or e).splitlines()[0][:160]
+        api.close()
         raise ClusterUnavailable(
             f'the cluster of kube context "{context}" is not reachable ({reason})'
         ) from None
+    try:
+        nodes = _list(api, "/api/v1/nodes")
+    except (HTTPError, OSError, client.ApiException):
+        nodes = []  # not allowed to list nodes: the versions stay unknown
     finally:
         api.close()
-    return info.git_version
+    versions = sorted(
+        {n.get("status", {}).get("nodeInfo", {}).get("kubeletVersion") or "?" for n in nodes}
+    )
+    return info.git_version, ", ".join(versions)
 
 
 def _kubectl_version(kubectl: str) -> str:

@@ -30,6 +30,10 @@ class KubeCaptureConfig(base.Config):
     keep_sandbox = c.Type(bool, default=False)
     settle_timeout = c.Type((int, float), default=120)
     report_page = c.Optional(c.Type(str))
+    # Live outputs kept per snippet across cluster versions (0: all); imported ones stay.
+    keep_versions = c.Type(int, default=5)
+    # kube context -> the author's description of that cluster, shown with its outputs.
+    context_notes = c.DictOfItems(c.Type(str), default={})
 
 
 def effective_mode(configured: str) -> str:

@@ -20,7 +20,12 @@ Masked (volatile):
   container IDs, image digests, boot IDs, node ports, restart counts, durations and image
   sizes in event messages, a node's image cache (`status.images`);
 - row order of tables (kubectl lists by name, and names carry random suffixes), except
-  event tables, whose order tells the story; key order in YAML/JSON; alignment.
+  event tables, whose order tells the story; key order in YAML/JSON; alignment;
+- progress lines of commands that wait (`Waiting for deployment "web" rollout to
+  finish: 1 out of 2 new replicas have been updated...`): how many a run prints, and
+  which, depends on timing; the line that ends the wait is kept;
+- the masked keys above also where YAML or JSON cannot be parsed (a redacted value
+  such as `password: ********` is not valid YAML), line by line.
 
 Kept (substance): versions, statuses, READY, roles, images and tags, node INTERNAL-IP and
 node addresses (stable on minikube; a new one means a different network), CIDRs,
@@ -41,6 +46,7 @@ from typing import ClassVar, Literal, NamedTuple
 
 import yaml
 
+from .redact import MASK
 from .snippets import Snippet, one_line
 from .store import CommandResult, PageCapture, Provenance, SnippetCapture
 
@@ -96,6 +102,15 @@ def _mask_tokens(text: str, keep_ips: bool = False) -> str:
 # Plain lines (describe, messages, anything that is not a table)
 
 _LINE_MASKS = [
+    # `resourceVersion: "881"`, `"uid": "…",`: keys that _MASKED_KEYS masks in parsed YAML
+    # and JSON, here in text that could not be parsed.
+    (
+        re.compile(
+            r'^(\s*(?:- )?"?(?:resourceVersion|restartCount|nodePort|healthCheckNodePort)"?:'
+            r'\s*)"?\d+"?'
+        ),
+        r"\1<n>",
+    ),
     (re.compile(r"^(\s*Restart Count:\s+)\d+"), r"\1<restarts>"),
     (re.compile(r"^(\s*Boot ID:\s+)\S+"), r"\1<id>"),
     (re.compile(r"^(\s*NodePort:\s+.*?\s)\d+(/\w+)$"), r"\1<nodeport>\2"),
@@ -324,9 +339,14 @@ _MASKED_KEYS = {
 }
 
 
+# A value redaction replaced (`password: ********`) reads as a YAML alias: quote it.
+_REDACTED_VALUE = re.compile(rf"(:[ \t]+|^[ \t]*- )({re.escape(MASK)})[ \t]*$", re.M)
+
+
 def _load_documents(fmt: str, text: str) -> list | None:
     try:
         if fmt == "yaml":
+            text = _REDACTED_VALUE.sub(r"\1'\2'", text)
             docs = [d for d in yaml.safe_load_all(text) if d is not None]
         else:
             docs, decoder, pos, text = [], json.JSONDecoder(), 0, text.strip()
@@ -391,6 +411,11 @@ def _structured_lines(fmt: str, text: str) -> list[str] | None:
     return "---\n".join(dumped).rstrip("\n").split("\n")
 
 
+# `Waiting for deployment "web" rollout to finish: 1 of 2 updated replicas are
+# available...`, `Waiting for 2 pods to be ready...`: kubectl's progress while it waits.
+_PROGRESS = re.compile(r"^Waiting for .*(?:\.\.\.|…)$")
+
+
 def _blocks(command: str, text: str) -> list[Block]:
     if _VERSION_COMMAND.match(command):
         return list(_parse_text(text, masked=False))  # versions are what an upgrade changes
@@ -399,7 +424,7 @@ def _blocks(command: str, text: str) -> list[Block]:
         lines = _structured_lines(m.group(1), text)
         if lines is not None:
             return list(lines)
-    return _parse_text(text)
+    return [b for b in _parse_text(text) if not (isinstance(b, str) and _PROGRESS.match(b))]
 
 
 def _render(blocks: list[Block]) -> list[str]:
@@ -635,6 +660,7 @@ class SnippetPair(NamedTuple):
     commands: Sequence[str]  # the snippet's command texts, as written
     old: SnippetCapture | None  # None: never captured before
     new: SnippetCapture
+    note: str = ""  # see DriftEntry.note
 
 
 @dataclass
@@ -642,11 +668,14 @@ class DriftEntry:
     page: str
     ref: str | int
     label: str  # the id, or `#n` (1-based) and the first command
-    status: str  # "new", "unchanged", "volatile" or "changed"
+    status: str  # "new", "unchanged", "volatile", "changed" or "command" (it changed)
     after: Provenance
     before: Provenance | None = None
     changes: list[str] = field(default_factory=list)
     diff: list[str] = field(default_factory=list)
+    # Why a change may be by design: "settle" for a snippet with settle="off", whose output
+    # shows the cluster mid-way and so depends on timing.
+    note: str = ""
 
 
 @dataclass
@@ -656,20 +685,21 @@ class ProvenanceGroup:
     source: str
     context: str
     server_version: str
+    nodes: str
     kubectl_version: str
     first: str  # earliest captured_at ("" when unknown)
     last: str
     snippets: int
 
 
-_STATUSES = ("changed", "volatile", "unchanged", "new")
+_STATUSES = ("changed", "command", "volatile", "unchanged", "new")
 
 
 @dataclass
 class DriftReport:
     entries: list[DriftEntry] = field(default_factory=list)
 
-    VERSION: ClassVar[int] = 1
+    VERSION: ClassVar[int] = 2  # 2: entries of every step of the capture history
 
     @classmethod
     def empty(cls) -> DriftReport:
@@ -691,6 +721,7 @@ class DriftReport:
         lines = [
             f"drift: {c['changed']} changed, {c['volatile']} volatile only, "
             f"{c['unchanged']} unchanged, {c['new']} new ({len(self.entries)} snippets)"
+            + (f", {c['command']} with a changed command" if c["command"] else "")
         ]
         for word, groups in (("before", self.before()), ("after", self.after())):
             if groups:
@@ -698,7 +729,8 @@ class DriftReport:
         for e in self.entries:
             if e.status == "changed":
                 first = e.changes[0] if e.changes else "output changed"
-                lines.append(f"  changed: {e.page} > {e.label}: {first}")
+                why = " (settle=off: timing-dependent by design)" if e.note == "settle" else ""
+                lines.append(f"  changed: {e.page} > {e.label}{why}: {first}")
         return [x.replace("→", "->").replace("…", "...") for x in lines]
 
     def to_json(self) -> str:
@@ -738,14 +770,15 @@ def _entry_from(data: dict) -> DriftEntry:
         before=Provenance(**before) if before else None,
         changes=list(data.get("changes") or []),
         diff=list(data.get("diff") or []),
+        note=data.get("note", ""),
     )
 
 
 def _groups(provenances: Iterable[Provenance]) -> list[ProvenanceGroup]:
     """Group by cluster setup, not by time: every snippet has its own captured_at."""
-    times: dict[tuple[str, str, str, str], list[str]] = {}
+    times: dict[tuple[str, str, str, str, str], list[str]] = {}
     for p in provenances:
-        key = (p.source, p.context, p.server_version, p.kubectl_version)
+        key = (p.source, p.context, p.server_version, p.nodes, p.kubectl_version)
         times.setdefault(key, []).append(p.captured_at)
     groups = [
         ProvenanceGroup(*key, min((t for t in ts if t), default=""), max(ts), len(ts))
@@ -756,7 +789,8 @@ def _groups(provenances: Iterable[Provenance]) -> list[ProvenanceGroup]:
 
 def _group_text(g: ProvenanceGroup) -> str:
     when = g.first[:10] or "date unknown"
-    return f"{g.server_version or '?'} on {g.context or '?'} ({g.source}, {when})"
+    nodes = f" (nodes {g.nodes})" if g.nodes else ""
+    return f"{g.server_version or '?'}{nodes} on {g.context or '?'} ({g.source}, {when})"
 
 
 def build_report(pairs: Iterable[SnippetPair | tuple]) -> DriftReport:
@@ -772,12 +806,33 @@ def _entry(pair: SnippetPair) -> DriftEntry:
         label = f"#{pair.ref + 1} {one_line(commands[0]) if commands else ''}".rstrip()
     else:
         label = pair.ref
-    entry = DriftEntry(pair.page, pair.ref, label, "new", pair.new.provenance)
+    entry = DriftEntry(pair.page, pair.ref, label, "new", pair.new.provenance, note=pair.note)
     if pair.old is not None:
         c = compare_results(pair.old.results, pair.new.results)
         entry.status, entry.changes, entry.diff = c.status, c.changes, c.diff
         entry.before = pair.old.provenance
+        if pair.old.commands != pair.new.commands:
+            entry.status, entry.diff = "command", []  # not output drift
     return entry
+
+
+def history_pairs(page: PageCapture, snippets: Sequence[Snippet] = ()) -> list[SnippetPair]:
+    """Each two consecutive outputs in every snippet's history (older, newer), newest
+    first; `snippets` (the page's, when known) tell which are settle="off"."""
+    notes = {s.key: _note(s) for s in snippets}
+    pairs = []
+    for index, capture in enumerate(page.snippets):
+        entries = capture.entries
+        for newer, older in zip(entries, entries[1:], strict=False):
+            ref = capture.id or index
+            note = notes.get(capture.key, "")
+            pairs.append(SnippetPair(page.page, ref, newer.commands, older, newer, note))
+    return pairs
+
+
+def history_report(pages: Iterable[tuple[PageCapture, Sequence[Snippet]]]) -> DriftReport:
+    """What changed between consecutive outputs of every snippet, over the site's history."""
+    return build_report(pair for page, snippets in pages for pair in history_pairs(page, snippets))
 
 
 PASTED_SOURCE = "pasted in the page"
@@ -802,8 +857,13 @@ def page_pairs(
         if before is None and snippet.pasted and any(p.strip() for p in snippet.pasted):
             before, after = _pasted_baseline(snippet.pasted, after)
         commands = [c.text for c in snippet.commands]
-        pairs.append(SnippetPair(new.page, snippet.id or index, commands, before, after))
+        note = _note(snippet)
+        pairs.append(SnippetPair(new.page, snippet.id or index, commands, before, after, note))
     return pairs
+
+
+def _note(snippet: Snippet) -> str:
+    return "settle" if snippet.options.get("settle") == "off" else ""
 
 
 def _pasted_baseline(
@@ -837,8 +897,8 @@ def compare_page(old: PageCapture | None, new: PageCapture, snippets: Sequence) 
 _TEXT: dict[str, dict[str, str]] = {
     "ja": {
         "title": "クラスタ更新による変化",
-        "intro": "クラスタを更新してすべてのスニペットを再実行し、"
-        "記録されていた出力と比べた結果です。"
+        "intro": "スニペットの出力は、クラスタのバージョンごとにキャプチャの履歴として"
+        "残っています。隣り合う 2 つのキャプチャを比べ、新しい順に並べました。"
         "AGE・IP アドレス・自動生成された名前の接尾辞・タイムスタンプなど、"
         "実行のたびに変わる値は比較から除いています。",
         "empty": "まだレポートはありません。クラスタに接続して再キャプチャすると作成されます。",
@@ -859,15 +919,19 @@ _TEXT: dict[str, dict[str, str]] = {
         "volatile": "実行ごとに変わる値のみ",
         "unchanged": "変化なし",
         "new": "新規",
+        "command": "コマンドが変わったもの",
+        "settle": 'settle="off": 途中の状態を見せる例なので、出力はタイミングで変わります',
+        "nodes": "ノード",
         "diff": "差分 (実行ごとに変わる値を置き換えた後)",
         "more": "ほか {n} 件",
         "none_changed": "内容の変わった出力はありません。",
     },
     "en": {
         "title": "Changes from the cluster upgrade",
-        "intro": "Every snippet was re-run on the upgraded cluster and compared with its "
-        "recorded output. Values that differ on every run (AGE, IP addresses, generated name "
-        "suffixes, timestamps) are left out of the comparison.",
+        "intro": "Each snippet keeps its outputs from every cluster version it was captured "
+        "on. Here each two consecutive captures are compared, newest first. Values that "
+        "differ on every run (AGE, IP addresses, generated name suffixes, timestamps) are "
+        "left out of the comparison.",
         "empty": "No report yet. Re-capture with a cluster to create one.",
         "when": "When",
         "before": "Before",
@@ -885,6 +949,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "volatile": "Run-to-run values only",
         "unchanged": "Unchanged",
         "new": "New",
+        "command": "Command changed",
+        "settle": 'settle="off": shows the cluster mid-way, so the output depends on timing',
+        "nodes": "Nodes",
         "diff": "Diff (after replacing run-to-run values)",
         "more": "and {n} more",
         "none_changed": "No output changed in substance.",
@@ -897,28 +964,70 @@ def _markdown(report: DriftReport, t: dict[str, str], page: str) -> str:
     out = [f"# {t['title']}", ""]
     if not report.entries:
         return "\n".join([*out, t["empty"], ""])
-    out += [t["intro"], "", *_provenance_table(report, t), ""]
+    out += [t["intro"], ""]
+    steps = _steps(report.entries)
+    for entries in steps:
+        if len(steps) > 1:
+            out += [f"## {_step_title(entries, t)}", ""]
+        out += _step(DriftReport(entries), t, page, "###" if len(steps) > 1 else "##")
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _setup(p: Provenance | None) -> tuple[str, ...]:
+    return () if p is None else (p.source, p.context, p.server_version, p.nodes)
+
+
+def _steps(entries: list[DriftEntry]) -> list[list[DriftEntry]]:
+    """Entries grouped by the two cluster setups they compare, the newest step first."""
+    steps: dict[tuple, list[DriftEntry]] = {}
+    for e in entries:
+        steps.setdefault((_setup(e.before), _setup(e.after)), []).append(e)
+    return sorted(
+        steps.values(),
+        key=lambda es: max(e.after.captured_at for e in es),
+        reverse=True,
+    )
+
+
+def _step_title(entries: list[DriftEntry], t: dict[str, str]) -> str:
+    def setup(p: Provenance | None) -> str:
+        if p is None:
+            return t["new"]
+        text = f"{p.context or t['unknown']} {p.server_version or t['unknown']}"
+        if p.nodes and not p.server_version.startswith(p.nodes):
+            text += f" ({t['nodes']} {p.nodes})"
+        return text + (f" ({t.get(p.source, p.source)})" if p.imported else "")
+
+    return f"{setup(entries[0].before)} → {setup(entries[0].after)}"
+
+
+def _step(report: DriftReport, t: dict[str, str], page: str, level: str) -> list[str]:
+    """One comparison of two cluster setups: their provenance, counts, then the snippets."""
+    out = [*_provenance_table(report, t), ""]
     counts = report.counts()
     out += [
         " ・ ".join(
             f"**{t[s]}: {counts[s]}**" if s == "changed" else f"{t[s]}: {counts[s]}"
             for s in _STATUSES
+            if counts[s] or s in ("changed", "volatile", "unchanged")
         ),
         "",
     ]
     changed = [e for e in report.entries if e.status == "changed"]
-    out += [f"## {t['changed']}", ""]
+    out += [f"{level} {t['changed']}", ""]
     if not changed:
         out += [t["none_changed"], ""]
     for e in changed:
-        out += _changed_section(e, t, page)
-    for status in ("volatile", "unchanged", "new"):
-        out += _compact_list([e for e in report.entries if e.status == status], t[status], page)
-    return "\n".join(out).rstrip("\n") + "\n"
+        out += _changed_section(e, t, page, level + "#")
+    for status in ("command", "volatile", "unchanged", "new"):
+        entries = [e for e in report.entries if e.status == status]
+        out += _compact_list(entries, t[status], page, level)
+    return out
 
 
 def _provenance_table(report: DriftReport, t: dict[str, str]) -> list[str]:
-    columns = ("when", "source", "context", "server", "kubectl", "captured_at", "snippets")
+    columns = ("when", "source", "context", "server", "nodes", "kubectl", "captured_at")
+    columns += ("snippets",)
     lines = ["| " + " | ".join(t[c] for c in columns) + " |", "|" + " --- |" * len(columns)]
     for when, groups in (("before", report.before()), ("after", report.after())):
         for g in groups:
@@ -928,6 +1037,7 @@ def _provenance_table(report: DriftReport, t: dict[str, str]) -> list[str]:
                 t.get(g.source, g.source),
                 g.context or t["unknown"],
                 g.server_version or t["unknown"],
+                g.nodes or t["unknown"],
                 g.kubectl_version or t["unknown"],
                 " – ".join(dates) or t["unknown"],
                 str(g.snippets),
@@ -936,21 +1046,23 @@ def _provenance_table(report: DriftReport, t: dict[str, str]) -> list[str]:
     return lines
 
 
-def _changed_section(e: DriftEntry, t: dict[str, str], page: str) -> list[str]:
-    out = [f"### {_page_link(e.page, page)} › {_label_md(e)}", ""]
+def _changed_section(e: DriftEntry, t: dict[str, str], page: str, level: str) -> list[str]:
+    out = [f"{level} {_page_link(e.page, page)} › {_label_md(e)}", ""]
+    if e.note:
+        out += [f"*{t[e.note]}*", ""]
     out += [f"- {_code(c)}" for c in e.changes[:_MAX_CHANGES]]
     if len(e.changes) > _MAX_CHANGES:
         out.append(f"- {t['more'].format(n=len(e.changes) - _MAX_CHANGES)}")
     out.append("")
     if e.diff:
-        out += [_diff_html(e.diff, t["diff"]), ""]
+        out += [diff_html(e.diff, t["diff"]), ""]
     return out
 
 
 _DIFF_CLASSES = (("+++", "gh"), ("---", "gh"), ("@@", "gu"), ("+", "gi"), ("-", "gd"))
 
 
-def _diff_html(diff: list[str], summary: str) -> str:
+def diff_html(diff: list[str], summary: str) -> str:
     """A collapsed diff as raw HTML: it needs no Markdown extension, and Material's
     Pygments colours (.gi inserted, .gd deleted) apply."""
     rows = []
@@ -965,14 +1077,14 @@ def _diff_html(diff: list[str], summary: str) -> str:
     )
 
 
-def _compact_list(entries: list[DriftEntry], title: str, page: str) -> list[str]:
+def _compact_list(entries: list[DriftEntry], title: str, page: str, level: str) -> list[str]:
     """One line per page: `- [page](link): #1 `kubectl get node`, `get-pods``."""
     if not entries:
         return []
     by_page: dict[str, list[str]] = {}
     for e in entries:
         by_page.setdefault(e.page, []).append(_label_md(e))
-    out = [f"## {title} ({len(entries)})", ""]
+    out = [f"{level} {title} ({len(entries)})", ""]
     out += [f"- {_page_link(p, page)}: {', '.join(labels)}" for p, labels in by_page.items()]
     return [*out, ""]
 

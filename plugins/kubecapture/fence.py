@@ -45,6 +45,7 @@ class PageContext:
     lang: str = "en"
     fold: int = 40
     warn: bool = True  # log exit-code surprises (the plugin turns this off after live runs)
+    tabs: bool = True  # earlier outputs as Material content tabs (False: a plain list)
     rendered: Counter = field(default_factory=Counter)
 
     @property
@@ -100,6 +101,8 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
         fold=options.get("fold", context.fold if context else 40),
         lang=context.lang if context else "en",
         anchor=f"kc-{options['id']}" if options.get("id") else None,
+        tabs=context.tabs if context else True,
+        tab_set=str(sum(context.rendered.values())) if context else "1",
     )
     return render.render(view)
 

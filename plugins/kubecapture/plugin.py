@@ -42,6 +42,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.plans: dict[str, capture.PagePlan] = {}
         self.fresh: dict[str, capture.PageCapture] = {}  # captured during this build
         self.lang = "en"
+        self.tabs = True
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
 
     # -- configuration -----------------------------------------------------------------
@@ -56,6 +57,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         root = Path(config.config_file_path or ".").resolve().parent
         self.settings = capture.Settings.from_options(self.config, root, mode)
         self.lang = str(config.theme.get("language") or "en")
+        self.tabs = config.theme.name == "material"  # content tabs are Material's
         _register_fence(config)
         self.offline = offline.use_local_shim(config)
         config.extra_css.append("assets/kubecapture.css")
@@ -126,7 +128,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             if run.new is not None:
                 self.fresh[run.plan.page] = run.new
         report.log_live_summary(runs, time.monotonic() - start, self.settings.workers)
-        report.finish(runs, self.settings.captures_dir)
+        report.finish(runs, self.settings.captures_dir, self.plans.values())
 
     # -- rendering -----------------------------------------------------------------------
 
@@ -149,6 +151,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             lang=self.lang,
             fold=self.config.fold,
             warn=plan.page not in self.fresh,  # a live run already warned
+            tabs=self.tabs,
         )
         report.log_replay_state(context, plan, self.settings.mode)
         fence.set_page(context)

@@ -14,6 +14,12 @@ Four states, each visibly different:
 - missing: a `kubectl` fence never captured: only the commands, and a placeholder;
 - pasted: a `console` transcript never captured: the output as the author pasted it,
   marked as pasted (it has no provenance), never presented as a capture.
+
+A captured snippet with a history (outputs of earlier cluster versions, the original
+notes) shows the newest output first and the earlier ones one click away: as Material
+content tabs (`tabs`), else as a plain list under the output. Each tab has its own
+`data-copy`, a marker saying whether the output changed in substance since the entry
+before it (drift's normalization decides), and only the newest is searchable.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from . import drift, history
 from .snippets import TranscriptPart
 from .store import CommandResult, Provenance, SnippetCapture
 
@@ -51,6 +58,17 @@ STRINGS = {
         "lines": "行",
         "exit": "終了コード",
         "captured": "キャプチャ",
+        "cluster": "クラスタ",
+        "nodes": "ノード",
+        "namespace": "名前空間",
+        "versions": "バージョンごとの出力",
+        "earlier": "以前の出力",
+        "since": "{label} と比べて:",
+        "changed": "出力が変わりました",
+        "volatile": "変化なし (実行ごとに変わる値のみ違います)",
+        "unchanged": "変化なし",
+        "command": "コマンドが変わりました (出力は比べていません)",
+        "diff": "差分 (実行ごとに変わる値を置き換えた後)",
     },
     "en": {
         "missing": "Not captured yet",
@@ -78,6 +96,17 @@ STRINGS = {
         "lines": "lines",
         "exit": "exit code",
         "captured": "Captured",
+        "cluster": "Cluster",
+        "nodes": "Nodes",
+        "namespace": "Namespace",
+        "versions": "Output per version",
+        "earlier": "Earlier outputs",
+        "since": "Compared with {label}:",
+        "changed": "the output changed",
+        "volatile": "no change (only run-to-run values differ)",
+        "unchanged": "no change",
+        "command": "the command changed (outputs not compared)",
+        "diff": "Diff (after replacing run-to-run values)",
     },
 }
 
@@ -99,6 +128,8 @@ class View:
     anchor: str | None = None
     # A console transcript: its parts in order (commands that re-run and text kept as is).
     parts: list[TranscriptPart] | None = None
+    tabs: bool = True  # earlier outputs as Material content tabs (else a plain list)
+    tab_set: str = "1"  # unique on the page: names the tabs' radio inputs
 
     @property
     def state(self) -> str:
@@ -113,29 +144,127 @@ def render(view: View) -> str:
     classes = ["kubecapture", f"kc-{state}"]
     if view.parts is not None:
         classes.append("kc-transcript")
-    if view.capture is not None and view.capture.provenance.source != "live":
+    if view.capture is not None and view.capture.provenance.imported:
         classes.append("kc-imported")  # recorded elsewhere (e.g. the original notes)
+    if view.capture is not None and view.capture.history and view.parts is None:
+        return _with_history(view, t, classes)
     attrs = {
         "class": " ".join(classes),
         "data-copy": copy_text(view),
     }
     if view.anchor:
         attrs["id"] = view.anchor
-    title = f'<span class="filename">{escape(view.title)}</span>' if view.title else ""
     if view.parts is not None:
         body = _transcript(view, t)
     elif view.capture is not None:
-        body = _terminal(view, t)
+        body = _terminal(view.capture, view, t)
     else:
         body = "".join(_prompt(c) for c in view.commands)
     parts = [
         f"<div {_attrs(attrs)}>",
-        f'<div class="language-console highlight kc-terminal">{title}'
-        f"<pre><span></span><code>{body}</code></pre></div>",
+        _terminal_block(view.title, body),
         _footer(view, t, state),
         "</div>",
     ]
     return "".join(parts)
+
+
+def _terminal_block(title: str | None, body: str) -> str:
+    heading = f'<span class="filename">{escape(title)}</span>' if title else ""
+    return (
+        f'<div class="language-console highlight kc-terminal">{heading}'
+        f"<pre><span></span><code>{body}</code></pre></div>"
+    )
+
+
+def _with_history(view: View, t: dict[str, str], classes: list[str]) -> str:
+    """The newest output and the earlier ones: tabs (Material) or a list (other themes).
+    Each output is a block of its own with its own `data-copy` (its commands may differ);
+    only the newest is searchable."""
+    entries = view.capture.entries
+    blocks = []
+    for i, entry in enumerate(entries):
+        older = entries[i + 1] if i + 1 < len(entries) else None
+        one = View(
+            commands=entry.commands,
+            capture=entry,
+            stale=view.stale and i == 0,
+            title=view.title,
+            fold=view.fold,
+            lang=view.lang,
+        )
+        blocks.append(
+            _terminal_block(view.title, _terminal(entry, one, t))
+            + _footer(one, t, one.state)
+            + (_change_marker(entry, older, t) if older else "")
+        )
+    attrs = {"class": " ".join([*classes, "kc-history"])}
+    if view.anchor:
+        attrs["id"] = view.anchor
+    labels = [history.tab_label(e, t["unknown_date"]) for e in entries]
+    inner = _tabs(view, entries, blocks, labels, t) if view.tabs else _list(entries, blocks, t)
+    return f"<div {_attrs(attrs)}>{inner}</div>"
+
+
+def _entry_attrs(entry: SnippetCapture, newest: bool, extra: str) -> str:
+    classes = " ".join(
+        c for c in (extra, "kc-entry", "kc-imported" if entry.provenance.imported else "") if c
+    )
+    attrs = f'class="{classes}" data-copy="{escape(chr(10).join(entry.commands), quote=True)}"'
+    return attrs if newest else attrs + " data-search-exclude"
+
+
+def _tabs(view, entries, blocks, labels, t) -> str:
+    """pymdownx.tabbed's markup (alternate style), which Material styles and scripts."""
+    name = f"__kc_{view.tab_set}"
+    inputs = "".join(
+        f'<input {"checked " if i == 0 else ""}id="{name}_{i + 1}" name="{name}" type="radio" />'
+        for i in range(len(entries))
+    )
+    tab_labels = "".join(
+        f'<label for="{name}_{i + 1}">{escape(label)}</label>' for i, label in enumerate(labels)
+    )
+    content = "".join(
+        f"<div {_entry_attrs(e, i == 0, 'tabbed-block')}>{block}</div>"
+        for i, (e, block) in enumerate(zip(entries, blocks, strict=True))
+    )
+    return (
+        f'<div class="tabbed-set tabbed-alternate kc-versions" data-tabs="1:{len(entries)}" '
+        f'aria-label="{escape(t["versions"], quote=True)}">{inputs}'
+        f'<div class="tabbed-labels">{tab_labels}</div>'
+        f'<div class="tabbed-content">{content}</div></div>'
+    )
+
+
+def _list(entries, blocks, t) -> str:
+    """Without Material: the newest output, then the earlier ones in a plain list."""
+    newest = f"<div {_entry_attrs(entries[0], True, '')}>{blocks[0]}</div>"
+    items = "".join(
+        f"<li><div {_entry_attrs(e, False, '')}>{block}</div></li>"
+        for e, block in zip(entries[1:], blocks[1:], strict=True)
+    )
+    return (
+        f'{newest}<div class="kc-earlier" data-search-exclude>'
+        f'<p class="kc-earlier-title">{escape(t["earlier"])}</p><ul>{items}</ul></div>'
+    )
+
+
+def _change_marker(entry: SnippetCapture, older: SnippetCapture, t: dict[str, str]) -> str:
+    """Did the output change in substance since `older`? A changed command is said so,
+    never called output drift."""
+    since = t["since"].format(label=history.tab_label(older, t["unknown_date"]))
+    if entry.commands != older.commands:
+        status, diff = "command", []
+    else:
+        comparison = drift.compare_results(older.results, entry.results)
+        status, diff = comparison.status, comparison.diff
+    html = (
+        f'<div class="kc-change kc-change-{status}" data-search-exclude>'
+        f"{escape(since)} <strong>{escape(t[status])}</strong>"
+    )
+    if diff:
+        html += drift.diff_html(diff, t["diff"])
+    return html + "</div>"
 
 
 def copy_text(view: View) -> str:
@@ -154,9 +283,9 @@ def _prompt(command: str) -> str:
     return f'<span class="gp">$ </span><span class="kc-cmd">{escape(command)}</span>\n'
 
 
-def _terminal(view: View, t: dict[str, str]) -> str:
+def _terminal(capture: SnippetCapture, view: View, t: dict[str, str]) -> str:
     out = []
-    for result in view.capture.results:
+    for result in capture.results:
         out.append(_prompt(result.command))
         out.append(_result(result, view, t))
     return "".join(out)
@@ -229,17 +358,24 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
         )
     p = view.capture.provenance
     source = t.get(p.source, p.source)  # known sources in the page's language
-    facts = (p.context, p.server_version, _date(p, t), "" if p.source == "live" else source)
+    facts = (p.context, p.server_version, _date(p, t), source if p.imported else "", p.cluster)
     summary = " · ".join(x for x in facts if x)
     if view.stale:
         summary += f" · {t['stale']}"
-    rows = [
+    rows = [(t["cluster"], p.cluster)] if p.cluster else []
+    rows += [
         (t["context"], p.context),
         (t["server"], p.server_version),
+    ]
+    if p.nodes:
+        rows.append((t["nodes"], p.nodes))
+    rows += [
         (t["kubectl"], p.kubectl_version or t["unknown"]),
         (t["captured_at"], p.captured_at or t["unknown_date"]),
         (t["source"], source),
     ]
+    if p.namespace:
+        rows.append((t["namespace"], p.namespace))
     kept = [part.prompt for part in view.parts or [] if part.prompt and part.command is None]
     if kept:
         rows.append((t["as_written"], f"{' / '.join(kept)} ({t['as_written_help']})"))

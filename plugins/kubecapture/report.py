@@ -1,7 +1,8 @@
 """What the build tells the author: progress lines, the drift report, placeholder notes.
 
-Shared by the plugin and the CLI. The drift report is saved beside the captures
-(`drift-report.json`) so the site's report page renders on any machine.
+Shared by the plugin and the CLI. After a live run the terminal gets what this run
+changed; the saved drift report (`drift-report.json` beside the captures, and the site's
+report page) covers every snippet's whole capture history.
 """
 
 from __future__ import annotations
@@ -9,7 +10,8 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from .store import write_text_atomic
+from .store import CaptureFileError, all_capture_files, write_text_atomic
+from .store import load as load_capture
 
 log = logging.getLogger("mkdocs.plugins.kubecapture")
 
@@ -45,9 +47,9 @@ def log_live_summary(runs, seconds: float, workers: int) -> None:
     )
 
 
-def finish(runs, captures_dir: Path | None) -> object | None:
-    """Build the drift report of this build's live runs, save it (unless captures_dir is
-    None), print its summary."""
+def finish(runs, captures_dir: Path | None, plans=()) -> object | None:
+    """Print what this build's live runs changed; unless captures_dir is None, save the
+    drift report of the whole history (`plans`: the site's pages, for their snippets)."""
     from . import drift
 
     done = [r for r in runs if r.new is not None]
@@ -57,15 +59,32 @@ def finish(runs, captures_dir: Path | None) -> object | None:
         [pair for r in done for pair in drift.page_pairs(r.old, r.new, r.plan.snippets)]
     )
     if captures_dir is not None:
-        write_text_atomic(captures_dir / REPORT_FILE, result.to_json())
+        save_history_report(captures_dir, plans)
     for line in result.summary_lines():
         log.info(line)
     return result
 
 
+def history_report(captures_dir: Path, plans=()):
+    """The drift report of every capture file's history."""
+    from . import drift
+
+    snippets = {p.capture_file.resolve(): p.snippets for p in plans}
+    pages = []
+    for path in all_capture_files(captures_dir):
+        page = load_capture(path)
+        if page is not None:
+            pages.append((page, snippets.get(path.resolve(), ())))
+    return drift.history_report(pages)
+
+
+def save_history_report(captures_dir: Path, plans=()) -> None:
+    write_text_atomic(captures_dir / REPORT_FILE, history_report(captures_dir, plans).to_json())
+
+
 def page_markdown(captures_dir: Path, lang: str, page: str = "cluster-changes.md") -> str:
-    """The report page (at `page` in docs/, for its links): the last saved drift report,
-    or a note that there is none yet."""
+    """The report page (at `page` in docs/, for its links): the saved drift report, else
+    one made from the capture files."""
     from . import drift
 
     path = captures_dir / REPORT_FILE
@@ -74,9 +93,15 @@ def page_markdown(captures_dir: Path, lang: str, page: str = "cluster-changes.md
     except FileNotFoundError:
         saved = None
     except ValueError as e:
-        log.warning("%s: unreadable drift report (%s); the report page is empty", path, e)
+        log.info("%s: %s; the report page is made from the captures", path, e)
         saved = None
-    return (saved or drift.DriftReport.empty()).to_markdown(lang=_short(lang), page=page)
+    if saved is None:
+        try:
+            saved = history_report(captures_dir)
+        except CaptureFileError as e:
+            log.warning("%s; the report page is empty", e)
+            saved = drift.DriftReport.empty()
+    return saved.to_markdown(lang=_short(lang), page=page)
 
 
 def log_replay_state(context, plan, mode: str) -> None:

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import yaml
 
-FORMAT_VERSION = 1
+# 2 adds `history` (earlier outputs of a snippet) and optional provenance fields; files of
+# format 1 are the same without them and load as they are.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 
 # libyaml's loader when PyYAML has it: ~10x faster than the pure-Python one, which is
 # most of what a replay build of a big site would otherwise spend on captures.
@@ -58,10 +61,32 @@ class Provenance:
     kubectl_version: str
     captured_at: str  # ISO 8601, UTC, seconds
     source: str = "live"  # or e.g. "the original notes" for imported outputs
+    # Optional (written only when known): the nodes' kubelet versions ("v1.25.0", or
+    # several joined by ", "), the author's description of the cluster (the plugin's
+    # `context_notes`), and the namespace the commands ran in.
+    nodes: str = ""
+    cluster: str = ""
+    namespace: str = ""
 
     @property
     def date(self) -> str:
         return self.captured_at[:10]
+
+    @property
+    def imported(self) -> bool:
+        """Recorded elsewhere (e.g. pasted in the original notes), not by a live run."""
+        return self.source != "live"
+
+    def same_cluster(self, other: Provenance) -> bool:
+        """Same context, server version and node versions: a refresh replaces, not adds."""
+        return (self.context, self.server_version, self.nodes) == (
+            other.context,
+            other.server_version,
+            other.nodes,
+        )
+
+
+_OPTIONAL_PROVENANCE = ("nodes", "cluster", "namespace")
 
 
 @dataclass
@@ -78,6 +103,18 @@ class SnippetCapture:
     results: list[CommandResult]
     provenance: Provenance
     id: str | None = None
+    # Earlier outputs of the same snippet, newest first (each without a history of its
+    # own): other cluster versions, imported originals. See history.py.
+    history: list[SnippetCapture] = field(default_factory=list)
+
+    @property
+    def entries(self) -> list[SnippetCapture]:
+        """This output then the earlier ones: newest first."""
+        return [self, *self.history]
+
+    @property
+    def commands(self) -> list[str]:
+        return [r.command for r in self.results]
 
 
 @dataclass
@@ -116,28 +153,47 @@ def load(path: Path) -> PageCapture | None:
         return None
     try:
         data = _safe_load(text)
-        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
+        if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS:
             raise ValueError(f"not a kubecapture file of format version {FORMAT_VERSION}")
-        return PageCapture(
-            page=data["page"],
-            key=data["key"],
-            snippets=[_snippet_from(s) for s in data.get("snippets") or []],
-        )
+        page, key = data["page"], data["key"]
     except (yaml.YAMLError, ValueError, KeyError, TypeError) as e:
-        reason = str(e).splitlines()[0] if str(e) else type(e).__name__
-        if isinstance(e, KeyError):
-            reason = f"missing field {e}"
         raise CaptureFileError(
-            f"{path}: malformed capture file ({reason}); fix it or delete it to capture again"
+            f"{path}: malformed capture file ({_reason(e)}); fix it or delete it to capture again"
         ) from None
+    snippets = []
+    for i, item in enumerate(data.get("snippets") or []):
+        where = f"snippet {i + 1}"
+        try:
+            where += f" ({item['id']})" if isinstance(item, dict) and item.get("id") else ""
+            history = []
+            for j, old in enumerate(item.get("history") or []):
+                try:
+                    history.append(_snippet_from(old, item.get("id")))
+                except (ValueError, KeyError, TypeError) as e:
+                    where += f", history entry {j + 1}"
+                    raise e from None
+            snippets.append(_snippet_from(item, item.get("id"), history))
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise CaptureFileError(
+                f"{path}: malformed capture file ({where}: {_reason(e)}); fix it or delete "
+                "it to capture again"
+            ) from None
+    return PageCapture(page=page, key=key, snippets=snippets)
 
 
-def _snippet_from(data: dict) -> SnippetCapture:
+def _reason(e: Exception) -> str:
+    if isinstance(e, KeyError):
+        return f"missing field {e}"
+    return str(e).splitlines()[0] if str(e) else type(e).__name__
+
+
+def _snippet_from(data: dict, id: str | None, history: list | None = None) -> SnippetCapture:
     return SnippetCapture(
         key=data["key"],
-        id=data.get("id"),
+        id=id,
         provenance=Provenance(**data["provenance"]),
         results=[CommandResult(**r) for r in data["results"]],
+        history=history or [],
     )
 
 
@@ -153,12 +209,18 @@ def dumps(capture: PageCapture) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
 
 
-def _snippet_dict(s: SnippetCapture) -> dict:
+def _snippet_dict(s: SnippetCapture, nested: bool = False) -> dict:
     out: dict = {"key": s.key}
-    if s.id:
+    if s.id and not nested:  # a history entry belongs to its snippet's id
         out["id"] = s.id
-    out["provenance"] = asdict(s.provenance)
+    provenance = asdict(s.provenance)
+    for name in _OPTIONAL_PROVENANCE:  # absent rather than empty: old files stay as they are
+        if not provenance[name]:
+            del provenance[name]
+    out["provenance"] = provenance
     out["results"] = [asdict(r) for r in s.results]
+    if s.history and not nested:
+        out["history"] = [_snippet_dict(h, nested=True) for h in s.history]
     return out
 
 

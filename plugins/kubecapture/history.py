@@ -1,0 +1,104 @@
+"""Capture history: keep each snippet's outputs across cluster versions.
+
+A refresh on the cluster setup of the newest stored output (same context, server
+version and node versions) replaces that output; on another setup it adds a new one and
+the earlier outputs move into the snippet's history, newest first. Imported outputs
+(the original notes) are never replaced and never pruned, unless asked. Pure functions
+over store's dataclasses: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+from .store import PageCapture, SnippetCapture
+
+
+def merge_page(old: PageCapture | None, new: PageCapture, snippets: Sequence, keep: int):
+    """`new` (a fresh run of the page's `snippets`) with each snippet's earlier outputs
+    from `old` carried over. A snippet finds its earlier outputs by its `id`, else by its
+    commands (same key, same occurrence on the page)."""
+    if old is None:
+        return new
+    merged = []
+    used: set[int] = set()
+    for snippet, fresh in zip(snippets, new.snippets, strict=True):
+        previous = _previous(old, snippet, used)
+        merged.append(merge(previous, fresh, keep))
+    return replace(new, snippets=merged)
+
+
+def _previous(old: PageCapture, snippet, used: set[int]) -> SnippetCapture | None:
+    """The stored capture of `snippet`, each stored capture used at most once."""
+    candidates = [i for i, s in enumerate(old.snippets) if i not in used]
+    match = None
+    if snippet.id:
+        match = next((i for i in candidates if old.snippets[i].id == snippet.id), None)
+    if match is None:
+        match = next(
+            (i for i in candidates if old.snippets[i].key == snippet.key and not snippet.id),
+            None,
+        )
+    if match is None:
+        return None
+    used.add(match)
+    return old.snippets[match]
+
+
+def merge(previous: SnippetCapture | None, fresh: SnippetCapture, keep: int) -> SnippetCapture:
+    """`fresh` as the newest output, `previous`'s outputs behind it."""
+    if previous is None:
+        return fresh
+    earlier = [_entry(e) for e in previous.entries]
+    newest = earlier[0].provenance
+    if not newest.imported and newest.same_cluster(fresh.provenance):
+        earlier = earlier[1:]  # same cluster setup: the new output replaces it
+    return prune(replace(fresh, history=earlier), keep)
+
+
+def prune(capture: SnippetCapture, keep: int, imported: bool = False) -> SnippetCapture:
+    """At most `keep` live outputs (the newest included; 0 keeps all). Imported outputs
+    stay unless `imported` is true."""
+    live = 1 if not capture.provenance.imported else 0
+    history = []
+    for entry in capture.history:
+        if entry.provenance.imported:
+            if not imported:
+                history.append(entry)
+        elif not keep or live < keep:
+            live += 1
+            history.append(entry)
+    return replace(capture, history=history)
+
+
+def _entry(capture: SnippetCapture) -> SnippetCapture:
+    return replace(capture, history=[])
+
+
+def labels(capture: SnippetCapture) -> list[str]:
+    """A label per output, newest first, unique within the snippet: server version, node
+    version when it differs, context, and date or source
+    (`v1.24.0+0/node-v1.25.0@litekube:2026-11-29`)."""
+    out: list[str] = []
+    for entry in capture.entries:
+        p = entry.provenance
+        label = p.server_version or "unknown"
+        if p.nodes and not p.server_version.startswith(p.nodes):
+            label += f"/node-{p.nodes.replace(', ', '+')}"
+        label += f"@{p.context or 'unknown'}"
+        label += ":" + (p.date or "original" if p.imported else p.date or "undated")
+        base, n = label, 2
+        while label in out:
+            label, n = f"{base}#{n}", n + 1
+        out.append(label)
+    return out
+
+
+def tab_label(entry: SnippetCapture, unknown_date: str) -> str:
+    """What a reader sees on a tab: the versions and the date."""
+    p = entry.provenance
+    version = p.server_version or "?"
+    if p.nodes and not p.server_version.startswith(p.nodes):
+        version += f" (node {p.nodes})"
+    return f"{version} · {p.date or unknown_date}"

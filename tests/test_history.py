@@ -1,0 +1,265 @@
+"""Capture history: outputs kept across cluster versions, on disk, on the page, in the report.
+
+Pure parts here (merge, prune, labels, the file format, rendering, the history report);
+refreshes that build a history through real kubectl runs are in test_history_runs.py
+(stand-in: server versions) and test_live_cluster.py (the real control plane: node
+versions).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from kubecapture import drift, history, render, store
+from kubecapture.render import View
+from kubecapture.snippets import parse_page
+from kubecapture.store import CommandResult, PageCapture, Provenance, SnippetCapture
+
+ORIGINAL = Provenance("minikube", "v1.22.2", "", "", "the original notes")
+V124 = Provenance("litekube", "v1.24.0+0", "v1.37.1", "2026-11-29T10:00:00Z", nodes="v1.24.0")
+V124_LATER = Provenance("litekube", "v1.24.0+0", "v1.37.1", "2026-11-30T10:00:00Z", nodes="v1.24.0")
+V125_NODE = Provenance("litekube", "v1.24.0+0", "v1.37.1", "2026-12-01T10:00:00Z", nodes="v1.25.0")
+
+
+def snip(output: str, provenance: Provenance, command="kubectl get node", id="nodes", key="k"):
+    return SnippetCapture(key, [CommandResult(command, 0, output)], provenance, id)
+
+
+# --- merging a refresh into the history ---------------------------------------------------
+
+
+def test_another_cluster_version_adds_an_entry_and_keeps_the_original():
+    stored = snip("minikube  v1.22.2\n", ORIGINAL)
+    merged = history.merge(stored, snip("litekube  v1.24.0\n", V124), keep=5)
+    assert [e.provenance for e in merged.entries] == [V124, ORIGINAL]
+    assert merged.history[0].results[0].stdout == "minikube  v1.22.2\n"
+
+
+def test_a_refresh_on_the_same_cluster_replaces_the_newest_live_entry():
+    stored = history.merge(snip("minikube\n", ORIGINAL), snip("a\n", V124), keep=5)
+    again = history.merge(stored, snip("b\n", V124_LATER), keep=5)
+    assert [e.provenance for e in again.entries] == [V124_LATER, ORIGINAL]
+    assert again.results[0].stdout == "b\n"
+
+
+def test_imported_outputs_are_never_replaced_even_on_the_same_version():
+    same_version = Provenance("minikube", "v1.22.2", "v1.37.1", "2026-11-29T10:00:00Z")
+    merged = history.merge(snip("x\n", ORIGINAL), snip("y\n", same_version), keep=5)
+    assert [e.provenance for e in merged.entries] == [same_version, ORIGINAL]
+
+
+def test_a_node_upgrade_is_another_version():
+    stored = history.merge(snip("minikube\n", ORIGINAL), snip("a\n", V124), keep=5)
+    merged = history.merge(stored, snip("b\n", V125_NODE), keep=5)
+    assert [e.provenance.nodes for e in merged.entries] == ["v1.25.0", "v1.24.0", ""]
+
+
+def test_prune_keeps_n_live_entries_and_every_imported_one():
+    capture = snip("o\n", ORIGINAL)
+    for i in range(6):
+        p = Provenance("kind-k", f"v1.{30 + i}.0", "v1.37.1", f"2026-12-0{i + 1}T00:00:00Z")
+        capture = history.merge(capture, snip(f"{i}\n", p), keep=3)
+    assert [e.provenance.server_version for e in capture.entries] == [
+        "v1.35.0",
+        "v1.34.0",
+        "v1.33.0",
+        "v1.22.2",
+    ]
+    assert [e.provenance.server_version for e in history.prune(capture, 1).entries] == [
+        "v1.35.0",
+        "v1.22.2",
+    ]
+    dropped = history.prune(capture, 0, imported=True)
+    assert [e.provenance.imported for e in dropped.entries] == [False, False, False]
+
+
+def test_history_follows_the_id_across_a_command_edit_and_not_without_one():
+    page = "p.md"
+    text = (
+        '```kubectl id="nodes"\nkubectl get node -o wide\n```\n\n```kubectl\nkubectl get ns\n```\n'
+    )
+    snippets = parse_page(text, page)
+    old = PageCapture(
+        page,
+        "old",
+        [
+            snip("old wide\n", ORIGINAL, command="kubectl get node", key="old-key"),
+            snip("old ns\n", ORIGINAL, command="kubectl get namespace", id=None, key="ns-old"),
+        ],
+    )
+    fresh = PageCapture(
+        page,
+        "new",
+        [
+            snip("new wide\n", V124, command="kubectl get node -o wide", key=snippets[0].key),
+            snip("new ns\n", V124, command="kubectl get ns", id=None, key=snippets[1].key),
+        ],
+    )
+    merged = history.merge_page(old, fresh, snippets, keep=5)
+    with_id, without_id = merged.snippets
+    assert [e.commands for e in with_id.entries] == [
+        ["kubectl get node -o wide"],
+        ["kubectl get node"],
+    ]
+    assert without_id.history == []  # its command changed and it has no id: a new snippet
+
+
+def test_labels_are_unique_where_versions_are_not():
+    same_server = Provenance("minikube", "v1.22.2", "v1.37.1", "2026-11-29T10:00:00Z")
+    capture = history.merge(snip("a\n", ORIGINAL), snip("b\n", same_server), keep=5)
+    capture = history.merge(capture, snip("c\n", V124), keep=5)
+    capture = history.merge(capture, snip("d\n", V125_NODE), keep=5)
+    labels = history.labels(capture)
+    assert labels == [
+        "v1.24.0+0/node-v1.25.0@litekube:2026-12-01",
+        "v1.24.0+0@litekube:2026-11-29",
+        "v1.22.2@minikube:2026-11-29",
+        "v1.22.2@minikube:original",
+    ]
+    assert len(set(labels)) == len(labels)
+
+
+# --- the file format ------------------------------------------------------------------------
+
+
+def test_history_round_trips_and_old_format_files_load_as_they_are(tmp_path):
+    path = tmp_path / "p.yaml"
+    capture = history.merge(snip("minikube\n", ORIGINAL), snip("litekube\n", V124), keep=5)
+    page = PageCapture("p.md", "key", [capture])
+    assert store.save(path, page)
+    text = path.read_text()
+    assert text.startswith("version: 2\n")
+    assert "  history:\n  - key: k\n    provenance:\n      context: minikube\n" in text
+    assert "nodes:" in text and text.count("nodes:") == 1  # absent where unknown
+    assert store.load(path) == page
+    # a file of format 1, as the first version wrote it: no history, no optional fields
+    v1 = text.split("  history:")[0].replace("version: 2", "version: 1")
+    v1 = v1.replace("    nodes: v1.24.0\n", "")
+    path.write_text(v1)
+    loaded = store.load(path)
+    assert loaded.snippets[0].history == [] and loaded.snippets[0].provenance.nodes == ""
+
+
+def test_a_corrupt_history_entry_names_the_file_snippet_and_entry(tmp_path):
+    path = tmp_path / "p.yaml"
+    capture = history.merge(snip("minikube\n", ORIGINAL), snip("litekube\n", V124), keep=5)
+    store.save(path, PageCapture("p.md", "key", [capture]))
+    broken = path.read_text().replace("    results:\n    - command: kubectl get node\n", "")
+    path.write_text(broken)
+    with pytest.raises(store.CaptureFileError) as e:
+        store.load(path)
+    message = str(e.value)
+    assert message.startswith(f"{path}: malformed capture file (snippet 1 (nodes), history entry")
+    assert message.endswith("fix it or delete it to capture again") and "\n" not in message
+
+
+def test_the_shipped_section_4_keeps_the_five_original_outputs():
+    root = Path(__file__).resolve().parents[1]
+    page = store.load(root / "snippets/captures/course/04-kubectl.yaml")
+    originals = {
+        s.id: e
+        for s in page.snippets
+        for e in s.entries
+        if e.provenance.source == "the original notes"
+    }
+    assert sorted(originals) == [
+        "current-context",
+        "get-namespace",
+        "get-node",
+        "get-node-wide",
+        "get-pod-kube-system",
+    ]
+    assert all(e.provenance.server_version == "v1.22.2" for e in originals.values())
+    assert "minikube   Ready    control-plane,master   7m21s   v1.22.2" in (
+        originals["get-node"].results[0].stdout
+    )
+    for s in page.snippets:  # the newest output of every snippet is a live capture
+        assert not s.provenance.imported and s.provenance.context == "litekube"
+
+
+# --- on the page ------------------------------------------------------------------------------
+
+
+def tabs_of(html: str) -> list[str]:
+    return re.findall(r'<label for="__kc_[^"]+">([^<]*)</label>', html)
+
+
+def test_tabs_newest_first_labelled_with_version_and_date_each_with_its_commands():
+    capture = history.merge(
+        snip("minikube  v1.22.2\n", ORIGINAL, command="kubectl get node"),
+        snip("litekube  v1.24.0\n", V124, command="kubectl get node"),
+        keep=5,
+    )
+    html = render.render(View(["kubectl get node"], capture, lang="ja", tab_set="7"))
+    assert tabs_of(html) == ["v1.24.0+0 · 2026-11-29", "v1.22.2 · 日付不明"]
+    assert '<input checked id="__kc_7_1" name="__kc_7" type="radio" />' in html
+    blocks = re.findall(
+        r'<div class="tabbed-block kc-entry[^"]*" data-copy="([^"]*)"([^>]*)>', html
+    )
+    assert blocks == [("kubectl get node", ""), ("kubectl get node", " data-search-exclude")]
+    # the change marker: the drift normalization decides, the diff is one click away
+    marker = re.search(r'<div class="kc-change kc-change-(\w+)" data-search-exclude>', html)
+    assert marker[1] == "changed" and "v1.22.2 · 日付不明 と比べて:" in html
+    assert '<details class="kc-drift-diff">' in html
+
+
+def test_only_volatile_differences_are_no_change_and_a_new_command_is_not_drift():
+    volatile = history.merge(
+        snip("NAME  AGE\nweb   3m\n", ORIGINAL), snip("NAME  AGE\nweb   9d\n", V124), keep=5
+    )
+    html = render.render(View(["kubectl get node"], volatile, lang="en"))
+    assert "kc-change-volatile" in html and "kc-drift-diff" not in html
+    edited = history.merge(
+        snip("x\n", ORIGINAL, command="kubectl get node"),
+        snip("y\n", V124, command="kubectl get node -o wide"),
+        keep=5,
+    )
+    html = render.render(View(["kubectl get node -o wide"], edited, lang="en"))
+    assert "kc-change-command" in html and "the command changed" in html
+    assert re.findall(r'data-copy="([^"]*)"', html) == [
+        "kubectl get node -o wide",
+        "kubectl get node",
+    ]
+
+
+def test_without_material_earlier_outputs_are_a_plain_list():
+    capture = history.merge(snip("a\n", ORIGINAL), snip("b\n", V124), keep=5)
+    html = render.render(View(["kubectl get node"], capture, lang="ja", tabs=False))
+    assert "tabbed-set" not in html and "<input" not in html
+    assert (
+        '<div class="kc-earlier" data-search-exclude><p class="kc-earlier-title">以前の出力' in html
+    )
+    assert html.index(">b\n<") < html.index(">a\n<")  # the newest first
+
+
+def test_a_snippet_without_history_renders_as_before():
+    html = render.render(View(["kubectl get node"], snip("a\n", V124), lang="ja"))
+    assert "tabbed" not in html and "kc-change" not in html
+
+
+# --- the drift page from history -----------------------------------------------------------
+
+
+def test_history_report_has_one_step_per_pair_of_versions_newest_first():
+    nodes = history.merge(snip("minikube  v1.22.2\n", ORIGINAL), snip("l  v1.24.0\n", V124), 5)
+    nodes = history.merge(nodes, snip("l  v1.25.0\n", V125_NODE), keep=5)
+    edited = history.merge(
+        snip("x\n", ORIGINAL, command="kubectl get ns", id="ns"),
+        snip("y\n", V124, command="kubectl get namespace", id="ns"),
+        keep=5,
+    )
+    report = drift.history_report([(PageCapture("p.md", "k", [nodes, edited]), ())])
+    statuses = [(e.ref, e.before.server_version, e.after.nodes, e.status) for e in report.entries]
+    assert statuses == [
+        ("nodes", "v1.24.0+0", "v1.25.0", "changed"),
+        ("nodes", "v1.22.2", "v1.24.0", "changed"),
+        ("ns", "v1.22.2", "v1.24.0", "command"),
+    ]
+    md = report.to_markdown("ja")
+    assert re.findall(r"^## (.*)$", md, re.M) == [
+        "litekube v1.24.0+0 → litekube v1.24.0+0 (ノード v1.25.0)",
+        "minikube v1.22.2 (元のノート) → litekube v1.24.0+0",
+    ]
+    assert "### コマンドが変わったもの (1)" in md
