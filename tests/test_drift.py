@@ -861,7 +861,9 @@ def test_markdown_ja_and_en():
         "minikube v1.22.2 → minikube v1.24.0",
     ]
     assert "| 更新前 | 元のノート | minikube | v1.22.2 | 不明 | v1.22.2 | 2021-10-20 | 2 |" in ja
-    assert "| 更新後 | ビルド時に実行 | minikube | v1.24.0 | 不明 | v1.37.1 | 2026-11-26 | 2 |" in ja
+    assert (
+        "| 更新後 | ビルド時に実行 | minikube | v1.24.0 | 不明 | v1.37.1 | 2026-11-26 | 2 |" in ja
+    )
     assert "#### [course/04-kubectl.md](course/04-kubectl.md) › `get-node`" in ja
     assert '<details class="kc-drift-diff"><summary>差分' in ja
     assert '<span class="gi">+minikube  Ready  control-plane  &lt;age&gt;  v1.24.0</span>' in ja

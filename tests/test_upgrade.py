@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
+from kubecapture import store
 from sites import build, kubecapture, make_site, page_html
 
 NODES = """# Nodes
@@ -50,13 +52,14 @@ def test_upgrade_report_names_exactly_the_changed_snippets(tmp_path, standin, ku
     )
     first = kubecapture(site, kube_env, "refresh")
     assert first.returncode == 0, first.log
-    assert {e["status"] for e in report_of(site)["entries"]} == {"new"}
+    assert report_of(site)["entries"] == []  # one output per snippet: nothing to compare
+    assert "drift: 0 changed, 0 volatile only, 0 unchanged, 5 new" in first.log
 
     time.sleep(1.1)  # AGE cells move on: the next run must still not call them changes
     same = kubecapture(site, kube_env, "refresh")
     assert same.returncode == 0, same.log
-    statuses = {k: e["status"] for k, e in by_label(report_of(site)).items()}
-    assert "changed" not in statuses.values(), statuses
+    assert "drift: 0 changed" in same.log, same.log
+    assert report_of(site)["entries"] == []  # same cluster: replaced, not added
 
     standin.set_server_version("v1.31.0")
     upgraded = kubecapture(site, kube_env, "refresh")
@@ -79,6 +82,42 @@ def test_upgrade_report_names_exactly_the_changed_snippets(tmp_path, standin, ku
     assert "クラスタ更新による変化" in html
     assert "v1.24.0" in html and "v1.31.0" in html
     assert "nodes-wide" in html
+
+
+def test_history_through_an_upgrade_tabs_cli_and_prune(tmp_path, standin, kube_env):
+    site = make_site(tmp_path / "site", {"nodes.md": NODES})
+    assert kubecapture(site, kube_env, "refresh").returncode == 0
+    standin.set_server_version("v1.31.0")
+    assert kubecapture(site, kube_env, "refresh").returncode == 0
+
+    listed = kubecapture(site, kube_env, "history")
+    assert listed.returncode == 0, listed.log
+    lines = [line.strip() for line in listed.stdout.splitlines()]
+    today = time.strftime("%Y-%m-%d", time.gmtime())
+    assert f"[0] v1.31.0@minikube:{today}  (changed since [1])" in lines
+    assert f"[1] v1.24.0@minikube:{today}" in lines
+
+    compared = kubecapture(site, kube_env, "compare", "nodes.md", "nodes")
+    assert compared.returncode == 1 and "VERSION: v1.24.0 → v1.31.0" in compared.stdout
+    label = f"v1.24.0@minikube:{today}"
+    same = kubecapture(site, kube_env, "compare", "nodes.md", "nodes", label, label)
+    assert same.returncode == 0 and same.stdout.startswith("unchanged")
+    wrong = kubecapture(site, kube_env, "compare", "nodes.md", "nodes", "v9")
+    assert wrong.returncode == 2 and "no stored output v9" in wrong.stderr
+
+    built = build(site, kube_env, "--strict", mode="replay")
+    assert built.returncode == 0, built.log
+    html = page_html(site, "nodes/index.html")
+    assert re.findall(r'<label for="__kc_1_\d">([^<]*)</label>', html) == [
+        f"v1.31.0 · {today}",
+        f"v1.24.0 · {today}",
+    ]
+
+    pruned = kubecapture(site, kube_env, "prune", "--keep", "1")
+    assert pruned.returncode == 0 and "2 stored output(s) dropped" in pruned.stdout
+    capture = store.load(site.parent / "captures" / "nodes.yaml")
+    assert [len(s.entries) for s in capture.snippets] == [1, 1]
+    assert capture.snippets[0].provenance.server_version == "v1.31.0"
 
 
 def test_diff_reports_without_writing(tmp_path, standin, kube_env):

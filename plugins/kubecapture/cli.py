@@ -1,4 +1,5 @@
-"""`kubecapture status / check / refresh / diff`: the capture loop without MkDocs.
+"""`kubecapture status / check / refresh / diff / history / compare / prune`: the capture
+loop without MkDocs.
 
 Reads the plugin's settings from mkdocs.yml as plain YAML (no MkDocs internals), so
 it works the same for a site built with MkDocs or with Zensical.
@@ -15,11 +16,12 @@ from pathlib import Path
 
 import yaml
 
-from . import capture, report
+from . import capture, drift, history, report
 from .cluster import ClusterUnavailable
 from .snippets import SnippetError
 from .store import CaptureFileError, all_capture_files, capture_path
 from .store import load as load_capture
+from .store import save as save_capture
 
 log = logging.getLogger("mkdocs.plugins.kubecapture")
 
@@ -180,6 +182,105 @@ def cmd_run(args, write: bool) -> int:
     return 1 if any(r.error for r in runs) else 0
 
 
+def cmd_history(args) -> int:
+    """Each snippet's stored outputs, newest first, with labels `compare` accepts."""
+    docs_dir, settings = settings_for(args.config_file, "replay")
+    for plan in plan_site(docs_dir, settings, args.pages):
+        page = load_capture(plan.capture_file)
+        print(plan.page)
+        for index, snippet in enumerate(page.snippets if page else []):
+            print(f"  {_ref(snippet, index)}")
+            entries = snippet.entries
+            for i, (entry, label) in enumerate(zip(entries, history.labels(snippet), strict=True)):
+                p = entry.provenance
+                since = ""
+                if i + 1 < len(entries):
+                    since = f"  ({_status(entries[i + 1], entry)} since [{i + 1}])"
+                source = "" if not p.imported else f" ({p.source})"
+                print(f"    [{i}] {label}{source}{since}")
+    return 0
+
+
+def _ref(snippet, index: int) -> str:
+    return snippet.id or f"#{index + 1} {snippet.commands[0] if snippet.commands else ''}"
+
+
+def _status(older, newer) -> str:
+    if older.commands != newer.commands:
+        return "command changed"
+    return drift.compare_results(older.results, newer.results).status
+
+
+def cmd_compare(args) -> int:
+    """Compare two stored outputs of one snippet; no cluster needed."""
+    docs_dir, settings = settings_for(args.config_file, "replay")
+    [plan] = plan_site(docs_dir, settings, [args.page])
+    page = load_capture(plan.capture_file)
+    snippets = page.snippets if page else []
+    snippet = next(
+        (s for i, s in enumerate(snippets) if args.snippet in (s.id, str(i + 1), f"#{i + 1}")),
+        None,
+    )
+    if snippet is None:
+        known = ", ".join(_ref(s, i) for i, s in enumerate(snippets)) or "none"
+        print(
+            f"kubecapture: {plan.page} has no snippet {args.snippet} (known: {known})",
+            file=sys.stderr,
+        )
+        return 2
+    labels = history.labels(snippet)
+    try:
+        old, new = (_entry(snippet, labels, x) for x in (args.old, args.new))
+    except LookupError as e:
+        print(f"kubecapture: {e} (entries: {', '.join(labels)})", file=sys.stderr)
+        return 2
+    if old.commands != new.commands:
+        print("command changed:")
+        print("\n".join(f"  - {c}" for c in old.commands))
+        print("\n".join(f"  + {c}" for c in new.commands))
+    comparison = drift.compare_results(old.results, new.results)
+    print(f"{comparison.status}")
+    for change in comparison.changes:
+        print(f"  {change}")
+    if comparison.diff:
+        print("\n".join(comparison.diff))
+    return 1 if comparison.status == "changed" else 0
+
+
+def _entry(snippet, labels: list[str], wanted: str):
+    entries = snippet.entries
+    if wanted in labels:
+        return entries[labels.index(wanted)]
+    if wanted.isdigit() and int(wanted) < len(entries):
+        return entries[int(wanted)]
+    raise LookupError(f"no stored output {wanted}")
+
+
+def cmd_prune(args) -> int:
+    """Drop stored outputs beyond `keep_versions` (or --keep); imported ones only when
+    asked (--imported)."""
+    docs_dir, settings = settings_for(args.config_file, "replay")
+    keep = settings.keep_versions if args.keep is None else args.keep
+    dropped = 0
+    for plan in plan_site(docs_dir, settings, args.pages):
+        page = load_capture(plan.capture_file)
+        if page is None:
+            continue
+        pruned = [history.prune(s, keep, imported=args.imported) for s in page.snippets]
+        count = sum(
+            len(a.history) - len(b.history) for a, b in zip(page.snippets, pruned, strict=True)
+        )
+        if count:
+            page.snippets = pruned
+            save_capture(plan.capture_file, page)
+            print(f"{plan.page}: {count} stored output(s) dropped")
+            dropped += count
+    if dropped:
+        report.save_history_report(settings.captures_dir, plan_site(docs_dir, settings, []))
+    print(f"kubecapture prune: {dropped} stored output(s) dropped (keep {keep or 'all'})")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="kubecapture",
@@ -210,6 +311,21 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("-j", "--jobs", type=int, default=0, help="pages run at once")
         if name == "diff":
             p.add_argument("--markdown", action="store_true", help="print the report as Markdown")
+    p = sub.add_parser("history", help="each snippet's stored outputs, newest first")
+    p.add_argument("pages", nargs="*", help="Markdown pages (default: all)")
+    p = sub.add_parser(
+        "compare", help="compare two stored outputs of a snippet (no cluster); exit 1 if changed"
+    )
+    p.add_argument("page", help="the Markdown page")
+    p.add_argument("snippet", help="the snippet's id, or its number on the page (1, 2, ...)")
+    p.add_argument("old", nargs="?", default="1", help="label or number from `history` (1)")
+    p.add_argument("new", nargs="?", default="0", help="label or number from `history` (0)")
+    p = sub.add_parser("prune", help="drop stored outputs beyond keep_versions")
+    p.add_argument("pages", nargs="*", help="Markdown pages (default: all)")
+    p.add_argument("--keep", type=int, help="live outputs kept per snippet (0: all)")
+    p.add_argument(
+        "--imported", action="store_true", help="also drop imported outputs (the original notes)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
     try:
@@ -217,6 +333,10 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_status(args)
         if args.command == "check":
             return cmd_check(args)
+        if args.command in ("history", "compare", "prune"):
+            return {"history": cmd_history, "compare": cmd_compare, "prune": cmd_prune}[
+                args.command
+            ](args)
         return cmd_run(args, write=args.command == "refresh")
     except SnippetError as e:
         print(f"kubecapture: {e}", file=sys.stderr)

@@ -246,6 +246,7 @@ def write_text_atomic(path: Path, text: str) -> None:
             f.write(text)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes it private; a capture is a file of the repo
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
