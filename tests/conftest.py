@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,10 +58,40 @@ def kube_env(standin, tmp_path) -> dict[str, str]:
 
 @pytest.fixture
 def real_cluster_env(tmp_path) -> dict[str, str]:
-    """Environment for live tests (marker `cluster`) against the cluster in $KUBECONFIG."""
+    """Environment for live tests (marker `cluster`) against the cluster in $KUBECONFIG.
+
+    Skipped without KUBECONFIG, unless KUBECAPTURE_REQUIRE_CLUSTER=1 (CI, where .ci/run
+    started the local control plane): then a missing cluster fails the test."""
     if not os.environ.get("KUBECONFIG"):
-        pytest.skip("KUBECONFIG is not set: no real cluster to test against")
+        reason = "KUBECONFIG is not set: no real cluster to test against"
+        if os.environ.get("KUBECAPTURE_REQUIRE_CLUSTER") == "1":
+            pytest.fail(reason + " (KUBECAPTURE_REQUIRE_CLUSTER=1)")
+        pytest.skip(reason)
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])
     env.setdefault("KUBECACHEDIR", str(tmp_path / "kube-cache"))
     return env
+
+
+@pytest.fixture
+def real_context(real_cluster_env, kubectl_bin) -> str:
+    """The current context of the live cluster (live test sites allow exactly it)."""
+    return subprocess.run(
+        [str(kubectl_bin), "config", "current-context"],
+        env=real_cluster_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+
+
+@pytest.fixture
+def cluster_kit() -> Path:
+    """The local control plane's script (../shared/local-cluster/cluster), for tests that
+    change the node's version; skipped on other clusters (a user's minikube)."""
+    kit = os.environ.get("KUBECAPTURE_CLUSTER_KIT")
+    if not kit:
+        if os.environ.get("KUBECAPTURE_REQUIRE_CLUSTER") == "1":
+            pytest.fail("KUBECAPTURE_CLUSTER_KIT is not set (KUBECAPTURE_REQUIRE_CLUSTER=1)")
+        pytest.skip("KUBECAPTURE_CLUSTER_KIT is not set: the node's version cannot change")
+    return Path(kit).resolve()

@@ -2,20 +2,27 @@
 
     KUBECONFIG=~/.kube/config .venv/bin/python -m pytest -m cluster
 
-Everything here runs in sandbox namespaces or only reads; the cluster is left as it was.
-Its context must be allowed (minikube, kind-*, docker-desktop, ...).
+CI runs it against the local control plane (`../shared/local-cluster`: a real v1.24 API
+server, one simulated node); it also runs against any cluster, e.g. a user's minikube.
+Everything here runs in sandbox namespaces or only reads, and leaves the cluster as it
+was; the tests that change the node's version (local control plane only) put it back.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import time
+from pathlib import Path
 
 import pytest
-from kubecapture import store
+from kubecapture import drift, store
 from sites import build, kubecapture, make_site, page_html
 
 pytestmark = pytest.mark.cluster
+
+ROOT = Path(__file__).resolve().parents[1]
 
 READS = """# Reads
 
@@ -30,9 +37,13 @@ kubectl get pod does-not-exist
 
 SANDBOX = """---
 kubecapture:
-  sandbox: true
+  sandbox: kc-live-test
 ---
 # Sandbox
+
+```kubectl id="empty"
+kubectl get pod
+```
 
 ```kubectl id="apply"
 kubectl apply -f manifests/app.yaml
@@ -45,6 +56,10 @@ kubectl get deploy,secret
 ```kubectl id="secret"
 kubectl get secret live-test -o jsonpath={.data.password}
 ```
+
+```kubectl id="secret-yaml"
+kubectl get secret live-test -o yaml
+```
 """
 
 MANIFEST = """apiVersion: apps/v1
@@ -52,7 +67,7 @@ kind: Deployment
 metadata:
   name: web
 spec:
-  replicas: 1
+  replicas: 2
   selector:
     matchLabels: {app: web}
   template:
@@ -71,8 +86,11 @@ stringData:
   password: kc-live-s3cret
 """
 
+SECRET, SECRET_B64 = "kc-live-s3cret", "a2MtbGl2ZS1zM2NyZXQ="
 
-def namespaces(kubectl, env) -> set[str]:
+
+def namespaces(kubectl, env) -> dict[str, str]:
+    """name -> phase of every namespace."""
     out = subprocess.run(
         [str(kubectl), "get", "ns", "-o", "json"],
         env=env,
@@ -80,33 +98,136 @@ def namespaces(kubectl, env) -> set[str]:
         text=True,
         check=True,
     ).stdout
-    return {item["metadata"]["name"] for item in json.loads(out)["items"]}
+    return {i["metadata"]["name"]: i["status"]["phase"] for i in json.loads(out)["items"]}
 
 
-def test_round_trip_on_a_real_cluster(tmp_path, real_cluster_env, kubectl_bin):
-    site = make_site(tmp_path / "site", {"reads.md": READS, "sandbox.md": SANDBOX})
+def wait_gone(kubectl, env, name: str, seconds: float = 90) -> float:
+    """Namespace deletion finishes in the background: poll until it is gone."""
+    start = time.monotonic()
+    while name in namespaces(kubectl, env):
+        assert time.monotonic() - start < seconds, f"namespace {name} still there"
+        time.sleep(0.5)
+    return time.monotonic() - start
+
+
+def live_site(tmp_path: Path, context: str, pages: dict[str, str], **options) -> Path:
+    site = make_site(tmp_path / "site", pages, allow_contexts=[context], **options)
     (site.parent / "manifests").mkdir()
     (site.parent / "manifests" / "app.yaml").write_text(MANIFEST)
+    return site
+
+
+def test_round_trip_on_a_real_cluster(tmp_path, real_cluster_env, real_context, kubectl_bin):
+    site = live_site(tmp_path, real_context, {"reads.md": READS, "sandbox.md": SANDBOX})
     before = namespaces(kubectl_bin, real_cluster_env)
+    assert "kc-live-test" not in before
 
     live = build(site, real_cluster_env, "--strict", mode="refresh")
     assert live.returncode == 0, live.log
+    sandbox = store.load(site.parent / "captures" / "sandbox.yaml")
+    out = {s.id: s.results[0] for s in sandbox.snippets}
+    # the page's chosen namespace, empty at first: the API server's own words
+    assert out["empty"].stderr == "No resources found in kc-live-test namespace.\n"
+    assert sandbox.snippets[0].provenance.namespace == "kc-live-test"
+    # settle: the next snippet saw the Deployment at its replicas
+    assert "deployment.apps/web   2/2" in out["get"].stdout
+    # redaction of a real Secret, also inside last-applied-configuration
+    assert "last-applied-configuration" in out["secret-yaml"].stdout
+    text = (site.parent / "captures" / "sandbox.yaml").read_text()
+    assert SECRET not in text and SECRET_B64 not in text
     html = page_html(site, "sandbox/index.html")
-    assert "deployment.apps/web" in html
-    assert "kc-live-s3cret" not in html
-    captures = (site.parent / "captures" / "sandbox.yaml").read_text()
-    assert "kc-live-s3cret" not in captures and "a2MtbGl2ZS1zM2NyZXQ=" not in captures
-    assert namespaces(kubectl_bin, real_cluster_env) - before == set()  # sandbox gone
-
+    assert SECRET not in html and SECRET_B64 not in html and "deployment.apps/web" in html
+    # NotFound, as the author expected (returncode="1")
     reads = store.load(site.parent / "captures" / "reads.yaml")
-    assert reads.snippets[1].results[0].exit_code == 1
+    missing = reads.snippets[1].results[0]
+    assert missing.exit_code == 1
+    assert missing.stderr == 'Error from server (NotFound): pods "does-not-exist" not found\n'
+
+    # The sandbox is deleted; Kubernetes finishes that in the background.
+    wait_gone(kubectl_bin, real_cluster_env, "kc-live-test")
+    assert set(namespaces(kubectl_bin, real_cluster_env)) == set(before)
 
     replay = build(site, real_cluster_env, "--strict", mode="replay")
     assert replay.returncode == 0, replay.log
     assert page_html(site, "sandbox/index.html") == html
 
-    # Nothing changed in the cluster: a second live run reports no substantial change.
+    # Right after (the sandbox of the build may still be terminating): a second run waits
+    # for it and reports no substantial change, replacing (not adding) the outputs.
     again = kubecapture(site, real_cluster_env, "refresh")
     assert again.returncode == 0, again.log
-    report = json.loads((site.parent / "captures" / "drift-report.json").read_text())
-    assert [e for e in report["entries"] if e["status"] == "changed"] == []
+    assert "drift: 0 changed" in again.log, again.log
+    assert all(
+        len(s.entries) == 1 for s in store.load(site.parent / "captures/sandbox.yaml").snippets
+    )
+    wait_gone(kubectl_bin, real_cluster_env, "kc-live-test")
+
+
+def test_context_guard_on_a_real_cluster(tmp_path, real_cluster_env, real_context, kubectl_bin):
+    """A context not allowed: nothing is sent to the cluster, placeholders are shown."""
+    site = live_site(tmp_path, real_context, {"sandbox.md": SANDBOX})
+    site.write_text(site.read_text().replace(f"- {real_context}", "- some-other-context"))
+    before = namespaces(kubectl_bin, real_cluster_env)
+    built = build(site, real_cluster_env, mode="refresh")
+    assert built.returncode == 0, built.log
+    assert f'refusing to run snippets against kube context "{real_context}"' in built.log
+    assert "kc-missing" in page_html(site, "sandbox/index.html")
+    assert not (site.parent / "captures" / "sandbox.yaml").exists()
+    assert namespaces(kubectl_bin, real_cluster_env) == before
+
+
+def notes_copy(tmp_path: Path, context: str) -> Path:
+    """The notes site (docs, snippets, mkdocs.yml) in a scratch folder, `context` allowed."""
+    root = tmp_path / "notes"
+    for part in ("docs", "snippets"):
+        shutil.copytree(ROOT / part, root / part)
+    config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    (root / "mkdocs.yml").write_text(
+        config.replace("orbstack, colima, litekube]", f"orbstack, colima, litekube, {context}]"),
+        encoding="utf-8",
+    )
+    return root / "mkdocs.yml"
+
+
+def node_version(kit: Path, version: str) -> None:
+    subprocess.run(["bash", str(kit), "node-version", version], check=True, capture_output=True)
+
+
+def test_node_upgrade_on_the_notes_reports_only_what_shows_the_version(
+    tmp_path, real_cluster_env, real_context, cluster_kit
+):
+    """The whole notes site on the real control plane; the node reports another version;
+    a refresh adds a history entry to every snippet, and only outputs that show the node's
+    version are "changed" (the guide's settle="off" example is reported as such)."""
+    site = notes_copy(tmp_path, real_context)
+    first = kubecapture(site, real_cluster_env, "refresh")
+    assert first.returncode == 0, first.log
+    try:
+        node_version(cluster_kit, "v1.25.0")
+        upgraded = kubecapture(site, real_cluster_env, "refresh")
+    finally:
+        node_version(cluster_kit, "v1.24.0")
+    assert upgraded.returncode == 0, upgraded.log
+
+    captures = site.parent / "snippets" / "captures"
+    pages = [store.load(p) for p in store.all_capture_files(captures)]
+    step = {}
+    shows_version = set()
+    for page in pages:
+        for s in page.snippets:
+            assert s.provenance.nodes == "v1.25.0" and s.history[0].provenance.nodes == "v1.24.0"
+            if any("v1.25.0" in r.stdout for r in s.results):
+                shows_version.add((page.page, s.id))
+    report = json.loads((captures / "drift-report.json").read_text())
+    for e in report["entries"]:
+        if e["before"]["nodes"] == "v1.24.0" and e["after"]["nodes"] == "v1.25.0":
+            step[(e["page"], e["ref"])] = e
+    assert len(step) == sum(len(p.snippets) for p in pages)
+    changed = {k for k, e in step.items() if e["status"] == "changed" and not e["note"]}
+    assert shows_version and changed == shows_version, (changed, shows_version)
+    by_design = {k for k, e in step.items() if e["note"] == "settle"}
+    assert by_design == {("how-it-works.md", "no-settle")}
+    # the original notes of section 4 are still there, behind both live outputs
+    section4 = store.load(captures / "course" / "04-kubectl.yaml")
+    originals = [e for s in section4.snippets for e in s.entries if e.provenance.imported]
+    assert len(originals) == 5
+    assert drift.DriftReport.from_json((captures / "drift-report.json").read_text()).entries
