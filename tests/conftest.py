@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,55 @@ def cluster_kit() -> Path:
             pytest.fail("KUBECAPTURE_CLUSTER_KIT is not set (KUBECAPTURE_REQUIRE_CLUSTER=1)")
         pytest.skip("KUBECAPTURE_CLUSTER_KIT is not set: the node's version cannot change")
     return Path(kit).resolve()
+
+
+@dataclass
+class Target:
+    """A cluster a test can run against either way: the stand-in or the real one."""
+
+    kind: str  # "standin" or "real"
+    env: dict[str, str]
+    context: str
+    upgrade: Callable[[], None]  # a new version, as `get node` sees it
+    restore: Callable[[], None]
+
+    @property
+    def options(self) -> dict:
+        """Plugin options a test site needs to run against this cluster."""
+        return {"allow_contexts": [self.context]}
+
+
+@pytest.fixture(params=["standin", pytest.param("real", marks=pytest.mark.cluster)])
+def target(request):
+    """The stand-in, then (marker `cluster`) the real cluster: behaviour that both can
+    show is tested on both, so the stand-in cannot drift from reality unnoticed. The real
+    cluster's upgrade changes the node's version (local control plane only)."""
+    if request.param == "standin":
+        server = request.getfixturevalue("standin")
+        yield Target(
+            "standin",
+            request.getfixturevalue("kube_env"),
+            "minikube",
+            lambda: server.set_server_version("v1.31.0"),
+            lambda: None,
+        )
+        return
+    env = request.getfixturevalue("real_cluster_env")
+    context = request.getfixturevalue("real_context")
+    kit = request.getfixturevalue("cluster_kit")
+
+    def node_version(version: str) -> None:
+        subprocess.run(["bash", str(kit), "node-version", version], check=True, capture_output=True)
+
+    upgraded = []
+
+    def upgrade() -> None:
+        upgraded.append(True)
+        node_version("v1.25.0")
+
+    target = Target("real", env, context, upgrade, lambda: node_version("v1.24.0"))
+    try:
+        yield target
+    finally:
+        if upgraded:
+            target.restore()

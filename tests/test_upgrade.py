@@ -6,7 +6,7 @@ import json
 import re
 import time
 
-from kubecapture import store
+from kubecapture import history, store
 from sites import build, kubecapture, make_site, page_html
 
 NODES = """# Nodes
@@ -84,40 +84,47 @@ def test_upgrade_report_names_exactly_the_changed_snippets(tmp_path, standin, ku
     assert "nodes-wide" in html
 
 
-def test_history_through_an_upgrade_tabs_cli_and_prune(tmp_path, standin, kube_env):
-    site = make_site(tmp_path / "site", {"nodes.md": NODES})
-    assert kubecapture(site, kube_env, "refresh").returncode == 0
-    standin.set_server_version("v1.31.0")
-    assert kubecapture(site, kube_env, "refresh").returncode == 0
+def test_history_through_an_upgrade_tabs_cli_and_prune(tmp_path, target):
+    """On the stand-in (the server's version changes) and on the real control plane (the
+    node's version changes): a second output per snippet, tabs, history, compare, prune."""
+    site = make_site(tmp_path / "site", {"nodes.md": NODES}, **target.options)
+    first = kubecapture(site, target.env, "refresh")
+    assert first.returncode == 0, first.log
+    target.upgrade()
+    second = kubecapture(site, target.env, "refresh")
+    assert second.returncode == 0, second.log
 
-    listed = kubecapture(site, kube_env, "history")
+    capture = store.load(site.parent / "captures" / "nodes.yaml")
+    nodes = capture.snippets[0]
+    old, new = nodes.history[0].provenance, nodes.provenance
+    assert len(nodes.entries) == 2 and not old.same_cluster(new)
+    labels = history.labels(nodes)
+    listed = kubecapture(site, target.env, "history")
     assert listed.returncode == 0, listed.log
     lines = [line.strip() for line in listed.stdout.splitlines()]
-    today = time.strftime("%Y-%m-%d", time.gmtime())
-    assert f"[0] v1.31.0@minikube:{today}  (changed since [1])" in lines
-    assert f"[1] v1.24.0@minikube:{today}" in lines
+    assert f"[0] {labels[0]}  (changed since [1])" in lines and f"[1] {labels[1]}" in lines
 
-    compared = kubecapture(site, kube_env, "compare", "nodes.md", "nodes")
-    assert compared.returncode == 1 and "VERSION: v1.24.0 → v1.31.0" in compared.stdout
-    label = f"v1.24.0@minikube:{today}"
-    same = kubecapture(site, kube_env, "compare", "nodes.md", "nodes", label, label)
+    compared = kubecapture(site, target.env, "compare", "nodes.md", "nodes")
+    assert compared.returncode == 1, compared.log
+    version = re.search(r"VERSION: (\S+) → (\S+)", compared.stdout)
+    assert version and version[1] != version[2]
+    same = kubecapture(site, target.env, "compare", "nodes.md", "nodes", labels[1], labels[1])
     assert same.returncode == 0 and same.stdout.startswith("unchanged")
-    wrong = kubecapture(site, kube_env, "compare", "nodes.md", "nodes", "v9")
+    wrong = kubecapture(site, target.env, "compare", "nodes.md", "nodes", "v9")
     assert wrong.returncode == 2 and "no stored output v9" in wrong.stderr
 
-    built = build(site, kube_env, "--strict", mode="replay")
+    built = build(site, target.env, "--strict", mode="replay")
     assert built.returncode == 0, built.log
     html = page_html(site, "nodes/index.html")
     assert re.findall(r'<label for="__kc_1_\d">([^<]*)</label>', html) == [
-        f"v1.31.0 · {today}",
-        f"v1.24.0 · {today}",
+        history.tab_label(e, "日付不明") for e in nodes.entries
     ]
 
-    pruned = kubecapture(site, kube_env, "prune", "--keep", "1")
+    pruned = kubecapture(site, target.env, "prune", "--keep", "1")
     assert pruned.returncode == 0 and "2 stored output(s) dropped" in pruned.stdout
     capture = store.load(site.parent / "captures" / "nodes.yaml")
     assert [len(s.entries) for s in capture.snippets] == [1, 1]
-    assert capture.snippets[0].provenance.server_version == "v1.31.0"
+    assert capture.snippets[0].provenance == new
 
 
 def test_diff_reports_without_writing(tmp_path, standin, kube_env):
