@@ -860,10 +860,12 @@ def test_markdown_ja_and_en():
         "minikube v1.22.2 (元のノート) → minikube v1.24.0",
         "minikube v1.22.2 → minikube v1.24.0",
     ]
-    assert "| 更新前 | 元のノート | minikube | v1.22.2 | 不明 | v1.22.2 | 2021-10-20 | 2 |" in ja
-    assert (
-        "| 更新後 | ビルド時に実行 | minikube | v1.24.0 | 不明 | v1.37.1 | 2026-11-26 | 2 |" in ja
-    )
+    first_step = ja.split("\n## ")[1]
+    assert "| | 更新前 | 更新後 |" in first_step
+    assert "| 出典 | 元のノート | ビルド時に実行 |" in first_step
+    assert "| Kubernetes | v1.22.2 | v1.24.0 |" in first_step
+    assert "| 取得日 | 2021-10-20 | 2026-11-26 |" in first_step
+    assert "| スニペット数 | 2 | 2 |" in first_step
     assert "#### [course/04-kubectl.md](course/04-kubectl.md) › `get-node`" in ja
     assert '<details class="kc-drift-diff"><summary>差分' in ja
     assert '<span class="gi">+minikube  Ready  control-plane  &lt;age&gt;  v1.24.0</span>' in ja

@@ -8,6 +8,7 @@ rendered snippet elements (not whole pages: the themes differ) must be identical
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -378,6 +379,21 @@ def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
         name = Path(report_page[1]).with_suffix(".html")
         pages = [(d / name).read_text("utf-8") for d in (mkdocs_dir, zensical_dir)]
         assert article(pages[0]) == article(pages[1])
+    # Only the newest output of a snippet is searchable, under both builders: section 4's
+    # `get pod -n kube-system` shows `coredns-…` only in the original notes' tab.
+    indexes = {
+        "mkdocs": json.loads((mkdocs_dir / "search" / "search_index.json").read_text("utf-8"))[
+            "docs"
+        ],
+        "zensical": json.loads((zensical_dir / "search.json").read_text("utf-8"))["items"],
+    }
+    for builder, items in indexes.items():
+        section4 = " ".join(
+            json.dumps(i, ensure_ascii=False)
+            for i in items
+            if i["location"].startswith("course/04-kubectl.html")
+        )
+        assert "litekube" in section4 and "coredns" not in section4, builder
 
 
 # --- kubecapture refresh ------------------------------------------------------------------

@@ -965,11 +965,9 @@ def _markdown(report: DriftReport, t: dict[str, str], page: str) -> str:
     if not report.entries:
         return "\n".join([*out, t["empty"], ""])
     out += [t["intro"], ""]
-    steps = _steps(report.entries)
-    for entries in steps:
-        if len(steps) > 1:
-            out += [f"## {_step_title(entries, t)}", ""]
-        out += _step(DriftReport(entries), t, page, "###" if len(steps) > 1 else "##")
+    for entries in _steps(report.entries):
+        out += [f"## {_step_title(entries, t)}", ""]
+        out += _step(DriftReport(entries), t, page, "###")
     return "\n".join(out).rstrip("\n") + "\n"
 
 
@@ -1026,23 +1024,26 @@ def _step(report: DriftReport, t: dict[str, str], page: str, level: str) -> list
 
 
 def _provenance_table(report: DriftReport, t: dict[str, str]) -> list[str]:
-    columns = ("when", "source", "context", "server", "nodes", "kubectl", "captured_at")
-    columns += ("snippets",)
-    lines = ["| " + " | ".join(t[c] for c in columns) + " |", "|" + " --- |" * len(columns)]
-    for when, groups in (("before", report.before()), ("after", report.after())):
-        for g in groups:
-            dates = sorted({d[:10] for d in (g.first, g.last) if d})
-            cells = [
-                t[when],
-                t.get(g.source, g.source),
-                g.context or t["unknown"],
-                g.server_version or t["unknown"],
-                g.nodes or t["unknown"],
-                g.kubectl_version or t["unknown"],
-                " – ".join(dates) or t["unknown"],
-                str(g.snippets),
-            ]
-            lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+    """Before and after side by side, one column per cluster setup (narrow: phones)."""
+    groups = [("before", g) for g in report.before()] + [("after", g) for g in report.after()]
+
+    def dates(g: ProvenanceGroup) -> str:
+        return " – ".join(sorted({d[:10] for d in (g.first, g.last) if d})) or t["unknown"]
+
+    rows = [
+        ("source", lambda g: t.get(g.source, g.source)),
+        ("context", lambda g: g.context or t["unknown"]),
+        ("server", lambda g: g.server_version or t["unknown"]),
+        ("nodes", lambda g: g.nodes or t["unknown"]),
+        ("kubectl", lambda g: g.kubectl_version or t["unknown"]),
+        ("captured_at", dates),
+        ("snippets", lambda g: str(g.snippets)),
+    ]
+    lines = ["| | " + " | ".join(t[when] for when, _ in groups) + " |"]
+    lines.append("| --- |" + " --- |" * len(groups))
+    for name, cell in rows:
+        cells = [t[name], *(cell(g) for _, g in groups)]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return lines
 
 

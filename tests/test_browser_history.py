@@ -1,0 +1,93 @@
+"""Capture history in a real browser: the notes' section 4 as a reader opens it from disk.
+
+Built like `make share` (offline build, opened from file://, no network): the original
+notes' output and the v1.24 capture as tabs, copy in every tab, phone width, dark mode.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kubecapture import history, store
+from test_browser import COPY, browser, copied, shot  # noqa: F401 (browser: a fixture)
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def notes(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("notes") / "site"
+    env = dict(os.environ, KUBECAPTURE_MODE="replay", KUBECAPTURE_OFFLINE="true")
+    env.update(NO_MKDOCS_2_WARNING="1", KUBECONFIG="/nonexistent/kubeconfig")
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+def open_page(browser, notes: Path, width: int = 1100, scheme: str = "light"):  # noqa: F811
+    context = browser.new_context(
+        viewport={"width": width, "height": 900},
+        color_scheme=scheme,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    context.route("http*://**", lambda route: route.abort())  # offline
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto((notes / "course" / "04-kubectl.html").as_uri())
+    return page, errors
+
+
+def stored(snippet_id: str) -> store.SnippetCapture:
+    page = store.load(ROOT / "snippets" / "captures" / "course" / "04-kubectl.yaml")
+    return next(s for s in page.snippets if s.id == snippet_id)
+
+
+def test_original_and_current_output_as_tabs_copy_in_each(browser, notes):  # noqa: F811
+    page, errors = open_page(browser, notes)
+    snippet = page.locator("#kc-get-node")
+    expected = [history.tab_label(e, "日付不明") for e in stored("get-node").entries]
+    assert snippet.locator(".tabbed-labels > label").all_inner_texts() == expected
+    assert expected[-1] == "v1.22.2 · 日付不明"
+
+    newest = snippet.locator(".tabbed-block").nth(0)
+    assert newest.is_visible() and "litekube" in newest.inner_text()
+    marker = newest.locator(".kc-change")
+    assert "v1.22.2 · 日付不明 と比べて: 出力が変わりました" in marker.inner_text()
+    assert copied(page, newest.locator(".kc-terminal")) == "kubectl get node"
+
+    snippet.locator(".tabbed-labels > label").nth(1).click()
+    original = snippet.locator(".tabbed-block").nth(1)
+    assert original.is_visible() and not newest.is_visible()
+    assert "minikube   Ready    control-plane,master   7m21s   v1.22.2" in original.inner_text()
+    assert "元のノート" in original.locator(".kc-provenance summary").inner_text()
+    assert copied(page, original.locator(".kc-terminal")) == "kubectl get node"
+    shot(page, "history-tabs")
+    assert errors == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_tabs_fit_a_phone_in_light_and_dark(browser, notes, scheme):  # noqa: F811
+    page, errors = open_page(browser, notes, width=390, scheme=scheme)
+    snippet = page.locator("#kc-get-pod-kube-system")
+    snippet.scroll_into_view_if_needed()
+    labels = snippet.locator(".tabbed-labels > label")
+    assert labels.count() == 2
+    for i in range(2):
+        box = labels.nth(i).bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    # the page itself never scrolls sideways; wide outputs scroll inside their block
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 390
+    labels.nth(1).click()
+    assert "coredns" in snippet.locator(".tabbed-block").nth(1).inner_text()
+    shot(page, f"history-phone-{scheme}")
+    assert errors == []
