@@ -63,7 +63,8 @@ def test_refresh_without_cluster_is_one_sentence(tmp_path):
     assert "kubecapture:" in result.stderr
 
 
-def test_the_shipped_notes_pass_check():
-    """CI keeps the published notes honest: no stale capture, no orphan capture file."""
-    result = kubecapture(ROOT / "mkdocs.yml", offline_env(), "check")
+def test_the_shipped_notes_pass_check_complete():
+    """CI keeps the published notes honest: every snippet captured (no placeholder), no
+    stale capture, no orphan capture file."""
+    result = kubecapture(ROOT / "mkdocs.yml", offline_env(), "check", "--complete")
     assert result.returncode == 0, result.log
