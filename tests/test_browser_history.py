@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 from kubecapture import history, store
-from test_browser import COPY, browser, copied, shot  # noqa: F401 (browser: a fixture)
+from test_browser import copied, shot
+
+pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -33,7 +35,7 @@ def notes(tmp_path_factory) -> Path:
     return out
 
 
-def open_page(browser, notes: Path, width: int = 1100, scheme: str = "light"):  # noqa: F811
+def open_page(browser, notes: Path, width: int = 1100, scheme: str = "light"):
     context = browser.new_context(
         viewport={"width": width, "height": 900},
         color_scheme=scheme,
@@ -52,7 +54,7 @@ def stored(snippet_id: str) -> store.SnippetCapture:
     return next(s for s in page.snippets if s.id == snippet_id)
 
 
-def test_original_and_current_output_as_tabs_copy_in_each(browser, notes):  # noqa: F811
+def test_original_and_current_output_as_tabs_copy_in_each(browser, notes):
     page, errors = open_page(browser, notes)
     snippet = page.locator("#kc-get-node")
     expected = [history.tab_label(e, "日付不明") for e in stored("get-node").entries]
@@ -76,7 +78,7 @@ def test_original_and_current_output_as_tabs_copy_in_each(browser, notes):  # no
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_tabs_fit_a_phone_in_light_and_dark(browser, notes, scheme):  # noqa: F811
+def test_tabs_fit_a_phone_in_light_and_dark(browser, notes, scheme):
     page, errors = open_page(browser, notes, width=390, scheme=scheme)
     snippet = page.locator("#kc-get-pod-kube-system")
     snippet.scroll_into_view_if_needed()
