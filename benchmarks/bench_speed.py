@@ -122,16 +122,16 @@ def write_captures(config_file: Path) -> None:
     """Valid captures for every page, with real kubectl output from the recordings, written
     through the plugin's own store (the same files a live run writes)."""
     sys.path.insert(0, str(ROOT / "plugins"))
-    from kubecapture import capture, store
+    from kubecapture import planning, store
 
     outputs = recorded_outputs()
     root = config_file.parent
-    settings = capture.Settings(captures_dir=root / "captures", workdir=root)
+    settings = planning.Settings(captures_dir=root / "captures", workdir=root)
     provenance = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2025-01-01T00:00:00Z")
     docs = root / "docs"
     for path in sorted(docs.rglob("*.md")):
         page = path.relative_to(docs).as_posix()
-        plan = capture.plan_page(page, path.read_text(encoding="utf-8"), settings)
+        plan = planning.plan_page(page, path.read_text(encoding="utf-8"), settings)
         snippets = [
             store.SnippetCapture(
                 s.key,
@@ -280,7 +280,7 @@ def at_once(argvs: list[list[str]], env: dict[str, str], cwd: Path, workers: int
 
 
 def bench_live(work: Path, pages: int, snippets: int, runs: int, jobs: int) -> dict:
-    from kubecapture.capture import KUBECTL_GO_RUNTIME
+    from kubecapture.live import KUBECTL_GO_RUNTIME
 
     kc = make_site(work / f"live-{pages}", pages, snippets, "kubecapture")
     server, kubeconfig = start_standin(work)
@@ -296,7 +296,7 @@ def bench_live(work: Path, pages: int, snippets: int, runs: int, jobs: int) -> d
             raise SystemExit(f"refresh failed ({warm.returncode}):\n{warm.stdout}{warm.stderr}")
         summaries = []
         sequential(argvs[:10], env, kc.parent)
-        workers = jobs or min(8, 2 * (os.cpu_count() or 1))  # as capture.Settings.workers
+        workers = jobs or min(8, 2 * (os.cpu_count() or 1))  # as planning.Settings.workers
         seq_tuned = sequential(argvs, tuned, kc.parent)  # one run: for the reader only
         seq, floor, live = [], [], []
         for _ in range(runs):
@@ -365,7 +365,7 @@ def report_replay(r: dict, title: str, target: float) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT / "plugins"))
-    from kubecapture.capture import KUBECTL_GO_RUNTIME
+    from kubecapture.live import KUBECTL_GO_RUNTIME
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pages", type=int, default=30)

@@ -21,15 +21,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture.drift import (
-    DriftReport,
-    build_report,
-    compare,
-    compare_page,
-    compare_results,
-    normalize,
-    page_pairs,
-)
+from kubecapture.drift import compare, compare_results, normalize
+from kubecapture.driftreport import DriftReport, build_report, compare_page, page_pairs
 from kubecapture.snippets import parse_page
 from kubecapture.store import CommandResult, PageCapture, Provenance, SnippetCapture
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kubecapture import drift, store
+from kubecapture import driftreport, store
 
 DATA = Path(__file__).parent / "data" / "real-upgrade"
 BY_DESIGN = {("how-it-works.md", "no-settle")}  # settle="off": mid-way on purpose
 
 
-def steps() -> list[drift.DriftEntry]:
+def steps() -> list[driftreport.DriftEntry]:
     pages = [(store.load(path), ()) for path in store.all_capture_files(DATA)]
-    entries = drift.history_report(pages).entries
+    entries = driftreport.history_report(pages).entries
     return [e for e in entries if e.before.nodes == "v1.24.0" and e.after.nodes == "v1.25.0"]
 
 

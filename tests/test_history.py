@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from kubecapture import drift, history, render, store
+from kubecapture import driftreport, history, render, store
 from kubecapture.render import View
 from kubecapture.snippets import parse_page
 from kubecapture.store import CommandResult, PageCapture, Provenance, SnippetCapture
@@ -250,7 +250,7 @@ def test_history_report_has_one_step_per_pair_of_versions_newest_first():
         snip("y\n", V124, command="kubectl get namespace", id="ns"),
         keep=5,
     )
-    report = drift.history_report([(PageCapture("p.md", "k", [nodes, edited]), ())])
+    report = driftreport.history_report([(PageCapture("p.md", "k", [nodes, edited]), ())])
     statuses = [(e.ref, e.before.server_version, e.after.nodes, e.status) for e in report.entries]
     assert statuses == [
         ("nodes", "v1.24.0+0", "v1.25.0", "changed"),

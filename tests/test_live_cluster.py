@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from kubecapture import drift, store
+from kubecapture import driftreport, store
 from sites import build, kubecapture, make_site, page_html
 
 pytestmark = pytest.mark.cluster
@@ -230,4 +230,4 @@ def test_node_upgrade_on_the_notes_reports_only_what_shows_the_version(
     section4 = store.load(captures / "course" / "04-kubectl.yaml")
     originals = [e for s in section4.snippets for e in s.entries if e.provenance.imported]
     assert len(originals) == 5
-    assert drift.DriftReport.from_json((captures / "drift-report.json").read_text()).entries
+    assert driftreport.DriftReport.from_json((captures / "drift-report.json").read_text()).entries

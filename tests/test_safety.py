@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 import pytest
-from kubecapture import capture, guard, store
 from kubecapture import cluster as kube
+from kubecapture import guard, planning, store
 from kubecapture.snippets import SnippetError, parse_page
 from sites import build, make_site, page_html
 
@@ -69,8 +69,10 @@ def gone(standin, name: str, within: float = 5.0) -> bool:
 
 
 def plan(markdown: str, sandbox: bool = False, workdir: Path = FIXTURES):
-    settings = capture.Settings(captures_dir=workdir / "captures", workdir=workdir, sandbox=sandbox)
-    return capture.plan_page("notes/p.md", markdown, settings)
+    settings = planning.Settings(
+        captures_dir=workdir / "captures", workdir=workdir, sandbox=sandbox
+    )
+    return planning.plan_page("notes/p.md", markdown, settings)
 
 
 def refused(markdown: str, **kw) -> str:
@@ -463,8 +465,8 @@ def test_interrupted_build_deletes_the_sandbox_and_keeps_the_capture(
     assert capture_file.read_bytes() == before
     assert (
         capture_of(site, "other.md").key
-        != capture.plan_page(
-            "other.md", slow, capture.Settings(site.parent / "captures", site.parent)
+        != planning.plan_page(
+            "other.md", slow, planning.Settings(site.parent / "captures", site.parent)
         ).key
     )
     assert not _kubectl_running_in(site.parent)
@@ -600,7 +602,7 @@ def test_settle_times_out_naming_what_is_not_ready(tmp_path, standin, kube_env):
 
 @pytest.fixture
 def pinned(standin, kube_env, kubectl_bin, tmp_path, monkeypatch):
-    """The build's pinned cluster, as capture.Session gets it."""
+    """The build's pinned cluster, as live.Session gets it."""
     monkeypatch.setenv("KUBECONFIG", kube_env["KUBECONFIG"])
     monkeypatch.setenv("HOME", kube_env["HOME"])
     cluster = kube.connect(
@@ -723,5 +725,5 @@ def test_unknown_front_matter_option_names_page_and_line(tmp_path):
         "# x\n\n```kubectl\nkubectl get ns\n```\n"
     )
     with pytest.raises(SnippetError) as info:
-        capture.plan_page("typo.md", page, capture.Settings(tmp_path, tmp_path))
+        planning.plan_page("typo.md", page, planning.Settings(tmp_path, tmp_path))
     assert str(info.value).startswith("typo.md:4: unknown front matter option kubecapture.sandbx")

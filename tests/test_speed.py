@@ -20,19 +20,19 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture import capture, guard, store
+from kubecapture import guard, live, planning, store
 from sites import build, make_site
 
 # --- the grouping rule ----------------------------------------------------------------
 
 
-def plan(page: str, *commands: str, sandbox: bool = False) -> capture.PagePlan:
+def plan(page: str, *commands: str, sandbox: bool = False) -> planning.PagePlan:
     body = "".join(f"```kubectl\n{c}\n```\n\n" for c in commands)
-    settings = capture.Settings(captures_dir=Path("/nonexistent"), workdir=Path("."))
+    settings = planning.Settings(captures_dir=Path("/nonexistent"), workdir=Path("."))
     front = "---\nkubecapture:\n  allow_destructive: true\n---\n"  # past the command guard
-    p = capture.plan_page(page, f"{front}# {page}\n\n{body}", settings)
+    p = planning.plan_page(page, f"{front}# {page}\n\n{body}", settings)
     p.sandbox = sandbox
-    p.namespace = capture.sandbox_name(page) if sandbox else None
+    p.namespace = planning.sandbox_name(page) if sandbox else None
     return p
 
 
@@ -95,7 +95,7 @@ def test_read_pages_share_a_phase_and_a_changing_page_stands_alone():
         plan("g.md", "kubectl apply -f y.yaml"),
         plan("h.md", "kubectl get node"),
     ]
-    phases = capture.shared_phases(pages)
+    phases = planning.shared_phases(pages)
     assert [[p.page for p in phase] for phase in phases] == [
         ["a.md", "b.md"],
         ["c.md"],
@@ -110,8 +110,8 @@ def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp
     """Session.run with a fake page runner: read pages of a phase overlap, a changing
     page overlaps with no shared page, sandboxed pages run after every shared page (so
     no sandbox shows up in a shared page's `kubectl get namespace`), side by side."""
-    settings = capture.Settings(captures_dir=tmp_path, workdir=tmp_path, jobs=4)
-    session = capture.Session(settings)
+    settings = planning.Settings(captures_dir=tmp_path, workdir=tmp_path, jobs=4)
+    session = live.Session(settings)
     monkeypatch.setattr(session, "cluster", lambda: None)
     lock = threading.Lock()
     spans: dict[str, list[float]] = {}
@@ -121,7 +121,7 @@ def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp
         time.sleep(0.3)
         with lock:
             spans[plan.page] = [start, time.monotonic()]
-        return capture.PageRun(plan=plan, old=None)
+        return live.PageRun(plan=plan, old=None)
 
     monkeypatch.setattr(session, "_run_page", fake_run_page)
     pages = [
@@ -155,7 +155,7 @@ def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp
 # --- planning from the header ---------------------------------------------------------
 
 
-def saved(tmp_path, p: capture.PagePlan, snippets=None) -> Path:
+def saved(tmp_path, p: planning.PagePlan, snippets=None) -> Path:
     prov = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T01:00:00Z")
     chosen = p.snippets if snippets is None else snippets
     caps = [
@@ -173,12 +173,12 @@ def saved(tmp_path, p: capture.PagePlan, snippets=None) -> Path:
 def test_complete_capture_is_known_from_its_header_alone(tmp_path):
     p = plan("page.md", "kubectl get node", "kubectl get node", "kubectl get namespace")
     path = saved(tmp_path, p)
-    assert not capture.needs_run(p, "auto")
+    assert not planning.needs_run(p, "auto")
     # Break everything after the header: planning must not have parsed the rest.
     text = path.read_text()
     head, _, _ = text.partition("snippets:")
     path.write_text(head + "snippets: [ this is not yaml\n")
-    assert not capture.needs_run(p, "auto")
+    assert not planning.needs_run(p, "auto")
     with pytest.raises(store.CaptureFileError):
         store.load(path)  # rendering the page still reports the broken file
 
@@ -186,7 +186,7 @@ def test_complete_capture_is_known_from_its_header_alone(tmp_path):
 def test_partial_capture_is_due(tmp_path):
     p = plan("page.md", "kubectl get node", "kubectl get node", "kubectl get namespace")
     saved(tmp_path, p, snippets=p.snippets[:2])  # an imported page may cover only some
-    assert capture.needs_run(p, "auto")
+    assert planning.needs_run(p, "auto")
 
 
 def test_capture_without_covers_header_is_checked_in_full(tmp_path):
@@ -197,14 +197,14 @@ def test_capture_without_covers_header_is_checked_in_full(tmp_path):
             line for line in path.read_text().splitlines(True) if not line.startswith("covers:")
         )
     )
-    assert capture.needs_run(p, "auto")
+    assert planning.needs_run(p, "auto")
     saved(tmp_path, p)
     path.write_text(
         "".join(
             line for line in path.read_text().splitlines(True) if not line.startswith("covers:")
         )
     )
-    assert not capture.needs_run(p, "auto")
+    assert not planning.needs_run(p, "auto")
 
 
 # --- fast paths give the same results as the slow ones ---------------------------------
@@ -277,7 +277,7 @@ def test_prose_edit_starts_no_kubectl_process(tmp_path, standin, kube_env, kubec
     assert first.returncode == 0, first.log
     assert "get node" in calls_of(calls) and "get namespace" in calls_of(calls)
     # Snippets run with kubecapture's Go runtime settings (cheaper short-lived processes).
-    go = " ".join(capture.KUBECTL_GO_RUNTIME.values())
+    go = " ".join(live.KUBECTL_GO_RUNTIME.values())
     assert go in (tmp_path / "kubectl-env.log").read_text().splitlines()
 
     calls.write_text("")

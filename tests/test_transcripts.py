@@ -8,7 +8,7 @@ import textwrap
 
 import markdown
 import pytest
-from kubecapture import console, fence, render, store
+from kubecapture import console, fence, store
 from kubecapture.snippets import (
     SnippetError,
     page_key,
@@ -16,6 +16,7 @@ from kubecapture.snippets import (
     parse_transcript,
     transcript_parts,
 )
+from kubecapture.strings import strings
 from sites import build, make_site, offline_env, page_html
 
 
@@ -238,7 +239,7 @@ def test_without_capture_the_transcript_shows_as_pasted_and_marked():
     assert 'class="kubecapture kc-pasted kc-transcript"' in first
     assert "default   Active   3d" in first  # the pasted output, as written
     assert "kube-system" not in first  # nothing invented
-    assert render.STRINGS["ja"]["pasted"] in html
+    assert strings("ja")["pasted"] in html
     assert 'data-copy="kubectl get namespace"' in first
 
 
@@ -249,7 +250,7 @@ def test_with_capture_the_transcript_shows_fresh_output_with_provenance():
     assert "kube-system       Active   17m" in first
     assert "default   Active   3d" not in html  # the pasted output is gone from the page
     assert "minikube · v1.24.0 · 2026-11-26 · test fixture" in html
-    assert render.STRINGS["ja"]["pasted"] not in html
+    assert strings("ja")["pasted"] not in html
 
 
 def test_mixed_transcript_keeps_other_commands_and_marks_them():

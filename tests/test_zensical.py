@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from kubecapture import capture, store
+from kubecapture import planning, store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "zensical"
 REPO = Path(__file__).resolve().parent.parent
@@ -49,9 +49,9 @@ def _result(command: str, page: str) -> store.CommandResult:
 
 def _capture(site: Path, page: str, text: str | None = None, keep: int | None = None) -> None:
     """Write the capture of `page` as a live run of `text` (default: the page) would."""
-    settings = capture.Settings(captures_dir=site / "captures", workdir=site)
+    settings = planning.Settings(captures_dir=site / "captures", workdir=site)
     source = text if text is not None else (site / "docs" / page).read_text(encoding="utf-8")
-    plan = capture.plan_page(page, source, settings)
+    plan = planning.plan_page(page, source, settings)
     snippets = [
         store.SnippetCapture(s.key, [_result(c.text, page) for c in s.commands], PROVENANCE, s.id)
         for s in plan.snippets[:keep]
@@ -75,15 +75,15 @@ def make_site(tmp_path: Path) -> Path:
 
 def _drift_report(site: Path) -> None:
     """A drift report as a re-capture of index.md would leave it: one output changed."""
-    from kubecapture import drift, report
+    from kubecapture import driftreport, report
 
-    settings = capture.Settings(captures_dir=site / "captures", workdir=site)
-    plan = capture.plan_page("index.md", (site / "docs/index.md").read_text("utf-8"), settings)
+    settings = planning.Settings(captures_dir=site / "captures", workdir=site)
+    plan = planning.plan_page("index.md", (site / "docs/index.md").read_text("utf-8"), settings)
     new = store.load(plan.capture_file)
     old = store.load(plan.capture_file)
     old.snippets[0].results[0].stdout = "NAME       STATUS\nminikube   NotReady\n"
     new.snippets[0].results[0].stdout = "NAME       STATUS\nminikube   Ready\n"
-    result = drift.build_report(drift.page_pairs(old, new, plan.snippets))
+    result = driftreport.build_report(driftreport.page_pairs(old, new, plan.snippets))
     store.write_text_atomic(site / "captures" / report.REPORT_FILE, result.to_json())
 
 

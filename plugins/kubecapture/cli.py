@@ -11,19 +11,17 @@ import argparse
 import logging
 import os
 import sys
-import time
 from pathlib import Path
 
 import yaml
 
-from . import capture, drift, history, report
+from . import drift, history, live, report
 from .cluster import ClusterUnavailable
+from .planning import PagePlan, Settings, is_complete, plan_page
 from .snippets import SnippetError
-from .store import CaptureFileError, all_capture_files, capture_path
+from .store import CaptureFileError, all_capture_files
 from .store import load as load_capture
 from .store import save as save_capture
-
-log = logging.getLogger("mkdocs.plugins.kubecapture")
 
 
 class _Loader(yaml.SafeLoader):
@@ -56,14 +54,12 @@ def read_site(config_file: Path) -> tuple[Path, dict]:
     return root / data.get("docs_dir", "docs"), options
 
 
-def settings_for(config_file: Path, mode: str) -> tuple[Path, capture.Settings]:
+def settings_for(config_file: Path, mode: str) -> tuple[Path, Settings]:
     docs_dir, options = read_site(config_file)
-    return docs_dir, capture.Settings.from_options(options, config_file.resolve().parent, mode)
+    return docs_dir, Settings.from_options(options, config_file.resolve().parent, mode)
 
 
-def plan_site(
-    docs_dir: Path, settings: capture.Settings, pages: list[str]
-) -> list[capture.PagePlan]:
+def plan_site(docs_dir: Path, settings: Settings, pages: list[str]) -> list[PagePlan]:
     """Plans of the pages that hold snippets (or of the named pages), in the order
     `mkdocs build` runs them: pages share the cluster, so order changes outputs."""
     wanted = {_page_name(p, docs_dir) for p in pages}
@@ -72,7 +68,7 @@ def plan_site(
         page = path.relative_to(docs_dir).as_posix()
         if wanted and page not in wanted:
             continue
-        plan = capture.plan_page(page, path.read_text(encoding="utf-8"), settings)
+        plan = plan_page(page, path.read_text(encoding="utf-8"), settings)
         if plan.snippets:
             plans.append(plan)
     unknown = wanted - {p.page for p in plans}
@@ -103,14 +99,14 @@ def _page_name(arg: str, docs_dir: Path) -> str:
     return path.as_posix()
 
 
-def page_state(plan: capture.PagePlan) -> tuple[str, object]:
+def page_state(plan: PagePlan) -> tuple[str, object]:
     """('fresh' | 'partial' | 'stale' | 'missing', capture or None)."""
     page_capture = load_capture(plan.capture_file)
     if page_capture is None:
         return "missing", None
     if page_capture.key != plan.key:
         return "stale", page_capture
-    return ("fresh" if capture.is_complete(page_capture, plan) else "partial"), page_capture
+    return ("fresh" if is_complete(page_capture, plan) else "partial"), page_capture
 
 
 def cmd_status(args) -> int:
@@ -164,19 +160,11 @@ def cmd_run(args, write: bool) -> int:
     if not plans:
         print("kubecapture: no page has kubectl snippets")
         return 0
-    session = capture.Session(settings)
-    start = time.monotonic()
     try:
-        runs = session.run(plans, on_done=report.log_page_run)
+        runs, result = live.run_pages(settings, plans, plan_site(docs_dir, settings, []))
     except ClusterUnavailable as e:
         print(f"kubecapture: {e}", file=sys.stderr)
         return 2
-    finally:
-        session.close()
-    report.log_live_summary(runs, time.monotonic() - start, settings.workers)
-    result = report.finish(
-        runs, settings.captures_dir if write else None, plan_site(docs_dir, settings, [])
-    )
     if not write and result is not None:
         print(result.to_markdown(lang="en") if args.markdown else "\n".join(result.summary_lines()))
     return 1 if any(r.error for r in runs) else 0
@@ -354,6 +342,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-__all__ = ["capture_path", "main"]

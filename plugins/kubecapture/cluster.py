@@ -375,13 +375,6 @@ def delete_namespace(cluster: Cluster, name: str) -> None:
         raise ClusterUnavailable(f"cannot delete sandbox namespace {name}: {_reason(e)}") from None
 
 
-def namespace_exists(cluster: Cluster, name: str) -> bool:
-    """True while the namespace exists, also while it is being deleted."""
-    from kubernetes import client
-
-    return _read_namespace(client.CoreV1Api(_api(cluster)), name) is not None
-
-
 def _delete_ns(core, name: str) -> None:
     from kubernetes import client
 

@@ -8,18 +8,21 @@ page's path under Zensical, by its snippets elsewhere), so the same HTML comes o
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 
+import yaml
 from markdown import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from . import render
+from . import ASSETS, log, planning, render
+from .planning import unexpected_exit
+from .report import log_replay_state, page_markdown
 from .snippets import (
     OPTIONS,
     Snippet,
@@ -29,11 +32,10 @@ from .snippets import (
     page_key,
     parse_commands,
     parse_page,
+    with_occurrence,
 )
 from .store import CaptureFileError, PageCapture, all_capture_files
 from .store import load as load_capture
-
-log = logging.getLogger("mkdocs.plugins.kubecapture")
 
 
 @dataclass
@@ -123,8 +125,6 @@ def _warn_no_context() -> None:
 
 def _warn_unexpected_exit(context: PageContext, snippet: Snippet, n: int, capture) -> None:
     """Replay repeats the live run's warning, so `--strict` keeps failing until fixed."""
-    from .capture import unexpected_exit
-
     same = [s for s in context.snippets if s.key == snippet.key]
     located = same[n] if n < len(same) else snippet  # the parsed one knows its lines
     for message in unexpected_exit(context.page, located, capture.results):
@@ -144,7 +144,6 @@ def _warn_unexpected_exit(context: PageContext, snippet: Snippet, n: int, captur
 #   exactly these snippets (by page key), or else the one sharing most of them (shown
 #   as stale, like the plugin shows a stale page).
 
-ASSETS = Path(__file__).parent / "assets"
 
 _cache_lock = threading.Lock()
 _file_cache: dict[Path, tuple[tuple[int, int], PageCapture | CaptureFileError | None]] = {}
@@ -227,8 +226,6 @@ def _find_by_snippets(
     captures_dir: Path, snippets: list[Snippet], sandbox_choices: list[bool]
 ) -> tuple[PageCapture | None, str]:
     """(capture, page key) for a page whose path is unknown."""
-    from .capture import with_occurrence
-
     captures = [c for c in map(_load_cached, all_capture_files(captures_dir)) if c]
     for sandbox in sandbox_choices:
         key = page_key(snippets, {"sandbox": sandbox})
@@ -259,8 +256,6 @@ def _find_by_snippets(
 
 def _front_matter_of(meta: dict) -> str:
     """Front matter holding the page's kubecapture options, for plan_page."""
-    import yaml
-
     if not isinstance(meta.get("kubecapture"), dict):
         return ""
     try:
@@ -285,8 +280,6 @@ def _expand_report(lines: list[str], captures_dir: Path, lang: str, page: str) -
     marked = [i for i in marked if i not in fenced]
     if not marked:
         return lines
-    from .report import page_markdown
-
     text = page_markdown(captures_dir, lang, page)
     out: list[str] = []
     for i, line in enumerate(lines):
@@ -311,9 +304,7 @@ class _PagePreprocessor(Preprocessor):
         lines = _expand_report(lines, captures_dir, lang, host.path if host else "report.md")
         if current_page() is not None:
             return lines  # the MkDocs plugin already supplied the page
-        from . import capture as plan
-
-        settings = plan.Settings(
+        settings = planning.Settings(
             captures_dir=captures_dir,
             workdir=host.root if host else Path.cwd(),
             transcripts=bool(ext.getConfig("transcripts")),
@@ -326,7 +317,7 @@ class _PagePreprocessor(Preprocessor):
         if host is not None:
             if source is None:  # no file (a generated page): what Zensical gave us
                 source = _front_matter_of(host.meta) + "\n".join(lines)
-            page = plan.plan_page(host.path, source, settings)
+            page = planning.plan_page(host.path, source, settings)
             snippets, key, name = page.snippets, page.key, host.path
             if snippets:
                 page_capture = _load_cached(page.capture_file, strict=True)
@@ -334,8 +325,7 @@ class _PagePreprocessor(Preprocessor):
             text = "\n".join(lines)
             snippets = parse_page(text, "(page)", transcripts=settings.transcripts)
             # MkDocs strips front matter before Markdown sees it; plain Markdown keeps it.
-            meta, end = plan._front_matter(text)
-            options = meta.get("kubecapture") if isinstance(meta.get("kubecapture"), dict) else {}
+            options, end = planning.front_matter(text)
             sandbox = bool(options.get("sandbox", settings.sandbox))
             choices = [sandbox] if end else [sandbox, not sandbox]
             key, name = page_key(snippets, {"sandbox": sandbox}), "(page)"
@@ -352,10 +342,6 @@ class _PagePreprocessor(Preprocessor):
         )
         self.md.kubecapture_page = context
         if snippets:
-            from types import SimpleNamespace
-
-            from .report import log_replay_state
-
             log_replay_state(context, SimpleNamespace(page=name, snippets=snippets), "replay")
         return lines
 

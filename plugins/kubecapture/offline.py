@@ -8,11 +8,10 @@ of the two plugins configures first) and adds the file, with its license, to the
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from mkdocs.structure.files import File
 
-ASSETS = Path(__file__).parent / "assets"
+from . import ASSETS
+
 SHIM = "assets/iframe-worker-shim.js"  # the name must contain "iframe-worker" (see below)
 FILES = {
     SHIM: ASSETS / "iframe-worker-shim.js",

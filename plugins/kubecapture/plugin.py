@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File
 
-from . import capture, console, fence, offline, report
+from . import ASSETS, console, fence, live, log, offline, planning, report
 from .cluster import ClusterUnavailable
 from .config import KubeCaptureConfig, effective_mode
 from .snippets import SnippetError
-from .store import CaptureFileError
+from .store import CaptureFileError, PageCapture
 from .store import load as load_capture
 
-log = logging.getLogger("mkdocs.plugins.kubecapture")
-
-ASSETS = Path(__file__).parent / "assets"
 FENCE = {
     "name": "kubectl",
     "class": "kubectl",
@@ -38,9 +33,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
     supports_multiple_instances = False
 
     def __init__(self):
-        self.settings: capture.Settings | None = None
-        self.plans: dict[str, capture.PagePlan] = {}
-        self.fresh: dict[str, capture.PageCapture] = {}  # captured during this build
+        self.settings: planning.Settings | None = None
+        self.plans: dict[str, planning.PagePlan] = {}
+        self.fresh: dict[str, PageCapture] = {}  # captured during this build
         self.lang = "en"
         self.tabs = True
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
@@ -55,7 +50,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         except ValueError as e:
             raise PluginError(str(e)) from None
         root = Path(config.config_file_path or ".").resolve().parent
-        self.settings = capture.Settings.from_options(self.config, root, mode)
+        self.settings = planning.Settings.from_options(self.config, root, mode)
         self.lang = str(config.theme.get("language") or "en")
         self.tabs = config.theme.name == "material"  # content tabs are Material's
         _register_fence(config)
@@ -74,12 +69,12 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         errors = []
         for file in files.documentation_pages():
             try:
-                plan = capture.plan_page(file.src_uri, file.content_string, self.settings)
+                page = planning.plan_page(file.src_uri, file.content_string, self.settings)
             except SnippetError as e:
                 errors.append(str(e))
                 continue
-            if plan.snippets:
-                self.plans[file.src_uri] = plan
+            if page.snippets:
+                self.plans[file.src_uri] = page
         for message in errors:
             log.error(message)
         if errors:
@@ -102,17 +97,12 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             )
         return files
 
-    def _run_live(self, plans: list[capture.PagePlan]) -> None:
+    def _run_live(self, plans: list[planning.PagePlan]) -> None:
         try:
-            due = [p for p in plans if capture.needs_run(p, self.settings.mode)]
-        except CaptureFileError as e:
-            raise PluginError(str(e)) from None
-        if not due:
-            return
-        session = capture.Session(self.settings)
-        start = time.monotonic()
-        try:
-            runs = session.run(due, on_done=report.log_page_run)
+            due = [p for p in plans if planning.needs_run(p, self.settings.mode)]
+            if not due:
+                return
+            runs, _ = live.run_pages(self.settings, due, plans)
         except CaptureFileError as e:
             raise PluginError(str(e)) from None
         except ClusterUnavailable as e:
@@ -122,38 +112,34 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                 len(due),
             )
             return
-        finally:
-            session.close()
         for run in runs:
             if run.new is not None:
                 self.fresh[run.plan.page] = run.new
-        report.log_live_summary(runs, time.monotonic() - start, self.settings.workers)
-        report.finish(runs, self.settings.captures_dir, self.plans.values())
 
     # -- rendering -----------------------------------------------------------------------
 
     def on_page_markdown(self, markdown, page, config, files):
-        plan = self.plans.get(page.file.src_uri)
-        if not plan:
+        planned = self.plans.get(page.file.src_uri)
+        if not planned:
             fence.set_page(None)
             return markdown
-        page_capture = self.fresh.get(plan.page)
+        page_capture = self.fresh.get(planned.page)
         if page_capture is None:
             try:
-                page_capture = load_capture(plan.capture_file)
+                page_capture = load_capture(planned.capture_file)
             except CaptureFileError as e:
                 raise PluginError(str(e)) from None
         context = fence.PageContext(
-            page=plan.page,
-            snippets=plan.snippets,
+            page=planned.page,
+            snippets=planned.snippets,
             capture=page_capture,
-            key=plan.key,
+            key=planned.key,
             lang=self.lang,
             fold=self.config.fold,
-            warn=plan.page not in self.fresh,  # a live run already warned
+            warn=planned.page not in self.fresh,  # a live run already warned
             tabs=self.tabs,
         )
-        report.log_replay_state(context, plan, self.settings.mode)
+        report.log_replay_state(context, planned, self.settings.mode)
         fence.set_page(context)
         return markdown
 

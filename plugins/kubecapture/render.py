@@ -30,89 +30,7 @@ from html import escape
 from . import drift, history
 from .snippets import TranscriptPart
 from .store import CommandResult, Provenance, SnippetCapture
-
-STRINGS = {
-    "ja": {
-        "missing": "まだキャプチャされていません",
-        "missing_help": "このコマンドの出力はまだ記録されていません。クラスタに接続して"
-        "ビルドすると、実際の出力がここに表示されます。",
-        "pasted": "貼り付けられた出力",
-        "pasted_help": "ノートに貼り付けられたままの出力です。まだキャプチャされていないため、"
-        "いつ・どのクラスタで得られたものかは記録されていません。",
-        "as_written": "貼り付けのまま",
-        "as_written_help": "kubecapture が再実行しないコマンドです。"
-        "出力はノートに書かれたままです。",
-        "stale": "古いキャプチャ",
-        "stale_help": "スニペットが変更された後、まだ再実行されていません。",
-        "context": "コンテキスト",
-        "server": "サーバー",
-        "kubectl": "kubectl",
-        "captured_at": "取得日時",
-        "source": "出典",
-        "live": "ビルド時に実行",
-        "the original notes": "元のノート (手で貼り付けた出力)",
-        "unknown_date": "日付不明",
-        "unknown": "不明",
-        "show_all": "すべて表示",
-        "collapse": "折りたたむ",
-        "lines": "行",
-        "exit": "終了コード",
-        "captured": "キャプチャ",
-        "cluster": "クラスタ",
-        "nodes": "ノード",
-        "namespace": "名前空間",
-        "versions": "バージョンごとの出力",
-        "earlier": "以前の出力",
-        "since": "{label} と比べて:",
-        "changed": "出力が変わりました",
-        "volatile": "変化なし (実行ごとに変わる値のみ違います)",
-        "unchanged": "変化なし",
-        "command": "コマンドが変わりました (出力は比べていません)",
-        "diff": "差分 (実行ごとに変わる値を置き換えた後)",
-    },
-    "en": {
-        "missing": "Not captured yet",
-        "missing_help": "The output of this command has not been recorded yet. Build with a "
-        "cluster to show its real output here.",
-        "pasted": "Pasted output",
-        "pasted_help": "This output was pasted into the notes and has not been captured yet: "
-        "when and on which cluster it was produced is not recorded.",
-        "as_written": "As written",
-        "as_written_help": "kubecapture does not re-run these commands; their output is as "
-        "written in the notes.",
-        "stale": "Stale capture",
-        "stale_help": "The snippet changed and has not been re-run yet.",
-        "context": "Context",
-        "server": "Server",
-        "kubectl": "kubectl",
-        "captured_at": "Captured at",
-        "source": "Source",
-        "live": "run at build time",
-        "the original notes": "the original notes (pasted by hand)",
-        "unknown_date": "date unknown",
-        "unknown": "unknown",
-        "show_all": "Show all",
-        "collapse": "Collapse",
-        "lines": "lines",
-        "exit": "exit code",
-        "captured": "Captured",
-        "cluster": "Cluster",
-        "nodes": "Nodes",
-        "namespace": "Namespace",
-        "versions": "Output per version",
-        "earlier": "Earlier outputs",
-        "since": "Compared with {label}:",
-        "changed": "the output changed",
-        "volatile": "no change (only run-to-run values differ)",
-        "unchanged": "no change",
-        "command": "the command changed (outputs not compared)",
-        "diff": "Diff (after replacing run-to-run values)",
-    },
-}
-
-
-def strings(lang: str | None) -> dict[str, str]:
-    return STRINGS.get((lang or "en").split("-")[0].split("_")[0], STRINGS["en"])
+from .strings import strings
 
 
 @dataclass
@@ -263,7 +181,7 @@ def _change_marker(entry: SnippetCapture, older: SnippetCapture, t: dict[str, st
         f"{escape(since)} <strong>{escape(t[status])}</strong>"
     )
     if diff:
-        html += drift.diff_html(diff, t["diff"])
+        html += diff_html(diff, t["diff"])
     return html + "</div>"
 
 
@@ -394,3 +312,21 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
 
 def _date(p: Provenance, t: dict[str, str]) -> str:
     return p.date if p.captured_at else t["unknown_date"]
+
+
+_DIFF_CLASSES = (("+++", "gh"), ("---", "gh"), ("@@", "gu"), ("+", "gi"), ("-", "gd"))
+
+
+def diff_html(diff: list[str], summary: str) -> str:
+    """A collapsed diff as raw HTML: it needs no Markdown extension, and Material's
+    Pygments colours (.gi inserted, .gd deleted) apply."""
+    rows = []
+    for line in diff:
+        css = next((c for prefix, c in _DIFF_CLASSES if line.startswith(prefix)), "")
+        text = escape(line) or "&#8203;"  # no blank line inside a raw HTML block
+        rows.append(f'<span class="{css}">{text}</span>' if css else text)
+    code = "\n".join(rows)
+    return (
+        f'<details class="kc-drift-diff"><summary>{escape(summary)}</summary>'
+        f'<div class="highlight"><pre><code>{code}</code></pre></div></details>'
+    )

@@ -10,25 +10,23 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from . import driftreport, log
+from .snippets import with_occurrence
 from .store import CaptureFileError, all_capture_files, write_text_atomic
 from .store import load as load_capture
-
-log = logging.getLogger("mkdocs.plugins.kubecapture")
 
 REPORT_FILE = "drift-report.json"
 
 
 def log_page_run(run) -> None:
     """One line per page as it finishes (runs finish out of order when parallel)."""
-    from . import drift
-
     n = len(run.plan.snippets)
     if run.error:
         log.warning("%s (kept the previous capture)", run.error)
         return
     for message in run.warnings:
         log.warning(message)
-    entries = drift.compare_page(run.old, run.new, run.plan.snippets)
+    entries = driftreport.compare_page(run.old, run.new, run.plan.snippets)
     changed = sum(1 for e in entries if e.status == "changed")
     state = f"{changed} changed" if changed else "no change"
     log.info("captured %s: %d snippet(s) in %.1f s, %s", run.plan.page, n, run.seconds, state)
@@ -50,13 +48,11 @@ def log_live_summary(runs, seconds: float, workers: int) -> None:
 def finish(runs, captures_dir: Path | None, plans=()) -> object | None:
     """Print what this build's live runs changed; unless captures_dir is None, save the
     drift report of the whole history (`plans`: the site's pages, for their snippets)."""
-    from . import drift
-
     done = [r for r in runs if r.new is not None]
     if not done:
         return None
-    result = drift.build_report(
-        [pair for r in done for pair in drift.page_pairs(r.old, r.new, r.plan.snippets)]
+    result = driftreport.build_report(
+        [pair for r in done for pair in driftreport.page_pairs(r.old, r.new, r.plan.snippets)]
     )
     if captures_dir is not None:
         save_history_report(captures_dir, plans)
@@ -67,15 +63,13 @@ def finish(runs, captures_dir: Path | None, plans=()) -> object | None:
 
 def history_report(captures_dir: Path, plans=()):
     """The drift report of every capture file's history."""
-    from . import drift
-
     snippets = {p.capture_file.resolve(): p.snippets for p in plans}
     pages = []
     for path in all_capture_files(captures_dir):
         page = load_capture(path)
         if page is not None:
             pages.append((page, snippets.get(path.resolve(), ())))
-    return drift.history_report(pages)
+    return driftreport.history_report(pages)
 
 
 def save_history_report(captures_dir: Path, plans=()) -> None:
@@ -85,11 +79,9 @@ def save_history_report(captures_dir: Path, plans=()) -> None:
 def page_markdown(captures_dir: Path, lang: str, page: str = "cluster-changes.md") -> str:
     """The report page (at `page` in docs/, for its links): the saved drift report, else
     one made from the capture files."""
-    from . import drift
-
     path = captures_dir / REPORT_FILE
     try:
-        saved = drift.DriftReport.from_json(path.read_text(encoding="utf-8"))
+        saved = driftreport.DriftReport.from_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         saved = None
     except ValueError as e:
@@ -100,14 +92,12 @@ def page_markdown(captures_dir: Path, lang: str, page: str = "cluster-changes.md
             saved = history_report(captures_dir)
         except CaptureFileError as e:
             log.warning("%s; the report page is empty", e)
-            saved = drift.DriftReport.empty()
-    return saved.to_markdown(lang=_short(lang), page=page)
+            saved = driftreport.DriftReport.empty()
+    return saved.to_markdown(lang=lang, page=page)
 
 
 def log_replay_state(context, plan, mode: str) -> None:
     """Tell the author about snippets shown without a current capture."""
-    from .capture import with_occurrence
-
     if context.capture is None:
         missing = len(plan.snippets)
     else:
@@ -131,7 +121,3 @@ def log_replay_state(context, plan, mode: str) -> None:
             missing,
             len(plan.snippets),
         )
-
-
-def _short(lang: str) -> str:
-    return lang.split("-")[0].split("_")[0]

@@ -11,6 +11,7 @@ import hashlib
 import json
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 FENCE_LANGS = ("kubectl",)
@@ -70,6 +71,15 @@ class Snippet:
         run = {k: v for k, v in sorted(self.options.items()) if k in RUN_OPTIONS}
         payload = json.dumps([[c.text for c in self.commands], run], ensure_ascii=False)
         return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
+def with_occurrence(snippets: Sequence[Snippet]):
+    """(snippet, n): n counts earlier snippets with the same key on the page."""
+    seen: dict[str, int] = {}
+    for s in snippets:
+        n = seen.get(s.key, 0)
+        seen[s.key] = n + 1
+        yield s, n
 
 
 def page_key(snippets: list[Snippet], page_options: dict | None = None) -> str:

@@ -206,7 +206,7 @@ def dumps(capture: PageCapture) -> str:
         "covers": covers_digest(s.key for s in capture.snippets),
         "snippets": [_snippet_dict(s) for s in capture.snippets],
     }
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000)
+    return yaml.dump(data, Dumper=BlockDumper, sort_keys=False, allow_unicode=True, width=1000)
 
 
 def _snippet_dict(s: SnippetCapture, nested: bool = False) -> dict:
@@ -257,7 +257,7 @@ def all_capture_files(captures_dir: Path) -> list[Path]:
     return sorted(p for p in captures_dir.rglob("*.yaml") if not p.name.startswith("."))
 
 
-class _Dumper(yaml.SafeDumper):
+class BlockDumper(yaml.SafeDumper):
     """Block scalars (|) for multi-line text, so outputs read as a terminal shows them."""
 
 
@@ -275,4 +275,4 @@ def _block_safe(value: str) -> bool:
     )
 
 
-_Dumper.add_representer(str, _str)
+BlockDumper.add_representer(str, _str)

@@ -1,0 +1,241 @@
+"""Plan a page: its snippets, options and sandbox, and whether it needs a live run.
+
+No threads, no cluster, no MkDocs objects: the plugin, the CLI and the Zensical fence
+extension all plan pages here. A capture file's header (its first 512 bytes) tells
+whether a page needs to run; the rest of the file is read only when rendering.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from . import cluster as kube
+from . import guard
+from .snippets import Snippet, SnippetError, one_line, page_key, parse_page, with_occurrence
+from .store import CommandResult, PageCapture, capture_path, covers_digest
+from .store import load as load_capture
+
+
+@dataclass
+class Settings:
+    captures_dir: Path
+    workdir: Path  # commands run here (the repository root)
+    mode: str = "auto"
+    context: str | None = None
+    allow_contexts: tuple[str, ...] = kube.DEFAULT_ALLOWED_CONTEXTS
+    kubectl: str | None = None
+    timeout: float = 60
+    connect_timeout: float = 3
+    jobs: int = 0
+    transcripts: bool = False
+    sandbox: bool = False
+    keep_sandbox: bool = False
+    settle_timeout: float = 120
+    keep_versions: int = 5  # live outputs kept per snippet (0: all); imported ones stay
+    context_notes: dict[str, str] = field(default_factory=dict)  # context -> description
+    write: bool = True  # False: `kubecapture diff` runs live but keeps the files
+
+    @property
+    def workers(self) -> int:
+        return self.jobs or min(8, 2 * (os.cpu_count() or 1))
+
+    @classmethod
+    def from_options(cls, options, root: Path, mode: str) -> Settings:
+        """From the plugin's options in mkdocs.yml (validated by MkDocs, or read as plain
+        YAML by the CLI); paths are relative to `root`, the folder of mkdocs.yml."""
+
+        def get(key: str, default):
+            value = options.get(key)
+            return default if value is None else value
+
+        return cls(
+            captures_dir=root / get("captures_dir", "snippets/captures"),
+            workdir=root,
+            mode=mode,
+            context=options.get("context"),
+            allow_contexts=tuple(get("allow_contexts", kube.DEFAULT_ALLOWED_CONTEXTS)),
+            kubectl=options.get("kubectl"),
+            timeout=float(get("timeout", cls.timeout)),
+            connect_timeout=float(get("connect_timeout", cls.connect_timeout)),
+            jobs=int(get("jobs", cls.jobs)),
+            transcripts=bool(get("transcripts", cls.transcripts)),
+            sandbox=bool(get("sandbox", cls.sandbox)),
+            keep_sandbox=bool(get("keep_sandbox", cls.keep_sandbox)),
+            settle_timeout=float(get("settle_timeout", cls.settle_timeout)),
+            keep_versions=int(get("keep_versions", cls.keep_versions)),
+            context_notes=dict(get("context_notes", {})),
+        )
+
+
+@dataclass
+class PagePlan:
+    page: str  # path relative to docs_dir, forward slashes
+    snippets: list[Snippet]
+    key: str
+    sandbox: bool
+    capture_file: Path
+    namespace: str | None = None  # the sandbox namespace (None without a sandbox)
+    # destructive commands allowed because the page created their targets (by line)
+    permits: dict[int, guard.Permit] = field(default_factory=dict)
+
+    @property
+    def first_line(self) -> int:
+        return self.snippets[0].line if self.snippets else 1
+
+
+def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
+    """Parse a page's snippets. Raises SnippetError naming page and line."""
+    options, _ = front_matter(markdown)
+    snippets = parse_page(markdown, page, transcripts=settings.transcripts)
+    guard.check_page_options(options, page, markdown)
+    namespace = _sandbox_option(options, page, markdown, settings.sandbox)
+    permits = guard.check_page(
+        page,
+        snippets,
+        sandbox=namespace,
+        allow_destructive=guard.front_matter_flag(options, "allow_destructive", page, markdown),
+        workdir=settings.workdir,
+    )
+    page_options: dict = {"sandbox": namespace is not None}
+    if namespace is not None and namespace != sandbox_name(page):
+        page_options["namespace"] = namespace  # a chosen name changes the outputs
+    return PagePlan(
+        page=page,
+        snippets=snippets,
+        key=page_key(snippets, page_options),
+        sandbox=namespace is not None,
+        capture_file=capture_path(settings.captures_dir, page),
+        permits=permits,
+        namespace=namespace,
+    )
+
+
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+
+
+def _sandbox_option(options: dict, page: str, markdown: str, default: bool) -> str | None:
+    """Front matter `sandbox: true` (a namespace named after the page), `sandbox: NAME`
+    (a namespace of that name), or false: the sandbox namespace, or None."""
+    value = options.get("sandbox", default)
+    if isinstance(value, str):
+        if not _DNS_LABEL.match(value) or value.startswith("kube-") or value == "default":
+            line = next((i for i, t in enumerate(markdown.splitlines(), 1) if "sandbox" in t), 1)
+            raise SnippetError(
+                page,
+                line,
+                f'front matter kubecapture.sandbox "{value}" is not a usable namespace name '
+                "(lower-case letters, digits and '-', at most 63, not default or kube-*)",
+            )
+        return value
+    flag = guard.front_matter_flag(options, "sandbox", page, markdown, default)
+    return sandbox_name(page) if flag else None
+
+
+def front_matter(markdown: str) -> tuple[dict, int]:
+    """The page's kubecapture options (`kubecapture:` in its front matter) and where the
+    front matter ends (0 without one). Broken front matter reads as none: MkDocs and
+    Zensical report it themselves."""
+    m = re.match(r"^---[ \t]*\n(.*?\n)---[ \t]*\n", markdown, re.S)
+    if not m:
+        return {}, 0
+    try:
+        data = yaml.safe_load(m.group(1))
+    except yaml.YAMLError:
+        return {}, 0
+    options = data.get("kubecapture") if isinstance(data, dict) else None
+    return (options if isinstance(options, dict) else {}), m.end()
+
+
+_HEADER = re.compile(r"^(?P<field>key|covers): (?P<value>\S+)$", re.M)
+
+
+def stored_header(path: Path) -> dict[str, str]:
+    """`key` (the page key a capture file was made for) and `covers` (digest of the snippet
+    keys it holds), read from the file's first 512 bytes without parsing the rest, so
+    planning a big site stays cheap. Empty when there is no file."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            head = f.read(512)
+    except FileNotFoundError:
+        return {}
+    header: dict[str, str] = {}
+    for m in _HEADER.finditer(head):
+        header.setdefault(m["field"], m["value"])
+    return header
+
+
+def needs_run(plan: PagePlan, mode: str) -> bool:
+    if not plan.snippets or mode == "replay":
+        return False
+    if mode == "refresh":
+        return True
+    header = stored_header(plan.capture_file)
+    if header.get("key") != plan.key:
+        return True
+    if "covers" in header:  # store.save derives it from the captures in the file
+        return header["covers"] != covers_digest(s.key for s in plan.snippets)
+    capture = load_capture(plan.capture_file)  # a file from before `covers`: read it all
+    return capture is None or not is_complete(capture, plan)
+
+
+def is_complete(capture: PageCapture, plan: PagePlan) -> bool:
+    """Every snippet of the page has a capture (an imported page may cover only some)."""
+    return len(capture.snippets) == len(plan.snippets) and all(
+        capture.find(s.key, n) is not None for s, n in with_occurrence(plan.snippets)
+    )
+
+
+def needs_settle(plan: PagePlan, snippet: Snippet) -> bool:
+    """Wait for the sandbox to settle after this snippet (before the next one)?"""
+    if not plan.sandbox or snippet.options.get("settle") == "off":
+        return False
+    return not all(guard.is_read_only(c.argv) for c in snippet.commands)
+
+
+def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -> list[str]:
+    """Warnings for exit codes the author did not expect: every command but the last must
+    succeed; the last must exit with `returncode` (default 0)."""
+    out = []
+    for i, (command, result) in enumerate(zip(snippet.commands, results, strict=True)):
+        expected = snippet.returncode if i == len(results) - 1 else 0
+        if result.exit_code != expected:
+            err = one_line(result.stderr.strip()) or "no error output"
+            out.append(
+                f"{page}:{command.line}: `{one_line(command.text)}` exited with "
+                f"{result.exit_code} (expected {expected}): {err}"
+            )
+    return out
+
+
+def reads_only(plan: PagePlan) -> bool:
+    """A page whose every command is read-only."""
+    return all(guard.is_read_only(c.argv) for s in plan.snippets for c in s.commands)
+
+
+def shared_phases(plans: list[PagePlan]) -> list[list[PagePlan]]:
+    """Split pages that share the cluster (no sandbox), in nav order, into phases that run
+    one after another; the pages of a phase run at the same time.
+
+    Consecutive read-only pages make one phase: none of them changes what the others
+    see. A page with a command that may change state (apply, create, delete, scale,
+    `config use-context`, ...) is a phase of its own, so it starts after every page
+    before it has finished and every page after it starts once it is done: each page
+    sees the cluster as running the pages one by one in nav order would leave it.
+    """
+    phases: list[list[PagePlan]] = []
+    for plan in plans:
+        if reads_only(plan) and phases and reads_only(phases[-1][0]):
+            phases[-1].append(plan)
+        else:
+            phases.append([plan])
+    return phases
+
+
+def sandbox_name(page: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", Path(page).with_suffix("").as_posix().lower()).strip("-")
+    return f"kc-{slug}"[:63].rstrip("-")
