@@ -174,7 +174,7 @@ def load_initial_state(cluster) -> None:
             ],
             "qosClass": "BestEffort",
         }
-        cluster._kubelet_seen.add(md["uid"])
+        cluster.kubelet_seen.add(md["uid"])
         cluster.put(("", "pods"), pod)
 
     # hand-written: no recording. Objects every cluster has: the `kubernetes` Service and
