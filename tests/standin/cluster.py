@@ -1,175 +1,27 @@
-"""In-memory API server state: resource registry, object store with resourceVersions and a
-watch log, and the API verbs with the real server's errors. The simulated control plane
-(scheduler, kubelet, controllers, garbage collector) is in controllers/."""
+"""The API server's write verbs (create, update, patch, delete, the scale and status
+subresources) over the object store, with the real server's admission, defaulting and
+errors; `Cluster` is what the HTTP front end drives, scenario controls included."""
 
 from __future__ import annotations
 
 import copy
-import heapq
 import itertools
-import json
 import random
-import threading
-import time
-from dataclasses import dataclass, field
 
-from . import controllers, kinds, recorded
-from .controllers.lifecycle import finalize_namespace, garbage_collect, orphan_dependents
-from .controllers.nodes import NODE
-from .kinds import Invalid, new_uid, rand_suffix, ts
+from . import kinds
+from .controllers.lifecycle import finalize_namespace, orphan_dependents
+from .kinds import Invalid, rand_suffix, ts
 from .patch import PatchError, json_patch, merge_patch, strategic_merge
-from .selectors import SelectorError, parse_field_selector, parse_label_selector
-
-
-class ApiError(Exception):
-    def __init__(self, code: int, reason: str, message: str, details: dict | None = None):
-        super().__init__(message)
-        self.code, self.reason, self.message, self.details = code, reason, message, details
-
-    def status(self) -> dict:
-        out = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-        }
-        if self.details is not None:
-            out["details"] = self.details
-        out["code"] = self.code
-        return out
-
-
-@dataclass(frozen=True)
-class Res:
-    group: str
-    version: str
-    plural: str
-    kind: str
-    namespaced: bool
-    verbs: tuple
-    subresources: frozenset = field(default_factory=frozenset)
-
-    @property
-    def api_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-    @property
-    def qualified(self) -> str:  # "deployments.apps", "pods"
-        return f"{self.plural}.{self.group}" if self.group else self.plural
-
-    @property
-    def store_key(self) -> tuple[str, str]:
-        if self.plural == "events" and self.group == "events.k8s.io":
-            return ("", "events")
-        return (self.group, self.plural)
-
-
-def _object_error(code: int, reason: str, res: Res, name: str, what: str) -> ApiError:
-    """A Status about one object, its details keyed as the API server orders them."""
-    details = {"name": name}
-    if res.group:
-        details["group"] = res.group
-    details["kind"] = res.plural
-    return ApiError(code, reason, f'{res.qualified} "{name}" {what}', details)
-
-
-def not_found(res: Res, name: str) -> ApiError:
-    return _object_error(404, "NotFound", res, name, "not found")
-
-
-def already_exists(res: Res, name: str) -> ApiError:
-    return _object_error(409, "AlreadyExists", res, name, "already exists")
-
-
-def invalid(err: Invalid) -> ApiError:
-    causes = [{"reason": r, "message": m, "field": f} for r, m, f in err.causes]
-    msg = ", ".join(f"{f}: {m}" for _, m, f in err.causes)
-    if len(causes) > 1:
-        msg = "[" + msg + "]"
-    details = {"name": err.name}
-    if err.group:
-        details["group"] = err.group
-    details["kind"] = err.kind
-    details["causes"] = causes
-    return ApiError(
-        422,
-        "Invalid",
-        f'{err.kind}{"." + err.group if err.group else ""} "{err.name}" is invalid: {msg}',
-        details,
-    )
-
-
-def build_registry() -> dict[tuple[str, str, str], Res]:
-    reg: dict[tuple[str, str, str], Res] = {}
-    for gv, doc in recorded.resource_lists().items():
-        group, _, version = gv.rpartition("/")
-        subs: dict[str, set] = {}
-        for r in doc["resources"]:
-            if "/" in r["name"]:
-                base, sub = r["name"].split("/", 1)
-                subs.setdefault(base, set()).add(sub)
-        for r in doc["resources"]:
-            if "/" in r["name"]:
-                continue
-            reg[(group, version, r["name"])] = Res(
-                group,
-                version,
-                r["name"],
-                r["kind"],
-                r["namespaced"],
-                tuple(r.get("verbs") or ()),
-                frozenset(subs.get(r["name"], ())),
-            )
-    return reg
-
-
-def _preferred_versions() -> dict[str, str]:
-    doc = json.loads(recorded.discovery()["/apis"])
-    out = {"": "v1"}
-    for g in doc["groups"]:
-        out[g["name"]] = g["preferredVersion"]["version"]
-    return out
-
-
-KNOWN_VERSIONS = {
-    # hand-written: no recording (values of the official release builds)
-    "v1.24.0": ("4ce5a8954017644c5420bae81d72b09b735c21f0", "2022-05-03T13:38:19Z", "go1.18.1"),
-    "v1.31.0": ("9edcffcde5595e8a5b1a35f88c421764e575afce", "2024-08-13T07:28:49Z", "go1.22.5"),
-}
-
-
-def version_info(v: str) -> dict:
-    parts = v.lstrip("v").split(".")
-    commit, built, go = KNOWN_VERSIONS.get(
-        v, ("0" * 40, "2024-01-01T00:00:00Z", "go1.22.0")
-    )  # hand-written: no recording
-    return {
-        "major": parts[0],
-        "minor": parts[1] if len(parts) > 1 else "0",
-        "gitVersion": v,
-        "gitCommit": commit,
-        "gitTreeState": "clean",
-        "buildDate": built,
-        "goVersion": go,
-        "compiler": "gc",
-        "platform": "linux/amd64",
-    }
-
-
-def _runtime_for(v: str) -> str:
-    # hand-written: no recording. The container runtime minikube ships with that release.
-    try:
-        minor = int(v.lstrip("v").split(".")[1])
-    except (IndexError, ValueError):
-        return "containerd://1.6.20"
-    if minor >= 30:
-        return "containerd://1.7.20"
-    if minor >= 27:
-        return "containerd://1.7.2"
-    return "containerd://1.6.20"
-
+from .resources import (
+    ApiError,
+    Res,
+    already_exists,
+    invalid,
+    method_not_allowed,
+    not_found,
+    runtime_for,
+)
+from .store import Store
 
 REVIEW_KINDS = {
     "SelfSubjectAccessReview",
@@ -180,22 +32,10 @@ REVIEW_KINDS = {
 }
 
 
-class Cluster:
+class Cluster(Store):
     def __init__(self, server_version: str = "v1.24.0"):
-        self.lock = threading.RLock()
-        self.cond = threading.Condition(self.lock)
-        self.registry = build_registry()
-        self.preferred = _preferred_versions()
-        self.by_kind: dict[tuple[str, str], Res] = {}
-        for (group, version, _), res in self.registry.items():
-            if self.preferred.get(group) == version:
-                self.by_kind.setdefault((group, res.kind), res)
+        super().__init__()
         self.server_version = server_version
-        self.rv = 1000
-        self.data: dict[tuple[str, str], dict[tuple[str, str], dict]] = {}
-        self.log: list[tuple[int, str, tuple[str, str], dict, dict | None]] = []
-        self.log_base = 0  # absolute index of self.log[0]
-        self.closed = False
         # scenario knobs (see StandIn)
         self.ready_delay = 0.3
         self.stuck_images: set[str] = set()
@@ -207,227 +47,10 @@ class Cluster:
         # the kubelet's (controllers/nodes.py): pod IPs it hands out, pods it has taken on
         self.pod_ip_counter = itertools.count(20)
         self.kubelet_seen: set[str] = set()
-        self._timers: list[tuple[float, int, object]] = []
-        self._timer_seq = itertools.count()
-        self._timer_wakeup = threading.Event()
-        self._timer_thread = threading.Thread(
-            target=self._timer_loop, daemon=True, name="standin-timers"
-        )
-        self._timer_thread.start()
         from .initial import load_initial_state
 
         with self.lock:
             load_initial_state(self)
-
-    # --- registry -------------------------------------------------------------------------
-
-    def resource(self, group: str, version: str, plural: str) -> Res | None:
-        return self.registry.get((group, version, plural))
-
-    def res_for_kind(self, group: str, kind: str) -> Res:
-        return self.by_kind[(group, kind)]
-
-    # --- low-level store ------------------------------------------------------------------
-
-    def _bucket(self, key: tuple[str, str]) -> dict[tuple[str, str], dict]:
-        return self.data.setdefault(key, {})
-
-    def _next_rv(self) -> str:
-        self.rv += 1
-        return str(self.rv)
-
-    def _record(self, etype: str, skey: tuple[str, str], obj: dict, old: dict | None):
-        self.log.append((self.rv, etype, skey, obj, old))
-        if len(self.log) > 20000:
-            del self.log[:5000]
-            self.log_base += 5000
-        self.cond.notify_all()
-
-    def put(self, skey: tuple[str, str], obj: dict, *, new: bool = False) -> dict:
-        """Store ``obj`` (fully formed) with a fresh resourceVersion; returns a copy."""
-        md = obj["metadata"]
-        k = (md.get("namespace", ""), md["name"])
-        bucket = self._bucket(skey)
-        old = bucket.get(k)
-        md["resourceVersion"] = self._next_rv()
-        obj["metadata"] = kinds.order_metadata(md)
-        bucket[k] = obj
-        self._record("ADDED" if old is None or new else "MODIFIED", skey, obj, old)
-        return copy.deepcopy(obj)
-
-    def remove(self, skey: tuple[str, str], ns: str, name: str) -> dict | None:
-        obj = self._bucket(skey).pop((ns, name), None)
-        if obj is None:
-            return None
-        obj = copy.deepcopy(obj)
-        obj["metadata"]["resourceVersion"] = self._next_rv()
-        self._record("DELETED", skey, obj, None)
-        garbage_collect(self, obj)
-        return obj
-
-    def get_obj(self, skey, ns, name) -> dict | None:
-        return self._bucket(skey).get((ns or "", name))
-
-    def objects(self, skey, ns: str | None = None) -> list[dict]:
-        return [o for (ons, _), o in self._bucket(skey).items() if ns is None or ons == ns]
-
-    # --- object construction ---------------------------------------------------------------
-
-    def new_meta(
-        self,
-        md: dict,
-        kind: str,
-        manager: str | None,
-        api_version: str,
-        body_for_fields: dict | None = None,
-        t: float | None = None,
-    ) -> dict:
-        md = dict(md)
-        md["uid"] = new_uid()
-        md["creationTimestamp"] = ts(t)
-        if kind in kinds.GENERATION_KINDS:
-            md["generation"] = 1
-        if manager:
-            md["managedFields"] = [
-                self._managed_entry(manager, "Update", api_version, body_for_fields or {})
-            ]
-        return md
-
-    def _managed_entry(self, manager, operation, api_version, body, subresource=None):
-        entry = {
-            "manager": manager,
-            "operation": operation,
-            "apiVersion": api_version,
-            "time": ts(),
-            "fieldsType": "FieldsV1",
-            "fieldsV1": kinds.fields_v1(body),
-        }
-        if subresource:
-            entry["subresource"] = subresource
-        return entry
-
-    def _touch_managed(self, obj, manager, api_version, body, subresource=None):
-        if not manager:
-            return
-        mf = obj["metadata"].setdefault("managedFields", [])
-        mf[:] = [
-            m
-            for m in mf
-            if not (m.get("manager") == manager and m.get("subresource") == subresource)
-        ]
-        mf.append(self._managed_entry(manager, "Update", api_version, body, subresource))
-
-    def system_create(
-        self, res: Res, obj: dict, manager: str = "kube-controller-manager", t: float | None = None
-    ) -> dict:
-        """Create an object on behalf of a control-plane component (no admission errors)."""
-        obj = copy.deepcopy(obj)
-        obj["apiVersion"], obj["kind"] = res.api_version, res.kind
-        md = obj["metadata"]
-        if not md.get("name") and md.get("generateName"):
-            md["name"] = md["generateName"] + rand_suffix()
-        body = copy.deepcopy(obj)
-        obj = kinds.apply_defaults(obj)
-        if res.kind == "Pod":
-            obj = kinds.admit_pod(obj)
-        obj["metadata"] = self.new_meta(md, res.kind, manager, res.api_version, body, t)
-        return self.put(res.store_key, self._ordered(obj))
-
-    def _ordered(self, obj: dict) -> dict:
-        order = ["kind", "apiVersion", "metadata", "spec", "status"]
-        out = {k: obj[k] for k in order if k in obj}
-        out.update({k: v for k, v in obj.items() if k not in out})
-        return out
-
-    def event(
-        self,
-        involved: dict,
-        reason: str,
-        message: str,
-        component: str,
-        etype: str = "Normal",
-        new_api: bool = False,
-        host: str = "",
-    ):
-        """Record an Event about ``involved`` the way the component would.
-
-        The scheduler's events have the recorded shape (events.k8s.io recorder); the
-        controllers' (core/v1 recorder, reason and message texts from the v1.24 sources) are
-        hand-written: no recording."""
-        md = involved["metadata"]
-        ns = md.get("namespace") or "default"
-        now = time.time()
-        name = f"{md['name']}.{int(now * 1e9):x}"[:253]
-        ref = {
-            "kind": involved["kind"],
-            "namespace": md.get("namespace", ""),
-            "name": md["name"],
-            "uid": md["uid"],
-            "apiVersion": involved["apiVersion"],
-            "resourceVersion": md.get("resourceVersion", ""),
-        }
-        if not md.get("namespace"):
-            ref.pop("namespace")
-        ev = {
-            "metadata": {"name": name, "namespace": ns},
-            "involvedObject": ref,
-            "reason": reason,
-            "message": message,
-        }
-        if new_api:  # events.k8s.io/v1 recorder (scheduler): eventTime, no counts
-            ev["source"] = {}
-            ev["firstTimestamp"] = None
-            ev["lastTimestamp"] = None
-            ev["type"] = etype
-            ev["eventTime"] = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + (
-                f".{int((now % 1) * 1e6):06d}Z"
-            )
-            ev["action"] = "Binding"
-            ev["reportingComponent"] = component
-            ev["reportingInstance"] = f"{component}-{NODE}"
-        else:
-            ev["source"] = {"component": component, **({"host": host} if host else {})}
-            ev["firstTimestamp"] = ts(now)
-            ev["lastTimestamp"] = ts(now)
-            ev["count"] = 1
-            ev["type"] = etype
-            ev["eventTime"] = None
-            ev["reportingComponent"] = ""
-            ev["reportingInstance"] = ""
-        self.system_create(self.res_for_kind("", "Event"), ev, manager=None)
-
-    # --- timers --------------------------------------------------------------------------
-
-    def after(self, delay: float, fn) -> None:
-        """Run ``fn`` (under the lock, followed by reconcile) ``delay`` seconds from now."""
-        heapq.heappush(self._timers, (time.monotonic() + delay, next(self._timer_seq), fn))
-        self._timer_wakeup.set()
-
-    def _timer_loop(self):
-        while not self.closed:
-            with self.lock:
-                due = []
-                now = time.monotonic()
-                while self._timers and self._timers[0][0] <= now:
-                    due.append(heapq.heappop(self._timers)[2])
-                wait = (self._timers[0][0] - now) if self._timers else 1.0
-                for fn in due:
-                    try:
-                        fn()
-                    except Exception:  # noqa: BLE001 - keep the control plane alive
-                        import traceback
-
-                        traceback.print_exc()
-                if due:
-                    self.reconcile()
-            self._timer_wakeup.wait(max(0.0, min(wait, 1.0)))
-            self._timer_wakeup.clear()
-
-    def close(self):
-        self.closed = True
-        self._timer_wakeup.set()
-        with self.lock:
-            self.cond.notify_all()
 
     # --- API verbs -----------------------------------------------------------------------
 
@@ -456,57 +79,6 @@ class Cluster:
                 f"content in namespace {ns} because it is being terminated",
                 details,
             )
-
-    def output(self, res: Res, obj: dict) -> dict:
-        obj = copy.deepcopy(obj)
-        obj["apiVersion"] = res.api_version
-        if res.group == "events.k8s.io":
-            obj = _core_event_to_new(obj, res.api_version)
-        return obj
-
-    def get(self, res: Res, ns: str, name: str) -> dict:
-        with self.lock:
-            obj = self.get_obj(res.store_key, ns if res.namespaced else "", name)
-            if obj is None:
-                raise not_found(res, name)
-            return self.output(res, obj)
-
-    def list(
-        self,
-        res: Res,
-        ns: str | None,
-        label_selector: str | None = None,
-        field_selector: str | None = None,
-    ) -> tuple[list[dict], str]:
-        try:
-            lmatch = parse_label_selector(label_selector)
-            fmatch = parse_field_selector(field_selector, res.plural)
-        except SelectorError as e:
-            raise ApiError(400, "BadRequest", str(e)) from None
-        with self.lock:
-            items = [
-                self.output(res, o)
-                for o in self.objects(res.store_key, ns)
-                if lmatch((o.get("metadata") or {}).get("labels")) and fmatch(o)
-            ]
-            return items, str(self.rv)
-
-    def matcher(self, res: Res, ns: str | None, label_selector, field_selector):
-        try:
-            lmatch = parse_label_selector(label_selector)
-            fmatch = parse_field_selector(field_selector, res.plural)
-        except SelectorError as e:
-            raise ApiError(400, "BadRequest", str(e)) from None
-
-        def match(obj):
-            if obj is None:
-                return False
-            md = obj.get("metadata") or {}
-            if ns is not None and md.get("namespace", "") != ns:
-                return False
-            return lmatch(md.get("labels")) and fmatch(obj)
-
-        return match
 
     def _check_body(self, res: Res, ns: str, body: dict, name: str | None = None):
         if not isinstance(body, dict):
@@ -792,28 +364,6 @@ class Cluster:
         self.reconcile()
         return self.scale_of(res, out)
 
-    def scale_of(self, res: Res, obj: dict) -> dict:
-        md = obj["metadata"]
-        sel = (obj.get("spec") or {}).get("selector") or {}
-        return {
-            "kind": "Scale",
-            "apiVersion": "autoscaling/v1",
-            "metadata": {
-                "name": md["name"],
-                "namespace": md.get("namespace"),
-                "uid": md["uid"],
-                "resourceVersion": md["resourceVersion"],
-                "creationTimestamp": md["creationTimestamp"],
-            },
-            "spec": {"replicas": obj["spec"].get("replicas", 0)},
-            "status": {
-                "replicas": (obj.get("status") or {}).get("replicas", 0),
-                "selector": ",".join(
-                    f"{k}={v}" for k, v in sorted((sel.get("matchLabels") or {}).items())
-                ),
-            },
-        }
-
     def patch(
         self,
         res: Res,
@@ -908,12 +458,6 @@ class Cluster:
             self.reconcile()
             return self.output(res, out or final)
 
-    # --- the simulated control plane (controllers/) -------------------------------------
-
-    def reconcile(self):
-        """Run every controller until nothing changes (called with the lock held)."""
-        controllers.reconcile(self)
-
     # --- scenario controls ---------------------------------------------------------------
 
     def set_server_version(self, version: str):
@@ -937,7 +481,7 @@ class Cluster:
                 info = new["status"]["nodeInfo"]
                 info["kubeletVersion"] = version
                 info["kubeProxyVersion"] = version
-                info["containerRuntimeVersion"] = _runtime_for(version)
+                info["containerRuntimeVersion"] = runtime_for(version)
                 self.put(("", "nodes"), new)
 
 
@@ -948,38 +492,3 @@ def _same_but_rv(a: dict, b: dict) -> bool:
         o["metadata"].pop("resourceVersion", None)
         o["metadata"].pop("managedFields", None)
     return a == b
-
-
-def method_not_allowed() -> ApiError:
-    return ApiError(
-        405,
-        "MethodNotAllowed",
-        "the server does not allow this method on the requested resource",
-        {},
-    )
-
-
-def _core_event_to_new(ev: dict, api_version: str) -> dict:
-    """core/v1 Event -> events.k8s.io/v1 Event (the server converts on read)."""
-    out = {
-        "kind": "Event",
-        "apiVersion": api_version,
-        "metadata": ev["metadata"],
-        "eventTime": ev.get("eventTime"),
-        "reportingController": ev.get("reportingComponent")
-        or (ev.get("source") or {}).get("component", ""),
-        "reportingInstance": ev.get("reportingInstance")
-        or (ev.get("source") or {}).get("host", ""),
-        "action": ev.get("action", ""),
-        "reason": ev.get("reason"),
-        "regarding": ev.get("involvedObject"),
-        "note": ev.get("message"),
-        "type": ev.get("type"),
-    }
-    if ev.get("source", {}).get("component"):
-        out["deprecatedSource"] = ev["source"]
-    if ev.get("firstTimestamp"):
-        out["deprecatedFirstTimestamp"] = ev["firstTimestamp"]
-        out["deprecatedLastTimestamp"] = ev.get("lastTimestamp")
-        out["deprecatedCount"] = ev.get("count", 1)
-    return out

@@ -15,7 +15,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from . import protobuf, recorded, tables
-from .cluster import ApiError, Cluster, Res, method_not_allowed, version_info
+from .cluster import Cluster
+from .resources import ApiError, Res, method_not_allowed, version_info
 
 JSON = "application/json"
 PATCH_TYPES = {
