@@ -1,7 +1,8 @@
 """Safety checks on a page's kubectl commands, before anything runs.
 
 Knows nothing of clusters or MkDocs: it reads a page's parsed snippets (and the local
-manifests their `-f` names) and raises `SnippetError` naming page and line.
+manifests their `-f` names) through kubectl_args.py and raises `SnippetError` naming page
+and line.
 
 - A command may not leave the build's pinned context: `--context`, `--kubeconfig`,
   `--server`/`-s`, `--cluster`, `--user`, `--token` (and the other credential flags) are
@@ -20,10 +21,24 @@ manifests their `-f` names) and raises `SnippetError` naming page and line.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .kubectl_args import (
+    CLUSTER_SCOPED,
+    CLUSTER_SCOPED_KINDS,
+    CONFIG_READ_ONLY,
+    ManifestUnknown,
+    Parsed,
+    canonical,
+    manifest_objects,
+    parse,
+)
+
+# Re-exported until their callers import kubectl_args: capture.py (both),
+# tests/test_safety.py (touched_namespaces), tests/test_speed.py (is_read_only).
+from .kubectl_args import is_read_only as is_read_only
+from .kubectl_args import touched_namespaces as touched_namespaces
 from .snippets import Command, Snippet, SnippetError, one_line
 
 # Flags that would point kubectl at another cluster, user or kubeconfig than the pinned one.
@@ -52,183 +67,9 @@ BUILTIN_COMMANDS = {
     "patch", "plugin", "port-forward", "proxy", "replace", "rollout", "run", "scale", "set",
     "taint", "top", "uncordon", "version", "wait",
 }  # fmt: skip
-CONFIG_READ_ONLY = {"view", "current-context", "get-contexts", "get-clusters", "get-users"}
 KUBERC_READ_ONLY = {"view"}
-
-# Flags that take the next argument as their value (when not written `--flag=value`).
-VALUE_FLAGS = {
-    # global
-    "-n", "--namespace", "--context", "--cluster", "--user", "--token", "--kubeconfig",
-    "-s", "--server", "--as", "--as-group", "--as-uid", "--as-user-extra", "--cache-dir",
-    "--certificate-authority", "--client-certificate", "--client-key", "--request-timeout",
-    "--tls-server-name", "-v", "--v", "--vmodule", "--kuberc", "--profile",
-    "--profile-output", "--username", "--password", "--proxy-url", "--log-flush-frequency",
-    # common to the commands this module reads
-    "-l", "--selector", "--field-selector", "--grace-period", "--timeout", "-o", "--output",
-    "-f", "--filename", "-k", "--kustomize", "--raw", "--pod-selector", "--chunk-size",
-    "--field-manager", "--subresource", "--prune-allowlist", "--prune-whitelist",
-    "--template", "--image", "--port", "-c", "--container", "--replicas", "--labels",
-    "--overrides", "--restart", "--env", "--from-literal", "--from-file", "--from-env-file",
-    "--type", "--role", "--clusterrole", "--serviceaccount", "--group", "--tcp", "--name",
-    "--skip-wait-for-delete-timeout", "--docker-server", "--docker-username",
-    "--docker-password", "--docker-email", "--cert", "--key", "--schedule", "--from",
-    "--verb", "--resource", "--resource-name", "--non-resource-url", "--aggregation-rule",
-    "--description", "--value", "--preemption-policy", "--hard", "--scopes",
-    "--external-name", "--node-port", "--class", "--rule", "--default-backend", "--annotation",
-}  # fmt: skip
-
-# Resource names (plural, singular, short) -> canonical plural.
-_CLUSTER_ALIASES = {
-    "namespaces": ("namespace", "ns"),
-    "nodes": ("node", "no"),
-    "persistentvolumes": ("persistentvolume", "pv"),
-    "clusterroles": ("clusterrole",),
-    "clusterrolebindings": ("clusterrolebinding",),
-    "customresourcedefinitions": ("customresourcedefinition", "crd", "crds"),
-    "storageclasses": ("storageclass", "sc"),
-    "priorityclasses": ("priorityclass", "pc"),
-    "ingressclasses": ("ingressclass",),
-    "runtimeclasses": ("runtimeclass",),
-    "csidrivers": ("csidriver",),
-    "csinodes": ("csinode",),
-    "volumeattachments": ("volumeattachment",),
-    "certificatesigningrequests": ("certificatesigningrequest", "csr"),
-    "mutatingwebhookconfigurations": ("mutatingwebhookconfiguration",),
-    "validatingwebhookconfigurations": ("validatingwebhookconfiguration",),
-    "validatingadmissionpolicies": ("validatingadmissionpolicy",),
-    "validatingadmissionpolicybindings": ("validatingadmissionpolicybinding",),
-    "apiservices": ("apiservice",),
-    "componentstatuses": ("componentstatus", "cs"),
-    "podsecuritypolicies": ("podsecuritypolicy", "psp"),
-    "flowschemas": ("flowschema",),
-    "prioritylevelconfigurations": ("prioritylevelconfiguration",),
-}
-_NAMESPACED_ALIASES = {
-    "pods": ("pod", "po"),
-    "services": ("service", "svc"),
-    "deployments": ("deployment", "deploy"),
-    "replicasets": ("replicaset", "rs"),
-    "statefulsets": ("statefulset", "sts"),
-    "daemonsets": ("daemonset", "ds"),
-    "jobs": ("job",),
-    "cronjobs": ("cronjob", "cj"),
-    "secrets": ("secret",),
-    "configmaps": ("configmap", "cm"),
-    "serviceaccounts": ("serviceaccount", "sa"),
-    "persistentvolumeclaims": ("persistentvolumeclaim", "pvc"),
-    "ingresses": ("ingress", "ing"),
-    "roles": ("role",),
-    "rolebindings": ("rolebinding",),
-    "networkpolicies": ("networkpolicy", "netpol"),
-    "horizontalpodautoscalers": ("horizontalpodautoscaler", "hpa"),
-    "poddisruptionbudgets": ("poddisruptionbudget", "pdb"),
-    "endpoints": ("ep",),
-    "events": ("event", "ev"),
-    "limitranges": ("limitrange", "limits"),
-    "resourcequotas": ("resourcequota", "quota"),
-    "replicationcontrollers": ("replicationcontroller", "rc"),
-    "leases": ("lease",),
-}
-_CANONICAL = {
-    a: plural
-    for table in (_CLUSTER_ALIASES, _NAMESPACED_ALIASES)
-    for plural, aliases in table.items()
-    for a in (plural, *aliases)
-}
-CLUSTER_SCOPED = set(_CLUSTER_ALIASES)
-CLUSTER_SCOPED_KINDS = {
-    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-    "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
-    "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment", "CertificateSigningRequest",
-    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
-    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService",
-    "ComponentStatus", "PodSecurityPolicy", "FlowSchema", "PriorityLevelConfiguration",
-}  # fmt: skip
 _CREATE_SUBKINDS = {"secret", "service", "svc"}  # `create secret generic NAME`
 NODE_VERBS = {"drain", "cordon", "uncordon", "taint"}
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """What this module needs to know about one kubectl command."""
-
-    positionals: tuple[str, ...]  # non-flag arguments, the command words first
-    flags: dict[str, list[str]]  # flag name -> values ("" for a boolean)
-
-    @property
-    def verb(self) -> str | None:
-        return self.positionals[0] if self.positionals else None
-
-    def has(self, *names: str) -> bool:
-        return any(n in self.flags for n in names)
-
-    def values(self, *names: str) -> list[str]:
-        return [v for n in names for v in self.flags.get(n, [])]
-
-    def true(self, name: str) -> bool:
-        return any(v in ("", "true") for v in self.flags.get(name, []))
-
-    @property
-    def namespace(self) -> str | None:
-        values = self.values("-n", "--namespace")
-        return values[-1] if values else None
-
-    @property
-    def all_namespaces(self) -> bool:
-        return self.true("-A") or self.true("--all-namespaces")
-
-    @property
-    def dry_run(self) -> bool:
-        return any(v not in ("none", "false") for v in self.values("--dry-run"))
-
-
-def parse(argv: tuple[str, ...] | list[str]) -> Parsed:
-    """Split a kubectl argv (argv[0] is kubectl) into positionals and flags; stops at `--`."""
-    positionals: list[str] = []
-    flags: dict[str, list[str]] = {}
-    args = list(argv[1:])
-    i = 0
-    while i < len(args):
-        a = args[i]
-        i += 1
-        if a == "--":
-            break
-        if a.startswith("--") and len(a) > 2:
-            name, eq, value = a.partition("=")
-            if not eq and name in VALUE_FLAGS and i < len(args) and _value_like(args[i]):
-                value = args[i]
-                i += 1
-            flags.setdefault(name, []).append(value)
-        elif a.startswith("-") and len(a) > 1 and not _is_number(a):
-            name, rest = a[:2], a[2:]
-            if rest.startswith("="):
-                rest = rest[1:]
-            if name in VALUE_FLAGS:
-                if not rest and i < len(args) and _value_like(args[i]):
-                    rest = args[i]
-                    i += 1
-                flags.setdefault(name, []).append(rest)
-            else:  # -A, -w, or a bundle of booleans (-it)
-                for ch in a[1:]:
-                    flags.setdefault(f"-{ch}", []).append("")
-        else:
-            positionals.append(a)
-    return Parsed(tuple(positionals), flags)
-
-
-def _value_like(a: str) -> bool:
-    return not a.startswith("-") or _is_number(a)
-
-
-def _is_number(a: str) -> bool:
-    return bool(re.fullmatch(r"-\d+(\.\d+)?", a))
-
-
-def canonical(resource: str) -> str:
-    """`deploy` -> `deployments`; `nodes.v1` or `clusterroles.rbac.authorization.k8s.io`
-    -> the plural without group; unknown names stay as written (lower case)."""
-    name = resource.lower().split(".", 1)[0]
-    return _CANONICAL.get(name, name)
 
 
 # --- the page-level check ----------------------------------------------------------------
@@ -388,23 +229,9 @@ def _outside_reason(p: Parsed, sandbox: str | None, workdir: Path) -> str | None
 
 
 def _files_outside(files: list[str], recursive: bool, sandbox: str, workdir: Path) -> str | None:
-    import yaml
-
     for name in files:
-        if name == "-" or re.match(r"^[a-z]+://", name):
-            return f"kubecapture cannot tell where the objects of {name} live"
-        path = Path(name) if Path(name).is_absolute() else workdir / name
-        if path.is_dir():
-            pattern = "**/*" if recursive else "*"
-            paths = sorted(q for q in path.glob(pattern) if q.suffix in (".yaml", ".yml", ".json"))
-        else:
-            paths = [path]
-        for q in paths:
-            try:
-                docs = list(yaml.safe_load_all(q.read_text(encoding="utf-8")))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
-                return f"kubecapture cannot read {name} to tell where its objects live"
-            for obj in _objects(docs):
+        try:
+            for obj in manifest_objects(name, workdir, recursive=recursive):
                 kind = obj.get("kind")
                 meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
                 ns = meta.get("namespace")
@@ -414,16 +241,11 @@ def _files_outside(files: list[str], recursive: bool, sandbox: str, workdir: Pat
                     return f"{name} holds a {kind}, which is cluster-wide"
                 if ns and ns != sandbox:
                     return f"{name} holds objects of namespace {ns}, outside the sandbox"
+        except ManifestUnknown as e:
+            if e.remote:
+                return f"kubecapture cannot tell where the objects of {name} live"
+            return f"kubecapture cannot read {name} to tell where its objects live"
     return None
-
-
-def _objects(docs):
-    for d in docs:
-        if isinstance(d, dict):
-            if isinstance(d.get("items"), list) and str(d.get("kind", "")).endswith("List"):
-                yield from _objects(d["items"])
-            else:
-                yield d
 
 
 def _targets(p: Parsed) -> list[tuple[str, str | None]]:
@@ -468,54 +290,7 @@ def _creates(p: Parsed) -> list[tuple[str, str, str | None]]:
     return []
 
 
-# --- what a page touches, for redaction --------------------------------------------------
-
-
-def touched_namespaces(snippets: list[Snippet], default: str, workdir: Path) -> set[str] | None:
-    """The namespaces a page's commands may read or write; None means all of them (a
-    command with -A, --raw, a kustomization or a remote file)."""
-    out = {default}
-    for snippet in snippets:
-        for command in snippet.commands:
-            p = parse(command.argv)
-            if p.all_namespaces or p.has("--raw", "-k", "--kustomize"):
-                return None
-            if p.namespace:
-                out.add(p.namespace)
-            if p.verb == "create" and len(p.positionals) >= 3:
-                if canonical(p.positionals[1]) == "namespaces":
-                    out.add(p.positionals[2])
-            for name in p.values("-f", "--filename"):
-                found = _manifest_namespaces(name, workdir)
-                if found is None:
-                    return None
-                out |= found
-    return out
-
-
-def _manifest_namespaces(name: str, workdir: Path) -> set[str] | None:
-    import yaml
-
-    if name == "-" or re.match(r"^[a-z]+://", name):
-        return None
-    path = Path(name) if Path(name).is_absolute() else workdir / name
-    paths = sorted(path.rglob("*")) if path.is_dir() else [path]
-    out: set[str] = set()
-    for q in paths:
-        if q.is_dir() or (path.is_dir() and q.suffix not in (".yaml", ".yml", ".json")):
-            continue
-        try:
-            docs = list(yaml.safe_load_all(q.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
-            continue  # kubectl will fail on it too
-        for obj in _objects(docs):
-            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-            if meta.get("namespace"):
-                out.add(str(meta["namespace"]))
-            if obj.get("kind") == "Namespace" and meta.get("name"):
-                out.add(str(meta["name"]))
-    return out
-
+# --- front matter options ----------------------------------------------------------------
 
 PAGE_OPTIONS = ("sandbox", "allow_destructive")
 
@@ -543,40 +318,3 @@ def front_matter_flag(
         1,
     )
     raise SnippetError(page, line, f"front matter kubecapture.{key} must be true or false")
-
-
-# Verbs that only read the cluster (and the pinned kubeconfig): pages made of these alone
-# cannot change what another page sees, so they may run side by side; any other command
-# may change state, so a sandboxed page settles after it.
-READ_VERBS = {
-    "get",
-    "describe",
-    "explain",
-    "api-resources",
-    "api-versions",
-    "version",
-    "cluster-info",
-    "top",
-    "logs",
-    "events",
-    "wait",
-    "diff",
-}
-READ_SUBCOMMANDS = {
-    "rollout": {"status", "history"},
-    "config": CONFIG_READ_ONLY,
-    "auth": {"can-i", "whoami"},
-}
-
-
-def is_read_only(argv) -> bool:
-    """True when a command cannot change the cluster or the kubeconfig: a read verb (or
-    read subcommand), or any verb with `--dry-run=client|server`. Unknown verbs count as
-    changes."""
-    p = parse(argv)
-    if p.dry_run:
-        return True
-    if p.verb is None:
-        return True  # bare `kubectl` or `kubectl --help`: prints help
-    sub = p.positionals[1] if len(p.positionals) > 1 else None
-    return p.verb in READ_VERBS or sub in READ_SUBCOMMANDS.get(p.verb, ())
