@@ -326,10 +326,6 @@ def _go_json_string(value: str) -> str:
 # --- the API capture.py uses -------------------------------------------------------------
 
 
-def redact(text: str, secrets: Iterable[str]) -> str:
-    return Redactor(secrets)(text)
-
-
 def redact_result(result, secrets):
     """A CommandResult with stdout and stderr masked (secrets: values or a Redactor)."""
     redactor = secrets if isinstance(secrets, Redactor) else Redactor(secrets)
