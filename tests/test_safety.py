@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from kubecapture import cluster as kube
-from kubecapture import guard, planning, store
+from kubecapture import guard, kubectl_args, planning, store
 from kubecapture.snippets import SnippetError, parse_page
 from sites import build, make_site, page_html
 
@@ -246,7 +246,7 @@ def test_touched_namespaces():
         ),
         "p.md",
     )
-    assert guard.touched_namespaces(snippets, "kc-p", FIXTURES) == {
+    assert kubectl_args.touched_namespaces(snippets, "kc-p", FIXTURES) == {
         "kc-p",
         "kube-system",
         "prod",
@@ -258,7 +258,7 @@ def test_touched_namespaces():
         "kubectl apply -k overlays/dev",
     ):
         snippets = parse_page(page(f"\n{everything}"), "p.md")
-        assert guard.touched_namespaces(snippets, "default", FIXTURES) is None
+        assert kubectl_args.touched_namespaces(snippets, "default", FIXTURES) is None
 
 
 # --- the context guard --------------------------------------------------------------------

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture import guard, live, planning, store
+from kubecapture import kubectl_args, live, planning, store
 from sites import build, make_site
 
 # --- the grouping rule ----------------------------------------------------------------
@@ -58,7 +58,7 @@ def plan(page: str, *commands: str, sandbox: bool = False) -> planning.PagePlan:
     ],
 )
 def test_read_only_commands(command):
-    assert guard.is_read_only(command.split())
+    assert kubectl_args.is_read_only(command.split())
 
 
 @pytest.mark.parametrize(
@@ -81,7 +81,7 @@ def test_read_only_commands(command):
     ],
 )
 def test_commands_that_may_change_state(command):
-    assert not guard.is_read_only(command.split())
+    assert not kubectl_args.is_read_only(command.split())
 
 
 def test_read_pages_share_a_phase_and_a_changing_page_stands_alone():

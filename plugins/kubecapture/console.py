@@ -21,7 +21,7 @@ from .snippets import (
     TRANSCRIPT_DISPLAY_ONLY,
     Snippet,
     SnippetError,
-    _convert,
+    convert_option,
     transcript_opt_out,
     transcript_parts,
 )
@@ -42,7 +42,7 @@ def validator(language, inputs, options, attrs, md) -> bool:
             options[key] = value
         elif key in OPTIONS:
             try:
-                options[key] = _convert(key, value, "?", 0)
+                options[key] = convert_option(key, value, "?", 0)
             except SnippetError:
                 return False
         else:

@@ -27,7 +27,7 @@ from .snippets import (
     OPTIONS,
     Snippet,
     SnippetError,
-    _convert,
+    convert_option,
     find_fences,
     page_key,
     parse_commands,
@@ -73,7 +73,7 @@ def validator(language, inputs, options, attrs, md) -> bool:
         if key not in OPTIONS:
             return False
         try:
-            options[key] = _convert(key, value, "?", 0)
+            options[key] = convert_option(key, value, "?", 0)
         except SnippetError:
             return False
     return True

@@ -37,8 +37,6 @@ from .kubectl_args import (
 
 # Re-exported until their callers import kubectl_args: capture.py (both),
 # tests/test_safety.py (touched_namespaces), tests/test_speed.py (is_read_only).
-from .kubectl_args import is_read_only as is_read_only
-from .kubectl_args import touched_namespaces as touched_namespaces
 from .snippets import Command, Snippet, SnippetError, one_line
 
 # Flags that would point kubectl at another cluster, user or kubeconfig than the pinned one.

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from . import cluster as kube
-from . import guard, history, log, redact, report, runner
+from . import history, kubectl_args, log, redact, report, runner
 from .planning import PagePlan, Settings, needs_settle, shared_phases, unexpected_exit
 from .snippets import Snippet, one_line
 from .store import CommandResult, PageCapture, Provenance, SnippetCapture
@@ -173,7 +173,7 @@ class Session:
 
     def _execute(self, plan: PagePlan, cluster: kube.Cluster, warnings: list[str]) -> PageCapture:
         namespace = plan.namespace or cluster.namespace
-        touched = guard.touched_namespaces(plan.snippets, namespace, self.settings.workdir)
+        touched = kubectl_args.touched_namespaces(plan.snippets, namespace, self.settings.workdir)
         secrets = kube.credential_values(cluster)
         provenance = Provenance(
             context=cluster.context,

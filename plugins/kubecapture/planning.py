@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from . import cluster as kube
-from . import guard
+from . import guard, kubectl_args
 from .snippets import Snippet, SnippetError, one_line, page_key, parse_page, with_occurrence
 from .store import CommandResult, PageCapture, capture_path, covers_digest
 from .store import load as load_capture
@@ -194,7 +194,7 @@ def needs_settle(plan: PagePlan, snippet: Snippet) -> bool:
     """Wait for the sandbox to settle after this snippet (before the next one)?"""
     if not plan.sandbox or snippet.options.get("settle") == "off":
         return False
-    return not all(guard.is_read_only(c.argv) for c in snippet.commands)
+    return not all(kubectl_args.is_read_only(c.argv) for c in snippet.commands)
 
 
 def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -> list[str]:
@@ -214,7 +214,7 @@ def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -
 
 def reads_only(plan: PagePlan) -> bool:
     """A page whose every command is read-only."""
-    return all(guard.is_read_only(c.argv) for s in plan.snippets for c in s.commands)
+    return all(kubectl_args.is_read_only(c.argv) for s in plan.snippets for c in s.commands)
 
 
 def shared_phases(plans: list[PagePlan]) -> list[list[PagePlan]]:

@@ -142,10 +142,6 @@ def convert_option(key: str, value: str, page: str, line: int):
     return value
 
 
-# Old private name, still imported by fence.py and console.py until they use convert_option.
-_convert = convert_option
-
-
 def parse_commands(body: list[str], first_line: int, page: str) -> tuple[Command, ...]:
     """One command per line; `\\` continues a line; blank lines and `#` comments skipped."""
     commands: list[Command] = []
