@@ -1,22 +1,23 @@
 """`kubecapture status / check / refresh / diff / history / compare / prune`: the capture
-loop without MkDocs.
+loop without a site build.
 
-Reads the plugin's settings from mkdocs.yml as plain YAML (no MkDocs internals), so
-it works the same for a site built with MkDocs or with Zensical.
+Reads mkdocs.yml as MkDocs does (config.load_site: the plugin's options, or the fence
+extension's on a Zensical site) and plans pages in the order `mkdocs build` does.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from mkdocs.structure.files import get_files
 
 from . import drift, history, live, report
 from .cluster import ClusterUnavailable
+from .config import OptionsError, load_site
 from .planning import PagePlan, Settings, is_complete, plan_page
 from .snippets import SnippetError
 from .store import CaptureFileError, all_capture_files
@@ -24,69 +25,38 @@ from .store import load as load_capture
 from .store import save as save_capture
 
 
-class _Loader(yaml.SafeLoader):
-    """mkdocs.yml may hold `!!python/name:` and `!ENV` tags; their values do not matter here."""
+@dataclass
+class Site:
+    settings: Settings
+    docs_dir: Path
+    plans: list[PagePlan]  # pages with snippets, in the order `mkdocs build` plans them
+
+    def select(self, pages) -> list[PagePlan]:
+        """The plans of the named pages (all without names); an unknown page exits."""
+        wanted = {_page_name(p, self.docs_dir) for p in pages}
+        for page in sorted(wanted - {p.page for p in self.plans}):
+            if not (self.docs_dir / page).is_file():
+                raise SystemExit(f"kubecapture: no page {page} under {self.docs_dir}")
+        return [p for p in self.plans if not wanted or p.page in wanted]
 
 
-_Loader.add_multi_constructor("", lambda loader, suffix, node: None)
-_Loader.add_multi_constructor("tag:yaml.org,2002:python/", lambda loader, suffix, node: None)
-
-
-def read_site(config_file: Path) -> tuple[Path, dict]:
-    """(docs_dir, kubecapture plugin options) from mkdocs.yml."""
+def load(config_file: Path, mode: str) -> Site:
+    """The site's settings (the plugin's options, as MkDocs reads mkdocs.yml) and the plans
+    of its pages that hold snippets, in the order `mkdocs build` plans them: pages share
+    the cluster, so order changes outputs."""
+    if not config_file.is_file():
+        raise SystemExit(f"kubecapture: {config_file} not found (use -f to name mkdocs.yml)")
     try:
-        data = yaml.load(config_file.read_text(encoding="utf-8"), Loader=_Loader) or {}
-    except FileNotFoundError:
-        raise SystemExit(
-            f"kubecapture: {config_file} not found (use -f to name mkdocs.yml)"
-        ) from None
-    except yaml.YAMLError as e:
-        raise SystemExit(f"kubecapture: {config_file} is not valid YAML: {e}") from None
-    root = config_file.resolve().parent
-    options: dict = {}
-    for entry in data.get("plugins") or []:
-        if isinstance(entry, dict) and "kubecapture" in entry:
-            options = entry["kubecapture"] or {}
-    if not options:  # a site built with Zensical only: the fence extension's options
-        for entry in data.get("markdown_extensions") or []:
-            if isinstance(entry, dict) and "kubecapture.fence" in entry:
-                options = entry["kubecapture.fence"] or {}
-    return root / data.get("docs_dir", "docs"), options
-
-
-def settings_for(config_file: Path, mode: str) -> tuple[Path, Settings]:
-    docs_dir, options = read_site(config_file)
-    return docs_dir, Settings.from_options(options, config_file.resolve().parent, mode)
-
-
-def plan_site(docs_dir: Path, settings: Settings, pages: list[str]) -> list[PagePlan]:
-    """Plans of the pages that hold snippets (or of the named pages), in the order
-    `mkdocs build` runs them: pages share the cluster, so order changes outputs."""
-    wanted = {_page_name(p, docs_dir) for p in pages}
+        options, site = load_site(config_file)
+    except OptionsError as e:
+        raise SystemExit(f"kubecapture: {e}") from None
+    settings = Settings.from_options(options, config_file.resolve().parent, mode)
     plans = []
-    for path in doc_pages(docs_dir):
-        page = path.relative_to(docs_dir).as_posix()
-        if wanted and page not in wanted:
-            continue
-        plan = plan_page(page, path.read_text(encoding="utf-8"), settings)
+    for file in get_files(site).documentation_pages():
+        plan = plan_page(file.src_uri, file.content_string, settings)
         if plan.snippets:
             plans.append(plan)
-    unknown = wanted - {p.page for p in plans}
-    for page in sorted(unknown):
-        if not (docs_dir / page).is_file():
-            raise SystemExit(f"kubecapture: no page {page} under {docs_dir}")
-    return plans
-
-
-def doc_pages(docs_dir: Path) -> list[Path]:
-    """The Markdown pages in MkDocs' file order: a folder's own files first (index or
-    README before the others, then by name), then its subfolders by name."""
-    out = []
-    for folder, dirnames, filenames in os.walk(docs_dir, followlinks=True):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        names = sorted(filenames, key=lambda f: (Path(f).stem not in ("index", "README"), f))
-        out += [Path(folder) / f for f in names if f.endswith(".md") and not f.startswith(".")]
-    return out
+    return Site(settings, Path(site.docs_dir), plans)
 
 
 def _page_name(arg: str, docs_dir: Path) -> str:
@@ -110,8 +80,7 @@ def page_state(plan: PagePlan) -> tuple[str, object]:
 
 
 def cmd_status(args) -> int:
-    docs_dir, settings = settings_for(args.config_file, "replay")
-    plans = plan_site(docs_dir, settings, args.pages)
+    plans = load(args.config_file, "replay").select(args.pages)
     print(f"{'PAGE':40} {'SNIPPETS':>8} {'CAPTURED':>8}  STATE    PROVENANCE")
     for plan in plans:
         state, page_capture = page_state(plan)
@@ -127,8 +96,8 @@ def cmd_status(args) -> int:
 
 
 def cmd_check(args) -> int:
-    docs_dir, settings = settings_for(args.config_file, "replay")
-    plans = plan_site(docs_dir, settings, [])
+    site = load(args.config_file, "replay")
+    settings, plans = site.settings, site.plans
     problems = []
     for plan in plans:
         state, _ = page_state(plan)
@@ -152,16 +121,16 @@ def cmd_check(args) -> int:
 
 
 def cmd_run(args, write: bool) -> int:
-    docs_dir, settings = settings_for(args.config_file, "refresh")
+    site = load(args.config_file, "refresh")
+    settings, plans = site.settings, site.select(args.pages)
     settings.write = write
     if args.jobs:
         settings.jobs = args.jobs
-    plans = plan_site(docs_dir, settings, args.pages)
     if not plans:
         print("kubecapture: no page has kubectl snippets")
         return 0
     try:
-        runs, result = live.run_pages(settings, plans, plan_site(docs_dir, settings, []))
+        runs, result = live.run_pages(settings, plans, site.plans)
     except ClusterUnavailable as e:
         print(f"kubecapture: {e}", file=sys.stderr)
         return 2
@@ -172,8 +141,8 @@ def cmd_run(args, write: bool) -> int:
 
 def cmd_history(args) -> int:
     """Each snippet's stored outputs, newest first, with labels `compare` accepts."""
-    docs_dir, settings = settings_for(args.config_file, "replay")
-    for plan in plan_site(docs_dir, settings, args.pages):
+    site = load(args.config_file, "replay")
+    for plan in site.select(args.pages):
         page = load_capture(plan.capture_file)
         print(plan.page)
         for index, snippet in enumerate(page.snippets if page else []):
@@ -201,8 +170,10 @@ def _status(older, newer) -> str:
 
 def cmd_compare(args) -> int:
     """Compare two stored outputs of one snippet; no cluster needed."""
-    docs_dir, settings = settings_for(args.config_file, "replay")
-    [plan] = plan_site(docs_dir, settings, [args.page])
+    [plan] = load(args.config_file, "replay").select([args.page]) or [None]
+    if plan is None:
+        print(f"kubecapture: {args.page} has no kubectl snippets", file=sys.stderr)
+        return 2
     page = load_capture(plan.capture_file)
     snippets = page.snippets if page else []
     snippet = next(
@@ -247,10 +218,10 @@ def _entry(snippet, labels: list[str], wanted: str):
 def cmd_prune(args) -> int:
     """Drop stored outputs beyond `keep_versions` (or --keep); imported ones only when
     asked (--imported)."""
-    docs_dir, settings = settings_for(args.config_file, "replay")
-    keep = settings.keep_versions if args.keep is None else args.keep
+    site = load(args.config_file, "replay")
+    keep = site.settings.keep_versions if args.keep is None else args.keep
     dropped = 0
-    for plan in plan_site(docs_dir, settings, args.pages):
+    for plan in site.select(args.pages):
         page = load_capture(plan.capture_file)
         if page is None:
             continue
@@ -264,7 +235,7 @@ def cmd_prune(args) -> int:
             print(f"{plan.page}: {count} stored output(s) dropped")
             dropped += count
     if dropped:
-        report.save_history_report(settings.captures_dir, plan_site(docs_dir, settings, []))
+        report.save_history_report(site.settings.captures_dir, site.plans)
     print(f"kubecapture prune: {dropped} stored output(s) dropped (keep {keep or 'all'})")
     return 0
 

@@ -1,11 +1,19 @@
-"""The plugin's `mkdocs.yml` schema. Knows nothing of execution."""
+"""The plugin's options: one schema (the `Config` class) and one way to read them.
+
+The plugin, the `kubecapture` CLI and the `kubecapture.fence` extension (Zensical) all get
+their options and defaults here, from the site's mkdocs.yml as MkDocs reads it (`!ENV`
+and all): the plugin's entry, or else the fence extension's. Knows nothing of execution.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
+from pathlib import Path
 
-from mkdocs.config import base
+from mkdocs.config import base, load_config
 from mkdocs.config import config_options as c
+from mkdocs.exceptions import ConfigurationError
 
 from .cluster import DEFAULT_ALLOWED_CONTEXTS
 
@@ -34,6 +42,61 @@ class KubeCaptureConfig(base.Config):
     keep_versions = c.Type(int, default=5)
     # kube context -> the author's description of that cluster, shown with its outputs.
     context_notes = c.DictOfItems(c.Type(str), default={})
+
+
+OPTION_NAMES = frozenset(name for name, _ in KubeCaptureConfig._schema)
+
+
+class OptionsError(ValueError):
+    """Options that do not validate; the message is one sentence naming the file."""
+
+
+def validated(options: dict, source: str) -> KubeCaptureConfig:
+    """`options` (the plugin's names; others are ignored) checked and completed with the
+    defaults by the plugin's own schema. Raises OptionsError naming `source`."""
+    config = KubeCaptureConfig(config_file_path=source)
+    config.load_dict({k: v for k, v in (options or {}).items() if k in OPTION_NAMES})
+    errors, _warnings = config.validate()
+    if errors:
+        name, error = errors[0]
+        raise OptionsError(f"{source}: kubecapture option {name}: {error}")
+    return config
+
+
+def load_site(config_file: Path):
+    """(kubecapture options, the MkDocs config) of the site whose mkdocs.yml is
+    `config_file`: MkDocs loads it (so `!ENV` and every tag work), and the plugin's entry,
+    else the fence extension's options, go through the plugin's schema. Raises
+    OptionsError in one sentence."""
+    try:
+        site = load_config(config_file=str(config_file))
+    except (ConfigurationError, OSError) as e:
+        raise OptionsError(f"{config_file}: {str(e).strip() or type(e).__name__}") from None
+    plugin = site.plugins.get("kubecapture")
+    if plugin is not None:
+        return plugin.config, site
+    return validated(site.mdx_configs.get("kubecapture.fence") or {}, str(config_file)), site
+
+
+@functools.cache
+def _cached_site_options(config_file: Path, stamp: tuple[int, int]) -> KubeCaptureConfig:
+    return load_site(config_file)[0]
+
+
+def options_beside(root: Path) -> KubeCaptureConfig | None:
+    """The plugin's options in the mkdocs.yml in `root` (read once while it is unchanged),
+    for the fence extension under Zensical, which hands extensions no plugin options;
+    None without such a file."""
+    path = root / "mkdocs.yml"
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return _cached_site_options(path, (st.st_mtime_ns, st.st_size))
+
+
+def defaults() -> KubeCaptureConfig:
+    return validated({}, "(defaults)")
 
 
 def effective_mode(configured: str) -> str:

@@ -8,6 +8,8 @@ page's path under Zensical, by its snippets elsewhere), so the same HTML comes o
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import threading
 from collections import Counter
@@ -20,7 +22,7 @@ from markdown import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from . import ASSETS, log, planning, render
+from . import ASSETS, config, log, planning, render
 from .planning import unexpected_exit
 from .report import log_replay_state, page_markdown
 from .snippets import (
@@ -299,17 +301,13 @@ class _PagePreprocessor(Preprocessor):
         ext = self.extension
         host = _zensical_page(self.md)
         lang = ext.getConfig("lang") or (host.lang if host else "en")
-        captures_dir = ext.captures_dir(host.root if host else None)
+        root = host.root if host else Path.cwd()
+        settings = planning.Settings.from_options(ext.options(host), root, "replay")
+        captures_dir = settings.captures_dir
         # Without a path (MkDocs), the report page is taken to be in the docs root.
         lines = _expand_report(lines, captures_dir, lang, host.path if host else "report.md")
         if current_page() is not None:
             return lines  # the MkDocs plugin already supplied the page
-        settings = planning.Settings(
-            captures_dir=captures_dir,
-            workdir=host.root if host else Path.cwd(),
-            transcripts=bool(ext.getConfig("transcripts")),
-            sandbox=bool(ext.getConfig("sandbox")),
-        )
         source = host.source() if host else None
         page_capture = None
         # A snippet error (SnippetError, naming page and line) stops the build, as under
@@ -338,7 +336,7 @@ class _PagePreprocessor(Preprocessor):
             capture=page_capture,
             key=key,
             lang=lang,
-            fold=int(ext.getConfig("fold")),
+            fold=int(ext.options(host)["fold"]),
         )
         self.md.kubecapture_page = context
         if snippets:
@@ -364,38 +362,42 @@ def inline_assets() -> str:
 
 
 class KubeCaptureExtension(Extension):
+    """The plugin's options (captures_dir, fold, transcripts, sandbox, ...) come from the
+    plugin's entry in the site's mkdocs.yml under Zensical (read as MkDocs reads it), with
+    the plugin's defaults; given here, they win. `lang` and `assets` are the extension's."""
+
     def __init__(self, **kwargs):
         self.config = {
-            "captures_dir": [
-                "snippets/captures",
-                "folder of the capture files; a relative path starts at the config file's "
-                "folder under Zensical, at the working directory elsewhere",
-            ],
             "lang": [
                 "",
                 "language of the plugin's own strings (ja, en); "
                 "default: Zensical's theme.language, else en",
             ],
-            "fold": [40, "fold outputs longer than this many lines (0: never)"],
-            "transcripts": [False, "console blocks count as snippets (the plugin's option)"],
-            "sandbox": [False, "pages run in a sandbox namespace (the plugin's option)"],
             "assets": [
                 True,
                 "put kubecapture.css/.js inline in pages with snippets "
                 "(false: the site lists them in extra_css/extra_javascript)",
             ],
         }
+        self.given = {k: kwargs.pop(k) for k in list(kwargs) if k in config.OPTION_NAMES}
         super().__init__(**kwargs)
 
-    def captures_dir(self, root: Path | None) -> Path:
-        path = Path(self.getConfig("captures_dir"))
-        return path if path.is_absolute() else (root or Path.cwd()) / path
+    def options(self, host: _Host | None):
+        """The plugin's options for this page's site (validated by the plugin's schema)."""
+        site = config.options_beside(host.root) if host else None
+        return _options(json.dumps([dict(site or {}), self.given], sort_keys=True, default=str))
 
     def extendMarkdown(self, md):
         md.kubecapture_page = None
         md.preprocessors.register(_PagePreprocessor(md, self), "kubecapture", 40)
         if self.getConfig("assets"):
             md.postprocessors.register(_AssetsPostprocessor(md), "kubecapture_assets", 5)
+
+
+@functools.cache
+def _options(key: str):
+    site, given = json.loads(key)
+    return config.validated({**site, **given}, "kubecapture.fence options")
 
 
 def makeExtension(**kwargs):

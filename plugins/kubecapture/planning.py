@@ -46,29 +46,24 @@ class Settings:
 
     @classmethod
     def from_options(cls, options, root: Path, mode: str) -> Settings:
-        """From the plugin's options in mkdocs.yml (validated by MkDocs, or read as plain
-        YAML by the CLI); paths are relative to `root`, the folder of mkdocs.yml."""
-
-        def get(key: str, default):
-            value = options.get(key)
-            return default if value is None else value
-
+        """From the plugin's options, validated by its schema (config.py); paths are
+        relative to `root`, the folder of mkdocs.yml."""
         return cls(
-            captures_dir=root / get("captures_dir", "snippets/captures"),
+            captures_dir=root / options["captures_dir"],
             workdir=root,
             mode=mode,
-            context=options.get("context"),
-            allow_contexts=tuple(get("allow_contexts", kube.DEFAULT_ALLOWED_CONTEXTS)),
-            kubectl=options.get("kubectl"),
-            timeout=float(get("timeout", cls.timeout)),
-            connect_timeout=float(get("connect_timeout", cls.connect_timeout)),
-            jobs=int(get("jobs", cls.jobs)),
-            transcripts=bool(get("transcripts", cls.transcripts)),
-            sandbox=bool(get("sandbox", cls.sandbox)),
-            keep_sandbox=bool(get("keep_sandbox", cls.keep_sandbox)),
-            settle_timeout=float(get("settle_timeout", cls.settle_timeout)),
-            keep_versions=int(get("keep_versions", cls.keep_versions)),
-            context_notes=dict(get("context_notes", {})),
+            context=options["context"],
+            allow_contexts=tuple(options["allow_contexts"]),
+            kubectl=options["kubectl"],
+            timeout=float(options["timeout"]),
+            connect_timeout=float(options["connect_timeout"]),
+            jobs=int(options["jobs"]),
+            transcripts=bool(options["transcripts"]),
+            sandbox=bool(options["sandbox"]),
+            keep_sandbox=bool(options["keep_sandbox"]),
+            settle_timeout=float(options["settle_timeout"]),
+            keep_versions=int(options["keep_versions"]),
+            context_notes=dict(options["context_notes"]),
         )
 
 

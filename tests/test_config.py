@@ -1,0 +1,94 @@
+"""One configuration: the plugin, the CLI and the Zensical path read the same options, with
+the same defaults, from the plugin's entry in mkdocs.yml as MkDocs reads it (`!ENV` too)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from kubecapture import config, planning, store
+
+CONFIG = """site_name: one config
+docs_dir: docs
+theme:
+  name: material
+  language: ja
+plugins:
+  - kubecapture:
+      captures_dir: !ENV [KC_TEST_CAPTURES, snippets/captures]
+      fold: !ENV [KC_TEST_FOLD, 40]
+markdown_extensions:
+  - kubecapture.fence
+  - pymdownx.superfences:
+      custom_fences:
+        - name: kubectl
+          class: kubectl
+          validator: !!python/name:kubecapture.fence.validator
+          format: !!python/name:kubecapture.fence.formatter
+"""
+PAGE = '# Page\n\n```kubectl id="nodes"\nkubectl get node\n```\n'
+OUTPUT = "".join(f"line {i}\n" for i in range(20))
+
+
+@pytest.fixture
+def site(tmp_path) -> Path:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "index.md").write_text(PAGE)
+    (tmp_path / "mkdocs.yml").write_text(CONFIG)
+    settings = planning.Settings(captures_dir=tmp_path / "elsewhere", workdir=tmp_path)
+    plan = planning.plan_page("index.md", PAGE, settings)
+    result = store.CommandResult("kubectl get node", 0, OUTPUT)
+    provenance = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-29T00:00:00Z")
+    capture = store.SnippetCapture(plan.snippets[0].key, [result], provenance, "nodes")
+    store.save(plan.capture_file, store.PageCapture("index.md", plan.key, [capture]))
+    return tmp_path
+
+
+def run(site: Path, env: dict, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, NO_MKDOCS_2_WARNING="1", KUBECONFIG="/nonexistent", **env)
+    env["KUBECAPTURE_MODE"] = "replay"
+    return subprocess.run(
+        [sys.executable, "-m", *args],
+        cwd=site,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def built_page(site: Path) -> str:
+    return (site / "site" / "index.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("builder", ["mkdocs", "zensical"])
+def test_an_env_option_reaches_plugin_cli_and_zensical_alike(site, builder):
+    env = {"KC_TEST_CAPTURES": "elsewhere", "KC_TEST_FOLD": "5"}
+    build = [builder, "build", "-f", str(site / "mkdocs.yml")]
+    build += ["--clean"] if builder == "zensical" else []  # it re-renders changed pages only
+    done = run(site, env, *build)
+    assert done.returncode == 0, done.stdout + done.stderr
+    html = built_page(site)
+    assert "line 19" in html, html  # the capture in `elsewhere`
+    assert "kubecapture kc-missing" not in html
+    assert "--kc-fold-lines:5" in html  # fold from the environment
+
+    status = run(site, env, "kubecapture.cli", "status")
+    assert status.returncode == 0 and "fresh" in status.stdout, status.stdout + status.stderr
+
+    # Without the variables: the defaults (snippets/captures holds nothing; fold 40).
+    default = run(site, {}, *build)
+    assert default.returncode == 0
+    assert "kubecapture kc-missing" in built_page(site)
+    assert "missing" in run(site, {}, "kubecapture.cli", "status").stdout
+
+
+def test_defaults_come_from_the_plugin_schema():
+    defaults = config.defaults()
+    assert defaults["fold"] == 40 and defaults["captures_dir"] == "snippets/captures"
+    assert defaults["keep_versions"] == 5
+    with pytest.raises(config.OptionsError, match="kubecapture option fold"):
+        config.validated({"fold": "many"}, "mkdocs.yml")
