@@ -30,6 +30,8 @@ class KubeCaptureConfig(base.Config):
     keep_sandbox = c.Type(bool, default=False)
     settle_timeout = c.Type((int, float), default=120)
     report_page = c.Optional(c.Type(str))
+    # Search: pages that contain the whole query first (search_rank.py).
+    search_rank = c.Type(bool, default=True)
 
 
 def effective_mode(configured: str) -> str:

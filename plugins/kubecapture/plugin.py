@@ -10,7 +10,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File
 
-from . import capture, console, fence, offline, report
+from . import capture, console, fence, offline, report, search_rank
 from .cluster import ClusterUnavailable
 from .config import KubeCaptureConfig, effective_mode
 from .snippets import SnippetError
@@ -43,6 +43,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.fresh: dict[str, capture.PageCapture] = {}  # captured during this build
         self.lang = "en"
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
+        self.search_rank = False  # whole-query ranking script in the site
 
     # -- configuration -----------------------------------------------------------------
 
@@ -58,6 +59,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.lang = str(config.theme.get("language") or "en")
         _register_fence(config)
         self.offline = offline.use_local_shim(config)
+        self.search_rank = self.config.search_rank and search_rank.use(config)  # after the shim
         config.extra_css.append("assets/kubecapture.css")
         config.extra_javascript.append("assets/kubecapture.js")
         return config
@@ -86,6 +88,8 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         for name in ("kubecapture.css", "kubecapture.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         for file in offline.shim_files(config) if self.offline else []:
+            files.append(file)
+        for file in search_rank.files(config) if self.search_rank else []:
             files.append(file)
         # A page the site wrote itself (the marker page Zensical also understands) wins.
         if self.config.report_page and not files.get_file_from_path(self.config.report_page):
