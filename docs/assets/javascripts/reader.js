@@ -18,13 +18,14 @@
     var nav = pre.querySelector(":scope > .md-code__nav");
     var code = pre.querySelector(":scope > code");
     if (!nav || !code) return;
-    code.style.paddingTop = "";
+    pre.classList.remove("reader-button-row");
     var scroll = code.scrollLeft;
     code.scrollLeft = 0;
     var button = nav.getBoundingClientRect();
     if (button.width && firstLineRight(code) > button.left - 4) {
       var top = code.getBoundingClientRect().top;
-      code.style.paddingTop = Math.ceil(button.bottom - top + 4) + "px";
+      pre.style.setProperty("--reader-button-row", Math.ceil(button.bottom - top + 4) + "px");
+      pre.classList.add("reader-button-row");
     }
     code.scrollLeft = scroll;
   }
