@@ -2,7 +2,7 @@
 lines, provenance, Japanese search, and the shared zip opened from disk with no network.
 
 The fixture site (tests/fixtures/browser) is built once per session in replay mode with
-test captures; one browser serves every test. Set KUBECAPTURE_SCREENSHOTS=DIR to keep
+test captures; one browser (conftest.py) serves every test. Set KUBECAPTURE_SCREENSHOTS=DIR to keep
 screenshots of what the tests saw (light and dark).
 """
 
@@ -20,15 +20,6 @@ import pytest
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 FIXTURE = Path(__file__).parent / "fixtures" / "browser"
 COPY = "button.md-code__button[data-md-type=copy]"
 SHOTS = os.environ.get("KUBECAPTURE_SCREENSHOTS")
@@ -39,21 +30,6 @@ def fixture_site():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(
-            f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk (.ci/run does)"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

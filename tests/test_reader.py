@@ -17,11 +17,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM
 from ui_strings import english_ui_strings, is_english
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 JS = Path(__file__).parent / "js"
 SHOTS = os.environ.get("KUBECAPTURE_SCREENSHOTS")
 HANDOUT_PAGES = [
@@ -109,19 +108,6 @@ def test_search_rank_can_be_switched_off(tmp_path):
 
 
 # --- in the browser ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}: apt-get install chromium (.ci/run does)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def offline_context(browser, **options):

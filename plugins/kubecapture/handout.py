@@ -31,15 +31,15 @@ STRINGS = {
         "subtitle": "勉強会用ハンドアウト",
         "contents": "目次",
         "made": "{date} にサイトから作成",
-        "about": "kubectl の出力はすべて実際のクラスターで記録したもの (キャプチャ) です。"
-        "各出力の下に、記録した環境 (コンテキスト、サーバーのバージョン、日付) を示します。",
+        "about": "kubectl の出力の下には、その出力をどこで記録したか (コンテキスト、"
+        "サーバーのバージョン、日付、出典) を 1 行で示します。",
     },
     "en": {
         "subtitle": "Study group handout",
         "contents": "Contents",
         "made": "Made from the site on {date}",
-        "about": "Every kubectl output was recorded on a real cluster (a capture); under each "
-        "output is where it was recorded (context, server version, date).",
+        "about": "Under each kubectl output, one line says where it was recorded (context, "
+        "server version, date, source).",
     },
 }
 _ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">')
