@@ -115,7 +115,11 @@ def _normalize(text: str) -> str:
 def search(page, query: str) -> list[str]:
     """Type `query` into Material's search box; the listed pages (site-relative), in order.
     Waits for the list of this query (not the previous one): the box is cleared first."""
-    page.locator("label.md-search__icon, .md-search__input").first.click()
+    opener = page.locator('label.md-header__button[for="__search"]')  # phones: the icon
+    if opener.is_visible():
+        opener.click()
+    else:
+        page.locator(".md-search__input").click()
     box = page.locator("input.md-search__input")
     meta = page.locator(".md-search-result__meta")
     box.fill("")
