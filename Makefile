@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # Material 9.7+ prints a long notice about MkDocs 2 on every build.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test serve capture check status share lint clean
+.PHONY: site test serve capture check status share handout lint clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ share: $(STAMP)
 	rm -rf site site.zip
 	KUBECAPTURE_MODE=replay KUBECAPTURE_OFFLINE=true $(BIN)/mkdocs build --strict
 	$(BIN)/python -m kubecapture.share site site.zip
+
+## site/handout.pdf: the course sections and the study-group page as one PDF to print
+## (headless Chromium; Debian: chromium, fonts-ipaexfont-gothic, fonts-ipafont-gothic).
+HANDOUT_PAGES := course/01-introduction.html course/02-overview.html course/04-kubectl.html \
+	course/05-resources.html study-group/bizpy.html
+handout: site
+	$(BIN)/python -m kubecapture.handout --site site --out site/handout.pdf $(HANDOUT_PAGES)
 
 ## Run the whole test suite (real kubectl against the API stand-in in tests/).
 test: $(STAMP)

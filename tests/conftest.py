@@ -151,6 +151,8 @@ def target(request):
             target.restore()
 
 
+# --- the browser (Debian's chromium, driven by Playwright) ---------------------------------
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -164,7 +166,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser():
-    """One headless Chromium (Debian's) for every browser test of the session."""
+    """One headless Chromium for every browser test (Playwright allows one per process)."""
     if not CHROMIUM.exists():
         pytest.skip(
             f"no Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk (.ci/run does)"

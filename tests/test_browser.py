@@ -2,7 +2,7 @@
 lines, provenance, Japanese search, and the shared zip opened from disk with no network.
 
 The fixture site (tests/fixtures/browser) is built once per session in replay mode with
-test captures; one browser serves every test. Set KUBECAPTURE_SCREENSHOTS=DIR to keep
+test captures; one browser (conftest.py) serves every test. Set KUBECAPTURE_SCREENSHOTS=DIR to keep
 screenshots of what the tests saw (light and dark).
 """
 

@@ -42,6 +42,8 @@ class KubeCaptureConfig(base.Config):
     keep_versions = c.Type(int, default=5)
     # kube context -> the author's description of that cluster, shown with its outputs.
     context_notes = c.DictOfItems(c.Type(str), default={})
+    # Search: pages that contain the whole query first (search_rank.py).
+    search_rank = c.Type(bool, default=True)
 
 
 OPTION_NAMES = frozenset(name for name, _ in KubeCaptureConfig._schema)

@@ -8,7 +8,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File
 
-from . import ASSETS, console, fence, live, log, offline, planning, report
+from . import ASSETS, console, fence, live, log, offline, planning, report, search_rank
 from .cluster import ClusterUnavailable
 from .config import KubeCaptureConfig, effective_mode
 from .snippets import SnippetError
@@ -39,6 +39,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.lang = "en"
         self.tabs = True
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
+        self.search_rank = False  # whole-query ranking script in the site
 
     # -- configuration -----------------------------------------------------------------
 
@@ -55,6 +56,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.tabs = config.theme.name == "material"  # content tabs are Material's
         _register_fence(config)
         self.offline = offline.use_local_shim(config)
+        self.search_rank = self.config.search_rank and search_rank.use(config)  # after the shim
         config.extra_css.append("assets/kubecapture.css")
         config.extra_javascript.append("assets/kubecapture.js")
         return config
@@ -83,6 +85,8 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         for name in ("kubecapture.css", "kubecapture.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         for file in offline.shim_files(config) if self.offline else []:
+            files.append(file)
+        for file in search_rank.files(config) if self.search_rank else []:
             files.append(file)
         # A page the site wrote itself (the marker page Zensical also understands) wins.
         if self.config.report_page and not files.get_file_from_path(self.config.report_page):

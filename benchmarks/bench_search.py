@@ -1,0 +1,272 @@
+"""Japanese search on the notes site: recall and first-hit rate, in headless Chromium.
+
+    python benchmarks/bench_search.py                 # build the site with and without
+                                                      # kubecapture's ranking, compare
+    python benchmarks/bench_search.py --site site     # measure one built site as it is
+    python benchmarks/bench_search.py --file ...      # open from file:// (default: HTTP)
+    python benchmarks/bench_search.py -v ...          # one line per query
+
+Each query of tests/data/search-queries.json is typed into Material's search box, as a
+reader would, and the result list is read from the page:
+
+- recall: of the (query, page that contains it whole) pairs, the share whose page is
+  listed at all;
+- first-hit rate: the share of queries whose first result is a page that contains the
+  whole query (read from the site's own search index, so a page that has come to
+  contain the query since the data file was written counts too).
+
+Needs Debian's chromium (/usr/bin/chromium) and the playwright package (test extra).
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import html
+import http.server
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = ROOT / "tests" / "data" / "search-queries.json"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+@dataclass
+class Query:
+    query: str
+    kind: str
+    pages: list[str]
+
+
+@dataclass
+class Outcome:
+    query: Query
+    results: list[str]  # pages, in the order listed
+    whole: set[str]  # pages that contain the whole query (site's index)
+
+    @property
+    def first_hit(self) -> bool:
+        return bool(self.results) and self.results[0] in self.whole
+
+    def rank(self, page: str) -> int | None:
+        return self.results.index(page) + 1 if page in self.results else None
+
+
+@dataclass
+class Summary:
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    def of(self, kind: str | None = None) -> list[Outcome]:
+        return [o for o in self.outcomes if kind in (None, o.query.kind)]
+
+    def recall(self, kind: str | None = None) -> float:
+        pairs = [(o, p) for o in self.of(kind) for p in o.query.pages]
+        return sum(o.rank(p) is not None for o, p in pairs) / max(len(pairs), 1)
+
+    def first_hit_rate(self, kind: str | None = None) -> float:
+        chosen = self.of(kind)
+        return sum(o.first_hit for o in chosen) / max(len(chosen), 1)
+
+    def lines(self) -> list[str]:
+        out = []
+        for kind in (None, "compound", "word"):
+            n = len(self.of(kind))
+            out.append(
+                f"{kind or 'all':8}  {n:3} queries  recall {self.recall(kind):6.1%}"
+                f"  first hit {self.first_hit_rate(kind):6.1%}"
+            )
+        return out
+
+
+def load_queries(path: Path = QUERIES) -> list[Query]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [Query(q["query"], q["kind"], q["pages"]) for q in data["queries"]]
+
+
+def page_texts(site: Path) -> dict[str, str]:
+    """Each page's searchable text (title and sections), from the site's search index."""
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    texts: dict[str, str] = {}
+    for doc in index["docs"]:
+        page = doc["location"].split("#")[0]
+        text = html.unescape(re.sub(r"<[^>]+>", "", f"{doc['title']} {doc['text']}"))
+        texts[page] = texts.get(page, "") + " " + _normalize(text)
+    return texts
+
+
+def _normalize(text: str) -> str:
+    return " ".join(text.replace("\u3000", " ").split()).lower()
+
+
+# --- the browser ---------------------------------------------------------------------------
+
+
+def search(page, query: str) -> list[str]:
+    """Type `query` into Material's search box; the listed pages (site-relative), in order.
+    Waits for the list of this query (not the previous one): the box is cleared first."""
+    opener = page.locator('label.md-header__button[for="__search"]')  # phones: the icon
+    if opener.is_visible():
+        opener.click()
+    else:
+        page.locator(".md-search__input").click()
+    box = page.locator("input.md-search__input")
+    meta = page.locator(".md-search-result__meta")
+    box.fill("")
+    box.press("End")
+    placeholder = page.evaluate(
+        "JSON.parse(document.getElementById('__config').textContent)"
+        ".translations['search.result.placeholder']"
+    )
+    page.wait_for_function(
+        "t => document.querySelector('.md-search-result__meta').textContent === t",
+        arg=placeholder,
+        timeout=10_000,
+    )
+    box.fill(query)
+    box.press("End")  # Material searches on key events
+    page.wait_for_function(
+        "t => document.querySelector('.md-search-result__meta').textContent !== t",
+        arg=placeholder,
+        timeout=10_000,
+    )
+    found = re.search(r"\d+", meta.inner_text())
+    count = int(found[0]) if found else 0
+    items = page.locator(".md-search-result__item")
+    scroller = page.locator(".md-search__scrollwrap")
+    for _ in range(20):  # Material renders 10 results, then more as the list scrolls
+        if items.count() >= count:
+            break
+        scroller.evaluate("e => e.scrollTo(0, e.scrollHeight)")
+        page.wait_for_timeout(100)
+    base = page.evaluate(
+        "new URL(JSON.parse(document.getElementById('__config').textContent)"
+        ".base, location.href).href"
+    )
+    hrefs = items.evaluate_all(  # one entry per page: its first link
+        "items => items.map(li => li.querySelector(':scope > a').href)"
+    )
+    return [h.split("#")[0].split("?")[0].removeprefix(base) for h in hrefs]
+
+
+@contextmanager
+def served(site: Path) -> Iterator[str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def measure_page(page, start_url: str, site: Path, queries: list[Query]) -> Summary:
+    """Run every query on an open Playwright page (the site's index page at `start_url`)."""
+    texts = page_texts(site)
+    page.goto(start_url)
+    summary = Summary()
+    for q in queries:
+        whole = {p for p, text in texts.items() if _normalize(q.query) in text}
+        summary.outcomes.append(Outcome(q, search(page, q.query), whole))
+    return summary
+
+
+def measure(site: Path, queries: list[Query], *, from_disk: bool = False) -> Summary:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            if from_disk:
+                return measure_page(page, (site / "index.html").as_uri(), site, queries)
+            with served(site) as url:
+                return measure_page(page, url + "index.html", site, queries)
+        finally:
+            browser.close()
+
+
+# --- building the variants -----------------------------------------------------------------
+
+
+def build(dest: Path, *, rank: bool) -> Path:
+    """The repository's site built from its captures (`make site`), with or without
+    kubecapture's whole-query ranking; returns the site dir."""
+    env = dict(
+        os.environ,
+        KUBECAPTURE_MODE="replay",
+        KUBECAPTURE_SEARCH_RANK="true" if rank else "false",
+        NO_MKDOCS_2_WARNING="1",
+    )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "--quiet",
+            "-f",
+            str(ROOT / "mkdocs.yml"),
+            "-d",
+            str(dest),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+    )
+    return dest
+
+
+def report(name: str, summary: Summary, verbose: bool) -> None:
+    print(f"== {name}")
+    if verbose:
+        for o in summary.outcomes:
+            ranks = ", ".join(f"{p} #{o.rank(p) or '-'}" for p in o.query.pages)
+            first = o.results[0] if o.results else "(none)"
+            mark = "ok  " if o.first_hit else "MISS"
+            n = len(o.results)
+            print(f"  {mark} {o.query.query:16} {n:2} results; {ranks}; first: {first}")
+    for line in summary.lines():
+        print("  " + line)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--site", type=Path, help="measure this built site (default: build both)")
+    parser.add_argument("--file", action="store_true", help="open from file:// instead of HTTP")
+    parser.add_argument("--queries", type=Path, default=QUERIES)
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    queries = load_queries(args.queries)
+    if args.site:
+        report(str(args.site), measure(args.site, queries, from_disk=args.file), args.verbose)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, rank in (
+            ("Material's ranking (search_rank: false)", False),
+            ("whole query first (search_rank: true)", True),
+        ):
+            site = build(Path(tmp) / ("ranked" if rank else "plain"), rank=rank)
+            report(name, measure(site, queries, from_disk=args.file), args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

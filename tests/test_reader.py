@@ -1,0 +1,313 @@
+"""The notes site as a reader gets it (issue 13): the `make site` build opened from disk
+with search, Japanese UI strings, nothing cut off on a phone, whole-word Japanese search,
+and the study-group handout (PDF).
+
+The repository's own site is built once, in replay mode (what `make site` does). Set
+KUBECAPTURE_SCREENSHOTS=DIR to keep what the tests saw (pages at 390 px, handout pages).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import CHROMIUM
+from ui_strings import english_ui_strings, is_english
+
+ROOT = Path(__file__).resolve().parents[1]
+JS = Path(__file__).parent / "js"
+SHOTS = os.environ.get("KUBECAPTURE_SCREENSHOTS")
+HANDOUT_PAGES = [
+    "course/01-introduction.html",
+    "course/02-overview.html",
+    "course/04-kubectl.html",
+    "course/05-resources.html",
+    "study-group/bizpy.html",
+]
+
+
+def _bench():
+    path = ROOT / "benchmarks" / "bench_search.py"
+    spec = importlib.util.spec_from_file_location("bench_search", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_search"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+bench = _bench()
+
+
+@pytest.fixture(scope="session")
+def notes_site(tmp_path_factory) -> Path:
+    """The notes site as `make site` builds it (replay, the offline-capable build)."""
+    site = tmp_path_factory.mktemp("notes") / "site"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBECAPTURE_")}
+    env.update(KUBECAPTURE_MODE="replay", NO_MKDOCS_2_WARNING="1")
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+    )
+    return site
+
+
+def pages(site: Path) -> list[Path]:
+    return sorted(p for p in site.rglob("*.html") if p.name != "handout.html")
+
+
+# --- UI strings (the built HTML) ---------------------------------------------------------
+
+
+def test_no_english_ui_strings_in_the_built_site(notes_site):
+    found = {
+        str(p.relative_to(notes_site)): english_ui_strings(p.read_text(encoding="utf-8"))
+        for p in pages(notes_site)
+    }
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def test_the_check_flags_english_ui_and_lets_content_be():
+    html = (
+        '<html><body><h2 id="pod">Pod<a class="headerlink" href="#pod" title="Permanent link">'
+        '</a></h2><div class="admonition note"><p class="admonition-title">Note</p></div>'
+        '<nav aria-label="Pod"></nav><pre><code title="x">kubectl get pods</code></pre>'
+        '<span class="filename" title="snippets/manifests/pod.yaml">snippets/manifests/pod.yaml'
+        '</span><button title="クリップボードへコピー"></button></body></html>'
+    )
+    assert english_ui_strings(html) == ["<a title>: Permanent link", "<p> text: Note"]
+
+
+def test_the_plugin_strings_are_japanese_on_a_japanese_site():
+    from kubecapture.strings import STRINGS
+
+    for section in STRINGS["ja"].values():
+        assert [v for v in section.values() if is_english(v)] == []
+
+
+def test_search_rank_can_be_switched_off(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBECAPTURE_")}
+    env.update(KUBECAPTURE_MODE="replay", KUBECAPTURE_SEARCH_RANK="false", NO_MKDOCS_2_WARNING="1")
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "-q", "-d", str(site)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        timeout=600,
+    )
+    assert "search-rank.js" not in (site / "index.html").read_text(encoding="utf-8")
+    assert not (site / "assets" / "search-rank.js").exists()
+
+
+# --- in the browser ----------------------------------------------------------------------
+
+
+def offline_context(browser, **options):
+    """A browser context that refuses (and records) every request to the network."""
+    context = browser.new_context(**options)
+    context.requested = []
+
+    def refuse(route):
+        context.requested.append(route.request.url)
+        route.abort()
+
+    context.route("http://*/**", refuse)
+    context.route("https://*/**", refuse)
+    return context
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
+
+
+@pytest.mark.browser
+def test_make_site_opens_from_disk_with_search(browser, notes_site):
+    """README: `make site`, then open site/index.html. Search works from file://."""
+    context = offline_context(browser, viewport={"width": 1280, "height": 900})
+    errors: list[str] = []
+    try:
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: m.type == "error" and errors.append(m.text))
+        page.goto((notes_site / "index.html").as_uri())
+        assert page.locator("input.md-search__input").is_visible()
+        hits = bench.search(page, "仮想クラスター")
+        assert hits and hits[0] == "course/05-resources.html", hits
+        page.locator(".md-search-result__item > a").first.click()
+        page.wait_for_url("**/course/05-resources.html*")
+        assert page.url.startswith("file://")
+        whole = {"how-it-works.html", "course/05-resources.html"}  # both say 環境変数
+        assert bench.search(page, "環境変数")[0] in whole
+        shot(page, "reader-file-search")
+        assert errors == [] and context.requested == []
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_no_english_ui_strings_after_the_scripts_ran(browser, notes_site):
+    """The page as the reader sees it: buttons and labels added by Material's scripts
+    (copy buttons, search results) are Japanese too."""
+    context = offline_context(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        for name in ("how-it-works.html", "course/04-kubectl.html"):
+            page.goto((notes_site / name).as_uri())
+            bench.search(page, "クラスター")
+            assert page.locator("button.md-code__button").count() > 0
+            assert english_ui_strings(page.content()) == [], name
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_nothing_is_cut_off_on_a_phone(browser, notes_site, scheme):
+    """390 px: every text of every page is on the screen, or in a code block or output
+    that scrolls sideways; the キャプチャ label is one line; no text under a copy button."""
+    cut_js = (JS / "cut_content.js").read_text()
+    under_js = (JS / "under_button.js").read_text()
+    context = offline_context(browser, viewport={"width": 390, "height": 844}, color_scheme=scheme)
+    found: dict[str, list[str]] = {}
+    try:
+        page = context.new_page()
+        for path in pages(notes_site):
+            name = str(path.relative_to(notes_site))
+            page.goto(path.as_uri())
+            page.wait_for_function("document.fonts.status === 'loaded'")
+            page.wait_for_timeout(100)  # reader.js measures in the next frame
+            problems = page.evaluate(under_js) + page.evaluate(cut_js)
+            labels = page.locator(".kc-label")
+            for i in range(labels.count()):
+                box = labels.nth(i).evaluate(
+                    "e => [e.getBoundingClientRect().height,"
+                    " parseFloat(getComputedStyle(e).lineHeight)]"
+                )
+                if box[0] > 1.5 * box[1]:
+                    problems.append(f"the キャプチャ label {i + 1} is broken over lines")
+            if problems:
+                found[name] = problems
+            if name in ("how-it-works.html", "course/04-kubectl.html"):
+                shot(page, f"reader-390-{scheme}-{name.replace('/', '-')}")
+    finally:
+        context.close()
+    assert found == {}
+
+
+@pytest.mark.browser
+def test_no_code_runs_under_the_copy_button_on_a_desktop(browser, notes_site):
+    under_js = (JS / "under_button.js").read_text()
+    context = offline_context(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        found = {}
+        for path in pages(notes_site):
+            page.goto(path.as_uri())
+            page.wait_for_function("document.fonts.status === 'loaded'")
+            page.wait_for_timeout(100)
+            if problems := page.evaluate(under_js):
+                found[str(path.relative_to(notes_site))] = problems
+        assert found == {}
+    finally:
+        context.close()
+
+
+# --- search ranking ----------------------------------------------------------------------
+
+
+def test_the_query_set_is_drawn_from_the_notes(notes_site):
+    queries = bench.load_queries()
+    assert len(queries) >= 30
+    assert sum(q.kind == "compound" for q in queries) >= len(queries) / 2
+    texts = bench.page_texts(notes_site)
+    stale = [
+        (q.query, p) for q in queries for p in q.pages if q.query.lower() not in texts.get(p, "")
+    ]
+    assert stale == [], "pages that no longer contain their query whole"
+
+
+@pytest.mark.browser
+def test_whole_word_queries_land_on_the_right_page_first(browser, notes_site):
+    """Every query of tests/data/search-queries.json, typed into the search box: the
+    pages that contain it are all listed, and one of them first."""
+    context = offline_context(browser, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.new_page()
+        summary = bench.measure_page(
+            page, (notes_site / "index.html").as_uri(), notes_site, bench.load_queries()
+        )
+    finally:
+        context.close()
+    misses = [
+        f"{o.query.query}: first {o.results[:1]}, expected one of {sorted(o.whole)}"
+        for o in summary.outcomes
+        if not o.first_hit
+    ]
+    assert misses == [] and summary.recall() == 1.0, "\n".join([*misses, *summary.lines()])
+
+
+# --- the handout -------------------------------------------------------------------------
+
+
+def test_handout_page_keeps_chapters_apart(notes_site):
+    from kubecapture import handout
+
+    html = handout.build_page(notes_site, HANDOUT_PAGES)
+    ids = re.findall(r'\bid="([^"]+)"', html)
+    assert len(ids) == len(set(ids)), "duplicate ids in the handout"
+    assert html.count('class="kc-handout-chapter"') == len(HANDOUT_PAGES)
+    # links between chapters stay in the document; the cover lists every chapter
+    body = html[html.index('class="kc-handout-cover"') : html.index("</article>")]
+    assert not re.search(r'href="(?:\.\./)?course/0\d-[a-z]+\.html', body)
+    assert '<a href="#ch4">セクション5 Kubernetes リソース</a>' in html
+    # collapsed details open, the one-line provenance closed
+    assert not re.search(r"<details(?![^>]*\bopen\b)(?![^>]*kc-provenance)[^>]*>", html)
+
+
+@pytest.mark.browser
+def test_make_handout_prints_a_readable_pdf(notes_site, tmp_path):
+    for tool in ("pdfinfo", "pdffonts", "pdftoppm"):
+        if not shutil.which(tool):
+            pytest.skip(f"{tool} not found: apt-get install poppler-utils (.ci/run does)")
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    site = tmp_path / "site"
+    shutil.copytree(notes_site, site)
+    out = site / "handout.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "kubecapture.handout", "--site", str(site), *HANDOUT_PAGES],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
+    count = int(re.search(r"Pages:\s+(\d+)", info)[1])
+    assert 10 <= count <= 60, info
+    assert "A4" in info
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True).stdout
+    rows = [line.split() for line in fonts.splitlines()[2:]]
+    assert rows and all(row[-5] == "yes" for row in rows), fonts  # every font embedded
+    assert any(re.search(r"IPAex|IPAGothic|CJK", row[0]) for row in rows), fonts
+    # every page renders; the cover names the chapters (text is real text, not images)
+    text = subprocess.run(["pdftotext", "-l", "1", str(out), "-"], capture_output=True, text=True)
+    assert "セクション5 Kubernetes リソース" in text.stdout
+    pngs = tmp_path / "png"
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(out), str(pngs)], check=True, timeout=300)
+    rendered = sorted(tmp_path.glob("png-*.png"))
+    assert len(rendered) == count and all(p.stat().st_size > 5_000 for p in rendered)
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        for p in rendered:
+            shutil.copy(p, Path(SHOTS) / f"handout-{p.name}")
