@@ -149,7 +149,7 @@ def _tabs(view, entries, blocks, labels, t) -> str:
     return (
         f'<div class="tabbed-set tabbed-alternate kc-versions" data-tabs="1:{len(entries)}" '
         f'aria-label="{escape(t["versions"], quote=True)}">{inputs}'
-        f'<div class="tabbed-labels">{tab_labels}</div>'
+        f'<div class="tabbed-labels" data-search-exclude>{tab_labels}</div>'
         f'<div class="tabbed-content">{content}</div></div>'
     )
 
