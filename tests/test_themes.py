@@ -63,3 +63,43 @@ def test_css_has_rules_for_themes_other_than_material():
     for part in (".kc-fold:not(.kc-open)", ".kc-fold-toggle", ".kc-provenance", ".kc-placeholder"):
         assert part in selectors, part
     assert "--md-" not in selectors
+
+
+@pytest.mark.browser
+def test_with_mkdocs_theme_the_fold_works_and_provenance_is_one_line(tmp_path):
+    """In Chromium: the long output is folded and the toggle opens it; the provenance is
+    one visible line under each block, its details a click away."""
+    chromium = Path("/usr/bin/chromium")
+    if not chromium.exists():
+        pytest.skip(f"no Chromium at {chromium}: apt-get install chromium (.ci/run does)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    config = site_fixture.make(tmp_path / "mkdocs", "mkdocs")
+    built = build(config, offline_env(), "--strict", mode="replay")
+    assert built.returncode == 0, built.log
+    url = (config.parent / "site" / "index.html").as_uri()
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(chromium), args=["--no-sandbox", "--disable-gpu"], headless=True
+        )
+        try:
+            page = browser.new_page()
+            page.goto(url)
+            long = page.locator("#kc-long")
+            fold = long.locator(".kc-fold")
+            toggle = long.locator(".kc-fold-toggle")
+            assert toggle.is_visible()
+            height = fold.evaluate("e => [e.clientHeight, e.scrollHeight]")
+            assert height[0] < height[1] / 2, height  # 3 of 9 lines show
+            toggle.click()
+            height = fold.evaluate("e => [e.clientHeight, e.scrollHeight]")
+            assert height[0] == height[1], height
+            summary = page.locator("#kc-nodes .kc-provenance > summary")
+            assert summary.is_visible()
+            assert "kind-themes · v1.31.4 · 2026-11-28" in summary.inner_text()
+            box = summary.bounding_box()
+            assert box and box["height"] < 30, box  # one line, not a card
+            assert not page.locator("#kc-nodes .kc-provenance dl").is_visible()
+            summary.click()
+            assert page.locator("#kc-nodes .kc-provenance dl").is_visible()
+        finally:
+            browser.close()
