@@ -393,7 +393,10 @@ def _get_json(call, *args) -> dict | None:
         if e.status == 404:
             return None
         raise
-    return json.loads(resp.data)
+    try:
+        return json.loads(resp.data)
+    finally:
+        resp.release_conn()  # the connection goes back to the pool for the next call
 
 
 def _list(call, *args) -> list[dict]:
