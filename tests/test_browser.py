@@ -292,3 +292,44 @@ def test_offline_zip_opened_from_disk_shows_pages_and_search(browser, unzipped):
         assert requested == []  # nothing from the network, not even tried
     finally:
         context.close()
+
+
+# --- MkDocs' own theme (tests/fixtures/themes): the plugin without Material ------------
+
+
+def test_mkdocs_theme_folds_long_outputs_and_shows_provenance_as_one_line(browser, tmp_path):
+    """The long output is folded and the toggle opens it; the provenance is one visible
+    line under each block, its details a click away."""
+    spec = importlib.util.spec_from_file_location(
+        "site_fixture", Path(__file__).parent / "fixtures" / "themes" / "site_fixture.py"
+    )
+    themes = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(themes)
+    from sites import build, offline_env
+
+    config = themes.make(tmp_path / "mkdocs", "mkdocs")
+    built = build(config, offline_env(), "--strict", mode="replay")
+    assert built.returncode == 0, built.log
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    try:
+        page = context.new_page()
+        page.goto((config.parent / "site" / "index.html").as_uri())
+        fold = page.locator("#kc-long .kc-fold")
+        toggle = page.locator("#kc-long .kc-fold-toggle")
+        assert toggle.is_visible()
+        shown, full = fold.evaluate("e => [e.clientHeight, e.scrollHeight]")
+        assert shown < full / 2, (shown, full)  # 3 of 9 lines
+        toggle.click()
+        shown, full = fold.evaluate("e => [e.clientHeight, e.scrollHeight]")
+        assert shown == full, (shown, full)
+        summary = page.locator("#kc-nodes .kc-provenance > summary")
+        assert "kind-themes · v1.31.4 · 2026-11-28" in summary.inner_text()
+        box = summary.bounding_box()
+        assert box and box["height"] < 30, box  # one line, not a card
+        details = page.locator("#kc-nodes .kc-provenance dl")
+        assert not details.is_visible()
+        summary.click()
+        assert details.is_visible()
+        shot(page, "mkdocs-theme")
+    finally:
+        context.close()

