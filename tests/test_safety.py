@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from kubecapture import cluster as kube
-from kubecapture import guard, kubectl_args, planning, store
+from kubecapture import guard, kubectl_args, planning, sandbox, store
 from kubecapture.snippets import SnippetError, parse_page
 from sites import build, make_site, page_html
 
@@ -617,7 +617,7 @@ def pinned(standin, kube_env, kubectl_bin, tmp_path, monkeypatch):
 
 def test_settle_directly_waits_then_returns_and_bounds_a_stuck_one(pinned, standin, kube_env):
     standin.ready_delay = 1.0
-    kube.create_namespace(pinned, "kc-direct")
+    sandbox.create_namespace(pinned, "kc-direct")
     kubectl = [pinned.kubectl, "-n", "kc-direct"]
     subprocess.run(
         [*kubectl, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2"],
@@ -626,7 +626,7 @@ def test_settle_directly_waits_then_returns_and_bounds_a_stuck_one(pinned, stand
         capture_output=True,
     )
     start = time.monotonic()
-    assert kube.settle(pinned, "kc-direct", timeout=10) is None
+    assert sandbox.settle(pinned, "kc-direct", timeout=10) is None
     assert 0.8 < time.monotonic() - start < 5
 
     standin.stuck_images = {"nginx:stuck"}
@@ -637,7 +637,7 @@ def test_settle_directly_waits_then_returns_and_bounds_a_stuck_one(pinned, stand
         capture_output=True,
     )
     start = time.monotonic()
-    problem = kube.settle(pinned, "kc-direct", timeout=1.5)
+    problem = sandbox.settle(pinned, "kc-direct", timeout=1.5)
     assert 1.5 <= time.monotonic() - start < 4
     assert problem.startswith(
         "these objects were not ready within settle_timeout (1.5 s): deployment/web ("
@@ -648,9 +648,9 @@ def test_settle_directly_waits_then_returns_and_bounds_a_stuck_one(pinned, stand
     cancel = threading.Event()
     threading.Timer(0.3, cancel.set).start()
     start = time.monotonic()
-    assert kube.settle(pinned, "kc-direct", timeout=30, cancel=cancel) is None
+    assert sandbox.settle(pinned, "kc-direct", timeout=30, cancel=cancel) is None
     assert time.monotonic() - start < 2
-    kube.delete_namespace(pinned, "kc-direct")
+    sandbox.delete_namespace(pinned, "kc-direct")
     assert gone(standin, "kc-direct")
 
 

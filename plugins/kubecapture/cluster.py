@@ -1,4 +1,5 @@
-"""The cluster side: which kubectl, which context, is it reachable, which versions.
+"""Which kubectl, which context, is it reachable, which versions; and API access for the
+modules that ask the cluster directly (sandbox.py, secrets.py).
 
 Uses the `kubernetes` client for everything it asks the API server directly and
 kubectl only for `kubectl version --client` and `kubectl config view`, so the
@@ -15,7 +16,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -228,7 +228,7 @@ def _server_versions(kubeconfig: Path, context: str, connect_timeout: float) -> 
             f'the cluster of kube context "{context}" is not reachable ({reason})'
         ) from None
     try:
-        nodes = _list(client.CoreV1Api(api).list_node)
+        nodes = list_items(client.CoreV1Api(api).list_node)
     except (HTTPError, OSError, client.ApiException):
         nodes = []  # not allowed to list nodes: the versions stay unknown
     finally:
@@ -257,25 +257,17 @@ def new_workdir() -> Path:
     return Path(tempfile.mkdtemp(prefix="kubecapture-"))
 
 
-# --- sandbox namespaces, settle, secrets (used by capture.Session) -------------------
+# --- API access, shared by sandbox.py and secrets.py --------------------------------------
 #
-# Every call below is bounded: API requests carry a timeout, loops a deadline, and the
-# loops also stop early when `cancel` (the build's interrupt flag) is set.
+# Every request carries a timeout. The `kubernetes` client is imported lazily: a replay
+# build never needs it (it costs ~0.2 s to import).
 
-MANAGED_BY = {"app.kubernetes.io/managed-by": "kubecapture"}
 REQUEST_TIMEOUT = (5, 30)  # connect, read (seconds)
-POLL = 0.25  # seconds between two looks at a namespace that is settling
-
-
-class NamespaceTaken(ClusterUnavailable):
-    """A namespace of the sandbox's name exists and kubecapture did not make it."""
-
-
 _clients: dict[str, object] = {}
 _clients_lock = threading.Lock()
 
 
-def _api(cluster: Cluster):
+def api_for(cluster: Cluster):
     """One shared `kubernetes` ApiClient per pinned kubeconfig (thread-safe, reused by the
     page workers: building one reads and parses the kubeconfig)."""
     key = str(cluster.kubeconfig)
@@ -293,7 +285,7 @@ def close_clients() -> None:
         _clients.clear()
 
 
-def _reason(e: Exception) -> str:
+def error_reason(e: Exception) -> str:
     from kubernetes import client
 
     if isinstance(e, client.ApiException):
@@ -305,121 +297,7 @@ def _reason(e: Exception) -> str:
     return str(getattr(e, "reason", None) or e).splitlines()[0][:160]
 
 
-def create_namespace(
-    cluster: Cluster, name: str, timeout: float = 60, cancel: threading.Event | None = None
-) -> None:
-    """Create the page's sandbox namespace.
-
-    A namespace of that name left by an earlier build (it carries the kubecapture label)
-    is deleted first and waited for; one that kubecapture did not make is never touched.
-    Raises ClusterUnavailable with one sentence when the namespace cannot be made.
-    """
-    from kubernetes import client
-    from urllib3.exceptions import HTTPError
-
-    core = client.CoreV1Api(_api(cluster))
-    body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=dict(MANAGED_BY)))
-    deadline = time.monotonic() + timeout
-    try:
-        while True:
-            try:
-                core.create_namespace(body, _request_timeout=REQUEST_TIMEOUT)
-                return
-            except client.ApiException as e:
-                if e.status != 409:
-                    raise ClusterUnavailable(
-                        f"cannot create sandbox namespace {name}: {_reason(e)}"
-                    ) from None
-            existing = _read_namespace(core, name)
-            if existing is not None:
-                labels = existing.get("metadata", {}).get("labels") or {}
-                if labels.get("app.kubernetes.io/managed-by") != "kubecapture":
-                    raise NamespaceTaken(
-                        f"namespace {name} already exists and was not made by kubecapture, "
-                        "so it is not used as a sandbox; delete or rename it"
-                    )
-                if not existing.get("metadata", {}).get("deletionTimestamp"):
-                    _delete_ns(core, name)  # left over from an interrupted or kept build
-            if time.monotonic() > deadline:
-                raise ClusterUnavailable(
-                    f"sandbox namespace {name} from an earlier build was still being deleted "
-                    f"after {timeout:g} s"
-                )
-            if _wait(cancel, POLL):
-                raise ClusterUnavailable(f"sandbox namespace {name} was not created (interrupted)")
-    except (HTTPError, OSError) as e:
-        raise ClusterUnavailable(f"cannot create sandbox namespace {name}: {_reason(e)}") from None
-
-
-def _wait(cancel: threading.Event | None, seconds: float) -> bool:
-    """Sleep; True when the build was interrupted meanwhile."""
-    if cancel is None:
-        time.sleep(seconds)
-        return False
-    return cancel.wait(seconds)
-
-
-def _read_namespace(core, name: str) -> dict | None:
-    return _get_json(core.read_namespace, name)
-
-
-def delete_namespace(cluster: Cluster, name: str) -> None:
-    """Ask for the namespace's deletion (Kubernetes finishes it in the background).
-    Raises ClusterUnavailable when the request fails; a missing namespace is fine."""
-    from kubernetes import client
-    from urllib3.exceptions import HTTPError
-
-    try:
-        _delete_ns(client.CoreV1Api(_api(cluster)), name)
-    except (client.ApiException, HTTPError, OSError) as e:
-        raise ClusterUnavailable(f"cannot delete sandbox namespace {name}: {_reason(e)}") from None
-
-
-def _delete_ns(core, name: str) -> None:
-    from kubernetes import client
-
-    try:
-        core.delete_namespace(
-            name, propagation_policy="Background", _request_timeout=REQUEST_TIMEOUT
-        )
-    except client.ApiException as e:
-        if e.status != 404:
-            raise
-
-
-def settle(
-    cluster: Cluster, namespace: str, timeout: float, cancel: threading.Event | None = None
-) -> str | None:
-    """Wait until the namespace's workloads are where they are going: Deployments,
-    ReplicaSets and StatefulSets at their desired replicas, DaemonSets scheduled and
-    ready, Pods Ready or finished, and deletions done.
-
-    Returns None when settled (or when `cancel` is set), else one sentence naming what did
-    not settle within `timeout` seconds.
-    """
-    from kubernetes import client
-    from urllib3.exceptions import HTTPError
-
-    api = _api(cluster)
-    deadline = time.monotonic() + timeout
-    pending: list[str] = []
-    while True:
-        try:
-            pending = _unsettled(api, namespace)
-        except (client.ApiException, HTTPError, OSError) as e:
-            pending = [f"(the API server did not answer: {_reason(e)})"]
-        if not pending:
-            return None
-        if time.monotonic() > deadline:
-            shown = ", ".join(pending[:8])
-            if len(pending) > 8:
-                shown += f" and {len(pending) - 8} more"
-            return f"these objects were not ready within settle_timeout ({timeout:g} s): {shown}"
-        if _wait(cancel, POLL):
-            return None
-
-
-def _get_json(call, *args) -> dict | None:
+def get_json(call, *args) -> dict | None:
     """Call a generated `kubernetes` API method for its plain JSON (no model classes:
     faster, and every field kept); None when it does not exist (404).
 
@@ -440,120 +318,7 @@ def _get_json(call, *args) -> dict | None:
         resp.release_conn()  # the connection goes back to the pool for the next call
 
 
-def _list(call, *args) -> list[dict]:
+def list_items(call, *args) -> list[dict]:
     """The items of a list; none when the namespace or the kind does not exist (yet)."""
-    data = _get_json(call, *args)
+    data = get_json(call, *args)
     return (data or {}).get("items") or []
-
-
-def _unsettled(api, namespace: str) -> list[str]:
-    from kubernetes import client
-
-    pending: list[str] = []
-    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
-    for kind, items in (
-        ("deployment", _list(apps.list_namespaced_deployment, namespace)),
-        ("replicaset", _list(apps.list_namespaced_replica_set, namespace)),
-        ("statefulset", _list(apps.list_namespaced_stateful_set, namespace)),
-    ):
-        for obj in items:
-            meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
-            name = f"{kind}/{meta['name']}"
-            if meta.get("deletionTimestamp"):
-                pending.append(f"{name} (being deleted)")
-                continue
-            want = spec.get("replicas", 1)
-            ready = status.get("availableReplicas" if kind == "deployment" else "readyReplicas", 0)
-            if status.get("observedGeneration", 0) < meta.get("generation", 0):
-                pending.append(f"{name} (its controller has not caught up)")
-            elif (
-                ready < want
-                or status.get("replicas", 0) != want
-                or (kind == "deployment" and status.get("updatedReplicas", 0) < want)
-            ):
-                word = "available" if kind == "deployment" else "ready"
-                pending.append(f"{name} ({ready}/{want} {word})")
-    for ds in _list(apps.list_namespaced_daemon_set, namespace):
-        status = ds.get("status") or {}
-        want = status.get("desiredNumberScheduled", 0)
-        if ds["metadata"].get("deletionTimestamp"):
-            pending.append(f"daemonset/{ds['metadata']['name']} (being deleted)")
-        elif (ready := status.get("numberReady", 0)) < want:
-            pending.append(f"daemonset/{ds['metadata']['name']} ({ready}/{want} ready)")
-    for pod in _list(core.list_namespaced_pod, namespace):
-        name = f"pod/{pod['metadata']['name']}"
-        status = pod.get("status") or {}
-        phase = status.get("phase")
-        if pod["metadata"].get("deletionTimestamp"):
-            pending.append(f"{name} (terminating)")
-        elif phase in ("Succeeded", "Failed"):
-            continue
-        elif not any(
-            c.get("type") == "Ready" and c.get("status") == "True"
-            for c in status.get("conditions") or []
-        ):
-            waiting = [
-                (c.get("state") or {}).get("waiting", {}).get("reason")
-                for c in status.get("containerStatuses") or []
-            ]
-            why = next((w for w in waiting if w), None) or phase or "not scheduled"
-            pending.append(f"{name} ({why}, not ready)")
-    return pending
-
-
-def secret_values(cluster: Cluster, namespaces) -> set[str]:
-    """Every Secret value (decoded) in these namespaces (None: in all namespaces), to mask
-    in outputs. A namespace that does not exist (yet, or any more) holds nothing."""
-    import base64
-
-    from kubernetes import client
-    from urllib3.exceptions import HTTPError
-
-    core = client.CoreV1Api(_api(cluster))
-    if namespaces is None:
-        lists = [(core.list_secret_for_all_namespaces,)]
-    else:
-        lists = [(core.list_namespaced_secret, ns) for ns in sorted(namespaces)]
-    values: set[str] = set()
-    for call, *args in lists:
-        try:
-            items = _list(call, *args)
-        except (client.ApiException, HTTPError, OSError) as e:
-            raise ClusterUnavailable(
-                f"cannot read Secrets to redact outputs: {_reason(e)}"
-            ) from None
-        for secret in items:
-            for encoded in (secret.get("data") or {}).values():
-                try:
-                    values.add(base64.b64decode(encoded).decode("utf-8"))
-                except (ValueError, UnicodeDecodeError):
-                    values.add(encoded)  # binary: its base64 form is what kubectl prints
-            values.update(v for v in (secret.get("stringData") or {}).values() if v)
-    return {v for v in values if v}
-
-
-def credential_values(cluster: Cluster) -> set[str]:
-    """The credentials in the pinned kubeconfig (tokens, passwords, client keys), so that an
-    output showing them (`kubectl config view --raw`) is masked."""
-    import base64
-
-    try:
-        data = json.loads(Path(cluster.kubeconfig).read_text())
-    except (OSError, ValueError):
-        return set()
-    values: set[str] = set()
-    for user in data.get("users") or []:
-        u = user.get("user") or {}
-        for key in ("token", "password", "client-key-data"):
-            if isinstance(u.get(key), str) and u[key]:
-                values.add(u[key])
-        if isinstance(u.get("client-key-data"), str):
-            try:
-                values.add(base64.b64decode(u["client-key-data"]).decode())
-            except (ValueError, UnicodeDecodeError):
-                pass
-        provider = (u.get("auth-provider") or {}).get("config") or {}
-        for key in ("id-token", "refresh-token", "access-token", "client-secret"):
-            if isinstance(provider.get(key), str) and provider[key]:
-                values.add(provider[key])
-    return values

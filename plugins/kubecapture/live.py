@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from . import cluster as kube
-from . import history, kubectl_args, log, redact, report, runner
+from . import history, kubectl_args, log, redact, report, runner, sandbox, secrets
 from .planning import PagePlan, Settings, needs_settle, shared_phases, unexpected_exit
 from .snippets import Snippet, one_line
 from .store import CommandResult, PageCapture, Provenance, SnippetCapture
@@ -174,7 +174,7 @@ class Session:
     def _execute(self, plan: PagePlan, cluster: kube.Cluster, warnings: list[str]) -> PageCapture:
         namespace = plan.namespace or cluster.namespace
         touched = kubectl_args.touched_namespaces(plan.snippets, namespace, self.settings.workdir)
-        secrets = kube.credential_values(cluster)
+        masked = secrets.credential_values(cluster)
         provenance = Provenance(
             context=cluster.context,
             server_version=cluster.server_version,
@@ -209,7 +209,7 @@ class Session:
                     exits[command.line] = result.exit_code
                     results.append(result)
                     # after every command: a Secret shown now may be deleted by the next one
-                    secrets |= self._secret_values(plan, command, cluster, touched)
+                    masked |= self._secret_values(plan, command, cluster, touched)
                 outputs.append(results)
                 if i + 1 < len(plan.snippets) and needs_settle(plan, snippet):
                     self._settle(plan, snippet, cluster, namespace)
@@ -221,7 +221,7 @@ class Session:
             elif ours:
                 log.info("keep_sandbox: sandbox namespace %s of %s kept", namespace, plan.page)
         # Redact once every value the page's commands could have shown is known.
-        redactor = redact.Redactor(secrets)
+        redactor = redact.Redactor(masked)
         captures = []
         for snippet, results in zip(plan.snippets, outputs, strict=True):
             if snippet.options.get("redact") != "off":
@@ -269,7 +269,7 @@ class Session:
             )
 
     def _settle(self, plan: PagePlan, snippet: Snippet, cluster, namespace: str) -> None:
-        problem = kube.settle(cluster, namespace, self.settings.settle_timeout, self._cancel)
+        problem = sandbox.settle(cluster, namespace, self.settings.settle_timeout, self._cancel)
         if self._cancel.is_set():
             raise Interrupted()
         if problem:
@@ -277,7 +277,7 @@ class Session:
 
     def _secret_values(self, plan: PagePlan, command, cluster, touched) -> set[str]:
         try:
-            return kube.secret_values(cluster, touched)
+            return secrets.secret_values(cluster, touched)
         except kube.ClusterUnavailable as e:
             raise PageRunError(
                 f"{plan.page}:{command.line}: {e}, so the page's outputs are not stored"
@@ -287,11 +287,11 @@ class Session:
         with self._lock:
             self._sandboxes.add(namespace)
         try:
-            kube.create_namespace(
+            sandbox.create_namespace(
                 cluster, namespace, timeout=self.settings.settle_timeout, cancel=self._cancel
             )
         except kube.ClusterUnavailable as e:
-            if isinstance(e, kube.NamespaceTaken):  # not ours: never delete it
+            if isinstance(e, sandbox.NamespaceTaken):  # not ours: never delete it
                 with self._lock:
                     self._sandboxes.discard(namespace)
             if self._cancel.is_set():
@@ -300,7 +300,7 @@ class Session:
 
     def _delete_sandbox(self, cluster: kube.Cluster, namespace: str) -> None:
         try:
-            kube.delete_namespace(cluster, namespace)
+            sandbox.delete_namespace(cluster, namespace)
         except kube.ClusterUnavailable as e:
             log.warning("%s; delete it with `kubectl delete namespace %s`", e, namespace)
             return  # stays in _sandboxes: close() tries once more

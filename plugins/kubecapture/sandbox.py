@@ -1,0 +1,199 @@
+"""The page's sandbox namespace (create, delete) and settling (wait until its workloads
+are where they are going). Every call is bounded: API requests carry a timeout, loops a
+deadline, and loops also stop early when `cancel` (the build's interrupt flag) is set.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from .cluster import (
+    REQUEST_TIMEOUT,
+    Cluster,
+    ClusterUnavailable,
+    api_for,
+    error_reason,
+    get_json,
+    list_items,
+)
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "kubecapture"}
+POLL = 0.25  # seconds between two looks at a namespace that is settling
+
+
+class NamespaceTaken(ClusterUnavailable):
+    """A namespace of the sandbox's name exists and kubecapture did not make it."""
+
+
+def create_namespace(
+    cluster: Cluster, name: str, timeout: float = 60, cancel: threading.Event | None = None
+) -> None:
+    """Create the page's sandbox namespace.
+
+    A namespace of that name left by an earlier build (it carries the kubecapture label)
+    is deleted first and waited for; one that kubecapture did not make is never touched.
+    Raises ClusterUnavailable with one sentence when the namespace cannot be made.
+    """
+    from kubernetes import client
+    from urllib3.exceptions import HTTPError
+
+    core = client.CoreV1Api(api_for(cluster))
+    body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=dict(MANAGED_BY)))
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            try:
+                core.create_namespace(body, _request_timeout=REQUEST_TIMEOUT)
+                return
+            except client.ApiException as e:
+                if e.status != 409:
+                    raise ClusterUnavailable(
+                        f"cannot create sandbox namespace {name}: {error_reason(e)}"
+                    ) from None
+            existing = _read_namespace(core, name)
+            if existing is not None:
+                labels = existing.get("metadata", {}).get("labels") or {}
+                if labels.get("app.kubernetes.io/managed-by") != "kubecapture":
+                    raise NamespaceTaken(
+                        f"namespace {name} already exists and was not made by kubecapture, "
+                        "so it is not used as a sandbox; delete or rename it"
+                    )
+                if not existing.get("metadata", {}).get("deletionTimestamp"):
+                    _delete_ns(core, name)  # left over from an interrupted or kept build
+            if time.monotonic() > deadline:
+                raise ClusterUnavailable(
+                    f"sandbox namespace {name} from an earlier build was still being deleted "
+                    f"after {timeout:g} s"
+                )
+            if _wait(cancel, POLL):
+                raise ClusterUnavailable(f"sandbox namespace {name} was not created (interrupted)")
+    except (HTTPError, OSError) as e:
+        raise ClusterUnavailable(
+            f"cannot create sandbox namespace {name}: {error_reason(e)}"
+        ) from None
+
+
+def _wait(cancel: threading.Event | None, seconds: float) -> bool:
+    """Sleep; True when the build was interrupted meanwhile."""
+    if cancel is None:
+        time.sleep(seconds)
+        return False
+    return cancel.wait(seconds)
+
+
+def _read_namespace(core, name: str) -> dict | None:
+    return get_json(core.read_namespace, name)
+
+
+def delete_namespace(cluster: Cluster, name: str) -> None:
+    """Ask for the namespace's deletion (Kubernetes finishes it in the background).
+    Raises ClusterUnavailable when the request fails; a missing namespace is fine."""
+    from kubernetes import client
+    from urllib3.exceptions import HTTPError
+
+    try:
+        _delete_ns(client.CoreV1Api(api_for(cluster)), name)
+    except (client.ApiException, HTTPError, OSError) as e:
+        raise ClusterUnavailable(
+            f"cannot delete sandbox namespace {name}: {error_reason(e)}"
+        ) from None
+
+
+def _delete_ns(core, name: str) -> None:
+    from kubernetes import client
+
+    try:
+        core.delete_namespace(
+            name, propagation_policy="Background", _request_timeout=REQUEST_TIMEOUT
+        )
+    except client.ApiException as e:
+        if e.status != 404:
+            raise
+
+
+def settle(
+    cluster: Cluster, namespace: str, timeout: float, cancel: threading.Event | None = None
+) -> str | None:
+    """Wait until the namespace's workloads are where they are going: Deployments,
+    ReplicaSets and StatefulSets at their desired replicas, DaemonSets scheduled and
+    ready, Pods Ready or finished, and deletions done.
+
+    Returns None when settled (or when `cancel` is set), else one sentence naming what did
+    not settle within `timeout` seconds.
+    """
+    from kubernetes import client
+    from urllib3.exceptions import HTTPError
+
+    api = api_for(cluster)
+    deadline = time.monotonic() + timeout
+    pending: list[str] = []
+    while True:
+        try:
+            pending = _unsettled(api, namespace)
+        except (client.ApiException, HTTPError, OSError) as e:
+            pending = [f"(the API server did not answer: {error_reason(e)})"]
+        if not pending:
+            return None
+        if time.monotonic() > deadline:
+            shown = ", ".join(pending[:8])
+            if len(pending) > 8:
+                shown += f" and {len(pending) - 8} more"
+            return f"these objects were not ready within settle_timeout ({timeout:g} s): {shown}"
+        if _wait(cancel, POLL):
+            return None
+
+
+def _unsettled(api, namespace: str) -> list[str]:
+    from kubernetes import client
+
+    pending: list[str] = []
+    apps, core = client.AppsV1Api(api), client.CoreV1Api(api)
+    for kind, items in (
+        ("deployment", list_items(apps.list_namespaced_deployment, namespace)),
+        ("replicaset", list_items(apps.list_namespaced_replica_set, namespace)),
+        ("statefulset", list_items(apps.list_namespaced_stateful_set, namespace)),
+    ):
+        for obj in items:
+            meta, spec, status = obj["metadata"], obj.get("spec") or {}, obj.get("status") or {}
+            name = f"{kind}/{meta['name']}"
+            if meta.get("deletionTimestamp"):
+                pending.append(f"{name} (being deleted)")
+                continue
+            want = spec.get("replicas", 1)
+            ready = status.get("availableReplicas" if kind == "deployment" else "readyReplicas", 0)
+            if status.get("observedGeneration", 0) < meta.get("generation", 0):
+                pending.append(f"{name} (its controller has not caught up)")
+            elif (
+                ready < want
+                or status.get("replicas", 0) != want
+                or (kind == "deployment" and status.get("updatedReplicas", 0) < want)
+            ):
+                word = "available" if kind == "deployment" else "ready"
+                pending.append(f"{name} ({ready}/{want} {word})")
+    for ds in list_items(apps.list_namespaced_daemon_set, namespace):
+        status = ds.get("status") or {}
+        want = status.get("desiredNumberScheduled", 0)
+        if ds["metadata"].get("deletionTimestamp"):
+            pending.append(f"daemonset/{ds['metadata']['name']} (being deleted)")
+        elif (ready := status.get("numberReady", 0)) < want:
+            pending.append(f"daemonset/{ds['metadata']['name']} ({ready}/{want} ready)")
+    for pod in list_items(core.list_namespaced_pod, namespace):
+        name = f"pod/{pod['metadata']['name']}"
+        status = pod.get("status") or {}
+        phase = status.get("phase")
+        if pod["metadata"].get("deletionTimestamp"):
+            pending.append(f"{name} (terminating)")
+        elif phase in ("Succeeded", "Failed"):
+            continue
+        elif not any(
+            c.get("type") == "Ready" and c.get("status") == "True"
+            for c in status.get("conditions") or []
+        ):
+            waiting = [
+                (c.get("state") or {}).get("waiting", {}).get("reason")
+                for c in status.get("containerStatuses") or []
+            ]
+            why = next((w for w in waiting if w), None) or phase or "not scheduled"
+            pending.append(f"{name} ({why}, not ready)")
+    return pending
