@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 from kubecapture import cluster as kube
-from kubecapture import kubectl_args, live, planning, runner, store
+from kubecapture import kubectl_args, live, planning, runner, secrets, store
 from sites import build, make_site
 
 # --- the grouping rule ----------------------------------------------------------------
@@ -200,8 +200,8 @@ def test_side_by_side_commands_overlap_within_the_workers_in_page_order(monkeypa
         return set()
 
     monkeypatch.setattr(runner, "run", fake_run)
-    monkeypatch.setattr(kube, "secret_values", fake_secrets)
-    monkeypatch.setattr(kube, "credential_values", lambda cluster: set())
+    monkeypatch.setattr(secrets, "secret_values", fake_secrets)
+    monkeypatch.setattr(secrets, "credential_values", lambda cluster: set())
     cluster = kube.Cluster("minikube", "v1.24.0", "kubectl", "v1.37.1", tmp_path / "kc", "default")
     monkeypatch.setattr(session, "cluster", lambda: cluster)
     commands = ["kubectl get node", "kubectl get namespace", "kubectl get pod", "kubectl get svc"]
