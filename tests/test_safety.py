@@ -719,6 +719,34 @@ def test_redact_off_shows_values_and_warns(tmp_path, standin, kube_env):
     assert build(site, kube_env, "--strict").returncode == 0  # replay: no warning again
 
 
+def test_a_page_that_only_reads_masks_secrets_its_commands_show(tmp_path, standin, kube_env):
+    """A read-only page runs its commands side by side (planning.side_by_side): each is
+    still followed by its Secret listing, so what they show is masked as in order."""
+    reads = page(
+        'id="word"\nkubectl get secret demo -o jsonpath={.data.word}',
+        'id="yaml"\nkubectl get secret demo -o yaml',
+        'id="nodes"\nkubectl get node',
+    )
+    site = make_site(
+        tmp_path / "site",
+        {
+            "a.md": page(
+                'id="make"\nkubectl create secret generic demo --from-literal=word=s3-word'
+            ),
+            "b.md": reads,  # after a.md in nav order (no nav: by name)
+        },
+    )
+    settings = planning.Settings(tmp_path, tmp_path)
+    assert planning.side_by_side(planning.plan_page("b.md", reads, settings))
+    built = build(site, kube_env)
+    assert built.returncode == 0, built.log
+    texts = outputs(site, "b.md")
+    assert texts[0] == "********"
+    assert "word: ********" in texts[1] and "minikube" in texts[2]
+    for path in (site.parent / "captures").rglob("*.yaml"):
+        assert "czMtd29yZA==" not in path.read_text()  # base64 of the value
+
+
 def test_unknown_front_matter_option_names_page_and_line(tmp_path):
     page = (
         "---\nkubecapture:\n  sandbox: true\n  sandbx: true\n---\n"

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture import kubectl_args, live, planning, store
+from kubecapture import cluster as kube
+from kubecapture import kubectl_args, live, planning, runner, secrets, store
 from sites import build, make_site
 
 # --- the grouping rule ----------------------------------------------------------------
@@ -150,6 +151,69 @@ def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp
     for shared in ("r1.md", "r2.md", "r3.md", "w.md", "r4.md", "r5.md"):
         assert spans[shared][1] <= spans["s.md"][0]
     assert overlap("s.md", "t.md")
+
+
+@pytest.mark.parametrize(
+    ("commands", "together"),
+    [
+        (["kubectl get node", "kubectl get namespace", "kubectl api-resources"], True),
+        (["kubectl get pod -n kube-system", "kubectl describe node"], True),
+        (["kubectl get node"], False),  # nothing to overlap
+        (["kubectl wait --for=condition=Ready pod/web", "kubectl get pod"], False),
+        (["kubectl rollout status deployment/web", "kubectl get pod"], False),
+        (["kubectl get pod -w", "kubectl get node"], False),
+        (["kubectl get pod --watch", "kubectl get node"], False),
+        (["kubectl logs -f web", "kubectl get pod"], False),
+        (["kubectl get node", "kubectl label node minikube a=b"], False),
+    ],
+)
+def test_a_page_that_only_reads_runs_its_commands_together(commands, together):
+    """Commands that only read, none waiting for a change, see the same cluster in any
+    order; a command that waits (or changes state) keeps the page in order."""
+    assert planning.side_by_side(plan("p.md", *commands)) is together
+
+
+def test_a_sandboxed_page_runs_in_order():
+    p = plan("p.md", "kubectl get serviceaccount", "kubectl get configmap", sandbox=True)
+    assert not planning.side_by_side(p)
+
+
+def test_side_by_side_commands_overlap_within_the_workers_in_page_order(monkeypatch, tmp_path):
+    """The commands of a read-only page run at once, never more than `workers` kubectl
+    processes, each followed by its Secret listing; outputs keep the page's order."""
+    settings = planning.Settings(captures_dir=tmp_path, workdir=tmp_path, jobs=2)
+    session = live.Session(settings)
+    lock = threading.Lock()
+    running, most, listed = [0], [0], []
+
+    def fake_run(argv, **kwargs):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2 if argv[-1] == "node" else 0.05)  # the first finishes last
+        with lock:
+            running[0] -= 1
+        return runner.Completed(0, " ".join(argv[1:]) + "\n", "", 0.1)
+
+    def fake_secrets(cluster, namespaces):
+        listed.append(namespaces)
+        return set()
+
+    monkeypatch.setattr(runner, "run", fake_run)
+    monkeypatch.setattr(secrets, "secret_values", fake_secrets)
+    monkeypatch.setattr(secrets, "credential_values", lambda cluster: set())
+    cluster = kube.Cluster("minikube", "v1.24.0", "kubectl", "v1.37.1", tmp_path / "kc", "default")
+    monkeypatch.setattr(session, "cluster", lambda: cluster)
+    commands = ["kubectl get node", "kubectl get namespace", "kubectl get pod", "kubectl get svc"]
+    p = plan("p.md", *commands)
+    p.capture_file = tmp_path / "p.yaml"
+    [page_run] = session.run([p])
+    session.close()
+    assert page_run.error is None
+    outputs = [s.results[0].stdout for s in page_run.new.snippets]
+    assert outputs == [c.removeprefix("kubectl ") + "\n" for c in commands]
+    assert most[0] == 2  # together, within the 2 workers
+    assert len(listed) == len(commands)  # a Secret listing after every command
 
 
 # --- planning from the header ---------------------------------------------------------

@@ -35,6 +35,7 @@ node addresses (stable on minikube; a new one means a different network), CIDRs,
 from __future__ import annotations
 
 import difflib
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -66,34 +67,45 @@ _TIMES = (
     r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? [+-]\d{4}(?: [A-Z]{2,5})?",  # Go
 )
 
-# Order matters: long hex tokens first, so the name rules never see their pieces.
-_TOKEN_MASKS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b(docker|containerd|cri-o)://[0-9a-f]{12,}\b"), r"\1://<id>"),
-    (re.compile(r"\bsha256:[0-9a-f]{64}\b"), "sha256:<digest>"),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uid>"),
-    *((re.compile(p), "<time>") for p in _TIMES),
+# Order matters: long hex tokens first, so the name rules never see their pieces. Each
+# mask comes with a piece of text that every match of it contains: a text without that
+# piece is left alone without running the pattern (most table cells are such texts).
+_TOKEN_MASKS: list[tuple[str, re.Pattern[str], str]] = [
+    ("://", re.compile(r"\b(docker|containerd|cri-o)://[0-9a-f]{12,}\b"), r"\1://<id>"),
+    ("sha256:", re.compile(r"\bsha256:[0-9a-f]{64}\b"), "sha256:<digest>"),
     (
+        "-",
+        re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
+        "<uid>",
+    ),
+    *((needle, re.compile(p), "<time>") for needle, p in zip("-:-", _TIMES, strict=True)),
+    (
+        "-hash",
         re.compile(
             r"\b((?:pod-template-hash|controller-revision-hash)(?:=|:\s*))(\"?)[0-9a-z-]+\2"
         ),
         r"\1\2<hash>\2",
     ),
     # A CronJob's Job is named <cronjob>-<scheduled minute since the epoch>.
-    (re.compile(r"(?<=[a-z0-9]-)2\d{7}(?!\w)"), "<n>"),
-    (re.compile(rf"(?<=[a-z0-9]-)[{_NAME_ALPHABET}]{{5}}(?![\w-])"), "<id>"),
-    (re.compile(rf"(?<=[a-z0-9]-)[{_HASH_ALPHABET}]{{6,10}}(?!\w)"), "<hash>"),
+    ("-", re.compile(r"(?<=[a-z0-9]-)2\d{7}(?!\w)"), "<n>"),
+    ("-", re.compile(rf"(?<=[a-z0-9]-)[{_NAME_ALPHABET}]{{5}}(?![\w-])"), "<id>"),
+    ("-", re.compile(rf"(?<=[a-z0-9]-)[{_HASH_ALPHABET}]{{6,10}}(?!\w)"), "<hash>"),
     # Events are named <object>.<hex nanoseconds>.
-    (re.compile(r"(?<=[a-z0-9>])\.[0-9a-f]{15,17}(?!\w)"), ".<event>"),
-    (re.compile(r"\(\d+[smhd][0-9smhd]* ago\)"), "(<ago>)"),
+    (".", re.compile(r"(?<=[a-z0-9>])\.[0-9a-f]{15,17}(?!\w)"), ".<event>"),
+    (" ago)", re.compile(r"\(\d+[smhd][0-9smhd]* ago\)"), "(<ago>)"),
 ]
 # Not a CIDR (`10.244.0.0/24` is configuration) and not part of a longer dotted version.
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|/\d)")
 
 
+# Cached: table cells repeat (statuses, READY counts, names, versions), row after row and
+# output after output; a history's change markers normalize every earlier output.
+@functools.lru_cache(maxsize=8192)
 def _mask_tokens(text: str, keep_ips: bool = False) -> str:
-    for pattern, replacement in _TOKEN_MASKS:
-        text = pattern.sub(replacement, text)
-    return text if keep_ips else _IPV4.sub("<ip>", text)
+    for needle, pattern, replacement in _TOKEN_MASKS:
+        if needle in text:
+            text = pattern.sub(replacement, text)
+    return text if keep_ips or "." not in text else _IPV4.sub("<ip>", text)
 
 
 # ---------------------------------------------------------------------------------------
@@ -403,6 +415,17 @@ _PROGRESS = re.compile(r"^Waiting for .*(?:\.\.\.|…)$")
 
 
 def _blocks(command: str, text: str) -> list[Block]:
+    return list(_normalized_blocks(command, text))
+
+
+# A few outputs, not more (they can be long): comparing a history's entries one after
+# another normalizes each middle entry twice in a row, as the newer and as the older side.
+@functools.lru_cache(maxsize=8)
+def _normalized_blocks(command: str, text: str) -> tuple[Block, ...]:
+    return tuple(_blocks_of(command, text))
+
+
+def _blocks_of(command: str, text: str) -> list[Block]:
     if _VERSION_COMMAND.match(command):
         return list(_parse_text(text, masked=False))  # versions are what an upgrade changes
     m = _OUTPUT_FORMAT.search(command)

@@ -328,3 +328,16 @@ def _objects(docs):
                 yield from _objects(d["items"])
             else:
                 yield d
+
+
+def waits(argv) -> bool:
+    """True when a command waits for the cluster to change or follows its changes (`wait`,
+    `rollout status`, `--watch`, `logs --follow`): what runs after it on the page may
+    count on what it waited for."""
+    p = parse(argv)
+    sub = p.positionals[1] if len(p.positionals) > 1 else None
+    if p.verb == "wait" or (p.verb == "rollout" and sub == "status"):
+        return True
+    if any(p.true(name) for name in ("-w", "--watch", "--watch-only")):
+        return True
+    return p.verb in ("logs", "attach") and (p.has("-f") or p.true("--follow"))

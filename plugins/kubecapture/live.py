@@ -20,7 +20,14 @@ from datetime import UTC, datetime
 
 from . import cluster as kube
 from . import history, kubectl_args, log, redact, report, runner, sandbox, secrets
-from .planning import PagePlan, Settings, needs_settle, shared_phases, unexpected_exit
+from .planning import (
+    PagePlan,
+    Settings,
+    needs_settle,
+    shared_phases,
+    side_by_side,
+    unexpected_exit,
+)
 from .snippets import Snippet, one_line
 from .store import CommandResult, PageCapture, Provenance, SnippetCapture
 from .store import load as load_capture
@@ -64,6 +71,10 @@ class Session:
         self._sandboxes: set[str] = set()
         self._lock = threading.Lock()
         self._cancel = threading.Event()  # set on Ctrl-C: workers stop and clean up
+        # At most `workers` kubectl processes at once, however pages and commands are
+        # spread over threads (see side_by_side).
+        self._slots = threading.BoundedSemaphore(max(1, settings.workers))
+        self._commands: ThreadPoolExecutor | None = None  # for side_by_side pages
 
     def cluster(self) -> kube.Cluster:
         """Connect once per build; later calls reuse the answer (also a refusal)."""
@@ -84,7 +95,8 @@ class Session:
         return self._cluster
 
     def run(self, plans: list[PagePlan], on_done=None) -> list[PageRun]:
-        """Run pages live, up to `workers` at a time, snippets of a page in order.
+        """Run pages live, up to `workers` at a time, snippets of a page in order (the
+        commands of a page that only reads may run at once: see side_by_side).
 
         Pages that share the cluster's state run first, in the phases of `shared_phases`
         (nav order kept; a phase starts when the one before it has finished), while no
@@ -148,6 +160,9 @@ class Session:
                 raise
             finally:
                 _join(pool)
+                if self._commands is not None:
+                    self._commands.shutdown(wait=True)
+                    self._commands = None
         except BaseException:
             self.close()  # then remove any sandbox still alive before leaving
             raise
@@ -199,20 +214,10 @@ class Session:
                 "KUBECONFIG": str(kubeconfig),
                 "KUBERC": "off",
             }
-            outputs: list[list[CommandResult]] = []
-            exits: dict[int, int] = {}  # command line -> exit code
-            for i, snippet in enumerate(plan.snippets):
-                results = []
-                for command in snippet.commands:
-                    self._check_permit(plan, command, exits)
-                    result = self._run_command(plan, snippet, command, cluster, env)
-                    exits[command.line] = result.exit_code
-                    results.append(result)
-                    # after every command: a Secret shown now may be deleted by the next one
-                    masked |= self._secret_values(plan, command, cluster, touched)
-                outputs.append(results)
-                if i + 1 < len(plan.snippets) and needs_settle(plan, snippet):
-                    self._settle(plan, snippet, cluster, namespace)
+            if side_by_side(plan):
+                outputs = self._run_side_by_side(plan, cluster, env, touched, masked)
+            else:
+                outputs = self._run_in_order(plan, cluster, env, touched, masked, namespace)
         finally:
             with self._lock:
                 ours = plan.sandbox and namespace in self._sandboxes
@@ -240,6 +245,9 @@ class Session:
             raise Interrupted()
         timeout = snippet.timeout or self.settings.timeout
         argv = [cluster.kubectl, *command.argv[1:]]
+        while not self._slots.acquire(timeout=runner.CANCEL_POLL):
+            if self._cancel.is_set():
+                raise Interrupted()
         try:
             done = runner.run(
                 argv, env=env, cwd=self.settings.workdir, timeout=timeout, cancel=self._cancel
@@ -254,7 +262,55 @@ class Session:
             ) from None
         except runner.CommandCancelled:
             raise Interrupted() from None
+        finally:
+            self._slots.release()
         return CommandResult(command.text, done.exit_code, done.stdout, done.stderr)
+
+    def _run_in_order(
+        self, plan, cluster, env, touched, masked: set[str], namespace: str
+    ) -> list[list[CommandResult]]:
+        outputs: list[list[CommandResult]] = []
+        exits: dict[int, int] = {}  # command line -> exit code
+        for i, snippet in enumerate(plan.snippets):
+            results = []
+            for command in snippet.commands:
+                self._check_permit(plan, command, exits)
+                result = self._run_command(plan, snippet, command, cluster, env)
+                exits[command.line] = result.exit_code
+                results.append(result)
+                # after every command: a Secret shown now may be deleted by the next one
+                masked |= self._secret_values(plan, command, cluster, touched)
+            outputs.append(results)
+            if i + 1 < len(plan.snippets) and needs_settle(plan, snippet):
+                self._settle(plan, snippet, cluster, namespace)
+        return outputs
+
+    def _run_side_by_side(
+        self, plan, cluster, env, touched, masked: set[str]
+    ) -> list[list[CommandResult]]:
+        """Every command of a side_by_side page at once (within the `workers` slots), each
+        followed by its Secret listing as when run in order; the outputs in page order.
+        The page fails with its first failing command in page order."""
+        with self._lock:
+            if self._commands is None:
+                self._commands = ThreadPoolExecutor(max_workers=max(1, self.settings.workers))
+            pool = self._commands
+
+        def one(snippet, command) -> tuple[CommandResult, set[str]]:
+            result = self._run_command(plan, snippet, command, cluster, env)
+            return result, self._secret_values(plan, command, cluster, touched)
+
+        futures = [[pool.submit(one, s, c) for c in s.commands] for s in plan.snippets]
+        wait([f for fs in futures for f in fs])
+        outputs = []
+        for fs in futures:
+            results = []
+            for future in fs:
+                result, values = future.result()
+                results.append(result)
+                masked |= values
+            outputs.append(results)
+        return outputs
 
     def _check_permit(self, plan: PagePlan, command, exits: dict[int, int]) -> None:
         """A delete allowed because the page created its target runs only if it did."""

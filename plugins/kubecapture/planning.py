@@ -207,6 +207,23 @@ def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -
     return out
 
 
+def side_by_side(plan: PagePlan) -> bool:
+    """Run the page's commands at once rather than one by one? Only on a page that shares
+    the cluster (its state settled by the pages before it) and whose every command reads
+    without waiting for a change (`kubectl_args.waits`): none of them changes what another sees,
+    so in any order they print what they print run in order. A sandboxed page is not: its
+    namespace is still being filled in (service account, CA config map) as it starts."""
+    commands = [c for s in plan.snippets for c in s.commands]
+    return (
+        not plan.sandbox
+        and not plan.permits
+        and len(commands) > 1
+        and all(
+            kubectl_args.is_read_only(c.argv) and not kubectl_args.waits(c.argv) for c in commands
+        )
+    )
+
+
 def reads_only(plan: PagePlan) -> bool:
     """A page whose every command is read-only."""
     return all(kubectl_args.is_read_only(c.argv) for s in plan.snippets for c in s.commands)
