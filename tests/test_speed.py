@@ -449,3 +449,30 @@ def test_serve_reruns_nothing_on_prose_and_only_the_edited_page(
         assert not any("captured index.md" in line for line in rebuild), rebuild
     finally:
         serve.stop()
+
+
+def test_compiled_templates_are_reused_while_their_source_is_unchanged():
+    """`mkdocs serve` makes a new template environment for every rebuild: the theme's
+    templates compile once per process, again only when their source changes, and apart
+    for environments that compile differently."""
+    import jinja2
+    from kubecapture.templates import CompiledTemplates
+
+    kept = CompiledTemplates()
+    sources = {"page.html": "<p>{{ x }}</p>"}
+    compiled = []
+
+    def env(**options) -> jinja2.Environment:
+        e = jinja2.Environment(loader=jinja2.DictLoader(sources), **options)
+        e.bytecode_cache = kept.bucket(e)
+        compile_ = e.compile
+        e.compile = lambda *a, **k: compiled.append(a[1]) or compile_(*a, **k)
+        return e
+
+    assert env().get_template("page.html").render(x=1) == "<p>1</p>"
+    assert env().get_template("page.html").render(x=2) == "<p>2</p>"
+    assert compiled == ["page.html"]  # the second environment reused the code
+    sources["page.html"] = "<b>{{ x }}</b>"
+    assert env().get_template("page.html").render(x=3) == "<b>3</b>"
+    assert env(trim_blocks=True).get_template("page.html").render(x=4) == "<b>4</b>"
+    assert compiled == ["page.html"] * 3

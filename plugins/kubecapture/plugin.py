@@ -8,7 +8,7 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File
 
-from . import ASSETS, console, fence, live, log, offline, planning, report, search_rank
+from . import ASSETS, console, fence, live, log, offline, planning, report, search_rank, templates
 from .cluster import ClusterUnavailable
 from .config import KubeCaptureConfig, effective_mode
 from .snippets import SnippetError
@@ -146,6 +146,13 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         report.log_replay_state(context, planned, self.settings.mode)
         fence.set_page(context)
         return markdown
+
+    def on_env(self, env, config, files):
+        # `mkdocs serve` makes a new template environment for every rebuild; compiling the
+        # theme again was half of a small site's rebuild (save to browser reload).
+        if env.bytecode_cache is None:
+            env.bytecode_cache = templates.COMPILED_TEMPLATES.bucket(env)
+        return env
 
     def on_page_content(self, html, page, config, files):
         fence.set_page(None)
