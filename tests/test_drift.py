@@ -664,3 +664,30 @@ def test_page_pairs_use_old_captures_or_the_pasted_transcript():
         ("#3 kubectl api-resources", "new"),
     ]
     assert [e.status for e in compare_page(None, new, snippets[:1])] == ["new"]
+
+
+# ---------------------------------------------------------------------------------------
+# Saved change markers count for the rules they were made with
+
+
+def rules_fingerprint() -> str:
+    """What the rules say on every recorded output: normalized, and compared with the
+    output recorded before it and with the v1.22.2 original of the same command."""
+    import hashlib
+
+    outputs = [(o["command"], o["stdout"]) for o in RECORDINGS]
+    said = [normalize(command, text) for command, text in outputs]
+    pairs = [(outputs[i - 1][1], outputs[i]) for i in range(1, len(outputs))]
+    pairs += [(SEED[c], (c, t)) for c, t in outputs if c in SEED]
+    for old, (command, new) in pairs:
+        c = compare(command, old, new)
+        said += [c.status, *c.diff, *c.changes]
+    return hashlib.sha256("\0".join(said).encode()).hexdigest()[:16]
+
+
+def test_a_change_to_the_rules_bumps_their_version():
+    """history.change trusts a saved marker made with the same drift.RULES: whoever
+    changes what normalize or compare says bumps RULES, then updates this fingerprint."""
+    from kubecapture import drift
+
+    assert (drift.RULES, rules_fingerprint()) == (1, "f6386a12818c4149")

@@ -179,6 +179,58 @@ def test_the_shipped_section_4_keeps_the_five_original_outputs():
         assert not s.provenance.imported and s.provenance.context == "litekube"
 
 
+def test_change_markers_are_saved_and_shown_while_they_match(tmp_path, monkeypatch):
+    """Each output but the oldest carries its change marker, made with the history; a
+    build shows the saved one, and compares again when an output or drift's rules no
+    longer match it."""
+    v123 = Provenance("minikube", "v1.23.4", "v1.37.1", "2026-11-28T10:00:00Z")
+    capture = snip("NAME  VERSION\nm  v1.22.2\n", ORIGINAL)
+    capture = history.merge(capture, snip("NAME  VERSION\nm  v1.23.4\n", v123), keep=5)
+    capture = history.merge(capture, snip("NAME  VERSION\nm  v1.23.4\n", V124), keep=5)
+    assert [e.change.status if e.change else None for e in capture.entries] == [
+        "unchanged",
+        "changed",
+        None,
+    ]
+    path = tmp_path / "p.yaml"
+    store.save(path, PageCapture("p.md", "key", [capture]))
+    assert "    change:\n      of: " in path.read_text() and "diff: |" in path.read_text()
+    loaded = store.load(path).snippets[0]
+    assert [e.change for e in loaded.entries] == [e.change for e in capture.entries]
+
+    compared = []
+
+    def counting(old, new):
+        compared.append(new[0].stdout)
+        return real(old, new)
+
+    real = drift.compare_results
+    monkeypatch.setattr(drift, "compare_results", counting)
+    html = render.render(View(["kubectl get node"], loaded, lang="en"))
+    assert compared == []  # both markers saved and still valid
+    assert "kc-change-unchanged" in html and "kc-change-changed" in html
+    # a hand edit of the oldest output: the marker against it is compared again
+    path.write_text(path.read_text().replace("m  v1.22.2\n", "m  v1.22.3\n"))
+    edited = store.load(path).snippets[0]
+    render.render(View(["kubectl get node"], edited, lang="en"))
+    assert compared == ["NAME  VERSION\nm  v1.23.4\n"]
+    monkeypatch.setattr(drift, "RULES", drift.RULES + 1)  # other rules: both again
+    render.render(View(["kubectl get node"], loaded, lang="en"))
+    assert len(compared) == 3
+
+
+def test_a_malformed_saved_marker_is_ignored(tmp_path):
+    capture = history.merge(snip("a\n", ORIGINAL), snip("b\n", V124), keep=5)
+    path = tmp_path / "p.yaml"
+    store.save(path, PageCapture("p.md", "key", [capture]))
+    text = path.read_text()
+    path.write_text(text.replace("  change:\n    of: ", "  change:\n    off: "))
+    loaded = store.load(path).snippets[0]
+    assert loaded.change is None
+    html = render.render(View(["kubectl get node"], loaded, lang="en"))
+    assert "kc-change-changed" in html
+
+
 # --- on the page ------------------------------------------------------------------------------
 
 

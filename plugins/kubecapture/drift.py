@@ -50,6 +50,11 @@ from .snippets import one_line
 from .store import BlockDumper, CommandResult
 
 Status = Literal["unchanged", "volatile", "changed"]
+
+# The version of the rules below: a saved change marker (history.change) counts only for
+# the rules it was made with. Bump it with any change to what `compare` says;
+# tests/test_drift.py holds a fingerprint of the rules' results that tells when.
+RULES = 1
 _RANK = {"unchanged": 0, "volatile": 1, "changed": 2}
 
 # ---------------------------------------------------------------------------------------

@@ -3,16 +3,21 @@
 A refresh on the cluster setup of the newest stored output (same context, server
 version and node versions) replaces that output; on another setup it adds a new one and
 the earlier outputs move into the snippet's history, newest first. Imported outputs
-(the original notes) are never replaced and never pruned, unless asked. Pure functions
-over store's dataclasses: no I/O.
+(the original notes) are never replaced and never pruned, unless asked. Each output but
+the oldest carries its change marker (how it compares with the next older one), made
+when the history is, so a build need not compare outputs again. Pure functions over
+store's dataclasses: no I/O.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import replace
 
-from .store import PageCapture, SnippetCapture
+from . import drift
+from .store import Change, PageCapture, SnippetCapture
 
 
 def merge_page(old: PageCapture | None, new: PageCapture, snippets: Sequence, keep: int):
@@ -57,6 +62,39 @@ def merge(previous: SnippetCapture | None, fresh: SnippetCapture, keep: int) -> 
     return prune(replace(fresh, history=earlier), keep)
 
 
+def with_changes(capture: SnippetCapture) -> SnippetCapture:
+    """`capture` with the change marker of each output against the next older one (saved
+    ones reused while they match), none on the oldest."""
+    entries = capture.entries
+    marked = [
+        replace(entry, history=[], change=change(entry, older))
+        for entry, older in zip(entries, entries[1:], strict=False)
+    ]
+    marked.append(replace(entries[-1], history=[], change=None))
+    return replace(marked[0], history=marked[1:])
+
+
+def change(entry: SnippetCapture, older: SnippetCapture) -> Change:
+    """The change marker of `entry` against `older`: the saved one while its digest
+    matches both outputs and drift's rules, else compared now. A changed command is said
+    so, never called output drift."""
+    of = change_digest(entry, older)
+    if entry.change is not None and entry.change.of == of:
+        return entry.change
+    if entry.commands != older.commands:
+        return Change(of, "command")
+    comparison = drift.compare_results(older.results, entry.results)
+    return Change(of, comparison.status, comparison.diff)
+
+
+def change_digest(entry: SnippetCapture, older: SnippetCapture) -> str:
+    results = [
+        [[r.command, r.exit_code, r.stdout, r.stderr] for r in e.results] for e in (older, entry)
+    ]
+    payload = json.dumps([drift.RULES, results], ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+
+
 def prune(capture: SnippetCapture, keep: int, imported: bool = False) -> SnippetCapture:
     """At most `keep` live outputs (the newest included; 0 keeps all). Imported outputs
     stay unless `imported` is true."""
@@ -69,7 +107,7 @@ def prune(capture: SnippetCapture, keep: int, imported: bool = False) -> Snippet
         elif not keep or live < keep:
             live += 1
             history.append(entry)
-    return replace(capture, history=history)
+    return with_changes(replace(capture, history=history))
 
 
 def _entry(capture: SnippetCapture) -> SnippetCapture:

@@ -171,11 +171,8 @@ def _change_marker(entry: SnippetCapture, older: SnippetCapture, t: dict[str, st
     """Did the output change in substance since `older`? A changed command is said so,
     never called output drift."""
     since = t["since"].format(label=history.tab_label(older, t["unknown_date"]))
-    if entry.commands != older.commands:
-        status, diff = "command", []
-    else:
-        comparison = drift.compare_results(older.results, entry.results)
-        status, diff = comparison.status, comparison.diff
+    change = history.change(entry, older)  # saved with the capture, else compared now
+    status, diff = change.status, change.diff
     html = (
         f'<div class="kc-change kc-change-{status}" data-search-exclude>'
         f"{escape(since)} <strong>{escape(t[status])}</strong>"

@@ -98,6 +98,18 @@ class CommandResult:
 
 
 @dataclass
+class Change:
+    """An output's change marker, saved: how it compares with the next older output of its
+    snippet (drift's status and normalized diff). `of` is a digest of both outputs and of
+    drift's rules (history.change_digest): a build shows a saved marker only while `of`
+    matches, and compares again otherwise (a hand edit, other rules)."""
+
+    of: str
+    status: str
+    diff: list[str] = field(default_factory=list)
+
+
+@dataclass
 class SnippetCapture:
     key: str  # Snippet.key of the snippet that produced it
     results: list[CommandResult]
@@ -106,6 +118,8 @@ class SnippetCapture:
     # Earlier outputs of the same snippet, newest first (each without a history of its
     # own): other cluster versions, imported originals. See history.py.
     history: list[SnippetCapture] = field(default_factory=list)
+    # Against the next older output (None for the oldest); derived, so not compared.
+    change: Change | None = field(default=None, compare=False)
 
     @property
     def entries(self) -> list[SnippetCapture]:
@@ -194,7 +208,19 @@ def _snippet_from(data: dict, id: str | None, history: list | None = None) -> Sn
         provenance=Provenance(**data["provenance"]),
         results=[CommandResult(**r) for r in data["results"]],
         history=history or [],
+        change=_change_from(data.get("change")),
     )
+
+
+def _change_from(data) -> Change | None:
+    """A saved change marker; one that does not read as such is ignored (it is derived:
+    the build compares again)."""
+    if not isinstance(data, dict):
+        return None
+    of, status, diff = data.get("of"), data.get("status"), data.get("diff", "")
+    if not (isinstance(of, str) and isinstance(status, str) and isinstance(diff, str)):
+        return None
+    return Change(of, status, diff.split("\n") if diff else [])
 
 
 def dumps(capture: PageCapture) -> str:
@@ -219,6 +245,11 @@ def _snippet_dict(s: SnippetCapture, nested: bool = False) -> dict:
             del provenance[name]
     out["provenance"] = provenance
     out["results"] = [asdict(r) for r in s.results]
+    if s.change is not None:
+        change = {"of": s.change.of, "status": s.change.status}
+        if s.change.diff:
+            change["diff"] = "\n".join(s.change.diff)
+        out["change"] = change
     if s.history and not nested:
         out["history"] = [_snippet_dict(h, nested=True) for h in s.history]
     return out
