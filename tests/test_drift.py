@@ -20,6 +20,7 @@ import pytest
 import yaml
 from data.drift.outputs import (
     ALL_OUTPUTS,
+    RECORDINGS,
     SEED,
     WIDE,
     edit_table,

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 import pytest
-from kubecapture import driftreport, history, render, store
+from kubecapture import drift, driftreport, history, render, store
 from kubecapture.render import View
 from kubecapture.snippets import parse_page
 from kubecapture.store import CommandResult, PageCapture, Provenance, SnippetCapture

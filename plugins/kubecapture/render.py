@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
-from . import drift, history
+from . import history
 from .snippets import TranscriptPart
 from .store import CommandResult, Provenance, SnippetCapture
 from .strings import strings
