@@ -216,6 +216,65 @@ def test_side_by_side_commands_overlap_within_the_workers_in_page_order(monkeypa
     assert len(listed) == len(commands)  # a Secret listing after every command
 
 
+# --- what search parses --------------------------------------------------------------
+
+
+def test_asides_come_back_whole_in_the_finished_page():
+    from kubecapture.asides import Asides
+
+    asides = Asides()
+    first = asides("<details data-search-exclude>a</details>")
+    second = asides("<div>b\\1 &amp; <!--x--></div>")
+    asides.seal()
+    third = asides("<p>c</p>")
+    text = f"<div>{first}</div>{second}<!--kc-aside-000000000000-0-0-->{third}"
+    assert first != second and "<" not in first[4:-3]  # one HTML comment each
+    assert asides.restore(text) == (
+        "<div><details data-search-exclude>a</details></div><div>b\\1 &amp; <!--x--></div>"
+        "<!--kc-aside-000000000000-0-0--><p>c</p>"  # another build's comment stays as it is
+    )
+    plain = "<p>no snippet here</p>"
+    assert asides.restore(plain) is plain
+
+
+def test_search_parses_the_newest_output_and_the_page_gets_every_part_back(tmp_path):
+    """The parts search skips (provenance, change markers, earlier outputs, the tabs'
+    frame) are not in the content the search plugin parses; the written page has them
+    all, as rendering them in place gives; the index holds the newest output only."""
+    from kubecapture import history, render
+
+    page = '# Notes\n\nProse.\n\n```kubectl id="nodes"\nkubectl get node\n```\n'
+    site = make_site(tmp_path / "site", {"index.md": page})
+    config = yaml.safe_load(site.read_text())
+    config["plugins"].insert(0, "search")
+    site.write_text(yaml.safe_dump(config, allow_unicode=True))
+    settings = planning.Settings(captures_dir=site.parent / "captures", workdir=site.parent)
+    p = planning.plan_page("index.md", page, settings)
+    [snippet] = p.snippets
+    original = store.Provenance("minikube", "v1.22.2", "", "", "the original notes")
+    live = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T01:00:00Z")
+    older = store.SnippetCapture(
+        snippet.key, [store.CommandResult("kubectl get node", 0, "old-node v1.22.2\n")], original
+    )
+    newest = store.SnippetCapture(
+        snippet.key, [store.CommandResult("kubectl get node", 0, "new-node v1.24.0\n")], live
+    )
+    newest.id = older.id = "nodes"
+    merged = history.merge(older, newest, keep=5)
+    store.save(p.capture_file, store.PageCapture(p.page, p.key, [merged]))
+    built = build(site, dict(os.environ), "--strict", mode="replay")
+    assert built.returncode == 0, built.log
+
+    html = (site.parent / "site" / "index.html").read_text(encoding="utf-8")
+    in_place = render.render(
+        render.View(["kubectl get node"], merged, lang="ja", anchor="kc-nodes", tab_set="1")
+    )
+    assert in_place in html and "kc-aside" not in html
+    index = (site.parent / "site" / "search" / "search_index.json").read_text()
+    assert "new-node v1.24.0" in index
+    assert "old-node" not in index and "2026-11-26" not in index and "minikube" not in index
+
+
 # --- planning from the header ---------------------------------------------------------
 
 

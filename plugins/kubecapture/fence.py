@@ -13,6 +13,7 @@ import json
 import re
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -51,6 +52,7 @@ class PageContext:
     warn: bool = True  # log exit-code surprises (the plugin turns this off after live runs)
     tabs: bool = True  # earlier outputs as Material content tabs (False: a plain list)
     rendered: Counter = field(default_factory=Counter)
+    aside: Callable[[str], str] | None = None  # see render.View.aside (MkDocs only)
 
     @property
     def stale(self) -> bool:
@@ -107,6 +109,7 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
         anchor=f"kc-{options['id']}" if options.get("id") else None,
         tabs=context.tabs if context else True,
         tab_set=str(sum(context.rendered.values())) if context else "1",
+        aside=context.aside if context else None,
     )
     return render.render(view)
 

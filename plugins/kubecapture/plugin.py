@@ -8,7 +8,19 @@ from mkdocs.exceptions import PluginError
 from mkdocs.plugins import BasePlugin, event_priority
 from mkdocs.structure.files import File
 
-from . import ASSETS, console, fence, live, log, offline, planning, report, search_rank, templates
+from . import (
+    ASSETS,
+    asides,
+    console,
+    fence,
+    live,
+    log,
+    offline,
+    planning,
+    report,
+    search_rank,
+    templates,
+)
 from .cluster import ClusterUnavailable
 from .config import KubeCaptureConfig, effective_mode
 from .snippets import SnippetError
@@ -40,6 +52,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.tabs = True
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
         self.search_rank = False  # whole-query ranking script in the site
+        self.parts: asides.Asides | None = None  # what search skips, until the page is written
 
     # -- configuration -----------------------------------------------------------------
 
@@ -68,6 +81,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         if not self.settings:
             return files
         self.plans, self.fresh = {}, {}
+        self.parts = asides.Asides()
         errors = []
         for file in files.documentation_pages():
             try:
@@ -142,6 +156,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             fold=self.config.fold,
             warn=planned.page not in self.fresh,  # a live run already warned
             tabs=self.tabs,
+            aside=self.parts,
         )
         report.log_replay_state(context, planned, self.settings.mode)
         fence.set_page(context)
@@ -156,7 +171,16 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
 
     def on_page_content(self, html, page, config, files):
         fence.set_page(None)
+        if self.parts:
+            self.parts.seal()
         return html
+
+    @event_priority(100)  # before any plugin that rewrites or minifies the finished page
+    def on_post_page(self, output, page, config):
+        return self.parts.restore(output) if self.parts else output
+
+    def on_post_build(self, config):
+        self.parts = None
 
 
 def _register_fence(config) -> None:

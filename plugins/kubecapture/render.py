@@ -24,6 +24,7 @@ before it (drift's normalization decides), and only the newest is searchable.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -48,6 +49,10 @@ class View:
     parts: list[TranscriptPart] | None = None
     tabs: bool = True  # earlier outputs as Material content tabs (else a plain list)
     tab_set: str = "1"  # unique on the page: names the tabs' radio inputs
+    # Given by the MkDocs plugin: takes a part that search skips (data-search-exclude) and
+    # returns what stands for it in the page's content until the finished page gets it
+    # back (plugin.Asides). None: every part in place.
+    aside: Callable[[str], str] | None = None
 
     @property
     def state(self) -> str:
@@ -110,18 +115,27 @@ def _with_history(view: View, t: dict[str, str], classes: list[str]) -> str:
             title=view.title,
             fold=view.fold,
             lang=view.lang,
+            aside=view.aside if i == 0 else None,  # an earlier output goes aside whole
         )
         blocks.append(
             _terminal_block(view.title, _terminal(entry, one, t))
             + _footer(one, t, one.state)
-            + (_change_marker(entry, older, t) if older else "")
+            + (_aside(one, _change_marker(entry, older, t)) if older else "")
         )
     attrs = {"class": " ".join([*classes, "kc-history"])}
     if view.anchor:
         attrs["id"] = view.anchor
     labels = [history.tab_label(e, t["unknown_date"]) for e in entries]
-    inner = _tabs(view, entries, blocks, labels, t) if view.tabs else _list(entries, blocks, t)
+    if view.tabs:
+        inner = _tabs(view, entries, blocks, labels, t)
+    else:
+        inner = _list(view, entries, blocks, t)
     return f"<div {_attrs(attrs)}>{inner}</div>"
+
+
+def _aside(view: View, html: str) -> str:
+    """A part search skips, through the view's `aside` when it has one."""
+    return view.aside(html) if view.aside else html
 
 
 def _entry_attrs(entry: SnippetCapture, newest: bool, extra: str) -> str:
@@ -133,7 +147,9 @@ def _entry_attrs(entry: SnippetCapture, newest: bool, extra: str) -> str:
 
 
 def _tabs(view, entries, blocks, labels, t) -> str:
-    """pymdownx.tabbed's markup (alternate style), which Material styles and scripts."""
+    """pymdownx.tabbed's markup (alternate style), which Material styles and scripts. Search
+    indexes the newest output alone, as without history: the labels are excluded, and
+    the tabs' frame around the newest output goes aside (`View.aside`)."""
     name = f"__kc_{view.tab_set}"
     inputs = "".join(
         f'<input {"checked " if i == 0 else ""}id="{name}_{i + 1}" name="{name}" type="radio" />'
@@ -142,29 +158,32 @@ def _tabs(view, entries, blocks, labels, t) -> str:
     tab_labels = "".join(
         f'<label for="{name}_{i + 1}">{escape(label)}</label>' for i, label in enumerate(labels)
     )
-    content = "".join(
-        f"<div {_entry_attrs(e, i == 0, 'tabbed-block')}>{block}</div>"
-        for i, (e, block) in enumerate(zip(entries, blocks, strict=True))
-    )
-    return (
+    head = (
         f'<div class="tabbed-set tabbed-alternate kc-versions" data-tabs="1:{len(entries)}" '
         f'aria-label="{escape(t["versions"], quote=True)}">{inputs}'
         f'<div class="tabbed-labels" data-search-exclude>{tab_labels}</div>'
-        f'<div class="tabbed-content">{content}</div></div>'
+        '<div class="tabbed-content">'
     )
+    newest = f"<div {_entry_attrs(entries[0], True, 'tabbed-block')}>{blocks[0]}</div>"
+    earlier = "".join(
+        f"<div {_entry_attrs(e, False, 'tabbed-block')}>{block}</div>"
+        for e, block in zip(entries[1:], blocks[1:], strict=True)
+    )
+    return _aside(view, head) + newest + _aside(view, earlier + "</div></div>")
 
 
-def _list(entries, blocks, t) -> str:
+def _list(view, entries, blocks, t) -> str:
     """Without Material: the newest output, then the earlier ones in a plain list."""
     newest = f"<div {_entry_attrs(entries[0], True, '')}>{blocks[0]}</div>"
     items = "".join(
         f"<li><div {_entry_attrs(e, False, '')}>{block}</div></li>"
         for e, block in zip(entries[1:], blocks[1:], strict=True)
     )
-    return (
-        f'{newest}<div class="kc-earlier" data-search-exclude>'
+    earlier = (
+        '<div class="kc-earlier" data-search-exclude>'
         f'<p class="kc-earlier-title">{escape(t["earlier"])}</p><ul>{items}</ul></div>'
     )
+    return newest + _aside(view, earlier)
 
 
 def _change_marker(entry: SnippetCapture, older: SnippetCapture, t: dict[str, str]) -> str:
@@ -298,12 +317,13 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
         rows.append((t["stale"], t["stale_help"]))
     hover = "\n".join(f"{k}: {v}" for k, v in rows)
     details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    return (
+    return _aside(
+        view,
         # Search indexes the output, not "captured on minikube …" under every snippet.
         '<details class="kc-provenance" data-search-exclude>'
         f'<summary title="{escape(hover, quote=True)}">'
         f'<span class="kc-label">{escape(t["captured"])}</span> {escape(summary)}'
-        f"</summary><dl>{details}</dl></details>"
+        f"</summary><dl>{details}</dl></details>",
     )
 
 
