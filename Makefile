@@ -65,7 +65,7 @@ test-lowest:
 	  --resolution lowest-direct -e '.[test]'
 	$(LOWEST)/bin/uv pip list --python $(LOWEST)/bin/python | grep -iE \
 	  '^(zensical|mkdocs-material|markdown|pymdown-extensions|pyyaml) '
-	$(LOWEST)/bin/python -m pytest -p no:cacheprovider tests/test_zensical.py
+	$(LOWEST)/bin/python -m pytest -p no:cacheprovider tests/test_zensical.py tests/test_config.py
 
 ## Live preview; only pages whose snippets changed touch the cluster.
 serve: $(SITE_STAMP)
