@@ -12,7 +12,6 @@ store's dataclasses: no I/O.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -88,11 +87,16 @@ def change(entry: SnippetCapture, older: SnippetCapture) -> Change:
 
 
 def change_digest(entry: SnippetCapture, older: SnippetCapture) -> str:
-    results = [
-        [[r.command, r.exit_code, r.stdout, r.stderr] for r in e.results] for e in (older, entry)
-    ]
-    payload = json.dumps([drift.RULES, results], ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
+    """Of both outputs' results and drift's rules: what a saved marker was made from."""
+    h = hashlib.sha256(f"{drift.RULES}".encode())
+    for e in (older, entry):
+        for r in e.results:
+            for text in (r.command, str(r.exit_code), r.stdout, r.stderr):
+                data = text.encode()
+                h.update(b"%d:" % len(data))  # length-prefixed: no two inputs hash alike
+                h.update(data)
+        h.update(b";")
+    return h.hexdigest()[:16]
 
 
 def prune(capture: SnippetCapture, keep: int, imported: bool = False) -> SnippetCapture:

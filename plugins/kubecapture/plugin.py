@@ -179,6 +179,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
     def on_post_page(self, output, page, config):
         return self.parts.restore(output) if self.parts else output
 
+    @event_priority(100)  # every page is written: free the parts before search's index
     def on_post_build(self, config):
         self.parts = None
 

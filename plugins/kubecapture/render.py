@@ -105,7 +105,7 @@ def _with_history(view: View, t: dict[str, str], classes: list[str]) -> str:
     Each output is a block of its own with its own `data-copy` (its commands may differ);
     only the newest is searchable."""
     entries = view.capture.entries
-    blocks = []
+    terminals, notes = [], []  # per output: its terminal; its provenance and change marker
     for i, entry in enumerate(entries):
         older = entries[i + 1] if i + 1 < len(entries) else None
         one = View(
@@ -115,21 +115,19 @@ def _with_history(view: View, t: dict[str, str], classes: list[str]) -> str:
             title=view.title,
             fold=view.fold,
             lang=view.lang,
-            aside=view.aside if i == 0 else None,  # an earlier output goes aside whole
         )
-        blocks.append(
-            _terminal_block(view.title, _terminal(entry, one, t))
-            + _footer(one, t, one.state)
-            + (_aside(one, _change_marker(entry, older, t)) if older else "")
+        terminals.append(_terminal_block(view.title, _terminal(entry, one, t)))
+        notes.append(
+            _footer(one, t, one.state) + (_change_marker(entry, older, t) if older else "")
         )
     attrs = {"class": " ".join([*classes, "kc-history"])}
     if view.anchor:
         attrs["id"] = view.anchor
     labels = [history.tab_label(e, t["unknown_date"]) for e in entries]
     if view.tabs:
-        inner = _tabs(view, entries, blocks, labels, t)
+        inner = _tabs(view, entries, terminals, notes, labels, t)
     else:
-        inner = _list(view, entries, blocks, t)
+        inner = _list(view, entries, terminals, notes, t)
     return f"<div {_attrs(attrs)}>{inner}</div>"
 
 
@@ -146,10 +144,11 @@ def _entry_attrs(entry: SnippetCapture, newest: bool, extra: str) -> str:
     return attrs if newest else attrs + " data-search-exclude"
 
 
-def _tabs(view, entries, blocks, labels, t) -> str:
+def _tabs(view, entries, terminals, notes, labels, t) -> str:
     """pymdownx.tabbed's markup (alternate style), which Material styles and scripts. Search
-    indexes the newest output alone, as without history: the labels are excluded, and
-    the tabs' frame around the newest output goes aside (`View.aside`)."""
+    indexes the newest output alone, as without history: the labels are excluded, and all
+    around the newest terminal (the tabs' frame, notes, earlier outputs) goes aside
+    (`View.aside`) in two parts."""
     name = f"__kc_{view.tab_set}"
     inputs = "".join(
         f'<input {"checked " if i == 0 else ""}id="{name}_{i + 1}" name="{name}" type="radio" />'
@@ -162,22 +161,24 @@ def _tabs(view, entries, blocks, labels, t) -> str:
         f'<div class="tabbed-set tabbed-alternate kc-versions" data-tabs="1:{len(entries)}" '
         f'aria-label="{escape(t["versions"], quote=True)}">{inputs}'
         f'<div class="tabbed-labels" data-search-exclude>{tab_labels}</div>'
-        '<div class="tabbed-content">'
+        f'<div class="tabbed-content"><div {_entry_attrs(entries[0], True, "tabbed-block")}>'
     )
-    newest = f"<div {_entry_attrs(entries[0], True, 'tabbed-block')}>{blocks[0]}</div>"
     earlier = "".join(
-        f"<div {_entry_attrs(e, False, 'tabbed-block')}>{block}</div>"
-        for e, block in zip(entries[1:], blocks[1:], strict=True)
+        f"<div {_entry_attrs(e, False, 'tabbed-block')}>{terminal}{note}</div>"
+        for e, terminal, note in zip(entries[1:], terminals[1:], notes[1:], strict=True)
     )
-    return _aside(view, head) + newest + _aside(view, earlier + "</div></div>")
+    tail = f"{notes[0]}</div>{earlier}</div></div>"
+    return _aside(view, head) + terminals[0] + _aside(view, tail)
 
 
-def _list(view, entries, blocks, t) -> str:
+def _list(view, entries, terminals, notes, t) -> str:
     """Without Material: the newest output, then the earlier ones in a plain list."""
-    newest = f"<div {_entry_attrs(entries[0], True, '')}>{blocks[0]}</div>"
+    newest = (
+        f"<div {_entry_attrs(entries[0], True, '')}>{terminals[0]}{_aside(view, notes[0])}</div>"
+    )
     items = "".join(
-        f"<li><div {_entry_attrs(e, False, '')}>{block}</div></li>"
-        for e, block in zip(entries[1:], blocks[1:], strict=True)
+        f"<li><div {_entry_attrs(e, False, '')}>{terminal}{note}</div></li>"
+        for e, terminal, note in zip(entries[1:], terminals[1:], notes[1:], strict=True)
     )
     earlier = (
         '<div class="kc-earlier" data-search-exclude>'
