@@ -6,13 +6,11 @@ notes' output and the v1.24 capture as tabs, copy in every tab, phone width, dar
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from kubecapture import history, store
+from sites import build, offline_env
 from test_browser import copied, shot
 
 pytestmark = pytest.mark.browser
@@ -23,15 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="module")
 def notes(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("notes") / "site"
-    env = dict(os.environ, KUBECAPTURE_MODE="replay", KUBECAPTURE_OFFLINE="true")
-    env.update(NO_MKDOCS_2_WARNING="1", KUBECONFIG="/nonexistent/kubeconfig")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    env = dict(offline_env(), KUBECAPTURE_OFFLINE="true")
+    built = build(ROOT / "mkdocs.yml", env, "--strict", "-d", str(out), mode="replay")
+    assert built.returncode == 0, built.log
     return out
 
 

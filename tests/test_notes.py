@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import sys
 from pathlib import Path
+
+from sites import build, offline_env
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_every_snippet_shows_real_output_with_its_provenance(tmp_path):
     out = tmp_path / "site"
-    env = dict(os.environ, KUBECAPTURE_MODE="replay", NO_MKDOCS_2_WARNING="1")
-    env["KUBECONFIG"] = "/nonexistent/kubeconfig"
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    built = build(ROOT / "mkdocs.yml", offline_env(), "--strict", "-d", str(out), mode="replay")
+    assert built.returncode == 0, built.log
     snippets = provenance = 0
     for page in out.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
