@@ -33,6 +33,10 @@ kubectl get node
 ```kubectl id="missing" returncode="1"
 kubectl get pod does-not-exist
 ```
+
+```kubectl id="namespaces"
+kubectl get namespace -o name
+```
 """
 
 SANDBOX = """---
@@ -143,9 +147,8 @@ def test_round_trip_on_a_real_cluster(tmp_path, real_cluster_env, real_context, 
     assert missing.exit_code == 1
     assert missing.stderr == 'Error from server (NotFound): pods "does-not-exist" not found\n'
 
-    # The sandbox is deleted; Kubernetes finishes that in the background.
-    wait_gone(kubectl_bin, real_cluster_env, "kc-live-test")
-    assert set(namespaces(kubectl_bin, real_cluster_env)) == set(before)
+    listed = reads.snippets[2].results[0].stdout
+    assert "namespace/default" in listed and "kc-live-test" not in listed
 
     replay = build(site, real_cluster_env, "--strict", mode="replay")
     assert replay.returncode == 0, replay.log
@@ -159,7 +162,12 @@ def test_round_trip_on_a_real_cluster(tmp_path, real_cluster_env, real_context, 
     assert all(
         len(s.entries) == 1 for s in store.load(site.parent / "captures/sandbox.yaml").snippets
     )
+    reads = store.load(site.parent / "captures" / "reads.yaml")
+    assert reads.snippets[2].results[0].stdout == listed
+
+    # The sandbox is deleted; Kubernetes finishes that in the background.
     wait_gone(kubectl_bin, real_cluster_env, "kc-live-test")
+    assert set(namespaces(kubectl_bin, real_cluster_env)) == set(before)
 
 
 def test_context_guard_on_a_real_cluster(tmp_path, real_cluster_env, real_context, kubectl_bin):

@@ -499,6 +499,28 @@ def test_keep_sandbox_leaves_it_and_the_next_build_starts_fresh(tmp_path, standi
     assert namespace(standin, "kc-index")["metadata"]["uid"] != uid
 
 
+def test_a_sandbox_still_terminating_is_waited_for_before_shared_pages(
+    tmp_path, standin, kube_env
+):
+    """Kubernetes deletes a namespace in the background: right after a build its sandbox is
+    still Terminating. The next build's shared pages wait for it, so `kubectl get
+    namespace` prints the same in two refreshes in a row."""
+    standin.namespace_delete_delay = 5.0
+    pages = {
+        "a.md": page('id="make"\nkubectl create configmap demo --from-literal=a=b', front=SANDBOX),
+        "b.md": page('id="all"\nkubectl get namespace -o name'),
+    }
+    site = make_site(tmp_path / "site", pages)
+    first = build(site, kube_env, mode="refresh")
+    assert first.returncode == 0, first.log
+    assert namespace(standin, "kc-a")["metadata"].get("deletionTimestamp")  # still going
+    listed = outputs(site, "b.md")
+    assert "namespace/kc-a" not in listed[0] and "namespace/default" in listed[0]
+    again = build(site, kube_env, mode="refresh")
+    assert again.returncode == 0, again.log
+    assert outputs(site, "b.md") == listed
+
+
 def test_a_namespace_kubecapture_did_not_make_is_never_used_or_deleted(
     tmp_path, standin, kube_env, kubectl_bin
 ):

@@ -297,7 +297,7 @@ def error_reason(e: Exception) -> str:
     return str(getattr(e, "reason", None) or e).splitlines()[0][:160]
 
 
-def get_json(call, *args) -> dict | None:
+def get_json(call, *args, **params) -> dict | None:
     """Call a generated `kubernetes` API method for its plain JSON (no model classes:
     faster, and every field kept); None when it does not exist (404).
 
@@ -307,7 +307,7 @@ def get_json(call, *args) -> dict | None:
     from kubernetes import client
 
     try:
-        resp = call(*args, _preload_content=False, _request_timeout=REQUEST_TIMEOUT)
+        resp = call(*args, **params, _preload_content=False, _request_timeout=REQUEST_TIMEOUT)
     except client.ApiException as e:
         if e.status == 404:
             return None
@@ -318,7 +318,7 @@ def get_json(call, *args) -> dict | None:
         resp.release_conn()  # the connection goes back to the pool for the next call
 
 
-def list_items(call, *args) -> list[dict]:
+def list_items(call, *args, **params) -> list[dict]:
     """The items of a list; none when the namespace or the kind does not exist (yet)."""
-    data = get_json(call, *args)
+    data = get_json(call, *args, **params)
     return (data or {}).get("items") or []

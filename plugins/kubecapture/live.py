@@ -100,8 +100,8 @@ class Session:
 
         Pages that share the cluster's state run first, in the phases of `shared_phases`
         (nav order kept; a phase starts when the one before it has finished), while no
-        sandbox exists: `kubectl get namespace` on them shows the cluster's namespaces, not
-        this build's sandboxes. Then the sandboxed pages, independent, side by side."""
+        sandbox exists (an earlier build's that is still terminating is waited for):
+        `kubectl get namespace` on them shows the cluster's namespaces, not sandboxes. Then the sandboxed pages, independent, side by side."""
         with _sigterm_as_interrupt():
             return self._run(plans, on_done)
 
@@ -115,7 +115,10 @@ class Session:
             if on_done:
                 on_done(page_run)
 
-        phases = deque(shared_phases([p for p in plans if not p.sandbox]))
+        shared = [p for p in plans if not p.sandbox]
+        if shared:
+            self._wait_for_deletions(cluster)
+        phases = deque(shared_phases(shared))
         isolated = deque(p for p in plans if p.sandbox)
         phase: deque[PagePlan] = deque()
         running: set[Future] = set()
@@ -167,6 +170,18 @@ class Session:
             self.close()  # then remove any sandbox still alive before leaving
             raise
         return [results[p.page] for p in plans if p.page in results]
+
+    def _wait_for_deletions(self, cluster: kube.Cluster) -> None:
+        """Sandboxes of an earlier build may still be terminating: `kubectl get namespace`
+        on a shared page would show them in one run and not in the next."""
+        left = sandbox.wait_for_deletions(cluster, self.settings.settle_timeout, self._cancel)
+        if left:
+            log.warning(
+                "sandbox namespaces still being deleted after %g s: %s; outputs that list "
+                "namespaces may show them",
+                self.settings.settle_timeout,
+                ", ".join(left),
+            )
 
     def _run_page(self, plan: PagePlan, cluster: kube.Cluster) -> PageRun:
         start = time.monotonic()

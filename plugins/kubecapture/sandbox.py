@@ -74,6 +74,31 @@ def create_namespace(
         ) from None
 
 
+def wait_for_deletions(
+    cluster: Cluster, timeout: float, cancel: threading.Event | None = None
+) -> list[str]:
+    """Wait until sandbox namespaces still being deleted (by an earlier build: Kubernetes
+    finishes a deletion in the background) are gone, so that pages sharing the cluster do
+    not show them as Terminating. Returns the names still there after `timeout` seconds.
+    """
+    from kubernetes import client
+    from urllib3.exceptions import HTTPError
+
+    core = client.CoreV1Api(api_for(cluster))
+    selector = ",".join(f"{k}={v}" for k, v in MANAGED_BY.items())
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            items = list_items(core.list_namespace, label_selector=selector)
+        except (client.ApiException, HTTPError, OSError) as e:
+            raise ClusterUnavailable(f"cannot list namespaces: {error_reason(e)}") from None
+        deleting = [
+            ns["metadata"]["name"] for ns in items if ns["metadata"].get("deletionTimestamp")
+        ]
+        if not deleting or time.monotonic() > deadline or _wait(cancel, POLL):
+            return deleting
+
+
 def _wait(cancel: threading.Event | None, seconds: float) -> bool:
     """Sleep; True when the build was interrupted meanwhile."""
     if cancel is None:
