@@ -499,9 +499,7 @@ def test_keep_sandbox_leaves_it_and_the_next_build_starts_fresh(tmp_path, standi
     assert namespace(standin, "kc-index")["metadata"]["uid"] != uid
 
 
-def test_a_sandbox_still_terminating_is_waited_for_before_shared_pages(
-    tmp_path, standin, kube_env
-):
+def test_a_sandbox_still_terminating_is_waited_for_before_shared_pages(tmp_path, standin, kube_env):
     """Kubernetes deletes a namespace in the background: right after a build its sandbox is
     still Terminating. The next build's shared pages wait for it, so `kubectl get
     namespace` prints the same in two refreshes in a row."""

@@ -114,6 +114,7 @@ def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp
     settings = planning.Settings(captures_dir=tmp_path, workdir=tmp_path, jobs=4)
     session = live.Session(settings)
     monkeypatch.setattr(session, "cluster", lambda: None)
+    monkeypatch.setattr(session, "_wait_for_deletions", lambda cluster: None)
     lock = threading.Lock()
     spans: dict[str, list[float]] = {}
 
@@ -204,6 +205,7 @@ def test_side_by_side_commands_overlap_within_the_workers_in_page_order(monkeypa
     monkeypatch.setattr(secrets, "credential_values", lambda cluster: set())
     cluster = kube.Cluster("minikube", "v1.24.0", "kubectl", "v1.37.1", tmp_path / "kc", "default")
     monkeypatch.setattr(session, "cluster", lambda: cluster)
+    monkeypatch.setattr(session, "_wait_for_deletions", lambda cluster: None)
     commands = ["kubectl get node", "kubectl get namespace", "kubectl get pod", "kubectl get svc"]
     p = plan("p.md", *commands)
     p.capture_file = tmp_path / "p.yaml"

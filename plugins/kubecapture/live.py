@@ -101,7 +101,8 @@ class Session:
         Pages that share the cluster's state run first, in the phases of `shared_phases`
         (nav order kept; a phase starts when the one before it has finished), while no
         sandbox exists (an earlier build's that is still terminating is waited for):
-        `kubectl get namespace` on them shows the cluster's namespaces, not sandboxes. Then the sandboxed pages, independent, side by side."""
+        `kubectl get namespace` on them shows the cluster's namespaces, not sandboxes.
+        Then the sandboxed pages, independent, side by side."""
         with _sigterm_as_interrupt():
             return self._run(plans, on_done)
 
