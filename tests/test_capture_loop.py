@@ -213,3 +213,34 @@ def test_malformed_capture_file_is_an_error_naming_the_file(tmp_path, standin, k
         assert f"{path}: malformed capture file" in built.log, (mode, built.log)
         assert "Traceback" not in built.log
         assert path.read_text() == broken  # the author's file is never replaced
+
+
+def test_replay_reads_unchanged_captures_from_the_cache_and_shows_edits_at_once(
+    tmp_path, standin, kube_env
+):
+    """Parsed captures are kept in `.cache/plugin/kubecapture` beside mkdocs.yml; a replay
+    from the cache is the same page, and a hand edit of a capture shows in the next build."""
+    site = make_site(tmp_path / "site", {"index.md": PAGE})
+    assert build(site, kube_env, "--strict").returncode == 0
+    cache = site.parent / ".cache" / "plugin" / "kubecapture"
+    assert not cache.exists()  # the live build rendered what it had just captured
+    html = page_html(site)
+    for _ in range(2):  # parsed and cached, then read from the cache
+        replay = build(site, kube_env, "--strict", mode="replay")
+        assert replay.returncode == 0, replay.log
+        assert page_html(site) == html
+        assert len(list(cache.iterdir())) == 1
+
+    path = store.capture_path(site.parent / "captures", "index.md")
+    page = store.load(path)
+    page.snippets[0].results[0].stdout = "NAME       STATUS\nedited     Ready\n"
+    store.save(path, page)
+    assert build(site, kube_env, "--strict", mode="replay").returncode == 0
+    assert "edited     Ready" in page_html(site)
+
+
+def test_no_cache_with_cache_false(tmp_path, standin, kube_env):
+    site = make_site(tmp_path / "site", {"index.md": PAGE}, cache=False)
+    assert build(site, kube_env, "--strict").returncode == 0
+    assert build(site, kube_env, "--strict", mode="replay").returncode == 0
+    assert not (site.parent / ".cache").exists()

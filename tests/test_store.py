@@ -1,5 +1,6 @@
 """Capture files: deterministic, atomic, and loud (but clear) when malformed."""
 
+import os
 import resource
 import signal
 import subprocess
@@ -97,3 +98,69 @@ def test_killed_mid_write_leaves_the_old_capture(tmp_path):
     assert proc.returncode == -signal.SIGXFSZ
     assert store.load(path).snippets[0].results[0].stdout == "old output\n"
     assert store.all_capture_files(tmp_path) == [path]  # the temp file is not a capture
+
+
+# --- the read cache (readcache.py) ---------------------------------------------------------
+
+
+def test_an_unchanged_file_is_read_from_the_cache_not_parsed_again(tmp_path, monkeypatch):
+    path, cache = tmp_path / "p.yaml", tmp_path / "cache"
+    store.save(path, sample())
+    assert store.load(path, cache) == sample()
+    assert len(list(cache.iterdir())) == 1
+
+    def no_parsing(raw):
+        raise AssertionError("parsed again")
+
+    monkeypatch.setattr(store, "_parse", no_parsing)
+    assert store.load(path, cache) == sample()
+
+
+def test_an_edited_file_is_parsed_again(tmp_path):
+    """The entry is keyed by the file's bytes: a hand edit (same size, same mtime even)
+    shows at once."""
+    path, cache = tmp_path / "p.yaml", tmp_path / "cache"
+    store.save(path, sample("NAME       STATUS\nminikube   Ready\n"))
+    store.load(path, cache)
+    stat = path.stat()
+    path.write_text(path.read_text().replace("Ready", "Fine!"))
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert store.load(path, cache).snippets[0].results[0].stdout.endswith("minikube   Fine!\n")
+
+
+@pytest.mark.parametrize("garbage", [b"", b"\x00" * 40, b"x" * 16 + b"\xff\xfe not marshal"])
+def test_an_unreadable_cache_entry_is_a_miss_and_is_replaced(tmp_path, garbage):
+    path, cache = tmp_path / "p.yaml", tmp_path / "cache"
+    store.save(path, sample())
+    store.load(path, cache)
+    [entry] = cache.iterdir()
+    good = entry.read_bytes()
+    entry.write_bytes(garbage)
+    assert store.load(path, cache) == sample()
+    assert entry.read_bytes() == good
+
+
+def test_a_malformed_file_is_an_error_with_or_without_the_cache(tmp_path):
+    path, cache = tmp_path / "p.yaml", tmp_path / "cache"
+    path.write_text("version: 1\npage: [unclosed\n")
+    for _ in range(2):
+        with pytest.raises(CaptureFileError, match="malformed capture file"):
+            store.load(path, cache)
+    assert not cache.exists()  # nothing cached for a file that does not parse
+
+
+def test_a_file_that_is_not_utf8_is_one_clear_error(tmp_path):
+    path = tmp_path / "p.yaml"
+    path.write_bytes(b"version: 2\npage: \xff\xfe\n")
+    with pytest.raises(CaptureFileError) as e:
+        store.load(path, tmp_path / "cache")
+    assert str(e.value).startswith(f"{path}: malformed capture file (")
+    assert "\n" not in str(e.value)
+
+
+def test_a_cache_that_cannot_be_written_does_not_stop_the_load(tmp_path):
+    path = tmp_path / "p.yaml"
+    store.save(path, sample())
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would go")
+    assert store.load(path, blocked / "cache") == sample()

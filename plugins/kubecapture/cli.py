@@ -69,9 +69,9 @@ def _page_name(arg: str, docs_dir: Path) -> str:
     return path.as_posix()
 
 
-def page_state(plan: PagePlan) -> tuple[str, object]:
+def page_state(plan: PagePlan, cache_dir: Path | None) -> tuple[str, object]:
     """('fresh' | 'partial' | 'stale' | 'missing', capture or None)."""
-    page_capture = load_capture(plan.capture_file)
+    page_capture = load_capture(plan.capture_file, cache_dir)
     if page_capture is None:
         return "missing", None
     if page_capture.key != plan.key:
@@ -80,10 +80,11 @@ def page_state(plan: PagePlan) -> tuple[str, object]:
 
 
 def cmd_status(args) -> int:
-    plans = load(args.config_file, "replay").select(args.pages)
+    site = load(args.config_file, "replay")
+    plans = site.select(args.pages)
     print(f"{'PAGE':40} {'SNIPPETS':>8} {'CAPTURED':>8}  STATE    PROVENANCE")
     for plan in plans:
-        state, page_capture = page_state(plan)
+        state, page_capture = page_state(plan, site.settings.cache_dir)
         captured = len(page_capture.snippets) if page_capture else 0
         prov = ""
         if page_capture and page_capture.snippets:
@@ -100,7 +101,7 @@ def cmd_check(args) -> int:
     settings, plans = site.settings, site.plans
     problems = []
     for plan in plans:
-        state, _ = page_state(plan)
+        state, _ = page_state(plan, settings.cache_dir)
         if state == "stale":
             problems.append(f"{plan.page}: its captures are stale (snippets changed since)")
         elif state == "missing" and args.complete:
@@ -143,7 +144,7 @@ def cmd_history(args) -> int:
     """Each snippet's stored outputs, newest first, with labels `compare` accepts."""
     site = load(args.config_file, "replay")
     for plan in site.select(args.pages):
-        page = load_capture(plan.capture_file)
+        page = load_capture(plan.capture_file, site.settings.cache_dir)
         print(plan.page)
         for index, snippet in enumerate(page.snippets if page else []):
             print(f"  {_ref(snippet, index)}")
@@ -170,11 +171,12 @@ def _status(older, newer) -> str:
 
 def cmd_compare(args) -> int:
     """Compare two stored outputs of one snippet; no cluster needed."""
-    [plan] = load(args.config_file, "replay").select([args.page]) or [None]
+    site = load(args.config_file, "replay")
+    [plan] = site.select([args.page]) or [None]
     if plan is None:
         print(f"kubecapture: {args.page} has no kubectl snippets", file=sys.stderr)
         return 2
-    page = load_capture(plan.capture_file)
+    page = load_capture(plan.capture_file, site.settings.cache_dir)
     snippets = page.snippets if page else []
     snippet = next(
         (s for i, s in enumerate(snippets) if args.snippet in (s.id, str(i + 1), f"#{i + 1}")),
@@ -222,7 +224,7 @@ def cmd_prune(args) -> int:
     keep = site.settings.keep_versions if args.keep is None else args.keep
     dropped = 0
     for plan in site.select(args.pages):
-        page = load_capture(plan.capture_file)
+        page = load_capture(plan.capture_file, site.settings.cache_dir)
         if page is None:
             continue
         pruned = [history.prune(s, keep, imported=args.imported) for s in page.snippets]

@@ -44,6 +44,9 @@ class KubeCaptureConfig(base.Config):
     context_notes = c.DictOfItems(c.Type(str), default={})
     # Search: pages that contain the whole query first (search_rank.py).
     search_rank = c.Type(bool, default=True)
+    # Parsed capture files kept between builds (readcache.py), as Material keeps its own.
+    cache = c.Type(bool, default=True)
+    cache_dir = c.Type(str, default=".cache/plugin/kubecapture")
 
 
 OPTION_NAMES = frozenset(name for name, _ in KubeCaptureConfig._schema)

@@ -154,7 +154,9 @@ _cache_lock = threading.Lock()
 _file_cache: dict[Path, tuple[tuple[int, int], PageCapture | CaptureFileError | None]] = {}
 
 
-def _load_cached(path: Path, strict: bool = False) -> PageCapture | None:
+def _load_cached(
+    path: Path, cache_dir: Path | None = None, strict: bool = False
+) -> PageCapture | None:
     """`store.load`, remembered while the file is unchanged: Zensical builds a new
     Markdown instance (and so a new extension) for every page. A malformed file raises
     CaptureFileError when `strict` (the page's own capture: the plugin stops the build
@@ -170,7 +172,7 @@ def _load_cached(path: Path, strict: bool = False) -> PageCapture | None:
         value = hit[1]
     else:
         try:
-            value = load_capture(path)
+            value = load_capture(path, cache_dir)
         except CaptureFileError as e:
             value = e
         with _cache_lock:
@@ -321,7 +323,7 @@ class _PagePreprocessor(Preprocessor):
             page = planning.plan_page(host.path, source, settings)
             snippets, key, name = page.snippets, page.key, host.path
             if snippets:
-                page_capture = _load_cached(page.capture_file, strict=True)
+                page_capture = _load_cached(page.capture_file, settings.cache_dir, strict=True)
         else:
             text = "\n".join(lines)
             snippets = parse_page(text, "(page)", transcripts=settings.transcripts)

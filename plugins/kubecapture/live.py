@@ -190,7 +190,7 @@ class Session:
         try:
             # A malformed old file stops the build (CaptureFileError): it may hold the
             # author's hand edits, so it is never replaced.
-            page_run.old = load_capture(plan.capture_file)
+            page_run.old = load_capture(plan.capture_file, self.settings.cache_dir)
             fresh = self._execute(plan, cluster, page_run.warnings)
             page_run.new = history.merge_page(
                 page_run.old, fresh, plan.snippets, self.settings.keep_versions

@@ -39,6 +39,7 @@ class Settings:
     keep_versions: int = 5  # live outputs kept per snippet (0: all); imported ones stay
     context_notes: dict[str, str] = field(default_factory=dict)  # context -> description
     write: bool = True  # False: `kubecapture diff` runs live but keeps the files
+    cache_dir: Path | None = None  # parsed capture files kept between builds (readcache.py)
 
     @property
     def workers(self) -> int:
@@ -64,6 +65,7 @@ class Settings:
             settle_timeout=float(options["settle_timeout"]),
             keep_versions=int(options["keep_versions"]),
             context_notes=dict(options["context_notes"]),
+            cache_dir=root / options["cache_dir"] if options["cache"] else None,
         )
 
 

@@ -144,7 +144,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         page_capture = self.fresh.get(planned.page)
         if page_capture is None:
             try:
-                page_capture = load_capture(planned.capture_file)
+                page_capture = load_capture(planned.capture_file, self.settings.cache_dir)
             except CaptureFileError as e:
                 raise PluginError(str(e)) from None
         context = fence.PageContext(

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from . import readcache
+
 # 2 adds `history` (earlier outputs of a snippet) and optional provenance fields; files of
 # format 1 are the same without them and load as they are.
 FORMAT_VERSION = 2
@@ -48,6 +50,10 @@ def _safe_load(text: str):
         return yaml.load(text, Loader=_Loader)
     finally:
         loader.dispose()
+
+
+def _parse(raw: bytes):
+    return _safe_load(raw.decode("utf-8"))
 
 
 class CaptureFileError(ValueError):
@@ -159,14 +165,15 @@ def covers_digest(snippet_keys) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def load(path: Path) -> PageCapture | None:
-    """The capture at `path`, or None if there is none. Raises CaptureFileError if unreadable."""
+def load(path: Path, cache_dir: Path | None = None) -> PageCapture | None:
+    """The capture at `path`, or None if there is none. Raises CaptureFileError if unreadable.
+    With a `cache_dir`, a file unchanged since an earlier build is not parsed again."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except FileNotFoundError:
         return None
     try:
-        data = _safe_load(text)
+        data = readcache.parsed(raw, path, cache_dir, _parse)
         if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS:
             raise ValueError(f"not a kubecapture file of format version {FORMAT_VERSION}")
         page, key = data["page"], data["key"]
