@@ -8,6 +8,9 @@ from getrusage as a cross-check that holds up on a busy machine; medians):
 - pasted:  plain fences with the output pasted under each command (for reference);
 - replay:  kubectl fences + kubecapture, every capture valid, KUBECAPTURE_MODE=replay;
 - auto:    the same, default mode (reads each capture's header to plan, runs nothing);
+- history: replay with three outputs per snippet (two earlier ones behind tabs), the
+           read cache filled by the warm-up build as by an author's earlier builds;
+- history-cold: the same with the read cache off, as a first build after a clone;
 - live:    `kubecapture refresh` of every page against the API stand-in in
            tests/standin (real kubectl from the venv), versus the same kubectl
            commands run one after another (the sequential sum).
@@ -307,7 +310,20 @@ def bench_replay(work: Path, pages: int, snippets: int, runs: int, pasted: bool)
     variants["replay"] = (mkdocs_build(kc), replay_env, kc.parent)
     variants["auto"] = (mkdocs_build(kc), env, kc.parent)
     variants["history"] = (mkdocs_build(kh), replay_env, kh.parent)
+    variants["history-cold"] = (mkdocs_build(without_cache(kh)), replay_env, kh.parent)
     return side_by_side(variants, runs, baseline="plain")
+
+
+def without_cache(config_file: Path) -> Path:
+    """The same site with the plugin's read cache off: every build parses every capture,
+    as the first build after a clone (or after every capture changed) does."""
+    config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
+    for plugin in config["plugins"]:
+        if isinstance(plugin, dict) and "kubecapture" in plugin:
+            plugin["kubecapture"]["cache"] = False
+    cold = config_file.with_name("mkdocs-nocache.yml")
+    cold.write_text(yaml.safe_dump(config, allow_unicode=True), encoding="utf-8")
+    return cold
 
 
 # --- live -----------------------------------------------------------------------------
@@ -434,6 +450,7 @@ REPLAY_ROWS = (
     ("replay", "kubecapture replay", True),
     ("auto", "kubecapture auto, all valid", True),
     ("history", "kubecapture replay, 3 entries per snippet", True),
+    ("history-cold", "  the same, read cache off (a first build)", False),
 )
 
 

@@ -24,8 +24,9 @@ before it (drift's normalization decides), and only the newest is searchable.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from html import escape
 
 from . import history
@@ -291,11 +292,26 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
             f'<div class="{kind}" role="note"><strong>{escape(t[state])}</strong>'
             f" {escape(t[state + '_help'])}</div>"
         )
+    kept = tuple(p.prompt for p in view.parts or [] if p.prompt and p.command is None)
     p = view.capture.provenance
+    facts = tuple(getattr(p, f.name) for f in fields(Provenance))
+    # Search indexes the output, not "captured on minikube …" under every snippet.
+    return _aside(view, _provenance_html(facts, view.lang, view.stale, kept))
+
+
+@functools.lru_cache(maxsize=256)
+def _provenance_html(facts: tuple, lang: str, stale: bool, kept: tuple[str, ...]) -> str:
+    """The provenance line and its details. Memoized: on a page, and across the entries of
+    a capture history, most outputs share their provenance."""
+    t = strings(lang)
+    p = Provenance(*facts)
     source = t.get(p.source, p.source)  # known sources in the page's language
-    facts = (p.context, p.server_version, _date(p, t), source if p.imported else "", p.cluster)
-    summary = " · ".join(x for x in facts if x)
-    if view.stale:
+    summary = " · ".join(
+        x
+        for x in (p.context, p.server_version, _date(p, t), source if p.imported else "", p.cluster)
+        if x
+    )
+    if stale:
         summary += f" · {t['stale']}"
     rows = [(t["cluster"], p.cluster)] if p.cluster else []
     rows += [
@@ -311,20 +327,17 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
     ]
     if p.namespace:
         rows.append((t["namespace"], p.namespace))
-    kept = [part.prompt for part in view.parts or [] if part.prompt and part.command is None]
     if kept:
         rows.append((t["as_written"], f"{' / '.join(kept)} ({t['as_written_help']})"))
-    if view.stale:
+    if stale:
         rows.append((t["stale"], t["stale_help"]))
     hover = "\n".join(f"{k}: {v}" for k, v in rows)
     details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    return _aside(
-        view,
-        # Search indexes the output, not "captured on minikube …" under every snippet.
+    return (
         '<details class="kc-provenance" data-search-exclude>'
         f'<summary title="{escape(hover, quote=True)}">'
         f'<span class="kc-label">{escape(t["captured"])}</span> {escape(summary)}'
-        f"</summary><dl>{details}</dl></details>",
+        f"</summary><dl>{details}</dl></details>"
     )
 
 
