@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import unquote
 
 import pytest
 from kubecapture import cluster as kube
@@ -517,6 +518,21 @@ def test_a_sandbox_still_terminating_is_waited_for_before_shared_pages(tmp_path,
     again = build(site, kube_env, mode="refresh")
     assert again.returncode == 0, again.log
     assert outputs(site, "b.md") == listed
+
+
+def test_a_user_who_may_not_list_namespaces_still_captures(tmp_path, standin, kube_env):
+    """The wait for terminating sandboxes is best effort: RBAC that forbids listing
+    namespaces (a user with rights in one namespace) does not stop the live run."""
+    standin.forbidden.add(("GET", "/api/v1/namespaces"))
+    site = make_site(tmp_path / "site", {"b.md": page('id="pods"\nkubectl get pod')})
+    built = build(site, kube_env, "--strict", mode="refresh")
+    assert built.returncode == 0, built.log
+    listed = [q for m, path, q in standin.requests if path == "/api/v1/namespaces"]
+    assert [unquote(q) for q in listed] == [
+        "labelSelector=app.kubernetes.io/managed-by=kubecapture"
+    ]
+
+    assert capture_of(site, "b.md").snippets[0].results[0].exit_code == 0
 
 
 def test_a_namespace_kubecapture_did_not_make_is_never_used_or_deleted(

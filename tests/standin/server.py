@@ -85,6 +85,19 @@ class _Handler(BaseHTTPRequestHandler):
             self.si._stopped.wait()
             self.close_connection = True
             return
+        if (self.command, url.path) in self.si.forbidden:
+            resource = url.path.rstrip("/").rsplit("/", 1)[-1]
+            self._send_json(
+                403,
+                ApiError(
+                    403,
+                    "Forbidden",
+                    f'{resource} is forbidden: User "minikube-user" cannot list resource '
+                    f'"{resource}" in API group "" at the cluster scope',
+                    {"kind": resource},
+                ).status(),
+            )
+            return
         try:
             self._route(url.path, parse_qs(url.query, keep_blank_values=True), body)
         except ApiError as e:
@@ -482,6 +495,8 @@ class StandIn:
     def __init__(self, server_version: str = "v1.24.0"):
         self.cluster = Cluster(server_version)
         self.hang = False
+        # (method, path) pairs answered 403 as RBAC would, e.g. ("GET", "/api/v1/namespaces")
+        self.forbidden: set[tuple[str, str]] = set()
         self.requests: list[tuple[str, str, str]] = []
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
