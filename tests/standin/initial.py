@@ -9,6 +9,7 @@ import re
 import time
 
 from . import kinds, recorded
+from .controllers.nodes import running_status
 
 _STAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$")
 
@@ -148,32 +149,7 @@ def load_initial_state(cluster) -> None:
         t = md["creationTimestamp"]
         started = kinds.ts(kinds.parse_ts(t) + 1)
         pod["metadata"] = md
-        pod["status"] = {
-            "phase": "Running",
-            "conditions": [
-                {"type": c, "status": "True", "lastProbeTime": None, "lastTransitionTime": started}
-                for c in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
-            ],
-            "hostIP": "192.168.49.2",
-            "podIP": ip,
-            "podIPs": [{"ip": ip}],
-            "startTime": started,
-            "containerStatuses": [
-                {
-                    "name": c["name"],
-                    "state": {"running": {"startedAt": started}},
-                    "lastState": {},
-                    "ready": True,
-                    "restartCount": 0,
-                    "image": c["image"],
-                    "imageID": f"docker.io/library/{c['image']}@sha256:" + "0" * 64,
-                    "containerID": "containerd://" + "0" * 64,
-                    "started": True,
-                }
-                for c in pod["spec"]["containers"]
-            ],
-            "qosClass": "BestEffort",
-        }
+        pod["status"] = running_status(pod, ip, started, started, "BestEffort")
         cluster.kubelet_seen.add(md["uid"])
         cluster.put(("", "pods"), pod)
 

@@ -119,24 +119,18 @@ def kubelet(cluster: Cluster):
             )
 
 
-def _start_pod(cluster: Cluster, ns: str, name: str, uid: str):
-    pod = cluster.get_obj(("", "pods"), ns, name)
-    if pod is None or pod["metadata"]["uid"] != uid or pod["metadata"].get("deletionTimestamp"):
-        return
-    new = copy.deepcopy(pod)
-    now = ts()
-    ip = f"10.244.0.{next(cluster.pod_ip_counter) % 254 + 1}"
-    conds = [
-        {"type": t, "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
-        for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
-    ]
-    new["status"] = {
+def running_status(pod: dict, ip: str, started: str, now: str, qos_class: str) -> dict:
+    """A pod's status as the kubelet reports it once every container runs and is ready."""
+    return {
         "phase": "Running",
-        "conditions": conds,
+        "conditions": [
+            {"type": t, "status": "True", "lastProbeTime": None, "lastTransitionTime": now}
+            for t in ("Initialized", "Ready", "ContainersReady", "PodScheduled")
+        ],
         "hostIP": NODE_IP,
         "podIP": ip,
         "podIPs": [{"ip": ip}],
-        "startTime": (pod.get("status") or {}).get("startTime", now),
+        "startTime": started,
         "containerStatuses": [
             {
                 "name": c["name"],
@@ -151,8 +145,21 @@ def _start_pod(cluster: Cluster, ns: str, name: str, uid: str):
             }
             for c in pod["spec"]["containers"]
         ],
-        "qosClass": (pod.get("status") or {}).get("qosClass", "BestEffort"),
+        "qosClass": qos_class,
     }
+
+
+def _start_pod(cluster: Cluster, ns: str, name: str, uid: str):
+    pod = cluster.get_obj(("", "pods"), ns, name)
+    if pod is None or pod["metadata"]["uid"] != uid or pod["metadata"].get("deletionTimestamp"):
+        return
+    new = copy.deepcopy(pod)
+    now = ts()
+    ip = f"10.244.0.{next(cluster.pod_ip_counter) % 254 + 1}"
+    status = pod.get("status") or {}
+    new["status"] = running_status(
+        pod, ip, status.get("startTime", now), now, status.get("qosClass", "BestEffort")
+    )
     cluster.put(("", "pods"), new)
     if pod["spec"].get("restartPolicy") in ("Never", "OnFailure"):
         if cluster.job_duration <= 0:
