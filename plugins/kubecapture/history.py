@@ -126,7 +126,7 @@ def labels(capture: SnippetCapture) -> list[str]:
     for entry in capture.entries:
         p = entry.provenance
         label = p.server_version or "unknown"
-        if p.nodes and not p.server_version.startswith(p.nodes):
+        if _nodes_differ(p):
             label += f"/node-{p.nodes.replace(', ', '+')}"
         label += f"@{p.context or 'unknown'}"
         label += ":" + (p.date or "original" if p.imported else p.date or "undated")
@@ -141,6 +141,11 @@ def tab_label(entry: SnippetCapture, unknown_date: str) -> str:
     """What a reader sees on a tab: the versions and the date."""
     p = entry.provenance
     version = p.server_version or "?"
-    if p.nodes and not p.server_version.startswith(p.nodes):
+    if _nodes_differ(p):
         version += f" (node {p.nodes})"
     return f"{version} · {p.date or unknown_date}"
+
+
+def _nodes_differ(p) -> bool:
+    """The nodes' kubelets run another version than the API server (a node-only upgrade)."""
+    return bool(p.nodes) and not p.server_version.startswith(p.nodes)

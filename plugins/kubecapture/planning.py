@@ -220,9 +220,8 @@ def side_by_side(plan: PagePlan) -> bool:
         not plan.sandbox
         and not plan.permits
         and len(commands) > 1
-        and all(
-            kubectl_args.is_read_only(c.argv) and not kubectl_args.waits(c.argv) for c in commands
-        )
+        and reads_only(plan)
+        and not any(kubectl_args.waits(c.argv) for c in commands)
     )
 
 
