@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mkdocs.structure.files import get_files
 
-from . import drift, history, live, report
+from . import drift, history, live, matrix, report
 from .cluster import ClusterUnavailable
 from .config import OptionsError, load_site
 from .planning import PagePlan, Settings, is_complete, plan_page
@@ -159,6 +159,17 @@ def cmd_history(args) -> int:
     return 0
 
 
+def cmd_matrix(args) -> int:
+    """Every snippet against every cluster setup it was captured on; no cluster needed.
+    Exit 1 with --changed when some snippet differs somewhere (for CI)."""
+    site = load(args.config_file, "replay")
+    pages = [load_capture(p.capture_file, site.settings.cache_dir) for p in site.select(args.pages)]
+    table = matrix.build(p for p in pages if p is not None)
+    shown = table.differing() if args.changed else table
+    print(shown.to_json() if args.json else matrix.to_text(shown), end="")
+    return 1 if args.changed and shown.rows else 0
+
+
 def _ref(snippet, index: int) -> str:
     return snippet.id or f"#{index + 1} {snippet.commands[0] if snippet.commands else ''}"
 
@@ -281,6 +292,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("snippet", help="the snippet's id, or its number on the page (1, 2, ...)")
     p.add_argument("old", nargs="?", default="1", help="label or number from `history` (1)")
     p.add_argument("new", nargs="?", default="0", help="label or number from `history` (0)")
+    p = sub.add_parser(
+        "matrix", help="each snippet against each cluster setup it was captured on (no cluster)"
+    )
+    p.add_argument("pages", nargs="*", help="Markdown pages (default: all)")
+    p.add_argument(
+        "--changed", action="store_true", help="only snippets that differ; exit 1 if any"
+    )
+    p.add_argument("--json", action="store_true", help="print the matrix as JSON")
     p = sub.add_parser("prune", help="drop stored outputs beyond keep_versions")
     p.add_argument("pages", nargs="*", help="Markdown pages (default: all)")
     p.add_argument("--keep", type=int, help="live outputs kept per snippet (0: all)")
@@ -294,10 +313,13 @@ def main(argv: list[str] | None = None) -> int:
             return cmd_status(args)
         if args.command == "check":
             return cmd_check(args)
-        if args.command in ("history", "compare", "prune"):
-            return {"history": cmd_history, "compare": cmd_compare, "prune": cmd_prune}[
-                args.command
-            ](args)
+        if args.command in ("history", "compare", "prune", "matrix"):
+            return {
+                "history": cmd_history,
+                "compare": cmd_compare,
+                "prune": cmd_prune,
+                "matrix": cmd_matrix,
+            }[args.command](args)
         return cmd_run(args, write=args.command == "refresh")
     except SnippetError as e:
         print(f"kubecapture: {e}", file=sys.stderr)

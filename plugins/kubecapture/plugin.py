@@ -15,6 +15,7 @@ from . import (
     fence,
     live,
     log,
+    matrix,
     offline,
     planning,
     report,
@@ -53,6 +54,8 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
         self.search_rank = False  # whole-query ranking script in the site
         self.parts: asides.Asides | None = None  # what search skips, until the page is written
+        self.titles: dict[str, str] = {}  # page -> title in the nav
+        self.nav_order: dict[str, int] = {}  # page -> its place in the nav
 
     # -- configuration -----------------------------------------------------------------
 
@@ -136,7 +139,15 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
 
     # -- rendering -----------------------------------------------------------------------
 
+    def on_nav(self, nav, config, files):
+        # Titles the nav gives (mkdocs.yml), for the version matrix's links.
+        self.titles = {p.file.src_uri: p.title for p in nav.pages if p.title}
+        self.nav_order = {p.file.src_uri: i for i, p in enumerate(nav.pages)}
+        return nav
+
     def on_page_markdown(self, markdown, page, config, files):
+        if self.settings and matrix.MARKER.search(markdown):
+            markdown = matrix.expand(markdown, self._matrix_html(page, files))
         planned = self.plans.get(page.file.src_uri)
         if not planned:
             fence.set_page(None)
@@ -161,6 +172,28 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         report.log_replay_state(context, planned, self.settings.mode)
         fence.set_page(context)
         return markdown
+
+    def _matrix_html(self, page, files) -> str:
+        """The version matrix of every planned page's captures, linked from `page`."""
+        captures = []
+        links = {}
+        plans = sorted(
+            self.plans.values(), key=lambda p: self.nav_order.get(p.page, len(self.nav_order))
+        )
+        for plan in plans:
+            try:
+                capture = self.fresh.get(plan.page) or load_capture(
+                    plan.capture_file, self.settings.cache_dir
+                )
+            except CaptureFileError as e:
+                raise PluginError(str(e)) from None
+            if capture is not None:
+                captures.append(capture)
+            file = files.get_file_from_path(plan.page)
+            if file is not None:
+                title = self.titles.get(plan.page) or plan.page
+                links[plan.page] = (title, file.url_relative_to(page.file))
+        return matrix.to_html(matrix.build(captures), links, self.lang)
 
     def on_env(self, env, config, files):
         # `mkdocs serve` makes a new template environment for every rebuild; compiling the

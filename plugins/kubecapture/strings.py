@@ -80,6 +80,18 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "more": "ほか {n} 件",
             "none_changed": "内容の変わった出力はありません。",
         },
+        "matrix": {
+            "snippet": "スニペット",
+            "imported": "元のノート",
+            "only": "違いのあるスニペットだけを表示",
+            "count": "{total} 件中 {differ} 件で、最新の出力と違う環境があります",
+            "newest": "最新",
+            "same": "同じ",
+            "changed": "変化あり",
+            "failed": "失敗",
+            "command": "コマンドが違う",
+            "missing": "未取得",
+        },
     },
     "en": {
         "snippet": {
@@ -151,6 +163,18 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "more": "and {n} more",
             "none_changed": "No output changed in substance.",
         },
+        "matrix": {
+            "snippet": "Snippet",
+            "imported": "original notes",
+            "only": "Show only snippets that differ",
+            "count": "{differ} of {total} snippets differ from their newest output somewhere",
+            "newest": "newest",
+            "same": "same",
+            "changed": "changed",
+            "failed": "failed",
+            "command": "other command",
+            "missing": "not captured",
+        },
     },
 }
 
@@ -167,3 +191,7 @@ def strings(lang: str | None) -> dict[str, str]:
 
 def report_strings(lang: str | None) -> dict[str, str]:
     return STRINGS[language(lang)]["report"]
+
+
+def matrix_strings(lang: str | None) -> dict[str, str]:
+    return STRINGS[language(lang)]["matrix"]

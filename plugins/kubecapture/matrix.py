@@ -1,0 +1,244 @@
+"""The version matrix: every snippet against every cluster setup it was captured on.
+
+One row per snippet, one column per cluster setup (context, server version, node
+versions; the original notes' pasted outputs are a setup of their own). Each cell
+compares that setup's output with the snippet's newest output, as drift does (run-to-run
+values do not count): the same, changed (with the normalized diff), failed (an exit code
+that differs from the newest output's and is not 0), the command changed, or not
+captured on that setup. Pure functions over store's dataclasses, and an autoescaping
+template for the page: every string from a capture reaches HTML escaped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import jinja2
+
+from . import drift
+from .snippets import find_fences, one_line
+from .store import PageCapture, Provenance, SnippetCapture
+from .strings import matrix_strings
+
+Status = Literal["newest", "same", "changed", "failed", "command", "missing"]
+
+
+@dataclass(frozen=True)
+class Setup:
+    """A column: one cluster setup."""
+
+    context: str
+    server_version: str
+    nodes: str
+    source: str  # "live", or where an imported output came from
+    cluster: str = field(default="", compare=False)  # the author's description (context_notes)
+    last: str = field(default="", compare=False)  # newest captured_at seen for it
+
+    @classmethod
+    def of(cls, p: Provenance) -> Setup:
+        source = "live" if not p.imported else p.source
+        return cls(p.context, p.server_version, p.nodes, source, p.cluster, p.captured_at)
+
+    @property
+    def label(self) -> str:
+        """`v1.37.2 @kubecapture-v1.37`, with the nodes' version when it differs."""
+        version = self.server_version or "?"
+        if self.nodes and not version.startswith(self.nodes):
+            version += f" (node {self.nodes})"
+        return f"{version} @{self.context or '?'}"
+
+
+@dataclass
+class Cell:
+    status: Status
+    diff: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Row:
+    page: str  # docs-relative Markdown path
+    ref: str | int  # the snippet's id, or its 1-based position on the page
+    commands: list[str]
+    cells: list[Cell]
+
+    @property
+    def differs(self) -> bool:
+        """Some setup gave another output than the newest (not captured is no difference)."""
+        return any(c.status in ("changed", "failed", "command") for c in self.cells)
+
+
+@dataclass
+class Matrix:
+    setups: list[Setup]
+    rows: list[Row]
+
+    def differing(self) -> Matrix:
+        return Matrix(self.setups, [r for r in self.rows if r.differs])
+
+    def to_json(self) -> str:
+        data = {
+            "setups": [{**asdict(s), "label": s.label} for s in self.setups],
+            "rows": [asdict(r) for r in self.rows],
+        }
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def build(pages: Iterable[PageCapture]) -> Matrix:
+    """The matrix of these pages' captures, pages and snippets in the order given."""
+    pages = list(pages)
+    setups = _setups(pages)
+    rows = []
+    for page in pages:
+        for position, snippet in enumerate(page.snippets, start=1):
+            rows.append(_row(page.page, snippet, position, setups))
+    return Matrix(setups, rows)
+
+
+def _setups(pages: list[PageCapture]) -> list[Setup]:
+    """Every setup any output was captured on: live ones newest first, then imported."""
+    seen: dict[Setup, Setup] = {}
+    for page in pages:
+        for snippet in page.snippets:
+            for entry in snippet.entries:
+                setup = Setup.of(entry.provenance)
+                known = seen.get(setup)
+                if known is None or setup.last > known.last:
+                    seen[setup] = setup
+    live = sorted((s for s in seen if s.source == "live"), key=lambda s: s.last, reverse=True)
+    imported = [s for s in seen if s.source != "live"]
+    return live + imported
+
+
+def _row(page: str, snippet: SnippetCapture, position: int, setups: list[Setup]) -> Row:
+    newest = snippet.entries[0]
+    by_setup = {Setup.of(e.provenance): e for e in reversed(snippet.entries)}
+    cells = [_cell(by_setup.get(s), newest) for s in setups]
+    return Row(page, snippet.id or position, newest.commands, cells)
+
+
+def _cell(entry: SnippetCapture | None, newest: SnippetCapture) -> Cell:
+    if entry is None:
+        return Cell("missing")
+    if entry is newest:
+        return Cell("newest")
+    if entry.commands != newest.commands:
+        return Cell("command")
+    codes = [r.exit_code for r in entry.results]
+    comparison = drift.compare_results(entry.results, newest.results)
+    if codes != [r.exit_code for r in newest.results] and any(codes):
+        return Cell("failed", comparison.diff)
+    if comparison.status == "changed":
+        return Cell("changed", comparison.diff)
+    return Cell("same")
+
+
+# ---------------------------------------------------------------------------------------
+# Showing it
+
+
+_SYMBOLS = {
+    "newest": "●",
+    "same": "=",
+    "changed": "≠",
+    "failed": "✗",
+    "command": "~",
+    "missing": "-",
+}
+
+
+def to_text(matrix: Matrix, lang: str = "en") -> str:
+    """The matrix for a terminal: a legend of the setups, then one line per snippet."""
+    t = matrix_strings(lang)
+    lines = [f"[{i + 1}] {s.label}" for i, s in enumerate(matrix.setups)]
+    lines.append("    " + "  ".join(f"{k}={t[v]}" for v, k in _SYMBOLS.items()))
+    head = " ".join(f"[{i + 1}]" for i in range(len(matrix.setups)))
+    lines.append(f"{head}  {t['snippet']}")
+    for row in matrix.rows:
+        marks = " ".join(
+            _SYMBOLS[c.status].center(len(f"[{i + 1}]")) for i, c in enumerate(row.cells)
+        )
+        lines.append(f"{marks}  {row.page} {_ref(row)}  {one_line(row.commands[0])}")
+    return "\n".join(lines) + "\n"
+
+
+def _ref(row: Row) -> str:
+    return f"#{row.ref}" if isinstance(row.ref, int) else row.ref
+
+
+_ENV = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+_PAGE = _ENV.from_string(
+    """\
+<div class="kc-matrix">
+<p class="kc-matrix-filter"><label>
+<input type="checkbox" class="kc-matrix-only"> {{ t.only }}</label>
+ <span class="kc-matrix-count">{{ t.count.format(differ=differ, total=rows|length) }}</span></p>
+<div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table>
+<thead><tr><th>{{ t.snippet }}</th>
+{% for s in setups %}
+<th title="{{ s.cluster }}">{{ s.label }}
+{%- if s.source != "live" %} ({{ t.imported }}){% endif %}</th>
+{% endfor %}
+</tr></thead>
+<tbody>
+{% for row in rows %}
+<tr class="{{ 'kc-matrix-differs' if row.differs else 'kc-matrix-same' }}">
+<td>
+{%- if row.href %}<a href="{{ row.href }}">{{ row.title }}</a>{% else %}{{ row.title }}{% endif %}
+ <code>{{ row.command }}</code></td>
+{% for c in row.cells %}
+<td class="kc-matrix-{{ c.status }}">
+{%- if c.diff %}<details class="kc-matrix-diff"><summary>{{ t[c.status] }}</summary>
+<pre><code>{{ c.diff|join("\n") }}</code></pre></details>
+{%- else %}{{ t[c.status] }}{% endif %}</td>
+{% endfor %}
+</tr>
+{% endfor %}
+</tbody></table></div></div>
+</div>
+"""
+)
+
+
+def to_html(matrix: Matrix, links: Mapping[str, tuple[str, str]], lang: str) -> str:
+    """The matrix as one raw HTML block. `links`: page path -> (title, URL relative to the
+    matrix page); MkDocs does not rewrite links inside raw HTML, so the caller resolves
+    them. A page without one shows its path, unlinked."""
+    rows = []
+    for row in matrix.rows:
+        title, url = links.get(row.page, (row.page, ""))
+        anchor = f"#kc-{row.ref}" if url and isinstance(row.ref, str) else ""
+        rows.append(
+            {
+                "href": url + anchor,
+                "title": f"{title} {_ref(row)}",
+                "command": one_line(row.commands[0]) if row.commands else "",
+                "cells": row.cells,
+                "differs": row.differs,
+            }
+        )
+    return _PAGE.render(
+        t=matrix_strings(lang),
+        setups=matrix.setups,
+        rows=rows,
+        differ=sum(1 for r in matrix.rows if r.differs),
+    )
+
+
+MARKER = re.compile(r"^[ \t]*<!--\s*kubecapture:\s*version-matrix\s*-->[ \t]*$", re.MULTILINE)
+
+
+def expand(markdown: str, html: str) -> str:
+    """`markdown` with each `<!-- kubecapture: version-matrix -->` line that stands outside
+    a code block replaced by `html` (a guide may show the marker in a fence)."""
+    fenced: set[int] = set()
+    for _lang, _info, _indent, opening, body in find_fences(markdown):
+        fenced.update(range(opening - 1, opening + len(body) + 1))
+    lines = markdown.split("\n")
+    for i, line in enumerate(lines):
+        if i not in fenced and MARKER.match(line):
+            lines[i] = html.rstrip("\n")
+    return "\n".join(lines)
