@@ -231,8 +231,10 @@ class Session:
                 self._delete_sandbox(cluster, namespace)
             elif ours:
                 log.info("keep_sandbox: sandbox namespace %s of %s kept", namespace, plan.page)
-        # Redact once every value the page's commands could have shown is known.
-        redactor = redact.Redactor(masked)
+        # Redact once every value the page's commands could have shown is known. What the
+        # page shows itself (its commands, its namespace's name) is no secret in pieces.
+        public = [c.text for s in plan.snippets for c in s.commands] + [namespace]
+        redactor = redact.Redactor(masked, public=public)
         captures = []
         for snippet, results in zip(plan.snippets, outputs, strict=True):
             if snippet.options.get("redact") != "off":
