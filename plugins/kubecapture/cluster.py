@@ -296,6 +296,10 @@ def api_client(kubeconfig: Path):
     from kubernetes import client, config
 
     configuration = client.Configuration()
+    # Proxies from the environment never apply (newer clients read HTTPS_PROXY & co.): the
+    # bearer token goes to the API server, or through the kubeconfig's own `proxy-url`.
+    configuration.proxy = None
+    configuration.no_proxy = None
     config.load_kube_config(config_file=str(kubeconfig), client_configuration=configuration)
     configuration.retries = False
     return client.ApiClient(configuration)

@@ -499,8 +499,8 @@ def _check_preconditions(res: Res, name: str, cur: dict, preconditions: dict) ->
     """DeleteOptions.preconditions: the object must still be the one the client means (the
     real server answers 409 Conflict, its message worded as here)."""
     meta = cur["metadata"]
-    for field, have in (("UID", meta.get("uid")), ("ResourceVersion", meta.get("resourceVersion"))):
-        want = preconditions.get(field[0].lower() + field[1:])
+    for key, field in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
+        want, have = preconditions.get(key), meta.get(key)
         if want is not None and want != have:
             raise ApiError(
                 409,

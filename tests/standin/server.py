@@ -492,8 +492,9 @@ class _Server(ThreadingHTTPServer):
 class StandIn:
     """An HTTP stand-in for a Kubernetes v1.24 API server (see tests/standin/README.md)."""
 
-    def __init__(self, server_version: str = "v1.24.0"):
+    def __init__(self, server_version: str = "v1.24.0", host: str = "127.0.0.1"):
         self.cluster = Cluster(server_version)
+        self.host = host  # the address it listens on (a test may need a non-loopback one)
         self.hang = False
         # (method, path) pairs answered 403 as RBAC would, e.g. ("GET", "/api/v1/namespaces")
         self.forbidden: set[tuple[str, str]] = set()
@@ -541,7 +542,7 @@ class StandIn:
     def start(self) -> StandIn:
         if self._httpd is not None:
             return self
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server((self.host, 0), _Handler)
         self._httpd.standin = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
@@ -560,7 +561,7 @@ class StandIn:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def stop(self) -> None:
         """Stop serving and close the listening socket (new connections are refused)."""
@@ -624,7 +625,7 @@ class StandIn:
 
     def reachable(self) -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+            with socket.create_connection((self.host, self.port), timeout=0.5):
                 return True
         except OSError:
             return False
