@@ -112,6 +112,11 @@ def recording_kubectl(tmp_path: Path, kubectl_bin: Path) -> tuple[Path, Path]:
     return wrapper, log
 
 
+def namespace(standin, name: str) -> dict | None:
+    with standin.cluster.lock:
+        return standin.cluster.get_obj(("", "namespaces"), "", name)
+
+
 def seen(log: Path) -> list[dict]:
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
 
@@ -347,6 +352,7 @@ def test_a_namespace_labelled_as_kubecapture_s_is_not_deleted_by_a_later_sandbox
 
     assert kubectl("create", "namespace", "team-data").returncode == 0
     assert kubectl("-n", "team-data", "create", "configmap", "precious").returncode == 0
+    uid = namespace(standin, "team-data")["metadata"]["uid"]
     label = "app.kubernetes.io/managed-by=kubecapture"
     pages = {
         "a.md": page(f"kubectl label namespace team-data {label} --overwrite"),
@@ -355,14 +361,10 @@ def test_a_namespace_labelled_as_kubecapture_s_is_not_deleted_by_a_later_sandbox
     site = make_site(tmp_path / "site", pages, settle_timeout=3)
     build(site, kube_env, mode="refresh")
     kubectl("label", "namespace", "team-data", label, "--overwrite")  # whatever a.md did
-    uid = json.loads(kubectl("get", "namespace", "team-data", "-o", "json").stdout)["metadata"][
-        "uid"
-    ]
-    build(site, kube_env, mode="refresh")
     build(site, kube_env, mode="refresh")
 
+    ns = namespace(standin, "team-data")
     with standin.cluster.lock:
-        ns = standin.cluster.get_obj(("", "namespaces"), "", "team-data")
         kept = standin.cluster.get_obj(("", "configmaps"), "team-data", "precious")
     assert ns is not None and ns["metadata"]["uid"] == uid
     assert not ns["metadata"].get("deletionTimestamp")
@@ -400,12 +402,44 @@ def test_a_sandbox_replaced_by_another_namespace_of_its_name_is_not_deleted(
         sandbox.delete_namespace(cluster, "kc-swap", uid)
     finally:
         kube.close_clients()
+    ns = namespace(standin, "kc-swap")
     with standin.cluster.lock:
-        ns = standin.cluster.get_obj(("", "namespaces"), "", "kc-swap")
         kept = standin.cluster.get_obj(("", "configmaps"), "kc-swap", "precious")
     assert ns is not None and ns["metadata"]["uid"] != uid
     assert not ns["metadata"].get("deletionTimestamp") and kept is not None
     assert not owned.is_ours(uid)  # that sandbox is gone: nothing left to remember
+
+
+def test_a_delete_whose_uid_precondition_fails_deletes_nothing(
+    tmp_path, target, kubectl_bin, monkeypatch
+):
+    """What the sandbox's deletion relies on, on the stand-in and on a real API server: a
+    namespace delete with another object's UID as precondition is refused (409)."""
+    from kubecapture import sandbox
+    from kubernetes import client
+
+    monkeypatch.setenv("KUBECONFIG", target.env["KUBECONFIG"])
+    monkeypatch.setenv("HOME", target.env["HOME"] if "HOME" in target.env else str(tmp_path))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    cluster = kube.connect(
+        context=target.context,
+        allow_contexts=[target.context],
+        kubectl=str(kubectl_bin),
+        workdir=tmp_path / "work",
+    )
+    core = client.CoreV1Api(kube.api_for(cluster))
+    name = "kc-precondition-" + secrets.token_hex(3)
+    try:
+        uid = sandbox.create_namespace(cluster, name)
+        wrong = client.V1DeleteOptions(preconditions=client.V1Preconditions(uid=uid[::-1]))
+        with pytest.raises(client.ApiException) as refused:
+            core.delete_namespace(name, body=wrong)
+        assert refused.value.status == 409
+        assert not core.read_namespace(name).metadata.deletion_timestamp
+        sandbox.delete_namespace(cluster, name, uid)
+        assert core.read_namespace(name).metadata.deletion_timestamp
+    finally:
+        kube.close_clients()
 
 
 # --- redaction by value: pieces of a Secret ----------------------------------------------
