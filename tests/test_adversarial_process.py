@@ -242,6 +242,53 @@ def test_kubectl_gets_only_the_sealed_environment_and_one_context(
     assert leaked(site, other) == [] and leaked(site, TOKEN) == []
 
 
+@pytest.fixture
+def tls_standin():
+    """The stand-in over HTTPS: kubectl sends credentials only over TLS."""
+    server = StandIn(tls=True).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_an_exec_credential_plugin_still_runs_in_the_sealed_process(
+    tmp_path, tls_standin, kube_env
+):
+    """What kubectl needs still works: a user whose credentials come from an exec plugin
+    found on the author's PATH (kubectl's own PATH is private: the pinned kubeconfig
+    names the plugin by its absolute path)."""
+    bin_dir = tmp_path / "auth-bin"
+    bin_dir.mkdir()
+    ran = tmp_path / "auth-ran"
+    credential = {
+        "apiVersion": "client.authentication.k8s.io/v1",
+        "kind": "ExecCredential",
+        "status": {"token": TOKEN},
+    }
+    plugin = bin_dir / "kc-test-auth"
+    plugin.write_text(f"#!/bin/sh\necho \"$KUBERC\" >> '{ran}'\necho '{json.dumps(credential)}'\n")
+    plugin.chmod(0o755)
+    kubeconfig = tls_standin.write_kubeconfig(tmp_path / "home" / ".kube" / "config")
+    config = yaml.safe_load(kubeconfig.read_text())
+    config["users"][0]["user"] = {
+        "exec": {
+            "apiVersion": "client.authentication.k8s.io/v1",
+            "command": "kc-test-auth",
+            "interactiveMode": "Never",
+        }
+    }
+    kubeconfig.write_text(yaml.safe_dump(config))
+    env = dict(kube_env, KUBECONFIG=str(kubeconfig))
+    env["PATH"] = os.pathsep.join([str(bin_dir), env["PATH"]])
+    site = make_site(tmp_path / "site", {"index.md": page("kubectl get pod -A -o name")})
+    built = build(site, env, "--strict", mode="refresh")
+    assert built.returncode == 0, built.log
+    cap = yaml.safe_load((site.parent / "captures" / "index.yaml").read_text())
+    assert "pod/kube-proxy-" in json.dumps(cap)
+    assert "off" in ran.read_text().split()  # run by a sealed kubectl (KUBERC=off)
+
+
 # --- credentials never leave through a proxy from the environment -------------------------
 
 

@@ -258,10 +258,13 @@ def _only_context(data: dict, context: str) -> dict:
     entry = contexts[0].get("context") or {}
     clusters = [c for c in data.get("clusters") or [] if c.get("name") == entry.get("cluster")]
     users = [u for u in data.get("users") or [] if u.get("name") == entry.get("user")]
+    # where the author's shell finds it; relative PATH entries (the project, as the working
+    # directory) left out
+    search = [p for p in os.environ.get("PATH", "").split(os.pathsep) if os.path.isabs(p)]
     for user in users[:1]:
         exec_ = (user.get("user") or {}).get("exec")
         if isinstance(exec_, dict) and isinstance(exec_.get("command"), str):
-            found = shutil.which(exec_["command"])
+            found = shutil.which(exec_["command"], path=os.pathsep.join(search))
             if found:
                 exec_["command"] = found
     return {

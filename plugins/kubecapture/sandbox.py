@@ -79,7 +79,13 @@ def create_namespace(
                             f"namespace {name} already exists and was not made by kubecapture, "
                             "so it is not used as a sandbox; delete or rename it"
                         )
-                    _delete_ns(core, name, meta["uid"])  # left by an interrupted or kept build
+                    try:  # left by an interrupted or kept build
+                        _delete_ns(core, name, meta["uid"])
+                    except client.ApiException as e:
+                        raise ClusterUnavailable(
+                            f"cannot delete sandbox namespace {name} left by an earlier "
+                            f"build: {error_reason(e)}"
+                        ) from None
             if time.monotonic() > deadline:
                 raise ClusterUnavailable(
                     f"sandbox namespace {name} from an earlier build was still being deleted "
