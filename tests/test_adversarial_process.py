@@ -223,14 +223,13 @@ def test_kubectl_gets_only_the_sealed_environment_and_one_context(
         assert marker not in json.dumps(child)
         assert not {k for k in child if k.upper().endswith("_PROXY")}
         home = Path(child["HOME"])
-        assert home != Path(env["HOME"]) and home.parent == Path(child["TMPDIR"]).parent
+        assert home != Path(env["HOME"]) and home.parent == Path(child["PATH"]).parent
         assert str(tmp_path) not in child["PATH"]  # neither the wrapper's nor the plugins'
         assert set(child) <= {
             *kube.PASSED_THROUGH,
             "HOME",
             "KUBECACHEDIR",
             "PATH",
-            "TMPDIR",
             "KUBERC",
             "KUBECONFIG",
         }

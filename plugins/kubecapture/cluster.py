@@ -129,8 +129,9 @@ def connect(
 #   runs): no `kubectl-*` plugin on the author's PATH can resolve (kubectl has no switch
 #   that turns plugins off; `create foo` looks for `kubectl-create-foo`). kubectl itself
 #   runs by its absolute path.
-# - HOME, the cache dir and TMPDIR are private to the build (removed with its work dir): no
-#   ~/.kube/config with other contexts, no kuberc, no shared discovery cache.
+# - HOME and the cache dir are private to the build (removed with its work dir): no
+#   ~/.kube/config with other contexts, no kuberc, no shared discovery cache. TMPDIR is
+#   not set: `kubectl diff` prints its temporary paths (/tmp/LIVE-…), as before.
 # - KUBECONFIG is the pinned single-context kubeconfig; no proxy variables (a proxy the
 #   cluster needs is the kubeconfig's own `proxy-url`), no tokens, no build secrets.
 
@@ -146,12 +147,12 @@ SYSTEM_BIN = ("/usr/bin", "/bin", "/usr/local/bin")
 
 
 def make_private_dirs(workdir: Path) -> Path:
-    """The private HOME, bin and tmp directories of this build's kubectl processes, under
-    the build's work dir (removed with it)."""
+    """The private HOME and bin directories of this build's kubectl processes, under the
+    build's work dir (removed with it)."""
     private = workdir / "kubectl"
-    if (private / "tmp").is_dir():
+    if (private / "bin").is_dir():
         return private
-    for sub in ("home", "bin", "tmp"):
+    for sub in ("home", "bin"):
         (private / sub).mkdir(parents=True, exist_ok=True, mode=0o700)
     diff = shutil.which("diff", path=os.pathsep.join(SYSTEM_BIN))
     if diff:
@@ -169,7 +170,6 @@ def sealed_env(private: Path, kubeconfig: Path | None) -> dict[str, str]:
         "HOME": str(home),
         "KUBECACHEDIR": str(home / ".kube" / "cache"),
         "PATH": str(private / "bin"),
-        "TMPDIR": str(private / "tmp"),
         # the author's kubectl preferences (aliases, default flags) must not change what
         # runs or what it prints
         "KUBERC": "off",

@@ -218,7 +218,7 @@ class Session:
                 kubeconfig = kube.with_namespace(
                     cluster.kubeconfig, namespace, self.workdir, f"kubeconfig-{namespace}"
                 )
-            # sealed: this kubeconfig, private HOME/PATH/TMPDIR, nothing of the build's env
+            # sealed: this kubeconfig, private HOME and PATH, nothing of the build's env
             env = kube.kubectl_env(self.workdir, kubeconfig)
             if side_by_side(plan):
                 outputs = self._run_side_by_side(plan, cluster, env, touched, masked)
