@@ -29,8 +29,14 @@ def b64(value: str) -> str:
 # --- known values (what the cluster's Secrets hold) --------------------------------------
 
 
+def recorded_commands() -> list[str]:
+    return [c["command"] for c in json.loads(RECORDINGS.read_text())["commands"]]
+
+
 def test_recorded_secret_outputs_lose_raw_and_base64_values():
-    r = Redactor({PASSWORD, "study"})
+    # public: the walk-through's own commands (`-n notes-sandbox`: the namespace's name
+    # shares "notes-s" with the password, and is no secret)
+    r = Redactor({PASSWORD, "study"}, public=recorded_commands())
     as_yaml = r(recorded("kubectl get secret db-credentials -n notes-sandbox -o yaml"))
     assert PASSWORD not in as_yaml and PASSWORD_B64 not in as_yaml
     assert f"password: {MASK}" in as_yaml
@@ -86,6 +92,36 @@ def test_multiline_value_is_masked_reindented_and_json_escaped():
 def test_longest_value_wins_when_values_overlap():
     r = Redactor({"secret-value", "secret-value-extended"})
     assert r("x secret-value-extended y") == f"x {MASK} y"
+
+
+def test_pieces_of_a_value_are_masked_whatever_printed_them():
+    # a Go template printing a decoded value in parts:
+    # {{$v := index .data "password" | base64decode}}{{slice $v 0 7}} {{slice $v 7}}
+    r = Redactor({PASSWORD})
+    out = r("notes-s 3cret-pw\nfirst=notes-s3c;last=cret-pw.\n")
+    for piece in ("notes-s", "3cret-pw", "notes-s3c", "cret-pw"):
+        assert piece not in out
+    assert out.startswith(f"{MASK} {MASK}\nfirst={MASK};last={MASK}.")
+    # slices of the stored (base64) form
+    assert PASSWORD_B64[:10] not in r(f"a={PASSWORD_B64[:10]} b={PASSWORD_B64[10:]}")
+    assert PASSWORD_B64[10:] not in r(f"a={PASSWORD_B64[:10]} b={PASSWORD_B64[10:]}")
+
+
+def test_pieces_the_page_shows_itself_are_not_masked():
+    value = "not-a-real-password"
+    described = "Data\n====\npassword:  19 bytes\nusername:  5 bytes\n"
+    assert "password:" not in Redactor({value})(described)  # a piece, page unknown
+    command = "kubectl create secret generic demo --from-literal=password=not-a-real-password"
+    assert Redactor({value}, public=[command])(described) == described
+    # a run longer than what the page shows is masked whole
+    assert "password" not in Redactor({value}, public=["password"])("is real-password")
+
+
+def test_certificate_armour_is_not_a_piece_of_a_key():
+    key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA7xyz\n-----END RSA PRIVATE KEY-----\n"
+    ca = "ca.crt: |\n  -----BEGIN CERTIFICATE-----\n  MIIC5zCCAc+gAwIBAgIBATAN\n"
+    assert Redactor({key})(ca) == ca
+    assert "AAKCAQEA7x" not in Redactor({key})("key part AAKCAQEA7x\n")
 
 
 def test_redact_result_masks_stdout_and_stderr():

@@ -653,7 +653,8 @@ def pinned(standin, kube_env, kubectl_bin, tmp_path, monkeypatch):
 
 def test_settle_directly_waits_then_returns_and_bounds_a_stuck_one(pinned, standin, kube_env):
     standin.ready_delay = 1.0
-    sandbox.create_namespace(pinned, "kc-direct")
+    uid = sandbox.create_namespace(pinned, "kc-direct")
+    assert namespace(standin, "kc-direct")["metadata"]["uid"] == uid
     kubectl = [pinned.kubectl, "-n", "kc-direct"]
     subprocess.run(
         [*kubectl, "create", "deployment", "web", "--image=nginx:1.27", "--replicas=2"],
@@ -686,7 +687,7 @@ def test_settle_directly_waits_then_returns_and_bounds_a_stuck_one(pinned, stand
     start = time.monotonic()
     assert sandbox.settle(pinned, "kc-direct", timeout=30, cancel=cancel) is None
     assert time.monotonic() - start < 2
-    sandbox.delete_namespace(pinned, "kc-direct")
+    sandbox.delete_namespace(pinned, "kc-direct", uid)
     assert gone(standin, "kc-direct")
 
 

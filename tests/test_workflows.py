@@ -112,6 +112,14 @@ def test_refresh_runs_on_demand_and_on_schedule_versions_one_after_another():
     assert 'git commit --quiet --message "captures: Kubernetes $version"' in commands
 
 
+def test_refresh_checks_out_without_leaving_a_token_in_git_config():
+    """`kubecapture refresh` runs pages' snippets: the checkout's token must not be in
+    .git/config meanwhile (the pull request step brings its own)."""
+    (job,) = workflow("refresh.yml")["jobs"].values()
+    checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert checkouts and all(s["with"]["persist-credentials"] is False for s in checkouts)
+
+
 def test_pre_commit_hook_runs_kubecapture_check(tmp_path):
     hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     (hook,) = [h for h in hooks if h["id"] == "kubecapture-check"]

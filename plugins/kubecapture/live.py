@@ -7,7 +7,6 @@ the CLI share: run, log each page, summarize, save the drift report.
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import threading
@@ -33,10 +32,7 @@ from .store import CommandResult, PageCapture, Provenance, SnippetCapture
 from .store import load as load_capture
 from .store import save as save_capture
 
-# Go runtime settings for the kubectl processes, unless the environment sets them. Pages
-# run side by side, so a short-lived kubectl needs one OS thread and no garbage collection
-# below a generous heap: ~20% less CPU per process on a 2-core machine, same output.
-KUBECTL_GO_RUNTIME = {"GOMAXPROCS": "1", "GOGC": "off", "GOMEMLIMIT": "256MiB"}
+KUBECTL_GO_RUNTIME = kube.KUBECTL_GO_RUNTIME  # every kubectl runs with it: kube.sealed_env
 
 
 @dataclass
@@ -68,7 +64,7 @@ class Session:
         self.workdir = kube.new_workdir()
         self._cluster: kube.Cluster | None = None
         self._unavailable: str | None = None
-        self._sandboxes: set[str] = set()
+        self._sandboxes: dict[str, str] = {}  # name -> UID of the sandboxes this build made
         self._lock = threading.Lock()
         self._cancel = threading.Event()  # set on Ctrl-C: workers stop and clean up
         # At most `workers` kubectl processes at once, however pages and commands are
@@ -222,14 +218,8 @@ class Session:
                 kubeconfig = kube.with_namespace(
                     cluster.kubeconfig, namespace, self.workdir, f"kubeconfig-{namespace}"
                 )
-            # KUBERC=off: the author's kubectl preferences (aliases, default flags) must not
-            # change what runs or what it prints.
-            env = {
-                **KUBECTL_GO_RUNTIME,
-                **os.environ,
-                "KUBECONFIG": str(kubeconfig),
-                "KUBERC": "off",
-            }
+            # sealed: this kubeconfig, private HOME and PATH, nothing of the build's env
+            env = kube.kubectl_env(self.workdir, kubeconfig)
             if side_by_side(plan):
                 outputs = self._run_side_by_side(plan, cluster, env, touched, masked)
             else:
@@ -241,8 +231,10 @@ class Session:
                 self._delete_sandbox(cluster, namespace)
             elif ours:
                 log.info("keep_sandbox: sandbox namespace %s of %s kept", namespace, plan.page)
-        # Redact once every value the page's commands could have shown is known.
-        redactor = redact.Redactor(masked)
+        # Redact once every value the page's commands could have shown is known. What the
+        # page shows itself (its commands, its namespace's name) is no secret in pieces.
+        public = [c.text for s in plan.snippets for c in s.commands] + [namespace]
+        redactor = redact.Redactor(masked, public=public)
         captures = []
         for snippet, results in zip(plan.snippets, outputs, strict=True):
             if snippet.options.get("redact") != "off":
@@ -356,28 +348,29 @@ class Session:
             ) from None
 
     def _create_sandbox(self, cluster: kube.Cluster, namespace: str, plan: PagePlan) -> None:
-        with self._lock:
-            self._sandboxes.add(namespace)
         try:
-            sandbox.create_namespace(
+            uid = sandbox.create_namespace(
                 cluster, namespace, timeout=self.settings.settle_timeout, cancel=self._cancel
             )
         except kube.ClusterUnavailable as e:
-            if isinstance(e, sandbox.NamespaceTaken):  # not ours: never delete it
-                with self._lock:
-                    self._sandboxes.discard(namespace)
             if self._cancel.is_set():
                 raise Interrupted() from None
             raise PageRunError(f"{plan.page}:{plan.first_line}: {e}") from None
+        with self._lock:  # only now is it ours to delete (by this UID)
+            self._sandboxes[namespace] = uid
 
     def _delete_sandbox(self, cluster: kube.Cluster, namespace: str) -> None:
+        with self._lock:
+            uid = self._sandboxes.get(namespace)
+        if uid is None:
+            return
         try:
-            sandbox.delete_namespace(cluster, namespace)
+            sandbox.delete_namespace(cluster, namespace, uid)
         except kube.ClusterUnavailable as e:
             log.warning("%s; delete it with `kubectl delete namespace %s`", e, namespace)
             return  # stays in _sandboxes: close() tries once more
         with self._lock:
-            self._sandboxes.discard(namespace)
+            self._sandboxes.pop(namespace, None)
 
     def close(self) -> None:
         """Delete sandboxes still alive (after an interrupt) and the private work dir."""

@@ -1,6 +1,6 @@
 """Mask secrets in command output. Knows nothing of clusters: it is given the values to hide.
 
-Three kinds of things are masked, in this order:
+Four kinds of things are masked:
 
 1. Known secret values (the Secrets of the namespaces a page touched, the pinned
    kubeconfig's credentials), wherever they appear:
@@ -19,6 +19,15 @@ Three kinds of things are masked, in this order:
 3. Things that look like credentials without being known: PEM private key blocks, JWTs,
    ``Bearer`` tokens, and kubeconfig credential fields (``token``, ``password``,
    ``client-key-data``, ``client-certificate-data``, ``id-token``, ``refresh-token``, …).
+4. Pieces of known values, whatever printed them (a Go template printing a decoded
+   value in parts with ``slice``): every run of the output made of substrings of
+   at least ``PIECE_LENGTH`` characters of a value of 1. (or of its base64 form) is
+   masked, unless the run is found in the page's own text (``public``: what the page
+   shows anyway, e.g. the key ``password`` of ``--from-literal=password=…``).
+   Limits: shorter pieces, and anything computed from a value (hex, reversed, one
+   character at a time) are not found. Redaction by value cannot see through
+   computation; what may compute on a Secret (Go templates, a container's shell) is
+   the allowlist's business, not this module's.
 
 ``describe secret`` prints only byte counts, so it needs nothing; kubectl prints base64
 data on one line, so base64 forms are not searched across line breaks.
@@ -35,6 +44,7 @@ from dataclasses import replace
 MASK = "********"
 MIN_SECRET_LENGTH = 6
 MIN_ENCODED_LENGTH = 8
+PIECE_LENGTH = 6
 
 _PEM = re.compile(
     r"(-----BEGIN (?P<label>[A-Z0-9 ]*PRIVATE KEY)-----)"
@@ -78,6 +88,21 @@ def encodings(value: str) -> set[str]:
     return forms
 
 
+def _pieces_of(values: set[str]) -> frozenset[str]:
+    """Every PIECE_LENGTH-character substring of the values (of at least that length) and
+    of their base64 forms. A PEM block's BEGIN/END lines are left out: they are the same
+    in every certificate, and certificates are not secret."""
+    n = PIECE_LENGTH
+    pieces: set[str] = set()
+    for value in values:
+        body = "\n".join(
+            line for line in value.splitlines() if not line.lstrip().startswith("-----")
+        )
+        for form in (body, base64.b64encode(value.encode()).decode()):
+            pieces.update(form[i : i + n] for i in range(len(form) - n + 1))
+    return frozenset(p for p in pieces if p.strip("* \t\r\n"))  # not blanks, not the mask
+
+
 def _multiline_pattern(value: str) -> str | None:
     """A regex for a multi-line value printed with any indentation before each line."""
     lines = [line.strip() for line in value.strip().splitlines()]
@@ -88,10 +113,13 @@ def _multiline_pattern(value: str) -> str | None:
 
 
 class Redactor:
-    """Masks a fixed set of secret values (compiled once) plus the generic patterns."""
+    """Masks a fixed set of secret values (compiled once) plus the generic patterns.
+    `public`: text the page shows itself (its commands), where a piece is no secret."""
 
-    def __init__(self, secrets: Iterable[str] = ()):
+    def __init__(self, secrets: Iterable[str] = (), public: Iterable[str] = ()):
         self.secrets = {s for s in secrets if s}
+        self._pieces = _pieces_of(self.secrets)
+        self._public = "\n".join(public)
         forms = {f for s in self.secrets for f in encodings(s)}
         alternatives = [re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f))]
         multi = [p for s in self.secrets if (p := _multiline_pattern(s))]
@@ -111,7 +139,30 @@ class Redactor:
         text = _mask_secret_objects(text)
         if self._known is not None:
             text = self._known.sub(MASK, text)
+        if self._pieces:
+            text = self._mask_pieces(text)
         return mask_patterns(text)
+
+    def _mask_pieces(self, text: str) -> str:
+        """Mask every run of the text covered by overlapping pieces (PIECE_LENGTH-character
+        substrings) of the values: any substring of a value at least that long is such a
+        run. One pass over the text, one set lookup per position."""
+        n, pieces = PIECE_LENGTH, self._pieces
+        runs: list[list[int]] = []
+        for i in range(len(text) - n + 1):
+            if text[i : i + n] in pieces:
+                if runs and i <= runs[-1][1]:
+                    runs[-1][1] = i + n
+                else:
+                    runs.append([i, i + n])
+        out, pos = [], 0
+        for start, end in runs:
+            if text[start:end] in self._public:
+                continue
+            out.append(text[pos:start] + MASK)
+            pos = end
+        out.append(text[pos:])
+        return "".join(out)
 
 
 def mask_patterns(text: str) -> str:

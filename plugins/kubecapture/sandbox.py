@@ -1,6 +1,14 @@
 """The page's sandbox namespace (create, delete) and settling (wait until its workloads
 are where they are going). Every call is bounded: API requests carry a timeout, loops a
 deadline, and loops also stop early when `cancel` (the build's interrupt flag) is set.
+
+kubecapture deletes only namespaces it created: by the UID the create call answered, with
+that UID as the delete's precondition (a namespace deleted and made again under the same
+name by someone else is not touched). Never by a label: any page can put kubecapture's
+`managed-by` label on any namespace. The UIDs of sandboxes not yet deleted (a kept one, a
+build killed before its cleanup) are remembered in the user's cache dir (`owned.py`), so
+that the next build may delete them; a namespace of a sandbox's name that is not in that
+record is reported and left alone.
 """
 
 from __future__ import annotations
@@ -8,6 +16,7 @@ from __future__ import annotations
 import threading
 import time
 
+from . import owned
 from .cluster import (
     REQUEST_TIMEOUT,
     Cluster,
@@ -18,6 +27,7 @@ from .cluster import (
     list_items,
 )
 
+# A label for people (and for the wait for terminating sandboxes): never a reason to delete.
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kubecapture"}
 POLL = 0.25  # seconds between two looks at a namespace that is settling
 
@@ -28,12 +38,13 @@ class NamespaceTaken(ClusterUnavailable):
 
 def create_namespace(
     cluster: Cluster, name: str, timeout: float = 60, cancel: threading.Event | None = None
-) -> None:
-    """Create the page's sandbox namespace.
+) -> str:
+    """Create the page's sandbox namespace; returns its UID (what deleting it needs).
 
-    A namespace of that name left by an earlier build (it carries the kubecapture label)
-    is deleted first and waited for; one that kubecapture did not make is never touched.
-    Raises ClusterUnavailable with one sentence when the namespace cannot be made.
+    A namespace of that name that an earlier build of this user made (its UID is in the
+    record) is deleted first and waited for, one being deleted by anyone is waited for;
+    any other is never touched (NamespaceTaken). Raises ClusterUnavailable with one
+    sentence when the namespace cannot be made.
     """
     from kubernetes import client
     from urllib3.exceptions import HTTPError
@@ -44,23 +55,37 @@ def create_namespace(
     try:
         while True:
             try:
-                core.create_namespace(body, _request_timeout=REQUEST_TIMEOUT)
-                return
+                created = get_json(core.create_namespace, body)
             except client.ApiException as e:
                 if e.status != 409:
                     raise ClusterUnavailable(
                         f"cannot create sandbox namespace {name}: {error_reason(e)}"
                     ) from None
+            else:
+                uid = ((created or {}).get("metadata") or {}).get("uid")
+                if not uid:
+                    raise ClusterUnavailable(
+                        f"sandbox namespace {name} was created but the API server did not "
+                        "say its UID, so it could not be deleted safely; delete it by hand"
+                    )
+                owned.remember(uid, name)
+                return uid
             existing = _read_namespace(core, name)
             if existing is not None:
-                labels = existing.get("metadata", {}).get("labels") or {}
-                if labels.get("app.kubernetes.io/managed-by") != "kubecapture":
-                    raise NamespaceTaken(
-                        f"namespace {name} already exists and was not made by kubecapture, "
-                        "so it is not used as a sandbox; delete or rename it"
-                    )
-                if not existing.get("metadata", {}).get("deletionTimestamp"):
-                    _delete_ns(core, name)  # left over from an interrupted or kept build
+                meta = existing.get("metadata") or {}
+                if not meta.get("deletionTimestamp"):
+                    if not owned.is_ours(meta.get("uid")):
+                        raise NamespaceTaken(
+                            f"namespace {name} already exists and was not made by kubecapture, "
+                            "so it is not used as a sandbox; delete or rename it"
+                        )
+                    try:  # left by an interrupted or kept build
+                        _delete_ns(core, name, meta["uid"])
+                    except client.ApiException as e:
+                        raise ClusterUnavailable(
+                            f"cannot delete sandbox namespace {name} left by an earlier "
+                            f"build: {error_reason(e)}"
+                        ) from None
             if time.monotonic() > deadline:
                 raise ClusterUnavailable(
                     f"sandbox namespace {name} from an earlier build was still being deleted "
@@ -112,30 +137,41 @@ def _read_namespace(core, name: str) -> dict | None:
     return get_json(core.read_namespace, name)
 
 
-def delete_namespace(cluster: Cluster, name: str) -> None:
-    """Ask for the namespace's deletion (Kubernetes finishes it in the background).
-    Raises ClusterUnavailable when the request fails; a missing namespace is fine."""
+def delete_namespace(cluster: Cluster, name: str, uid: str) -> None:
+    """Ask for the deletion of the namespace `name` if it is still the one of this `uid`
+    (Kubernetes finishes it in the background). Raises ClusterUnavailable when the request
+    fails; a namespace that is gone, or is another one now, is fine (and left alone)."""
     from kubernetes import client
     from urllib3.exceptions import HTTPError
 
     try:
-        _delete_ns(client.CoreV1Api(api_for(cluster)), name)
+        _delete_ns(client.CoreV1Api(api_for(cluster)), name, uid)
     except (client.ApiException, HTTPError, OSError) as e:
         raise ClusterUnavailable(
             f"cannot delete sandbox namespace {name}: {error_reason(e)}"
         ) from None
 
 
-def _delete_ns(core, name: str) -> None:
+def _delete_ns(core, name: str, uid: str) -> None:
+    """Delete with the UID as precondition: 404 (gone) and 409 (a namespace of that name
+    but another UID) leave everything as it is."""
     from kubernetes import client
 
-    try:
-        core.delete_namespace(
-            name, propagation_policy="Background", _request_timeout=REQUEST_TIMEOUT
-        )
-    except client.ApiException as e:
-        if e.status != 404:
-            raise
+    options = client.V1DeleteOptions(
+        preconditions=client.V1Preconditions(uid=uid), propagation_policy="Background"
+    )
+    for attempt in range(2):
+        try:
+            core.delete_namespace(name, body=options, _request_timeout=REQUEST_TIMEOUT)
+        except client.ApiException as e:
+            if e.status == 409 and attempt == 0:
+                current = _read_namespace(core, name)
+                if current is not None and current["metadata"].get("uid") == uid:
+                    continue  # a conflict while ours was being changed: once more
+            elif e.status != 404:
+                raise
+        break
+    owned.forget(uid)
 
 
 def settle(

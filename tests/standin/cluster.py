@@ -437,6 +437,7 @@ class Cluster(Store):
             cur = self.get_obj(res.store_key, ns_key, name)
             if cur is None:
                 raise not_found(res, name)
+            _check_preconditions(res, name, cur, options.get("preconditions") or {})
             if dry_run:
                 return self.output(res, cur)
             if res.kind == "Namespace":
@@ -492,3 +493,19 @@ def _same_but_rv(a: dict, b: dict) -> bool:
         o["metadata"].pop("resourceVersion", None)
         o["metadata"].pop("managedFields", None)
     return a == b
+
+
+def _check_preconditions(res: Res, name: str, cur: dict, preconditions: dict) -> None:
+    """DeleteOptions.preconditions: the object must still be the one the client means (the
+    real server answers 409 Conflict, its message worded as here)."""
+    meta = cur["metadata"]
+    for key, field in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
+        want, have = preconditions.get(key), meta.get(key)
+        if want is not None and want != have:
+            raise ApiError(
+                409,
+                "Conflict",
+                f'Operation cannot be fulfilled on {res.qualified} "{name}": precondition '
+                f"failed: {field} in precondition: {want}, {field} in object meta: {have}",
+                {"name": name, **({"group": res.group} if res.group else {}), "kind": res.plural},
+            )

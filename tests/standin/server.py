@@ -6,6 +6,7 @@ streaming reads top to bottom here, and splitting it would scatter that path."""
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
@@ -492,8 +493,13 @@ class _Server(ThreadingHTTPServer):
 class StandIn:
     """An HTTP stand-in for a Kubernetes v1.24 API server (see tests/standin/README.md)."""
 
-    def __init__(self, server_version: str = "v1.24.0"):
+    def __init__(self, server_version: str = "v1.24.0", host: str = "127.0.0.1", tls=False):
         self.cluster = Cluster(server_version)
+        self.host = host  # the address it listens on (a test may need a non-loopback one)
+        # HTTPS with a fresh self-signed certificate: kubectl sends credentials (a bearer
+        # token, an exec plugin's) only over TLS
+        self.tls = tls
+        self.ca_pem = b""
         self.hang = False
         # (method, path) pairs answered 403 as RBAC would, e.g. ("GET", "/api/v1/namespaces")
         self.forbidden: set[tuple[str, str]] = set()
@@ -541,8 +547,12 @@ class StandIn:
     def start(self) -> StandIn:
         if self._httpd is not None:
             return self
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd = _Server((self.host, 0), _Handler)
         self._httpd.standin = self  # type: ignore[attr-defined]
+        if self.tls:
+            self._httpd.socket = self._tls_context().wrap_socket(
+                self._httpd.socket, server_side=True, do_handshake_on_connect=False
+            )
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -560,7 +570,27 @@ class StandIn:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+
+    def _tls_context(self):
+        """A server context for a self-signed certificate of `host` (made by openssl)."""
+        import ssl
+        import subprocess
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            key, cert = Path(tmp) / "key.pem", Path(tmp) / "cert.pem"
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+                + ["-subj", "/CN=standin", "-addext", f"subjectAltName=IP:{self.host}"]
+                + ["-keyout", str(key), "-out", str(cert)],
+                check=True,
+                capture_output=True,
+            )
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(cert, key)
+            self.ca_pem = cert.read_bytes()
+        return context
 
     def stop(self) -> None:
         """Stop serving and close the listening socket (new connections are refused)."""
@@ -601,6 +631,11 @@ class StandIn:
             "clusters:",
             "- cluster:",
             f"    server: {self.url}",
+            *(
+                [f"    certificate-authority-data: {base64.b64encode(self.ca_pem).decode()}"]
+                if self.tls
+                else []
+            ),
             "  name: minikube",
             "contexts:",
         ]
@@ -624,7 +659,7 @@ class StandIn:
 
     def reachable(self) -> bool:
         try:
-            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+            with socket.create_connection((self.host, self.port), timeout=0.5):
                 return True
         except OSError:
             return False
