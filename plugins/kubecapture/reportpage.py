@@ -96,11 +96,9 @@ def markdown(
 # Headings: strings.py text and tokens only
 
 
-def _token(value: str) -> str | None:
-    return value if _TOKEN.fullmatch(value) else None
-
-
 def heading(step: Step, t: dict[str, str]) -> str:
+    """`クラスタの変更: minikube → litekube (元のノートから、2026-11-29)`: what kind of step,
+    the names or versions that changed when they are plain tokens, and the date."""
     kind = step.kind
     text = t[f"step_{kind}"]
     b, a = step.before, step.after
@@ -111,7 +109,7 @@ def heading(step: Step, t: dict[str, str]) -> str:
         pair = (b.server_version, a.server_version) if step.server_changed else (b.nodes, a.nodes)
     elif kind == "kubectl":
         pair = (b.kubectl_version, a.kubectl_version)
-    if pair and _token(pair[0]) and _token(pair[1]):
+    if pair and all(_TOKEN.fullmatch(v) for v in pair):
         if kind in ("upgrade", "version") and not step.server_changed:
             text += ": " + t["step_node_versions"].format(before=pair[0], after=pair[1])
         else:
