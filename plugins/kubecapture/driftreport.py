@@ -296,35 +296,38 @@ _DIFFERENCE_KEYS = {
 def _check(data: object, where: str, types: dict, required: set[str]) -> dict:
     """`data` as an object with only `types`' keys, each of its type, `required` present."""
     if not isinstance(data, dict):
-        raise ValueError(f"{where} is a {_type_name(data)}, not an object")
+        raise ValueError(f"{where} is {_a(type(data))}, not an object")
     for key, value in data.items():
         if key not in types:
             raise ValueError(f"{where} has an unknown field {str(key)[:40]!r}")
-        wanted = types[key]
-        # bool is an int to Python, not to a reader of the file
-        if not isinstance(value, wanted) or (
-            isinstance(value, bool) and bool not in _tuple(wanted)
-        ):
-            raise ValueError(f"{where}: {key!r} is a {_type_name(value)}")
+        wanted = types[key] if isinstance(types[key], tuple) else (types[key],)
+        # A boolean is an int to Python, not to whoever reads the file.
+        if type(value) not in wanted:
+            expected = " or ".join(_a(t) for t in wanted)
+            raise ValueError(f"{where}: {key!r} is {_a(type(value))}, not {expected}")
     missing = sorted(required - set(data))
     if missing:
         raise ValueError(f"{where} has no {missing[0]!r}")
     return data
 
 
-def _tuple(wanted) -> tuple:
-    return wanted if isinstance(wanted, tuple) else (wanted,)
-
-
-def _type_name(value: object) -> str:
-    names = {dict: "object", list: "list", str: "string", bool: "boolean", type(None): "null"}
-    return names.get(type(value), type(value).__name__)
+def _a(kind: type) -> str:
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }
+    return names.get(kind, kind.__name__)
 
 
 def _strings(values: list, where: str) -> list[str]:
     for value in values:
-        if not isinstance(value, str):
-            raise ValueError(f"{where} holds a {_type_name(value)}, not only strings")
+        if type(value) is not str:
+            raise ValueError(f"{where} holds {_a(type(value))}, not only strings")
     return list(values)
 
 
