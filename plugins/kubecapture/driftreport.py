@@ -215,9 +215,10 @@ class Step:
 
     @property
     def kind(self) -> str:
-        """ "new"; "unknown" (a side's cluster is not recorded); "cluster" (another
-        cluster, whatever else changed); "upgrade" or "version" (same cluster, a newer or
-        another version); "kubectl" (only kubectl changed); "same" (a re-capture)."""
+        """What the step is: `new`; `unknown` (a side's cluster is not recorded);
+        `cluster` (another cluster, whatever else changed); `upgrade` or `version` (the
+        same cluster, a newer or another version); `kubectl` (only kubectl changed);
+        `same` (captured again on the same setup)."""
         b, a = self.before, self.after
         if b is None:
             return "new"

@@ -343,17 +343,22 @@ def _list(title: str, entries: list[DriftEntry], links: _Links) -> _List:
     )
 
 
+# Change lines worded alike in every language (strings.py holds the others).
+_NO_WORDS = {"change_value": "{subject}: {before} → {after}"}
+
+
 def difference(d: Difference, t: dict[str, str]) -> Markup:
     """One change, worded in the page's language, its values as code."""
     values = {"subject": d.subject, "before": d.before, "after": d.after, "row": d.row}
     shown = {k: _code(v) if v else esc(t["change_empty"]) for k, v in values.items()}
-    text = _fmt(t[f"change_{d.kind}"], **shown)
+    key = f"change_{d.kind}"
+    text = _fmt(_NO_WORDS.get(key) or t[key], **shown)
     if d.section:
-        text = _fmt(t["change_in_section"], section=d.section, text=text)
+        text = _fmt("{section}: {text}", section=d.section, text=text)
     if d.stderr:
         text = _fmt(t["change_in_stderr"], text=text)
     if d.command:
-        text = _fmt(t["change_in_command"], command=_code(d.command), text=text)
+        text = _fmt("{command}: {text}", command=_code(d.command), text=text)
     return text
 
 
