@@ -541,6 +541,7 @@ def test_build_report_entries_and_counts():
     ]
     assert report.counts() == {
         "changed": 1,
+        "renamed": 0,
         "command": 0,
         "volatile": 1,
         "unchanged": 1,
@@ -566,7 +567,7 @@ def test_json_round_trip():
     report = sample_report()
     text = report.to_json()
     data = json.loads(text)
-    assert data["version"] == 2 and data["counts"]["changed"] == 1
+    assert data["version"] == 3 and data["counts"]["changed"] == 1
     assert list(data) == sorted(data)
     again = DriftReport.from_json(text)
     assert again == report
@@ -574,34 +575,26 @@ def test_json_round_trip():
     with pytest.raises(ValueError):
         DriftReport.from_json('{"version": 1, "entries": []}')
     with pytest.raises(ValueError):
-        DriftReport.from_json('{"version": 2}')
+        DriftReport.from_json('{"version": 3}')
 
 
 def test_markdown_ja_and_en():
+    """The page's Markdown: a heading per step (the newest first), each followed by one
+    line of HTML (tests/test_change_page.py reads that HTML)."""
     report = DriftReport.from_json(sample_report().to_json())  # the site renders the saved JSON
     ja = report.to_markdown(lang="ja")
     assert ja.startswith("# クラスタ更新による変化\n")
-    assert "`VERSION: v1.22.2 → v1.24.0 (minikube)`" in ja
-    # one section per step between two cluster setups, the newest first
     steps = re.findall(r"^## (.*)$", ja, re.M)
-    assert steps[:2] == [
-        "minikube v1.22.2 (元のノート) → minikube v1.24.0",
-        "minikube v1.22.2 → minikube v1.24.0",
+    assert steps == [
+        "バージョンアップ: v1.22.2 → v1.24.0 (元のノートから、2026-11-26)",
+        "バージョンアップ: v1.22.2 → v1.24.0 (2026-11-26)",
+        "初めてのキャプチャ (2026-11-26)",
     ]
-    first_step = ja.split("\n## ")[1]
-    assert "| | 更新前 | 更新後 |" in first_step
-    assert "| 出典 | 元のノート | ビルド時に実行 |" in first_step
-    assert "| Kubernetes | v1.22.2 | v1.24.0 |" in first_step
-    assert "| 取得日 | 2021-10-20 | 2026-11-26 |" in first_step
-    assert "| スニペット数 | 2 | 2 |" in first_step
-    assert "#### [course/04-kubectl.md](course/04-kubectl.md) › `get-node`" in ja
-    assert '<details class="kc-drift-diff"><summary>差分' in ja
-    assert '<span class="gi">+minikube  Ready  control-plane  &lt;age&gt;  v1.24.0</span>' in ja
-    link = "[course/04-kubectl.md](course/04-kubectl.md)"
-    assert f"- {link}: #6 `kubectl get pod --namespace kube-system`" in ja
+    blocks = [b for b in ja.split("\n") if b.startswith("<div")]
+    assert len(blocks) == 3 and all("\n" not in b for b in blocks)
     en = report.to_markdown(lang="en", page="reports/changes.md")
     assert en.startswith("# Changes from the cluster upgrade\n")
-    assert "[course/04-kubectl.md](../course/04-kubectl.md)" in en
+    assert 'href="../course/04-kubectl.html#kc-get-node"' in en
     assert DriftReport.empty().to_markdown("ja").startswith("# クラスタ更新による変化\n\nまだ")
 
 

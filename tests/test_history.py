@@ -311,7 +311,7 @@ def test_history_report_has_one_step_per_pair_of_versions_newest_first():
     ]
     md = report.to_markdown("ja")
     assert re.findall(r"^## (.*)$", md, re.M) == [
-        "litekube v1.24.0+0 → litekube v1.24.0+0 (ノード v1.25.0)",
-        "minikube v1.22.2 (元のノート) → litekube v1.24.0+0",
+        "バージョンアップ: ノード v1.24.0 → v1.25.0 (2026-12-01)",
+        "クラスタの変更: minikube → litekube (元のノートから、2026-11-29)",
     ]
-    assert "### コマンドが変わったもの (1)" in md
+    assert "<h3>コマンドが変わったもの (1)</h3>" in md

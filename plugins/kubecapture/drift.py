@@ -39,7 +39,7 @@ import functools
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Literal
 
@@ -462,11 +462,59 @@ def normalize(command: str, text: str) -> str:
 # Comparing
 
 
+# One change in substance, as data: the report page words it in the reader's language
+# (strings.py), the terminal and the JSON report in English (str()).
+DIFFERENCE_KINDS = {
+    "line_removed": "line removed: {subject}",
+    "line_added": "line added: {subject}",
+    "value": "{subject}: {before} → {after}",  # `key: value` line whose value changed
+    "row_removed": "row removed: {subject}",
+    "row_added": "row added: {subject}",
+    "cell": "{subject}: {before} → {after} ({row})",  # subject: the column
+    "column_added": "column added: {subject}",
+    "column_removed": "column removed: {subject}",
+    "table_removed": "table removed: {subject}",
+    "table_added": "table added: {subject}",
+    "command_removed": "command removed: {subject}",
+    "command_added": "command added: {subject}",
+    "exit_code": "exit code: {before} → {after}",
+    "output": "output changed (see the diff)",
+}
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str  # a key of DIFFERENCE_KINDS
+    subject: str = ""  # the line, row label, column, table, command or key
+    before: str = ""
+    after: str = ""
+    row: str = ""  # a changed cell: its row's label
+    section: str = ""  # a describe table: its section (`Events`)
+    stderr: bool = False  # found in stderr
+    command: str = ""  # the command, when the snippet has several
+
+    def __str__(self) -> str:
+        before, after = self.before, self.after
+        if self.kind == "cell":
+            before, after = before or "(empty)", after or "(empty)"
+        text = DIFFERENCE_KINDS[self.kind].format(
+            subject=self.subject, before=before, after=after, row=self.row
+        )
+        text = f"{self.section}: {text}" if self.section else text
+        text = f"stderr: {text}" if self.stderr else text
+        return f"{self.command}: {text}" if self.command else text
+
+
 @dataclass
 class Comparison:
     status: Status
     diff: list[str] = field(default_factory=list)  # unified diff of the normalized texts
-    changes: list[str] = field(default_factory=list)  # short summaries, e.g. `VERSION: a → b`
+    differences: list[Difference] = field(default_factory=list)
+
+    @property
+    def changes(self) -> list[str]:
+        """Short summaries in English, e.g. `VERSION: a → b (node)`."""
+        return [str(d) for d in self.differences]
 
 
 def compare(command: str, old: str, new: str) -> Comparison:
@@ -488,7 +536,7 @@ def compare_results(old: Sequence[CommandResult], new: Sequence[CommandResult]) 
         return Comparison("unchanged")
     status: Status = "unchanged"
     diff: list[str] = []
-    changes: list[str] = []
+    found: list[Difference] = []
     old_cmds, new_cmds = [r.command for r in old], [r.command for r in new]
     pairs: list[tuple[CommandResult, CommandResult]] = []
     matcher = difflib.SequenceMatcher(None, old_cmds, new_cmds, autojunk=False)
@@ -497,17 +545,17 @@ def compare_results(old: Sequence[CommandResult], new: Sequence[CommandResult]) 
             pairs.extend(zip(old[i1:i2], new[j1:j2], strict=True))
             continue
         status = "changed"
-        changes += [f"command removed: {one_line(c)}" for c in old_cmds[i1:i2]]
-        changes += [f"command added: {one_line(c)}" for c in new_cmds[j1:j2]]
+        found += [Difference("command_removed", one_line(c)) for c in old_cmds[i1:i2]]
+        found += [Difference("command_added", one_line(c)) for c in new_cmds[j1:j2]]
     several = len(new_cmds) > 1
     for o, n in pairs:
         c = _compare_result(o, n)
         if _RANK[c.status] > _RANK[status]:
             status = c.status
-        prefix = f"{one_line(n.command)}: " if several else ""
-        changes += [prefix + x for x in c.changes]
+        command = one_line(n.command) if several else ""
+        found += [replace(d, command=command) for d in c.differences]
         diff += c.diff
-    return Comparison(status, diff, changes)
+    return Comparison(status, diff, found)
 
 
 def _compare_result(old: CommandResult, new: CommandResult) -> Comparison:
@@ -518,17 +566,15 @@ def _compare_result(old: CommandResult, new: CommandResult) -> Comparison:
     la, lb = _result_lines(a, ea, old.exit_code), _result_lines(b, eb, new.exit_code)
     if la == lb:
         return Comparison("volatile")
-    changes = []
+    found = []
     if old.exit_code != new.exit_code:
-        changes.append(f"exit code: {old.exit_code} → {new.exit_code}")
+        found.append(Difference("exit_code", before=str(old.exit_code), after=str(new.exit_code)))
     if _render(a) != _render(b):
-        changes += _changes(a, b)
+        found += _changes(a, b)
     if _render(ea) != _render(eb):
-        changes += [f"stderr: {x}" for x in _changes(ea, eb)]
+        found += [replace(d, stderr=True) for d in _changes(ea, eb)]
     command = one_line(new.command)
-    return Comparison(
-        "changed", _unified(la, lb, f"before: {command}", f"after: {command}"), changes
-    )
+    return Comparison("changed", _unified(la, lb, f"before: {command}", f"after: {command}"), found)
 
 
 def _result_lines(stdout: list[Block], stderr: list[Block], exit_code: int) -> list[str]:
@@ -540,23 +586,23 @@ def _unified(a: list[str], b: list[str], before: str, after: str) -> list[str]:
     return list(difflib.unified_diff(a, b, before, after, n=2, lineterm=""))
 
 
-def _changes(a: list[Block], b: list[Block]) -> list[str]:
-    changes = _text_changes(
+def _changes(a: list[Block], b: list[Block]) -> list[Difference]:
+    found = _text_changes(
         [x for x in a if isinstance(x, str)], [x for x in b if isinstance(x, str)]
     )
-    changes += _table_changes(
+    found += _table_changes(
         [x for x in a if isinstance(x, Table)], [x for x in b if isinstance(x, Table)]
     )
-    return changes or ["output changed (see the diff)"]
+    return found or [Difference("output")]
 
 
 _KEY_VALUE = re.compile(r'^\s*(?:- )?"?([^":\s][^":]*?)"?:\s+(.*?),?$')
 
 
-def _text_changes(a: list[str], b: list[str]) -> list[str]:
+def _text_changes(a: list[str], b: list[str]) -> list[Difference]:
     """`Image: nginx:1.26 → nginx:1.27` for a changed `key: value` line, else lines
     added or removed."""
-    out: list[str] = []
+    out: list[Difference] = []
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
@@ -565,12 +611,12 @@ def _text_changes(a: list[str], b: list[str]) -> list[str]:
         for line in (x for x in a[i1:i2] if x.strip()):
             twin = next((x for x in added if _same_key(line, x)), None)
             if twin is None:
-                out.append(f"line removed: {_show(line)}")
+                out.append(Difference("line_removed", _show(line)))
                 continue
             added.remove(twin)
             (key, before), (_, after) = _key_value(line), _key_value(twin)
-            out.append(f"{key}: {_short(before)} → {_short(after)}")
-        out += [f"line added: {_show(x)}" for x in added]
+            out.append(Difference("value", key, _short(before), _short(after)))
+        out += [Difference("line_added", _show(x)) for x in added]
     return out
 
 
@@ -590,16 +636,16 @@ def _show(line: str) -> str:
     return _short(f"{key}: {value}" if key else value)
 
 
-def _table_changes(a: list[Table], b: list[Table]) -> list[str]:
-    out: list[str] = []
+def _table_changes(a: list[Table], b: list[Table]) -> list[Difference]:
+    out: list[Difference] = []
     matcher = difflib.SequenceMatcher(None, [t.key for t in a], [t.key for t in b], autojunk=False)
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for old, new in zip(a[i1:i2], b[j1:j2], strict=True):
                 out += _diff_table(old, new)
             continue
-        out += [f"table removed: {_table_name(t)}" for t in a[i1:i2]]
-        out += [f"table added: {_table_name(t)}" for t in b[j1:j2]]
+        out += [Difference("table_removed", _table_name(t)) for t in a[i1:i2]]
+        out += [Difference("table_added", _table_name(t)) for t in b[j1:j2]]
     return out
 
 
@@ -607,23 +653,23 @@ def _table_name(t: Table) -> str:
     return t.title or "  ".join(t.header)
 
 
-def _diff_table(old: Table, new: Table) -> list[str]:
+def _diff_table(old: Table, new: Table) -> list[Difference]:
     """Cell-level summaries: columns added/removed, rows added/removed (by NAME, or REASON
     for events), and `COLUMN: old → new (row)` for changed cells."""
-    prefix = f"{old.title}: " if old.indent and old.title else ""  # describe: `Events: …`
-    out = [f"column added: {h}" for h in new.header if h not in old.header]
-    out += [f"column removed: {h}" for h in old.header if h not in new.header]
+    section = old.title if old.indent and old.title else ""  # describe: `Events: …`
+    out = [Difference("column_added", h) for h in new.header if h not in old.header]
+    out += [Difference("column_removed", h) for h in old.header if h not in new.header]
     common = [h for h in new.header if h in old.header]
     for label, (removed, added, pairs) in _match_rows(old, new, common).items():
-        out += [f"row removed: {label}"] * removed
+        out += [Difference("row_removed", label)] * removed
         for ro, rn in pairs:
             out += [
-                f"{h}: {_short(ro[h]) or '(empty)'} → {_short(rn[h]) or '(empty)'} ({label})"
+                Difference("cell", h, _short(ro[h]), _short(rn[h]), row=label)
                 for h in common
                 if ro[h] != rn[h]
             ]
-        out += [f"row added: {label}"] * added
-    return [prefix + x for x in out]
+        out += [Difference("row_added", label)] * added
+    return [replace(d, section=section) for d in out]
 
 
 RowMatch = tuple[int, int, list[tuple[dict[str, str], dict[str, str]]]]
@@ -662,3 +708,14 @@ def _unquote(value: str) -> str:
 
 def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def row_labels(command: str, text: str) -> list[str]:
+    """The row names (NAME column, else the first) of every table in `command`'s output,
+    normalized as compare sees them: e.g. the node names of `kubectl get node`."""
+    return [
+        row[block.label_column]
+        for block in _blocks(command, text)
+        if isinstance(block, Table)
+        for row in block.rows
+    ]

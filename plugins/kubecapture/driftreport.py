@@ -1,25 +1,29 @@
-"""The drift report: which snippets changed between two outputs, as JSON and as a page.
+"""The drift report: which snippets changed between two outputs, as data and as JSON.
 
 The pairs compared are a live run's old and new capture of a page (`page_pairs`: what the
 terminal says after a refresh) or each two consecutive outputs in the capture history
-(`history_pairs`: the saved report and the site's page, one section per step between
-two cluster setups, newest first). Pure functions: no I/O.
+(`history_pairs`: the saved report and the site's page). Entries are grouped in steps,
+one per two cluster setups compared (`steps`), and a step says what differs between its
+setups (cluster, versions, kubectl): a change of output is put down to the version only
+when the cluster stayed the same. Where the cluster changed, names that changed with it
+(context, node) are replaced before comparing, so that a node's row pairs with its
+namesake and a changed cell shows as one. The page is made in reportpage.py. Pure
+functions: no I/O.
 """
 
 from __future__ import annotations
 
 import json
-import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import ClassVar, NamedTuple
 
-from .drift import compare_results
-from .render import diff_html
+from . import reportpage
+from .drift import DIFFERENCE_KINDS, Difference, compare_results, row_labels
 from .snippets import Snippet, one_line, with_occurrence
 from .store import CommandResult, PageCapture, Provenance, SnippetCapture
-from .strings import PASTED_SOURCE, report_strings
+from .strings import PASTED_SOURCE
 
 
 class SnippetPair(NamedTuple):
@@ -34,47 +38,61 @@ class SnippetPair(NamedTuple):
 @dataclass
 class DriftEntry:
     page: str
-    ref: str | int
+    ref: str | int  # the snippet's id, or its 0-based position on the page
     label: str  # the id, or `#n` (1-based) and the first command
-    status: str  # "new", "unchanged", "volatile", "changed" or "command" (it changed)
+    # "new", "unchanged", "volatile", "renamed" (only names that changed with the cluster
+    # differ), "changed" or "command" (the command changed: outputs not compared)
+    status: str
     after: Provenance
     before: Provenance | None = None
-    changes: list[str] = field(default_factory=list)
-    diff: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)  # the differences, in English
+    diff: list[str] = field(default_factory=list)  # of the outputs as they are
     # Why a change may be by design: "settle" for a snippet with settle="off", whose output
     # shows the cluster mid-way and so depends on timing.
     note: str = ""
+    differences: list[Difference] = field(default_factory=list)
+    # Names that changed with the cluster (old -> new), replaced in the old output before
+    # comparing: `differences` are what differs beyond them.
+    renamed: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
 class ProvenanceGroup:
-    """Snippets captured from one cluster setup (one row of the before/after table)."""
+    """Snippets captured from one cluster setup (one column of a step's table)."""
 
     source: str
     context: str
     server_version: str
     nodes: str
     kubectl_version: str
+    cluster: str  # the author's description of the cluster (context_notes)
     first: str  # earliest captured_at ("" when unknown)
     last: str
     snippets: int
 
 
-_STATUSES = ("changed", "command", "volatile", "unchanged", "new")
+STATUSES = ("changed", "renamed", "command", "volatile", "unchanged", "new")
+NOTES = ("", "settle")
+
+
+class OtherVersion(ValueError):
+    """A report of another version (or none): made again, not an error."""
 
 
 @dataclass
 class DriftReport:
     entries: list[DriftEntry] = field(default_factory=list)
 
-    VERSION: ClassVar[int] = 2  # 2: entries of every step of the capture history
+    # 2: entries of every step of the capture history; 3: differences as data, names that
+    # changed with the cluster, the cluster's description in the setups
+    VERSION: ClassVar[int] = 3
 
     @classmethod
     def empty(cls) -> DriftReport:
         return cls([])
 
     def counts(self) -> dict[str, int]:
-        return {s: sum(1 for e in self.entries if e.status == s) for s in _STATUSES}
+        return {s: sum(1 for e in self.entries if e.status == s) for s in STATUSES}
 
     def before(self) -> list[ProvenanceGroup]:
         """Distinct clusters of the old captures (a page may mix imported and live ones)."""
@@ -83,17 +101,34 @@ class DriftReport:
     def after(self) -> list[ProvenanceGroup]:
         return _groups(e.after for e in self.entries)
 
+    def steps(self) -> list[Step]:
+        """The entries grouped by the two cluster setups they compare, newest first."""
+        grouped: dict[tuple, list[DriftEntry]] = {}
+        for e in self.entries:
+            grouped.setdefault((setup(e.before), setup(e.after)), []).append(e)
+        steps = [Step(es[0].before, es[0].after, DriftReport(es)) for es in grouped.values()]
+        return sorted(
+            steps, key=lambda s: max(e.after.captured_at for e in s.report.entries), reverse=True
+        )
+
     def summary_lines(self) -> list[str]:
         """A few ASCII-friendly lines for the terminal."""
         c = self.counts()
         lines = [
             f"drift: {c['changed']} changed, {c['volatile']} volatile only, "
             f"{c['unchanged']} unchanged, {c['new']} new ({len(self.entries)} snippets)"
+            + (f", {c['renamed']} with only names of the cluster changed" if c["renamed"] else "")
             + (f", {c['command']} with a changed command" if c["command"] else "")
         ]
         for word, groups in (("before", self.before()), ("after", self.after())):
             if groups:
                 lines.append(f"  {word}: " + "; ".join(_group_text(g) for g in groups))
+        for step in self.steps():
+            if step.kind == "cluster" and step.version_changed:
+                lines.append(
+                    f"  {_group_text(step.report.after()[0])}: another cluster and another "
+                    "version at once: the changes below cannot be put down to the version"
+                )
         for e in self.entries:
             if e.status == "changed":
                 first = e.changes[0] if e.changes else "output changed"
@@ -113,40 +148,238 @@ class DriftReport:
 
     @classmethod
     def from_json(cls, text: str) -> DriftReport:
-        """Reload a saved report. Raises ValueError when it is not one of this version."""
+        """Reload a saved report, its types checked (it may come from anyone). Raises
+        ValueError, one sentence, when it is not a report of this version."""
         try:
             data = json.loads(text)
-            if not isinstance(data, dict) or data.get("version") != cls.VERSION:
-                raise ValueError(f"not a drift report of version {cls.VERSION}")
-            return cls([_entry_from(e) for e in data["entries"]])
-        except (KeyError, TypeError) as e:
-            raise ValueError(f"malformed drift report ({type(e).__name__}: {e})") from None
+        except ValueError as e:
+            raise ValueError(f"not JSON ({e})") from None
+        if not isinstance(data, dict) or data.get("version") != cls.VERSION:
+            raise OtherVersion(f"not a drift report of version {cls.VERSION}")
+        _check(data, "the report", _REPORT_KEYS, required={"version", "entries"})
+        return cls([_entry_from(e, f"entry {i + 1}") for i, e in enumerate(data["entries"])])
 
-    def to_markdown(self, lang: str = "ja", page: str = "cluster-changes.md") -> str:
-        """The site page; `page` is where it lives in docs/, for relative links."""
-        return _markdown(self, report_strings(lang), page)
+    def to_markdown(
+        self,
+        lang: str = "ja",
+        page: str = "cluster-changes.md",
+        titles: dict[str, str] | None = None,
+        directory_urls: bool = False,
+    ) -> str:
+        """The site page at `page` in docs/ (for its links); `titles`: the pages' titles,
+        by path; `directory_urls`: the site's use_directory_urls."""
+        return reportpage.markdown(self, lang, page, titles or {}, directory_urls)
 
 
-def _entry_from(data: dict) -> DriftEntry:
-    before = data.get("before")
+def setup(p: Provenance | None) -> tuple[str, ...]:
+    """What makes a cluster setup: where the output came from, the cluster, its versions."""
+    if p is None:
+        return ()
+    return (p.source, p.context, p.cluster, p.server_version, p.nodes, p.kubectl_version)
+
+
+@dataclass
+class Step:
+    """One comparison of two cluster setups, and what differs between them."""
+
+    before: Provenance | None  # None: outputs captured for the first time
+    after: Provenance
+    report: DriftReport  # the entries comparing these two setups
+
+    @property
+    def cluster_changed(self) -> bool:
+        """Another cluster: another context, or the author describes it otherwise (e.g. a
+        simulated node instead of a real one)."""
+        b, a = self.before, self.after
+        return b is not None and (b.context, b.cluster) != (a.context, a.cluster)
+
+    @property
+    def server_changed(self) -> bool:
+        return self.before is not None and _differs(
+            self.before.server_version, self.after.server_version
+        )
+
+    @property
+    def nodes_changed(self) -> bool:
+        return self.before is not None and _differs(self.before.nodes, self.after.nodes)
+
+    @property
+    def version_changed(self) -> bool:
+        return self.server_changed or self.nodes_changed
+
+    @property
+    def kubectl_changed(self) -> bool:
+        return self.before is not None and _differs(
+            self.before.kubectl_version, self.after.kubectl_version
+        )
+
+    @property
+    def kind(self) -> str:
+        """What the step is: `new`; `unknown` (a side's cluster is not recorded);
+        `cluster` (another cluster, whatever else changed); `upgrade` or `version` (the
+        same cluster, a newer or another version); `kubectl` (only kubectl changed);
+        `same` (captured again on the same setup)."""
+        b, a = self.before, self.after
+        if b is None:
+            return "new"
+        if not b.context or not a.context:
+            return "unknown"
+        if self.cluster_changed:
+            return "cluster"
+        if self.version_changed:
+            old, new = (
+                (b.server_version, a.server_version) if self.server_changed else (b.nodes, a.nodes)
+            )
+            older, newer = _version_key(old), _version_key(new)
+            return "upgrade" if older and newer and newer > older else "version"
+        return "kubectl" if self.kubectl_changed else "same"
+
+    @property
+    def renamed(self) -> dict[str, str]:
+        names: dict[str, str] = {}
+        for e in self.report.entries:
+            names.update(e.renamed)
+        return names
+
+
+def _differs(a: str, b: str) -> bool:
+    """Both known and not the same (an unknown version is not a change)."""
+    return bool(a) and bool(b) and a != b
+
+
+def _version_key(version: str) -> tuple[int, ...] | None:
+    m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", version)
+    return tuple(int(x or 0) for x in m.groups()) if m else None
+
+
+# ---------------------------------------------------------------------------------------
+# Loading a saved report: every field typed (a report file may come from anyone)
+
+_REPORT_KEYS = {"version": int, "counts": dict, "before": list, "after": list, "entries": list}
+_ENTRY_KEYS = {
+    "page": str,
+    "ref": (str, int),
+    "label": str,
+    "status": str,
+    "after": dict,
+    "before": (dict, type(None)),
+    "changes": list,
+    "diff": list,
+    "note": str,
+    "differences": list,
+    "renamed": dict,
+}
+_PROVENANCE_KEYS = dict.fromkeys(
+    (
+        "context",
+        "server_version",
+        "kubectl_version",
+        "captured_at",
+        "source",
+        "nodes",
+        "cluster",
+        "namespace",
+    ),
+    str,
+)
+_DIFFERENCE_KEYS = {
+    "kind": str,
+    "subject": str,
+    "before": str,
+    "after": str,
+    "row": str,
+    "section": str,
+    "stderr": bool,
+    "command": str,
+}
+
+
+def _check(data: object, where: str, types: dict, required: set[str]) -> dict:
+    """`data` as an object with only `types`' keys, each of its type, `required` present."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{where} is {_a(type(data))}, not an object")
+    for key, value in data.items():
+        if key not in types:
+            raise ValueError(f"{where} has an unknown field {str(key)[:40]!r}")
+        wanted = types[key] if isinstance(types[key], tuple) else (types[key],)
+        # A boolean is an int to Python, not to whoever reads the file.
+        if type(value) not in wanted:
+            expected = " or ".join(_a(t) for t in wanted)
+            raise ValueError(f"{where}: {key!r} is {_a(type(value))}, not {expected}")
+    missing = sorted(required - set(data))
+    if missing:
+        raise ValueError(f"{where} has no {missing[0]!r}")
+    return data
+
+
+def _a(kind: type) -> str:
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        type(None): "null",
+    }
+    return names.get(kind, kind.__name__)
+
+
+def _strings(values: list, where: str) -> list[str]:
+    for value in values:
+        if type(value) is not str:
+            raise ValueError(f"{where} holds {_a(type(value))}, not only strings")
+    return list(values)
+
+
+def _provenance(data: object, where: str) -> Provenance:
+    fields = _check(
+        data,
+        where,
+        _PROVENANCE_KEYS,
+        {"context", "server_version", "kubectl_version", "captured_at"},
+    )
+    return Provenance(**fields)
+
+
+def _entry_from(data: object, where: str) -> DriftEntry:
+    d = _check(data, where, _ENTRY_KEYS, {"page", "ref", "label", "status", "after"})
+    if d["status"] not in STATUSES:
+        raise ValueError(
+            f"{where}: status {d['status'][:40]!r} is not one of {', '.join(STATUSES)}"
+        )
+    if d.get("note", "") not in NOTES:
+        raise ValueError(f"{where}: note {d['note'][:40]!r} is not one of {NOTES}")
+    differences = []
+    for i, item in enumerate(d.get("differences") or []):
+        there = f"{where}, difference {i + 1}"
+        fields = _check(item, there, _DIFFERENCE_KEYS, {"kind"})
+        if fields["kind"] not in DIFFERENCE_KINDS:
+            raise ValueError(f"{there}: kind {fields['kind'][:40]!r} is unknown")
+        differences.append(Difference(**fields))
+    renamed = d.get("renamed") or {}
+    _strings(list(renamed.values()), f"{where}: 'renamed'")
+    before = d.get("before")
     return DriftEntry(
-        page=data["page"],
-        ref=data["ref"],
-        label=data["label"],
-        status=data["status"],
-        after=Provenance(**data["after"]),
-        before=Provenance(**before) if before else None,
-        changes=list(data.get("changes") or []),
-        diff=list(data.get("diff") or []),
-        note=data.get("note", ""),
+        page=d["page"],
+        ref=d["ref"],
+        label=d["label"],
+        status=d["status"],
+        after=_provenance(d["after"], f"{where}: 'after'"),
+        before=_provenance(before, f"{where}: 'before'") if before is not None else None,
+        changes=_strings(d.get("changes") or [], f"{where}: 'changes'"),
+        diff=_strings(d.get("diff") or [], f"{where}: 'diff'"),
+        note=d.get("note", ""),
+        differences=differences,
+        renamed=dict(renamed),
     )
 
 
 def _groups(provenances: Iterable[Provenance]) -> list[ProvenanceGroup]:
     """Group by cluster setup, not by time: every snippet has its own captured_at."""
-    times: dict[tuple[str, str, str, str, str], list[str]] = {}
+    times: dict[tuple[str, ...], list[str]] = {}
     for p in provenances:
-        key = (p.source, p.context, p.server_version, p.nodes, p.kubectl_version)
+        key = (p.source, p.context, p.server_version, p.nodes, p.kubectl_version, p.cluster)
         times.setdefault(key, []).append(p.captured_at)
     groups = [
         ProvenanceGroup(*key, min((t for t in ts if t), default=""), max(ts), len(ts))
@@ -161,26 +394,101 @@ def _group_text(g: ProvenanceGroup) -> str:
     return f"{g.server_version or '?'}{nodes} on {g.context or '?'} ({g.source}, {when})"
 
 
+# ---------------------------------------------------------------------------------------
+# Building a report
+
+
 def build_report(pairs: Iterable[SnippetPair | tuple]) -> DriftReport:
     """One entry per snippet; pages sorted, snippets in page order."""
-    entries = [_entry(SnippetPair(*p)) for p in pairs]
+    pairs = [SnippetPair(*p) for p in pairs]
+    renames = _renames(pairs)
+    entries = [_entry(p, renames) for p in pairs]
     entries.sort(key=lambda e: e.page)  # stable: page order kept within a page
     return DriftReport(entries)
 
 
-def _entry(pair: SnippetPair) -> DriftEntry:
+_GET_NODES = re.compile(r"^\s*kubectl\s+get\s+(?:nodes?|no)(?:\s|$)")
+
+
+def _renames(pairs: list[SnippetPair]) -> dict[tuple, dict[str, str]]:
+    """Per step where the cluster changed: its names that changed with it. The context's
+    name, and the node's when `kubectl get node` lists one node on each side (minikube's
+    node is `minikube`, kind's `kind-control-plane`)."""
+    nodes: dict[tuple, tuple[set[str], set[str]]] = {}
+    for p in pairs:
+        if p.old is None:
+            continue
+        old_nodes, new_nodes = nodes.setdefault(_step_key(p), (set(), set()))
+        for results, names in ((p.old.results, old_nodes), (p.new.results, new_nodes)):
+            for r in results:
+                if _GET_NODES.match(r.command) and not r.exit_code:
+                    names.update(row_labels(r.command, r.stdout))
+    renames = {}
+    for p in pairs:
+        key = _step_key(p)
+        if p.old is None or key in renames:
+            continue
+        b, a = p.old.provenance, p.new.provenance
+        if not (b.context and a.context) or (b.context, b.cluster) == (a.context, a.cluster):
+            continue
+        names = {b.context: a.context} if b.context != a.context else {}
+        old_nodes, new_nodes = nodes[key]
+        if len(old_nodes) == 1 and len(new_nodes) == 1 and old_nodes != new_nodes:
+            names[next(iter(old_nodes))] = next(iter(new_nodes))
+        renames[key] = names
+    return renames
+
+
+def _step_key(pair: SnippetPair) -> tuple:
+    return (setup(pair.old.provenance if pair.old else None), setup(pair.new.provenance))
+
+
+def _name_pattern(names: Iterable[str]) -> re.Pattern[str]:
+    """The names as whole words of a name: `minikube` in `etcd-minikube`, not `minikubes`."""
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+    return re.compile(rf"(?<![A-Za-z0-9])(?:{alternatives})(?![A-Za-z0-9])")
+
+
+def _renamed(results: Sequence[CommandResult], names: dict[str, str]) -> list[CommandResult]:
+    pattern = _name_pattern(names)
+
+    def swap(text: str) -> str:
+        return pattern.sub(lambda m: names[m.group()], text)
+
+    return [CommandResult(r.command, r.exit_code, swap(r.stdout), swap(r.stderr)) for r in results]
+
+
+def _entry(pair: SnippetPair, renames: dict[tuple, dict[str, str]]) -> DriftEntry:
     commands = list(pair.commands) or [r.command for r in pair.new.results]
     if isinstance(pair.ref, int):
         label = f"#{pair.ref + 1} {one_line(commands[0]) if commands else ''}".rstrip()
     else:
         label = pair.ref
     entry = DriftEntry(pair.page, pair.ref, label, "new", pair.new.provenance, note=pair.note)
-    if pair.old is not None:
-        c = compare_results(pair.old.results, pair.new.results)
-        entry.status, entry.changes, entry.diff = c.status, c.changes, c.diff
-        entry.before = pair.old.provenance
-        if pair.old.commands != pair.new.commands:
-            entry.status, entry.diff = "command", []  # not output drift
+    if pair.old is None:
+        return entry
+    entry.before = pair.old.provenance
+    if pair.old.commands != pair.new.commands:
+        entry.status = "command"  # not output drift
+        return entry
+    c = compare_results(pair.old.results, pair.new.results)
+    entry.status, entry.diff, entry.differences = c.status, c.diff, c.differences
+    names = renames.get(_step_key(pair)) or {}
+    if c.status == "changed" and names:
+        olds = pair.old.results
+        used = {
+            old: new
+            for old, new in names.items()
+            if any(_name_pattern([old]).search(r.stdout + r.stderr) for r in olds)
+        }
+        if used:
+            beyond = compare_results(_renamed(olds, used), pair.new.results)
+            entry.renamed = used
+            if beyond.status == "changed":
+                entry.differences = beyond.differences
+            else:
+                entry.status, entry.differences = "renamed", []
+    entry.changes = [str(d) for d in entry.differences]
     return entry
 
 
@@ -251,143 +559,3 @@ def _pasted_baseline(
 def compare_page(old: PageCapture | None, new: PageCapture, snippets: Sequence) -> list[DriftEntry]:
     """The drift entries of one page (for progress lines while a build runs)."""
     return build_report(page_pairs(old, new, snippets)).entries
-
-
-# ---------------------------------------------------------------------------------------
-# Markdown
-
-_MAX_CHANGES = 12
-
-
-def _markdown(report: DriftReport, t: dict[str, str], page: str) -> str:
-    out = [f"# {t['title']}", ""]
-    if not report.entries:
-        return "\n".join([*out, t["empty"], ""])
-    out += [t["intro"], ""]
-    for entries in _steps(report.entries):
-        out += [f"## {_step_title(entries, t)}", ""]
-        out += _step(DriftReport(entries), t, page, "###")
-    return "\n".join(out).rstrip("\n") + "\n"
-
-
-def _setup(p: Provenance | None) -> tuple[str, ...]:
-    return () if p is None else (p.source, p.context, p.server_version, p.nodes)
-
-
-def _steps(entries: list[DriftEntry]) -> list[list[DriftEntry]]:
-    """Entries grouped by the two cluster setups they compare, the newest step first."""
-    steps: dict[tuple, list[DriftEntry]] = {}
-    for e in entries:
-        steps.setdefault((_setup(e.before), _setup(e.after)), []).append(e)
-    return sorted(
-        steps.values(),
-        key=lambda es: max(e.after.captured_at for e in es),
-        reverse=True,
-    )
-
-
-def _step_title(entries: list[DriftEntry], t: dict[str, str]) -> str:
-    def setup(p: Provenance | None) -> str:
-        if p is None:
-            return t["new"]
-        text = f"{p.context or t['unknown']} {p.server_version or t['unknown']}"
-        if p.nodes and not p.server_version.startswith(p.nodes):
-            text += f" ({t['nodes']} {p.nodes})"
-        return text + (f" ({t.get(p.source, p.source)})" if p.imported else "")
-
-    return f"{setup(entries[0].before)} → {setup(entries[0].after)}"
-
-
-def _step(report: DriftReport, t: dict[str, str], page: str, level: str) -> list[str]:
-    """One comparison of two cluster setups: their provenance, counts, then the snippets."""
-    out = [*_provenance_table(report, t), ""]
-    counts = report.counts()
-    out += [
-        " ・ ".join(
-            f"**{t[s]}: {counts[s]}**" if s == "changed" else f"{t[s]}: {counts[s]}"
-            for s in _STATUSES
-            if counts[s] or s in ("changed", "volatile", "unchanged")
-        ),
-        "",
-    ]
-    changed = [e for e in report.entries if e.status == "changed"]
-    out += [f"{level} {t['changed']}", ""]
-    if not changed:
-        out += [t["none_changed"], ""]
-    for e in changed:
-        out += _changed_section(e, t, page, level + "#")
-    for status in ("command", "volatile", "unchanged", "new"):
-        entries = [e for e in report.entries if e.status == status]
-        out += _compact_list(entries, t[status], page, level)
-    return out
-
-
-def _provenance_table(report: DriftReport, t: dict[str, str]) -> list[str]:
-    """Before and after side by side, one column per cluster setup (narrow: phones)."""
-    groups = [("before", g) for g in report.before()] + [("after", g) for g in report.after()]
-
-    def dates(g: ProvenanceGroup) -> str:
-        return " – ".join(sorted({d[:10] for d in (g.first, g.last) if d})) or t["unknown"]
-
-    rows = [
-        ("source", lambda g: t.get(g.source, g.source)),
-        ("context", lambda g: g.context or t["unknown"]),
-        ("server", lambda g: g.server_version or t["unknown"]),
-        ("nodes", lambda g: g.nodes or t["unknown"]),
-        ("kubectl", lambda g: g.kubectl_version or t["unknown"]),
-        ("captured_at", dates),
-        ("snippets", lambda g: str(g.snippets)),
-    ]
-    lines = ["| | " + " | ".join(t[when] for when, _ in groups) + " |"]
-    lines.append("| --- |" + " --- |" * len(groups))
-    for name, cell in rows:
-        cells = [t[name], *(cell(g) for _, g in groups)]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-    return lines
-
-
-def _changed_section(e: DriftEntry, t: dict[str, str], page: str, level: str) -> list[str]:
-    out = [f"{level} {_page_link(e.page, page)} › {_label_md(e)}", ""]
-    if e.note:
-        out += [f"*{t[e.note]}*", ""]
-    out += [f"- {_code(c)}" for c in e.changes[:_MAX_CHANGES]]
-    if len(e.changes) > _MAX_CHANGES:
-        out.append(f"- {t['more'].format(n=len(e.changes) - _MAX_CHANGES)}")
-    out.append("")
-    if e.diff:
-        out += [diff_html(e.diff, t["diff"]), ""]
-    return out
-
-
-def _compact_list(entries: list[DriftEntry], title: str, page: str, level: str) -> list[str]:
-    """One line per page: `- [page](link): #1 `kubectl get node`, `get-pods``."""
-    if not entries:
-        return []
-    by_page: dict[str, list[str]] = {}
-    for e in entries:
-        by_page.setdefault(e.page, []).append(_label_md(e))
-    out = [f"{level} {title} ({len(entries)})", ""]
-    out += [f"- {_page_link(p, page)}: {', '.join(labels)}" for p, labels in by_page.items()]
-    return [*out, ""]
-
-
-def _label_md(e: DriftEntry) -> str:
-    if isinstance(e.ref, int):
-        number, _, command = e.label.partition(" ")
-        return f"{number} {_code(command)}" if command else number
-    return _code(e.label)
-
-
-def _page_link(target: str, page: str) -> str:
-    href = posixpath.relpath(target, posixpath.dirname(page) or ".")
-    return f"[{target}]({href})"
-
-
-def _code(text: str) -> str:
-    ticks = "`" * (_longest_backticks(text) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
-
-
-def _longest_backticks(text: str) -> int:
-    return max((len(m) for m in re.findall(r"`+", text)), default=0)

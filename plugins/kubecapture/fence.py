@@ -194,6 +194,7 @@ class _Host:
     root: Path  # the folder of the config file (Zensical does not chdir there)
     docs_dir: Path
     lang: str  # theme.language
+    directory_urls: bool = True  # use_directory_urls
 
     def source(self) -> str | None:
         """The page file as the plugin plans it (front matter included, so line numbers
@@ -223,6 +224,7 @@ def _zensical_page(md) -> _Host | None:
             root=root,
             docs_dir=root / str(config.get("docs_dir") or "docs"),
             lang=str(theme.get("language") or "en"),
+            directory_urls=bool(config.get("use_directory_urls", True)),
         )
     except Exception as e:  # Zensical's internals changed: fall back to the key lookup
         log.debug("kubecapture: cannot read Zensical's page context: %s", e)
@@ -274,10 +276,18 @@ def _front_matter_of(meta: dict) -> str:
 REPORT_MARKER = re.compile(r"^\s*<!--\s*kubecapture:\s*drift-report\s*-->\s*$")
 
 
-def _expand_report(lines: list[str], captures_dir: Path, lang: str, page: str) -> list[str]:
+def _expand_report(
+    lines: list[str],
+    captures_dir: Path,
+    lang: str,
+    page: str,
+    docs_dir: Path | None = None,
+    directory_urls: bool = False,
+) -> list[str]:
     """`<!-- kubecapture: drift-report -->` on a line of its own becomes the drift report
     (the page the plugin's `report_page` generates, which Zensical cannot generate).
-    `page` is where the page lives, for the report's relative links."""
+    `page` is where the page lives, `docs_dir` and `directory_urls` (the site's
+    use_directory_urls) where the pages it links to are, for the report's links."""
     marked = [i for i, line in enumerate(lines) if REPORT_MARKER.match(line)]
     if not marked:
         return lines
@@ -287,11 +297,26 @@ def _expand_report(lines: list[str], captures_dir: Path, lang: str, page: str) -
     marked = [i for i in marked if i not in fenced]
     if not marked:
         return lines
-    text = page_markdown(captures_dir, lang, page)
+    text = page_markdown(captures_dir, lang, page, docs_dir, directory_urls)
     out: list[str] = []
     for i, line in enumerate(lines):
         out += text.rstrip("\n").split("\n") if i in marked else [line]
     return out
+
+
+def expand_report(
+    markdown: str,
+    captures_dir: Path,
+    lang: str,
+    page: str,
+    docs_dir: Path,
+    directory_urls: bool,
+) -> str:
+    """The page's report markers expanded (the MkDocs plugin, before Markdown runs)."""
+    if "kubecapture: drift-report" not in markdown:
+        return markdown
+    lines = markdown.split("\n")
+    return "\n".join(_expand_report(lines, captures_dir, lang, page, docs_dir, directory_urls))
 
 
 class _PagePreprocessor(Preprocessor):
@@ -310,7 +335,12 @@ class _PagePreprocessor(Preprocessor):
         settings = planning.Settings.from_options(ext.options(host), root, "replay")
         captures_dir = settings.captures_dir
         # Without a path (MkDocs), the report page is taken to be in the docs root.
-        lines = _expand_report(lines, captures_dir, lang, host.path if host else "report.md")
+        if host:
+            lines = _expand_report(
+                lines, captures_dir, lang, host.path, host.docs_dir, host.directory_urls
+            )
+        else:
+            lines = _expand_report(lines, captures_dir, lang, "report.md", root / "docs")
         if current_page() is not None:
             return lines  # the MkDocs plugin already supplied the page
         source = host.source() if host else None

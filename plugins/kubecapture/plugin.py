@@ -112,7 +112,11 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                     config,
                     self.config.report_page,
                     content=report.page_markdown(
-                        self.settings.captures_dir, self.lang, self.config.report_page
+                        self.settings.captures_dir,
+                        self.lang,
+                        self.config.report_page,
+                        Path(config.docs_dir),
+                        config.use_directory_urls,
                     ),
                 )
             )
@@ -146,7 +150,18 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         return nav
 
     def on_page_markdown(self, markdown, page, config, files):
-        if self.settings and matrix.MARKER.search(markdown):
+        if not self.settings:
+            return markdown
+        # The report's marker, expanded here: the plugin knows where pages go (links).
+        markdown = fence.expand_report(
+            markdown,
+            self.settings.captures_dir,
+            self.lang,
+            page.file.src_uri,
+            Path(config.docs_dir),
+            config.use_directory_urls,
+        )
+        if matrix.MARKER.search(markdown):
             markdown = matrix.expand(markdown, self._matrix_html(page, files))
         planned = self.plans.get(page.file.src_uri)
         if not planned:

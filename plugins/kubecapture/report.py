@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from . import driftreport, log
+from . import driftreport, log, reportpage
 from .snippets import with_occurrence
 from .store import CaptureFileError, all_capture_files, write_text_atomic
 from .store import load as load_capture
@@ -76,16 +76,26 @@ def save_history_report(captures_dir: Path, plans=()) -> None:
     write_text_atomic(captures_dir / REPORT_FILE, history_report(captures_dir, plans).to_json())
 
 
-def page_markdown(captures_dir: Path, lang: str, page: str = "cluster-changes.md") -> str:
+def page_markdown(
+    captures_dir: Path,
+    lang: str,
+    page: str = "cluster-changes.md",
+    docs_dir: Path | None = None,
+    directory_urls: bool = False,
+) -> str:
     """The report page (at `page` in docs/, for its links): the saved drift report, else
-    one made from the capture files."""
+    one made from the capture files. Links name each page by its title (read from
+    `docs_dir`) and point where the site puts it (`directory_urls`: use_directory_urls)."""
     path = captures_dir / REPORT_FILE
     try:
         saved = driftreport.DriftReport.from_json(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         saved = None
-    except ValueError as e:
+    except driftreport.OtherVersion as e:
         log.info("%s: %s; the report page is made from the captures", path, e)
+        saved = None
+    except (ValueError, OSError, UnicodeDecodeError) as e:
+        log.warning("%s: %s; the report page is made from the captures", path, e)
         saved = None
     if saved is None:
         try:
@@ -93,7 +103,8 @@ def page_markdown(captures_dir: Path, lang: str, page: str = "cluster-changes.md
         except CaptureFileError as e:
             log.warning("%s; the report page is empty", e)
             saved = driftreport.DriftReport.empty()
-    return saved.to_markdown(lang=lang, page=page)
+    titles = reportpage.titles_of(docs_dir, {e.page for e in saved.entries})
+    return saved.to_markdown(lang, page, titles, directory_urls)
 
 
 def log_replay_state(context, plan, mode: str) -> None:

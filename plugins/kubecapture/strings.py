@@ -53,6 +53,10 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "title": "クラスタ更新による変化",
             "intro": "スニペットの出力は、クラスタのバージョンごとにキャプチャの履歴として"
             "残っています。隣り合う 2 つのキャプチャを比べ、新しい順に並べました。"
+            "それぞれの比較では、まず 2 つの環境 (クラスタ・バージョン・kubectl) の"
+            "何が違うかを示します。"
+            "出力の変化をバージョンの違いによるものと言えるのは、同じクラスタでバージョンだけが"
+            "変わったときだけです。"
             "AGE・IP アドレス・自動生成された名前の接尾辞・タイムスタンプなど、"
             "実行のたびに変わる値は比較から除いています。",
             "empty": "まだレポートはありません。クラスタに接続して再キャプチャすると作成されます。",
@@ -79,6 +83,61 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "diff": "差分 (実行ごとに変わる値を置き換えた後)",
             "more": "ほか {n} 件",
             "none_changed": "内容の変わった出力はありません。",
+            "renamed": "名前の変化のみ",
+            "cluster_note": "クラスタの説明",
+            "none": "なし",
+            "step_cluster": "クラスタの変更",
+            "step_upgrade": "バージョンアップ",
+            "step_version": "バージョンの変更",
+            "step_kubectl": "kubectl の変更",
+            "step_same": "同じ環境での取り直し",
+            "step_unknown": "比較元の環境が不明",
+            "step_new": "初めてのキャプチャ",
+            "step_node_versions": "ノード {before} → {after}",
+            "from_source": "{source}から",
+            "list_separator": "、",
+            "why_cluster": "クラスタが変わりました ({before} → {after})。バージョンは同じなので、"
+            "下の出力の変化はクラスタの違いによるものです。",
+            "why_cluster_and_version": "クラスタが変わりました ({before} → {after})。"
+            "同時にバージョンも変わっています ({versions})。そのため、下の出力の変化を"
+            "バージョンの違いによるものとは言えません。クラスタの違いによるものかもしれません。",
+            "why_upgrade": "同じクラスタ ({context}) で、{what} のバージョンが変わりました "
+            "({versions})。下の出力の変化は、このバージョンの違いによるものです。",
+            "why_kubectl": "クラスタもバージョンも同じで、kubectl のバージョンだけが変わりました "
+            "({before} → {after})。下の出力の変化は kubectl の違いによるものです。",
+            "why_same": "クラスタもバージョンも同じです。下の変化は、取り直したときの"
+            "クラスタの状態の違いです。",
+            "why_unknown": "比較元の出力がどのクラスタで得られたものかは記録されていません。"
+            "変化の原因はこの比較からは分かりません。",
+            "why_new": "前の出力がないため、比べていません。",
+            "also_kubectl": "kubectl のバージョンも変わっています ({before} → {after})。"
+            "表示の違いの一部は kubectl によるものかもしれません。",
+            "what_server": "Kubernetes (API サーバー)",
+            "what_nodes": "ノード (kubelet)",
+            "what_both": "API サーバーとノード",
+            "renamed_note": "クラスタが変わったため、名前も変わっています ({names})。"
+            "古い出力の名前を新しい名前に置き換えてから比べたので、"
+            "名前だけの違いは出力の変化に数えていません。",
+            "differs": "違い",
+            "change_line_removed": "消えた行: {subject}",
+            "change_line_added": "加わった行: {subject}",
+            "change_row_removed": "表から消えた行: {subject}",
+            "change_row_added": "表に加わった行: {subject}",
+            "change_cell": "{subject}: {before} → {after} ({row} の行)",
+            "change_column_added": "加わった列: {subject}",
+            "change_column_removed": "消えた列: {subject}",
+            "change_table_removed": "消えた表: {subject}",
+            "change_table_added": "加わった表: {subject}",
+            "change_command_removed": "消えたコマンド: {subject}",
+            "change_command_added": "加わったコマンド: {subject}",
+            "change_exit_code": "終了コード: {before} → {after}",
+            "change_output": "出力が変わりました (差分を参照)",
+            "change_empty": "(空)",
+            "change_in_stderr": "標準エラー出力: {text}",
+            "diff_before": "更新前",
+            "diff_after": "更新後",
+            "diff_stderr": "[標準エラー出力]",
+            "diff_exit_code": "[終了コード {code}]",
         },
         "matrix": {
             "snippet": "スニペット",
@@ -135,9 +194,11 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
         "report": {
             "title": "Changes from the cluster upgrade",
             "intro": "Each snippet keeps its outputs from every cluster version it was captured "
-            "on. Here each two consecutive captures are compared, newest first. Values that "
-            "differ on every run (AGE, IP addresses, generated name suffixes, timestamps) are "
-            "left out of the comparison.",
+            "on. Here each two consecutive captures are compared, newest first. Each comparison "
+            "first says what differs between its two setups (cluster, versions, kubectl): a "
+            "change of output is put down to the version only when the cluster stayed the same. "
+            "Values that differ on every run (AGE, IP addresses, generated name suffixes, "
+            "timestamps) are left out of the comparison.",
             "empty": "No report yet. Re-capture with a cluster to create one.",
             "when": "When",
             "before": "Before",
@@ -162,6 +223,61 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "diff": "Diff (after replacing run-to-run values)",
             "more": "and {n} more",
             "none_changed": "No output changed in substance.",
+            "renamed": "Only names that changed with the cluster",
+            "cluster_note": "About the cluster",
+            "none": "none",
+            "step_cluster": "Another cluster",
+            "step_upgrade": "Upgrade",
+            "step_version": "Version change",
+            "step_kubectl": "Another kubectl",
+            "step_same": "Re-captured on the same setup",
+            "step_unknown": "Earlier setup unknown",
+            "step_new": "First capture",
+            "step_node_versions": "nodes {before} → {after}",
+            "from_source": "from {source}",
+            "list_separator": ", ",
+            "why_cluster": "The cluster changed ({before} → {after}). The versions are the "
+            "same, so the changes below come from the other cluster.",
+            "why_cluster_and_version": "The cluster changed ({before} → {after}), and so did "
+            "the version ({versions}). The changes below cannot be put down to the version: "
+            "they may come from the other cluster.",
+            "why_upgrade": "On the same cluster ({context}), the version of {what} changed "
+            "({versions}). The changes below come from that version change.",
+            "why_kubectl": "Same cluster, same versions; only kubectl changed ({before} → "
+            "{after}). The changes below come from kubectl.",
+            "why_same": "Same cluster, same versions. The changes below are the cluster's state "
+            "when the outputs were captured again.",
+            "why_unknown": "Which cluster the earlier output came from is not recorded. What "
+            "caused the changes cannot be told from this comparison.",
+            "why_new": "There is no earlier output to compare with.",
+            "also_kubectl": "kubectl changed too ({before} → {after}); some differences in "
+            "how outputs look may come from it.",
+            "what_server": "Kubernetes (the API server)",
+            "what_nodes": "the nodes (kubelet)",
+            "what_both": "the API server and the nodes",
+            "renamed_note": "The cluster changed, and names with it ({names}). The old outputs "
+            "were compared with the old names replaced by the new ones, so a name alone does "
+            "not count as a change of output.",
+            "differs": "differs",
+            "change_line_removed": "line removed: {subject}",
+            "change_line_added": "line added: {subject}",
+            "change_row_removed": "row removed: {subject}",
+            "change_row_added": "row added: {subject}",
+            "change_cell": "{subject}: {before} → {after} (row {row})",
+            "change_column_added": "column added: {subject}",
+            "change_column_removed": "column removed: {subject}",
+            "change_table_removed": "table removed: {subject}",
+            "change_table_added": "table added: {subject}",
+            "change_command_removed": "command removed: {subject}",
+            "change_command_added": "command added: {subject}",
+            "change_exit_code": "exit code: {before} → {after}",
+            "change_output": "output changed (see the diff)",
+            "change_empty": "(empty)",
+            "change_in_stderr": "stderr: {text}",
+            "diff_before": "before",
+            "diff_after": "after",
+            "diff_stderr": "[stderr]",
+            "diff_exit_code": "[exit code {code}]",
         },
         "matrix": {
             "snippet": "Snippet",
