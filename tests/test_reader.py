@@ -225,6 +225,44 @@ def test_no_code_runs_under_the_copy_button_on_a_desktop(browser, notes_site):
         context.close()
 
 
+@pytest.mark.browser
+def test_diagrams_on_a_phone_keep_their_desktop_size_and_scroll(browser, notes_site):
+    """Issue 20: on a 390 px phone Mermaid shrank each diagram to the column, its labels to
+    a third of their size. Each diagram is now at least as wide as on a desktop, in a frame
+    that scrolls sideways, and the page itself still never scrolls sideways."""
+    diagram_pages = [
+        p for p in pages(notes_site) if 'class="mermaid"' in p.read_text(encoding="utf-8")
+    ]
+    assert len(diagram_pages) >= 2
+    widths: dict[int, dict[str, list[float]]] = {}
+    for width in (1280, 390):
+        context = offline_context(browser, viewport={"width": width, "height": 844})
+        try:
+            page = context.new_page()
+            for path in diagram_pages:
+                page.goto(path.as_uri())
+                page.wait_for_function("document.querySelectorAll('pre.mermaid').length === 0")
+                found = page.evaluate(
+                    """() => [...document.querySelectorAll('div.mermaid')].map(d => {
+                        const frame = d.parentElement;
+                        return [d.getBoundingClientRect().width,
+                                frame.scrollWidth > frame.clientWidth + 1
+                                  && /auto|scroll/.test(getComputedStyle(frame).overflowX)];
+                    })"""
+                )
+                widths.setdefault(width, {})[path.name] = found
+                assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+                if width == 390:
+                    assert all(scrolls for _, scrolls in found), path.name
+                    shot(page, f"reader-390-diagram-{path.stem}")
+        finally:
+            context.close()
+    for name, desktop in widths[1280].items():
+        phone = widths[390][name]
+        assert len(phone) == len(desktop) > 0
+        assert all(p[0] >= d[0] - 1 for p, d in zip(phone, desktop, strict=True)), name
+
+
 # --- search ranking ----------------------------------------------------------------------
 
 
