@@ -15,6 +15,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from html import unescape
 from pathlib import Path
 
@@ -261,6 +262,67 @@ def test_diagrams_on_a_phone_keep_their_desktop_size_and_scroll(browser, notes_s
         phone = widths[390][name]
         assert len(phone) == len(desktop) > 0
         assert all(p[0] >= d[0] - 1 for p, d in zip(phone, desktop, strict=True)), name
+
+
+@pytest.fixture(scope="session")
+def shared_zip(notes_site, tmp_path_factory) -> Path:
+    """`make share`'s zip of the notes site (its own command line, from the Makefile),
+    unzipped: the folder a study-group attendee works in."""
+    dry = subprocess.run(["make", "-n", "share"], cwd=ROOT, capture_output=True, text=True)
+    line = next(x for x in dry.stdout.splitlines() if "kubecapture.share" in x)
+    args = line.split("kubecapture.share", 1)[1].split()
+    assert args[:2] == ["site", "site.zip"], line
+    from kubecapture import share
+
+    root = tmp_path_factory.mktemp("shared")
+    here = Path.cwd()
+    os.chdir(ROOT)  # the --with folders are relative to the repository, as in `make share`
+    try:
+        assert share.main([str(notes_site), str(root / "site.zip"), *args[2:]]) == 0
+    finally:
+        os.chdir(here)
+    with zipfile.ZipFile(root / "site.zip") as z:
+        z.extractall(root / "unzipped")
+    return root / "unzipped"
+
+
+def test_the_zip_holds_every_manifest_the_notes_apply(notes_site, shared_zip):
+    """Attendees run the notes' commands from the unzipped folder: every file a page
+    applies with `kubectl apply -f` is there, the same bytes as in the repository."""
+    applied = {
+        path
+        for page in pages(notes_site)
+        for path in re.findall(r"kubectl apply -f (\S+?)<", page.read_text(encoding="utf-8"))
+    }
+    assert "snippets/manifests/pod.yaml" in applied
+    missing = [p for p in sorted(applied) if not (shared_zip / p).is_file()]
+    assert missing == []
+    for path in applied:
+        assert (shared_zip / path).read_bytes() == (ROOT / path).read_bytes()
+
+
+@pytest.mark.browser
+def test_the_404_page_is_styled_from_disk_and_in_the_zip(browser, notes_site, shared_zip):
+    """Issue 20: MkDocs writes 404.html with links from `/`, which from file:// is the
+    disk's root: the page showed without styles. Opened from the site folder and from the
+    unzipped zip, it has Material's styles and its links lead to the notes."""
+    for site in (notes_site, shared_zip / "site"):
+        context = offline_context(browser, viewport={"width": 1280, "height": 900})
+        failed: list[str] = []
+        try:
+            page = context.new_page()
+            page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
+            page.goto((site / "404.html").as_uri())
+            header = page.locator("header.md-header")
+            assert header.evaluate("e => getComputedStyle(e).position") == "sticky"
+            assert page.locator(".md-tabs").is_visible()
+            assert failed == [] and context.requested == []
+            page.locator(".md-tabs__link").first.click()
+            page.wait_for_load_state()
+            assert page.url.startswith(site.as_uri() + "/")
+            assert page.locator("article h1").count() == 1
+        finally:
+            context.close()
 
 
 # --- search ranking ----------------------------------------------------------------------
