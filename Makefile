@@ -31,10 +31,11 @@ site: $(SITE_STAMP)
 
 ## site.zip: the site built from the committed captures for opening from disk (file://),
 ## offline, search included; refuses a site that would load anything from the network.
+## With snippets/manifests/, so `kubectl apply -f snippets/manifests/pod.yaml` runs from it.
 share: $(SITE_STAMP)
 	rm -rf site site.zip
 	KUBECAPTURE_MODE=replay KUBECAPTURE_OFFLINE=true $(BIN)/mkdocs build --strict
-	$(BIN)/python -m kubecapture.share site site.zip
+	$(BIN)/python -m kubecapture.share site site.zip --with snippets/manifests
 
 ## site/handout.pdf: the course sections and the study-group page as one PDF to print
 ## (headless Chromium; Debian: chromium, fonts-ipaexfont-gothic, fonts-ipafont-gothic).

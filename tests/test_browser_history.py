@@ -85,3 +85,23 @@ def test_tabs_fit_a_phone_in_light_and_dark(browser, notes, scheme):
     assert "coredns" in snippet.locator(".tabbed-block").nth(1).inner_text()
     shot(page, f"history-phone-{scheme}")
     assert errors == []
+
+
+def test_the_copy_button_in_an_opened_diff_copies_the_diff(browser, notes):
+    """Issue 20: every code block of a history had the same id (the snippet's anchor), so
+    the diff's copy button copied the newest output's commands."""
+    page, errors = open_page(browser, notes)
+    ids = page.evaluate(
+        "() => [...document.querySelectorAll('[id]')].map(e => e.id)"
+        ".filter((id, i, all) => all.indexOf(id) !== i)"
+    )
+    assert ids == [], "ids used more than once once Material's scripts ran"
+    entries = stored("get-node").entries
+    diff = history.change(entries[0], entries[1]).diff
+    assert diff, "the newest output of get-node differs from the original notes'"
+    snippet = page.locator("#kc-get-node")
+    snippet.locator(".kc-drift-diff > summary").first.click()
+    opened = snippet.locator(".kc-drift-diff .highlight").first
+    assert copied(page, opened) == "\n".join(diff).rstrip()
+    assert copied(page, snippet.locator(".kc-terminal").first) == "kubectl get node"
+    assert errors == []

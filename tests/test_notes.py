@@ -1,21 +1,75 @@
-"""The published notes, built as `make site` builds them: real output under every snippet."""
+"""The published notes, built as `make site` builds them: real output under every snippet,
+and what they teach is true (issue 20): corrections where the original notes were wrong,
+hands-on beyond the original notes marked, the simulated cluster's differences said where
+they show, the author guide's examples shown as written, one name per page."""
 
 from __future__ import annotations
 
 import re
+from html import unescape
 from pathlib import Path
 
+import pytest
+import yaml
 from sites import build, offline_env
 
 ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+SEED = ROOT.parent / "shared" / "seed"  # the original notes (../shared beside the clone)
 
 
-def test_every_snippet_shows_real_output_with_its_provenance(tmp_path):
-    out = tmp_path / "site"
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("notes") / "site"
     built = build(ROOT / "mkdocs.yml", offline_env(), "--strict", "-d", str(out), mode="replay")
     assert built.returncode == 0, built.log
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed() -> str:
+    texts = sorted(SEED.glob("*.txt"))
+    if not texts:
+        pytest.skip(f"the original notes are not at {SEED}")
+    return texts[0].read_text(encoding="utf-8")
+
+
+def text(html: str) -> str:
+    """The words of some HTML, without tags, on one line."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+def prose(html: str) -> str:
+    """The text of a page's article without its code blocks and admonitions."""
+    article = html[html.index("<article") : html.index("</article>")]
+    article = re.sub(r"<pre\b.*?</pre>", " ", article, flags=re.S)
+    article = re.sub(r'<div class="admonition\b.*?</div>', " ", article, flags=re.S)
+    return text(article)
+
+
+def admonitions(html: str) -> list[str]:
+    return [text(a) for a in re.findall(r'<div class="admonition\b.*?</div>', html, re.S)]
+
+
+def sections(markdown: str) -> list[tuple[str, str]]:
+    """(heading, body) of every heading of a Markdown page, in order."""
+    parts = re.split(r"^(#{1,6} .*)$", markdown, flags=re.M)
+    return [(parts[i].strip(), parts[i + 1]) for i in range(1, len(parts) - 1, 2)]
+
+
+def fences(body: str) -> list[tuple[str, list[str], int]]:
+    """The kubectl fences of a piece of Markdown: (id, commands, offset)."""
+    found = []
+    for m in re.finditer(r'^```kubectl\b[^\n]*?id="([^"]+)"[^\n]*\n(.*?)^```', body, re.M | re.S):
+        body_lines = m[2].replace("\\\n", " ").splitlines()
+        commands = [" ".join(c.split()) for c in body_lines if c.strip().startswith("kubectl")]
+        found.append((m[1], commands, m.start()))
+    return found
+
+
+def test_every_snippet_shows_real_output_with_its_provenance(site):
     snippets = provenance = 0
-    for page in out.rglob("*.html"):
+    for page in site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "kc-missing" not in html, f"{page}: a snippet shows the placeholder"
         snippets += len(re.findall(r'<div class="kubecapture kc-', html))
@@ -26,3 +80,181 @@ def test_every_snippet_shows_real_output_with_its_provenance(tmp_path):
                 assert "模擬ノード (コンテナは動いていません)" in summary, summary
     assert snippets >= 47  # every kubectl snippet of the notes, and the guide's examples
     assert provenance >= snippets  # each output (and each earlier one in a tab) says where
+
+
+# --- the facts (issue 20, item 4) -----------------------------------------------------------
+
+
+def test_a_pod_is_not_said_to_have_a_replica_count(site, seed):
+    """The original notes gave a Pod's settings as containers, ports and a replica count;
+    the replica count belongs to a ReplicaSet or Deployment. The page says what a Pod has,
+    and a note says where the original notes were wrong."""
+    assert "レプリカ数" in seed  # the original remark the page corrects
+    html = (site / "course" / "01-introduction.html").read_text(encoding="utf-8")
+    claims = [s for s in re.split(r"。", prose(html)) if "Pod には" in s]
+    assert claims and not [s for s in claims if "レプリカ数" in s], claims
+    notes = [a for a in admonitions(html) if "元のノート" in a and "レプリカ数" in a]
+    assert notes and "ReplicaSet" in notes[0] and "Deployment" in notes[0]
+
+
+def _manifests(body: str) -> list[dict]:
+    return [
+        yaml.safe_load((ROOT / "snippets" / path).read_text(encoding="utf-8"))
+        for path in re.findall(r'--8<-- "([^"]+)"', body)
+    ]
+
+
+def test_only_resources_that_manage_pods_are_filed_as_workload_resources(site, seed):
+    """Section 5 defines a workload resource as one that creates and manages Pods from a
+    Pod template: every manifest applied under that heading has one (spec.template), and
+    Secret and Service, which have none, are sections of their own (the page's table of
+    contents follows the headings)."""
+    assert re.search(r"ワークロードリソース[^\n]*\n(?:.*\n)*?\s*• Secret", seed)  # as noted
+    markdown = (DOCS / "course" / "05-resources.md").read_text(encoding="utf-8")
+    level, inside, kinds = 0, False, {}
+    for heading, body in sections(markdown):
+        depth = len(heading.split()[0])
+        if "ワークロードリソース" in heading:
+            level, inside = depth, True
+            continue
+        if inside and depth <= level:
+            inside = False
+        for manifest in _manifests(body):
+            kinds[manifest["kind"]] = (inside, "template" in manifest.get("spec", {}))
+    assert {"ReplicaSet", "Deployment", "Secret", "Service"} <= kinds.keys()
+    assert {k: v for k, v in kinds.items() if v[0] != v[1] and k != "Pod"} == {}, kinds
+    html = (site / "course" / "05-resources.html").read_text(encoding="utf-8")
+    assert any("元のノート" in a and "Secret" in a and "Service" in a for a in admonitions(html))
+
+
+def test_the_remarks_of_the_original_notes_are_kept(site, seed):
+    """Two remarks of the original notes the site had dropped: why a Japanese course, and
+    that writing YAML is a matter of getting used to it."""
+    words = text((site / "index.html").read_text(encoding="utf-8"))
+    for remark in ("日本語のコース", "慣れの問題"):
+        assert remark in seed and remark in words, remark
+    assert "英語" in words
+
+
+MARK = "補足のハンズオン"
+
+
+def test_hands_on_beyond_the_original_notes_is_marked(seed):
+    """Every snippet of the course whose commands the original notes do not have stands in
+    a part of its section that a 補足のハンズオン admonition opens."""
+    original = {" ".join(c.split()) for c in re.findall(r"^\$ (kubectl .*)$", seed, re.M)}
+    assert "kubectl api-resources --namespaced=true" in original
+    unmarked, beyond = [], 0
+    for page in sorted((DOCS / "course").glob("*.md")):
+        for heading, body in sections(page.read_text(encoding="utf-8")):
+            mark = body.find(f'!!! example "{MARK}"')
+            for snippet, commands, at in fences(body):
+                if set(commands) <= original:
+                    continue
+                beyond += 1
+                if mark < 0 or mark > at:
+                    unmarked.append(f"{page.name} {heading}: {snippet}")
+    assert beyond >= 15 and unmarked == []
+
+
+# --- where the simulated cluster differs (item 6) -----------------------------------------
+
+
+def _newest_output(page: str, snippet: str) -> str:
+    data = yaml.safe_load((ROOT / "snippets" / "captures" / page).read_text(encoding="utf-8"))
+    found = next(s for s in data["snippets"] if s["id"] == snippet)
+    return "".join(r.get("stdout", "") + r.get("stderr", "") for r in found["results"])
+
+
+def _said_near(markdown: str, snippet: str) -> str:
+    """The prose of the section that holds a snippet (what a reader reads around it)."""
+    for _heading, body in sections(markdown):
+        if f'id="{snippet}"' in body:
+            return re.sub(r"^```.*?^```", " ", body, flags=re.M | re.S)
+    raise AssertionError(f"no snippet {snippet}")
+
+
+def test_the_simulated_clusters_differences_are_said_where_they_show():
+    """The notes' outputs come from a cluster whose node is simulated. Where an output
+    shows what a learner's own minikube or kind would not, the section says so: no
+    kubelet events in `describe pod`, an empty kube-system, a list not in name order."""
+    kubectl = (DOCS / "course" / "04-kubectl.md").read_text(encoding="utf-8")
+    resources = (DOCS / "course" / "05-resources.md").read_text(encoding="utf-8")
+    events = _newest_output("course/05-resources.yaml", "describe-pod").split("Events:")[1]
+    if "Started" not in events:
+        near = _said_near(resources, "describe-pod")
+        assert "Pulling" in near and "Started" in near
+    if "No resources found" in _newest_output("course/04-kubectl.yaml", "get-pod-kube-system"):
+        near = _said_near(kubectl, "get-pod-kube-system")
+        assert "No resources found" in near and "プロセス" in near
+        # section 5 does not claim section 4 showed its components
+        bullet = next(line for line in resources.splitlines() if "`kube-system`:" in line)
+        said = bullet + resources.split(bullet, 1)[1].split("\n- ", 1)[0]
+        assert "確認しました" not in said and "空" in said
+    table = _newest_output("course/04-kubectl.yaml", "get-namespace").splitlines()[1:]
+    names = [row.split()[0] for row in table if row.strip()]
+    if names != sorted(names):
+        assert "並び順" in _said_near(kubectl, "get-namespace")
+
+
+def test_the_page_speaks_of_outputs_not_of_tabs_where_it_is_printed():
+    """The course pages are printed in the handout, where there are no tabs: they refer to
+    an output by its version, never to a tab."""
+    for page in sorted((DOCS / "course").glob("*.md")):
+        assert "タブ" not in page.read_text(encoding="utf-8"), page.name
+
+
+# --- the author guide and the names (item 5, item 7) --------------------------------------
+
+
+def test_the_guide_shows_the_snippets_line_as_written(site):
+    html = (site / "how-it-works.html").read_text(encoding="utf-8")
+    blocks = [text(b) for b in re.findall(r"<pre\b.*?</pre>", html, re.S)]
+    assert any('--8<-- "manifests/pod.yaml"' in b for b in blocks)
+    pod = (ROOT / "snippets" / "manifests" / "pod.yaml").read_text(encoding="utf-8")
+    assert not any(pod.splitlines()[0] in b for b in blocks), "the manifest was pasted in"
+
+
+def test_the_guide_says_how_to_install_and_capture_on_minikube_and_kind(site):
+    markdown = (DOCS / "how-it-works.md").read_text(encoding="utf-8")
+    install = next(body for heading, body in sections(markdown) if "インストール" in heading)
+    assert "pip install 'mkdocs-kubecapture" in install
+    assert "mkdocs.yml" in install and "- kubecapture:" in install
+    capture = next(body for heading, body in sections(markdown) if "kind" in heading)
+    for words in ("minikube start", "kind create cluster", "kind-", "make capture"):
+        assert words in capture, words
+
+
+def _nav_pages(nav) -> list[tuple[str, str]]:
+    out = []
+    for item in nav:
+        for title, value in item.items():
+            out += _nav_pages(value) if isinstance(value, list) else [(title, value)]
+    return out
+
+
+def test_every_page_has_one_name(site):
+    """The navigation names a page by its heading (or the heading's first words)."""
+    config = yaml.load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"), Loader=yaml.BaseLoader)
+    differ = {}
+    for title, page in _nav_pages(config["nav"]):
+        if page in ("index.md", "cluster-changes.md"):  # home; the generated change page
+            continue
+        html = (site / page.replace(".md", ".html")).read_text(encoding="utf-8")
+        h1 = text(re.search(r"<h1\b.*?</h1>", html, re.S)[0]).replace("¶", "").strip()
+        if not h1.startswith(title):
+            differ[page] = (title, h1)
+    assert differ == {}
+
+
+def test_one_spelling_of_cluster(site):
+    """クラスター, never クラスタ, in the site's own words (outputs and the generated change
+    page aside)."""
+    found = {}
+    for page in sorted(site.rglob("*.html")):
+        if page.name in ("cluster-changes.html", "404.html", "handout.html"):
+            continue
+        words = prose(page.read_text(encoding="utf-8"))
+        if hits := re.findall(r".{0,10}クラスタ(?!ー).{0,10}", words):
+            found[str(page.relative_to(site))] = hits
+    assert found == {}

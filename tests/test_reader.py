@@ -9,11 +9,14 @@ KUBECAPTURE_SCREENSHOTS=DIR to keep what the tests saw (pages at 390 px, handout
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
+import zipfile
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -223,6 +226,105 @@ def test_no_code_runs_under_the_copy_button_on_a_desktop(browser, notes_site):
         context.close()
 
 
+@pytest.mark.browser
+def test_diagrams_on_a_phone_keep_their_desktop_size_and_scroll(browser, notes_site):
+    """Issue 20: on a 390 px phone Mermaid shrank each diagram to the column, its labels to
+    a third of their size. Each diagram is now at least as wide as on a desktop, in a frame
+    that scrolls sideways, and the page itself still never scrolls sideways."""
+    diagram_pages = [
+        p for p in pages(notes_site) if 'class="mermaid"' in p.read_text(encoding="utf-8")
+    ]
+    assert len(diagram_pages) >= 2
+    widths: dict[int, dict[str, list[float]]] = {}
+    for width in (1280, 390):
+        context = offline_context(browser, viewport={"width": width, "height": 844})
+        try:
+            page = context.new_page()
+            for path in diagram_pages:
+                page.goto(path.as_uri())
+                page.wait_for_function("document.querySelectorAll('pre.mermaid').length === 0")
+                found = page.evaluate(
+                    """() => [...document.querySelectorAll('div.mermaid')].map(d => {
+                        const frame = d.parentElement;
+                        return [d.getBoundingClientRect().width,
+                                frame.scrollWidth > frame.clientWidth + 1
+                                  && /auto|scroll/.test(getComputedStyle(frame).overflowX)];
+                    })"""
+                )
+                widths.setdefault(width, {})[path.name] = found
+                assert page.evaluate("document.scrollingElement.scrollWidth") <= width
+                if width == 390:
+                    assert all(scrolls for _, scrolls in found), path.name
+                    shot(page, f"reader-390-diagram-{path.stem}")
+        finally:
+            context.close()
+    for name, desktop in widths[1280].items():
+        phone = widths[390][name]
+        assert len(phone) == len(desktop) > 0
+        assert all(p[0] >= d[0] - 1 for p, d in zip(phone, desktop, strict=True)), name
+
+
+@pytest.fixture(scope="session")
+def shared_zip(notes_site, tmp_path_factory) -> Path:
+    """`make share`'s zip of the notes site (its own command line, from the Makefile),
+    unzipped: the folder a study-group attendee works in."""
+    dry = subprocess.run(["make", "-n", "share"], cwd=ROOT, capture_output=True, text=True)
+    line = next(x for x in dry.stdout.splitlines() if "kubecapture.share" in x)
+    args = line.split("kubecapture.share", 1)[1].split()
+    assert args[:2] == ["site", "site.zip"], line
+    from kubecapture import share
+
+    root = tmp_path_factory.mktemp("shared")
+    here = Path.cwd()
+    os.chdir(ROOT)  # the --with folders are relative to the repository, as in `make share`
+    try:
+        assert share.main([str(notes_site), str(root / "site.zip"), *args[2:]]) == 0
+    finally:
+        os.chdir(here)
+    with zipfile.ZipFile(root / "site.zip") as z:
+        z.extractall(root / "unzipped")
+    return root / "unzipped"
+
+
+def test_the_zip_holds_every_manifest_the_notes_apply(notes_site, shared_zip):
+    """Attendees run the notes' commands from the unzipped folder: every file a page
+    applies with `kubectl apply -f` is there, the same bytes as in the repository."""
+    applied = {
+        path
+        for page in pages(notes_site)
+        for path in re.findall(r"kubectl apply -f (\S+?)<", page.read_text(encoding="utf-8"))
+    }
+    assert "snippets/manifests/pod.yaml" in applied
+    missing = [p for p in sorted(applied) if not (shared_zip / p).is_file()]
+    assert missing == []
+    for path in applied:
+        assert (shared_zip / path).read_bytes() == (ROOT / path).read_bytes()
+
+
+@pytest.mark.browser
+def test_the_404_page_is_styled_from_disk_and_in_the_zip(browser, notes_site, shared_zip):
+    """Issue 20: MkDocs writes 404.html with links from `/`, which from file:// is the
+    disk's root: the page showed without styles. Opened from the site folder and from the
+    unzipped zip, it has Material's styles and its links lead to the notes."""
+    for site in (notes_site, shared_zip / "site"):
+        context = offline_context(browser, viewport={"width": 1280, "height": 900})
+        failed: list[str] = []
+        try:
+            page = context.new_page()
+            page.on("requestfailed", lambda r, failed=failed: failed.append(r.url))
+            page.goto((site / "404.html").as_uri())
+            header = page.locator("header.md-header")
+            assert header.evaluate("e => getComputedStyle(e).position") == "sticky"
+            assert page.locator(".md-tabs").is_visible()
+            assert failed == [] and context.requested == []
+            page.locator(".md-tabs__link").first.click()
+            page.wait_for_load_state()
+            assert page.url.startswith(site.as_uri() + "/")
+            assert page.locator("article h1").count() == 1
+        finally:
+            context.close()
+
+
 # --- search ranking ----------------------------------------------------------------------
 
 
@@ -275,16 +377,20 @@ def test_handout_page_keeps_chapters_apart(notes_site):
     assert not re.search(r"<details(?![^>]*\bopen\b)(?![^>]*kc-provenance)[^>]*>", html)
 
 
-@pytest.mark.browser
-def test_make_handout_prints_a_readable_pdf(notes_site, tmp_path):
-    for tool in ("pdfinfo", "pdffonts", "pdftoppm"):
+MIN_PT = 7  # issue 20: no text under 7 pt on paper
+MARGIN_PT = {"top": 16 / 25.4 * 72, "side": 14 / 25.4 * 72}  # handout.MARGIN
+
+
+@pytest.fixture(scope="session")
+def handout_pdf(notes_site, tmp_path_factory) -> Path:
+    """`make handout`: the course and study-group pages of the notes site as one PDF."""
+    for tool in ("pdfinfo", "pdffonts", "pdftoppm", "pdftotext"):
         if not shutil.which(tool):
             pytest.skip(f"{tool} not found: apt-get install poppler-utils (.ci/run does)")
     if not CHROMIUM.exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
-    site = tmp_path / "site"
+    site = tmp_path_factory.mktemp("handout") / "site"
     shutil.copytree(notes_site, site)
-    out = site / "handout.pdf"
     result = subprocess.run(
         [sys.executable, "-m", "kubecapture.handout", "--site", str(site), *HANDOUT_PAGES],
         capture_output=True,
@@ -292,6 +398,43 @@ def test_make_handout_prints_a_readable_pdf(notes_site, tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    return site / "handout.pdf"
+
+
+@pytest.fixture(scope="session")
+def handout_pages(handout_pdf):
+    """The PDF's pages as pdfplumber reads them (its text layer: every char, its size)."""
+    pdfplumber = pytest.importorskip("pdfplumber")
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # Chromium's fonts lack a FontBBox
+    with pdfplumber.open(handout_pdf) as doc:
+        yield doc.pages
+
+
+def text_lines(page) -> list[str]:
+    """The page's lines of text, words joined by one space."""
+    return [" ".join(line["text"].split()) for line in page.extract_text_lines()]
+
+
+def blank_fractions(pdf: Path, tmp: Path) -> list[float]:
+    """Per page, the part of the room between the top and bottom margins left blank below
+    the last ink (text, diagram, background): from the rendered pages, not the layout."""
+    subprocess.run(["pdftoppm", "-gray", "-r", "40", str(pdf), str(tmp / "p")], check=True)
+    fractions = []
+    for pgm in sorted(tmp.glob("p-*.pgm")):
+        magic, width, height, _maxval, pixels = pgm.read_bytes().split(maxsplit=4)
+        width, height = int(width), int(height)
+        assert magic == b"P5"
+        margin = round(height * 16 / 297)
+        rows = range(margin, height - margin)
+        inked = [r for r in rows if min(pixels[r * width : (r + 1) * width]) < 200]
+        last = max(inked, default=margin - 1) - margin + 1
+        fractions.append(1 - last / len(rows))
+    return fractions
+
+
+@pytest.mark.browser
+def test_make_handout_prints_a_readable_pdf(handout_pdf, tmp_path):
+    out = handout_pdf
     info = subprocess.run(["pdfinfo", str(out)], capture_output=True, text=True).stdout
     count = int(re.search(r"Pages:\s+(\d+)", info)[1])
     assert 10 <= count <= 60, info
@@ -311,3 +454,92 @@ def test_make_handout_prints_a_readable_pdf(notes_site, tmp_path):
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         for p in rendered:
             shutil.copy(p, Path(SHOTS) / f"handout-{p.name}")
+
+
+@pytest.mark.browser
+def test_no_text_on_paper_is_under_7_pt_or_past_the_margin(handout_pages):
+    """Every character of the PDF's text layer, header and footer included: at least 7 pt,
+    and inside the page's side margins (a long line wraps, it is never cut or shrunk)."""
+    small, outside = [], []
+    for number, page in enumerate(handout_pages, 1):
+        right = page.width - MARGIN_PT["side"] + 1
+        for char in page.chars:
+            if not char["text"].strip():
+                continue
+            if char["size"] < MIN_PT - 0.05:
+                small.append(f"page {number}: {char['text']!r} at {char['size']:.1f} pt")
+            in_body = MARGIN_PT["top"] < char["top"] < page.height - MARGIN_PT["top"]
+            if in_body and not MARGIN_PT["side"] - 1 <= char["x0"] <= char["x1"] <= right:
+                outside.append(f"page {number}: {char['text']!r} at x {char['x0']:.0f}")
+    assert small == [], f"{len(small)} characters under {MIN_PT} pt: {small[:5]}"
+    assert outside == [], outside[:5]
+
+
+def _tables(site: Path) -> list[list[list[str]]]:
+    """Every kubectl table in the outputs of the handout's pages: rows of cells (a header
+    row of upper-case column names, the rows under it up to a blank line)."""
+    header = re.compile(r"^[A-Z][A-Z0-9()/_.-]*(?: [A-Z][A-Z0-9()/_.-]*)*(?: {2,}\S.*)+$")
+    found = []
+    for name in HANDOUT_PAGES:
+        html = (site / name).read_text(encoding="utf-8")
+        for output in re.findall(r'<span class="go">(.*?)</span>', html, re.S):
+            lines = unescape(output).splitlines()
+            for i, line in enumerate(lines):
+                if header.match(line) and line.upper() == line:
+                    end = next((j for j in range(i + 1, len(lines)) if not lines[j].strip()), None)
+                    rows = lines[i : end or len(lines)]
+                    if len(rows) > 1:
+                        found.append([re.split(r" {2,}", r.strip()) for r in rows])
+    return found
+
+
+@pytest.mark.browser
+def test_tables_on_paper_keep_every_cell_whole_on_its_row(handout_pages, notes_site):
+    """A kubectl table too wide for the page (api-resources, get node -o wide) is never
+    wrapped inside a row: every cell of every row is printed whole on a line that starts
+    with the row's first cell (NAME), so no fragment sits under the NAME column."""
+    lines = [line for page in handout_pages for line in text_lines(page)]
+    tables = _tables(notes_site)
+    widest = max(len("   ".join(row)) for table in tables for row in table)
+    assert widest > 140, "the notes have a table wider than a page (get node -o wide)"
+    broken = []
+    for table in tables:
+        for row in table:
+            starts = [line for line in lines if line.split(" ")[0] == row[0].split(" ")[0]]
+            for cell in row[1:]:
+                if not any(f" {cell} " in f" {line} " for line in starts):
+                    broken.append(f"{row[0]}: {cell!r}")
+    assert broken == [], broken[:10]
+
+
+def _chapter_titles(pdf_text: str) -> list[str]:
+    return [t for t in re.findall(r"^\d\. (.+)$", pdf_text, re.M)]
+
+
+@pytest.mark.browser
+def test_no_page_is_more_than_a_third_blank_unless_a_chapter_ends_there(
+    handout_pdf, handout_pages, tmp_path
+):
+    pages = handout_pages
+    firsts = []  # per page, its first line of text under the header
+    for page in pages:
+        body = page.crop((0, MARGIN_PT["top"], page.width, page.height - MARGIN_PT["top"]))
+        firsts.append((text_lines(body) or [""])[0])
+    titles = {" ".join(t.split()) for t in _chapter_titles(pages[0].extract_text())}
+    assert len(titles) == len(HANDOUT_PAGES), titles
+    starts = [i for i, first in enumerate(firsts) if first in titles]
+    assert len(starts) == len(HANDOUT_PAGES), firsts
+    ends = {i - 1 for i in starts} | {len(pages) - 1}  # the cover ends before chapter 1
+    fractions = blank_fractions(handout_pdf, tmp_path)
+    assert len(fractions) == len(pages)
+    too_blank = {i + 1: round(f, 2) for i, f in enumerate(fractions) if f > 1 / 3 and i not in ends}
+    assert too_blank == {}, f"pages more than a third blank (page: fraction): {too_blank}"
+
+
+@pytest.mark.browser
+def test_the_handout_speaks_of_paper_not_of_tabs(handout_pdf):
+    """The site switches between outputs with tabs; paper shows every output, newest first,
+    so the printed text never sends the reader to a tab."""
+    text = subprocess.run(["pdftotext", str(handout_pdf), "-"], capture_output=True, text=True)
+    found = [line for line in text.stdout.splitlines() if "タブ" in line]
+    assert found == []

@@ -7,9 +7,11 @@ go, in order, into one print page, `SITE/handout.html`, which keeps the site's o
 styles and scripts (so diagrams and snippets render as on the site): a cover with the
 chapter list, then each page as a chapter starting on a new page. Ids are made unique
 per chapter and links between the chapters stay inside the document. Headless Chromium
-(Debian's, through Playwright) prints it to A4 with page numbers: long outputs unfolded,
-wide outputs set smaller until they fit (wrapped beyond that, never cut), a snippet not
-split across pages where it fits on one, the newest capture of each snippet shown.
+(Debian's, through Playwright) prints it to A4 with page numbers, laid out for paper by
+assets/handout.js: long outputs unfolded, no text under 7 pt, a kubectl table set smaller
+until it fits and beyond that printed in parts of whole columns (never wrapped inside a
+row), other long lines wrapped with a visible continuation mark, a short block kept on
+one page, every output of a snippet's history shown, newest first.
 """
 
 from __future__ import annotations
@@ -33,14 +35,20 @@ STRINGS = {
         "contents": "目次",
         "made": "{date} にサイトから作成",
         "about": "kubectl の出力の下には、その出力をどこで記録したか (コンテキスト、"
-        "サーバーのバージョン、日付、出典) を 1 行で示します。",
+        "サーバーのバージョン、日付、出典) を 1 行で示します。同じコマンドを何度か記録したものは、"
+        "記録した出力を新しいものから順にすべて並べています。",
+        "mark": "↪ ",
+        "columns": "↪ 右側の列の続き (左端の {name} 列をくり返しています)",
     },
     "en": {
         "subtitle": "Study group handout",
         "contents": "Contents",
         "made": "Made from the site on {date}",
         "about": "Under each kubectl output, one line says where it was recorded (context, "
-        "server version, date, source).",
+        "server version, date, source). A command recorded more than once shows every "
+        "output, newest first.",
+        "mark": "↪ ",
+        "columns": "↪ more columns ({name} repeated on the left)",
     },
 }
 _ARTICLE = re.compile(r'<article class="md-content__inner md-typeset">')
@@ -106,8 +114,7 @@ def build_page(site: Path, pages: list[str], today: date | None = None) -> str:
     """The handout's HTML: the site's index page with its article replaced by a cover and
     one chapter per page (the index page is at the site root: its URLs need no rebase)."""
     template = _read(site, "index.html")
-    lang = (re.search(r'<html lang="([^"]+)"', template) or ["", "en"])[1]
-    t = STRINGS.get(lang.split("-")[0], STRINGS["en"])
+    t = _strings(template)
     anchors = {page: f"ch{i + 1}" for i, page in enumerate(pages)}
     chapters = [chapter(_read(site, page), page, anchors) for page in pages]
     site_name = _site_name(template)
@@ -127,9 +134,19 @@ def build_page(site: Path, pages: list[str], today: date | None = None) -> str:
     inner = article(template, "index.html")
     html = template[: start.end()] + body + template[start.end() + len(inner) :]
     css = (ASSETS / "handout.css").read_text(encoding="utf-8")
+    # The page's own margins: Material's print style sets 25 mm, which would override the
+    # margins given to Chromium and leave less room than the layout was measured for.
+    m = MARGIN
+    css += f"\n@page {{ margin: {m['top']} {m['right']} {m['bottom']} {m['left']}; }}\n"
     html = html.replace("</head>", f"<style>{css}</style></head>", 1)
     html = re.sub(r"<title>.*?</title>", f"<title>{escape(site_name)}</title>", html, count=1)
     return html.replace("<body", '<body class="kc-handout"', 1)
+
+
+def _strings(html: str) -> dict[str, str]:
+    """The handout's strings in the language of the site's pages."""
+    lang = (re.search(r'<html lang="([^"]+)"', html) or ["", "en"])[1]
+    return STRINGS.get(lang.split("-")[0], STRINGS["en"])
 
 
 def _site_name(html: str) -> str:
@@ -152,18 +169,11 @@ def _read(site: Path, page: str) -> str:
 
 # --- printing ------------------------------------------------------------------------------
 
-FIT = """(minScale) => {
-  // Wide outputs: set smaller until the longest line fits; wrap only beyond minScale.
-  for (const code of document.querySelectorAll('.kc-handout-chapter pre > code')) {
-    code.style.whiteSpace = 'pre';
-    const wide = code.scrollWidth, room = code.clientWidth;
-    if (wide > room + 1) {
-      const size = parseFloat(getComputedStyle(code).fontSize);
-      code.style.fontSize = (size * Math.max(minScale, (room - 2) / wide)) + 'px';
-    }
-    code.style.whiteSpace = '';
-  }
-}"""
+# Paper: nothing under 7 pt (header and footer included); a block longer than about a
+# quarter of a page may start on a page that has room for its beginning.
+MIN_FONT_PX = 7 * 96 / 72
+PAGE_CONTENT_PX = (297 - 32) / 25.4 * 96  # A4 between the top and bottom margins
+KEEP_BELOW_PX = round(PAGE_CONTENT_PX * 0.28)
 READY = """() => document.querySelectorAll('pre.mermaid').length === 0"""
 MARGIN = {"top": "16mm", "bottom": "16mm", "left": "14mm", "right": "14mm"}
 CONTENT_WIDTH = 688  # CSS px between the margins of A4 (182 mm)
@@ -183,12 +193,12 @@ def print_pdf(html_file: Path, out: Path, title: str) -> None:
     except ImportError:
         raise HandoutError("the handout needs Playwright: pip install playwright") from None
     footer = (
-        '<div style="width:100%;font-size:8px;color:#777;text-align:center;'
+        '<div style="width:100%;font-size:10px;color:#777;text-align:center;'
         'font-family:IPAexGothic,sans-serif"><span class="pageNumber"></span> / '
         '<span class="totalPages"></span></div>'
     )
     header = (
-        '<div style="width:100%;font-size:8px;color:#999;padding:0 14mm;'
+        '<div style="width:100%;font-size:10px;color:#999;padding:0 14mm;'
         f'font-family:IPAexGothic,sans-serif">{escape(title)}</div>'
     )
     with sync_playwright() as p:
@@ -206,7 +216,10 @@ def print_pdf(html_file: Path, out: Path, title: str) -> None:
             page.emulate_media(media="print", color_scheme="light")
             page.wait_for_function(READY, timeout=30_000)
             page.evaluate("document.fonts.ready")
-            page.evaluate(FIT, 0.55)
+            layout = (ASSETS / "handout.js").read_text(encoding="utf-8")
+            t = _strings(html_file.read_text(encoding="utf-8"))
+            options = {"minPx": MIN_FONT_PX, "keepBelow": KEEP_BELOW_PX}
+            page.evaluate(layout, {**options, "mark": t["mark"], "columns": t["columns"]})
             tmp = out.with_name(f".{out.name}.tmp")
             page.pdf(
                 path=str(tmp),

@@ -227,6 +227,12 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
     def on_post_page(self, output, page, config):
         return self.parts.restore(output) if self.parts else output
 
+    def on_post_template(self, output_content, template_name, config):
+        # 404.html links from the site's root: relative, so it opens from disk (offline.py).
+        if self.offline and template_name == "404.html":
+            return offline.relative_to_root(output_content)
+        return output_content
+
     @event_priority(100)  # every page is written: free the parts before search's index
     def on_post_build(self, config):
         self.parts = None

@@ -93,12 +93,19 @@ def render(view: View) -> str:
     return "".join(parts)
 
 
-def _terminal_block(title: str | None, body: str) -> str:
+def _terminal_block(title: str | None, body: str, pre_id: str | None = None) -> str:
     heading = f'<span class="filename">{escape(title)}</span>' if title else ""
+    pre = f'<pre id="{escape(pre_id, quote=True)}">' if pre_id else "<pre>"
     return (
         f'<div class="language-console highlight kc-terminal">{heading}'
-        f"<pre><span></span><code>{body}</code></pre></div>"
+        f"{pre}<span></span><code>{body}</code></pre></div>"
     )
+
+
+def _pre_id(view: View, i: int, part: str) -> str | None:
+    """An id of its own for each code block of a history: Material names a block's copy
+    target after the closest id, and the snippet's anchor would be shared by them all."""
+    return f"{view.anchor}-{i + 1}-{part}" if view.anchor else None
 
 
 def _with_history(view: View, t: dict[str, str], classes: list[str]) -> str:
@@ -117,10 +124,11 @@ def _with_history(view: View, t: dict[str, str], classes: list[str]) -> str:
             fold=view.fold,
             lang=view.lang,
         )
-        terminals.append(_terminal_block(view.title, _terminal(entry, one, t)))
-        notes.append(
-            _footer(one, t, one.state) + (_change_marker(entry, older, t) if older else "")
+        terminals.append(
+            _terminal_block(view.title, _terminal(entry, one, t), _pre_id(view, i, "output"))
         )
+        marker = _change_marker(entry, older, t, _pre_id(view, i, "diff")) if older else ""
+        notes.append(_footer(one, t, one.state) + marker)
     attrs = {"class": " ".join([*classes, "kc-history"])}
     if view.anchor:
         attrs["id"] = view.anchor
@@ -188,7 +196,9 @@ def _list(view, entries, terminals, notes, t) -> str:
     return newest + _aside(view, earlier)
 
 
-def _change_marker(entry: SnippetCapture, older: SnippetCapture, t: dict[str, str]) -> str:
+def _change_marker(
+    entry: SnippetCapture, older: SnippetCapture, t: dict[str, str], pre_id: str | None = None
+) -> str:
     """Did the output change in substance since `older`? A changed command is said so,
     never called output drift."""
     since = t["since"].format(label=history.tab_label(older, t["unknown_date"]))
@@ -199,7 +209,7 @@ def _change_marker(entry: SnippetCapture, older: SnippetCapture, t: dict[str, st
         f"{escape(since)} <strong>{escape(t[status])}</strong>"
     )
     if diff:
-        html += diff_html(diff, t["diff"])
+        html += diff_html(diff, t["diff"], pre_id)
     return html + "</div>"
 
 
@@ -348,16 +358,22 @@ def _date(p: Provenance, t: dict[str, str]) -> str:
 _DIFF_CLASSES = (("+++", "gh"), ("---", "gh"), ("@@", "gu"), ("+", "gi"), ("-", "gd"))
 
 
-def diff_html(diff: list[str], summary: str) -> str:
+def diff_html(diff: list[str], summary: str, pre_id: str | None = None) -> str:
     """A collapsed diff as raw HTML: it needs no Markdown extension, and Material's
-    Pygments colours (.gi inserted, .gd deleted) apply."""
+    Pygments colours (.gi inserted, .gd deleted) apply. Its `data-copy` is the diff itself:
+    Material's copy button copies the closest `data-copy`, which would otherwise be the
+    commands of the output the diff sits under."""
     rows = []
     for line in diff:
         css = next((c for prefix, c in _DIFF_CLASSES if line.startswith(prefix)), "")
         text = escape(line) or "&#8203;"  # no blank line inside a raw HTML block
         rows.append(f'<span class="{css}">{text}</span>' if css else text)
     code = "\n".join(rows)
+    pre = f'<pre id="{escape(pre_id, quote=True)}">' if pre_id else "<pre>"
+    # Newlines as character references: a blank line would end the raw HTML block.
+    copy = escape("\n".join(diff), quote=True).replace("\n", "&#10;")
     return (
         f'<details class="kc-drift-diff"><summary>{escape(summary)}</summary>'
-        f'<div class="highlight"><pre><code>{code}</code></pre></div></details>'
+        f'<div class="highlight" data-copy="{copy}">'
+        f"{pre}<code>{code}</code></pre></div></details>"
     )

@@ -1,13 +1,17 @@
 """`make share`: zip a site built for file:// and check it needs no network.
 
-    python -m kubecapture.share [SITE_DIR] [ZIP]      (defaults: site, site.zip)
+    python -m kubecapture.share [SITE_DIR] [ZIP] [--with DIR]...
+                                                   (defaults: site, site.zip)
 
 The site must have been built with Material's offline plugin enabled (`make share`
 sets KUBECAPTURE_OFFLINE=true), which makes links work from disk and inlines the search
 index; kubecapture serves the search shim from the site itself (see offline.py).
 Refuses (exit 1, one line per problem) a site that would load anything from the
-network, or whose search cannot work from disk. The zip holds one folder, `site/`,
-with fixed timestamps, so the same site always gives the same bytes.
+network, or whose search cannot work from disk. The zip holds the folder `site/` and
+each `--with` folder under its own relative path (`make share` adds `snippets/manifests`,
+so attendees run `kubectl apply -f snippets/manifests/pod.yaml` from the unzipped folder
+as the notes do from the repository), with fixed timestamps: the same files always give
+the same bytes.
 """
 
 from __future__ import annotations
@@ -59,33 +63,61 @@ def _is_hint(tag: str) -> bool:
     return bool(rel) and not (set(rel[1].lower().split()) & loads)
 
 
-def write_zip(site: Path, out: Path, folder: str = "site") -> int:
-    """Zip every file of `site` under `folder/`, sorted, with fixed timestamps."""
-    files = sorted(p for p in site.rglob("*") if p.is_file())
+def extra_problems(extra: list[Path]) -> list[str]:
+    """Why a `--with` folder cannot go into the zip (empty when every one can)."""
+    out = []
+    for folder in extra:
+        if folder.is_absolute() or ".." in folder.parts:
+            out.append(f"{folder}: give a folder inside the current one (it keeps its path)")
+        elif not folder.is_dir():
+            out.append(f"{folder}: no such folder")
+    return out
+
+
+def write_zip(site: Path, out: Path, folder: str = "site", extra: list[Path] = ()) -> int:
+    """Zip every file of `site` under `folder/`, and of each `extra` folder under its own
+    (relative) path, sorted, with fixed timestamps."""
+    entries = [(f"{folder}/{p.relative_to(site).as_posix()}", p) for p in _files(site)]
+    entries += [(p.as_posix(), p) for d in extra for p in _files(d)]
     tmp = out.with_name(f".{out.name}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for path in files:
-            info = zipfile.ZipInfo(f"{folder}/{path.relative_to(site).as_posix()}", _EPOCH)
+        for name, path in sorted(entries):
+            info = zipfile.ZipInfo(name, _EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             z.writestr(info, path.read_bytes())
     tmp.replace(out)
-    return len(files)
+    return len(entries)
+
+
+def _files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*") if p.is_file())
+
+
+USAGE = "usage: python -m kubecapture.share [SITE_DIR] [ZIP] [--with DIR]...\n"
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
+    args = list(sys.argv[1:] if argv is None else argv)
+    extra: list[Path] = []
+    while "--with" in args:
+        at = args.index("--with")
+        if at + 1 >= len(args) or args[at + 1].startswith("-"):
+            sys.stderr.write(USAGE)
+            return 2
+        extra.append(Path(args[at + 1]))
+        del args[at : at + 2]
     if len(args) > 2 or any(a.startswith("-") for a in args):
-        sys.stderr.write("usage: python -m kubecapture.share [SITE_DIR] [ZIP]\n")
+        sys.stderr.write(USAGE)
         return 2
     site = Path(args[0] if args else "site")
     out = Path(args[1] if len(args) > 1 else "site.zip")
-    found = problems(site)
+    found = problems(site) + extra_problems(extra)
     if found:
         for line in found:
             sys.stderr.write(f"share: {line}\n")
         return 1
-    count = write_zip(site, out)
+    count = write_zip(site, out, extra=extra)
     sys.stdout.write(
         f"{out}: {count} files; unzip it and open site/index.html (works offline, "
         "search included)\n"

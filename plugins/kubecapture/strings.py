@@ -13,11 +13,11 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
     "ja": {
         "snippet": {
             "missing": "まだキャプチャされていません",
-            "missing_help": "このコマンドの出力はまだ記録されていません。クラスタに接続して"
+            "missing_help": "このコマンドの出力はまだ記録されていません。クラスターに接続して"
             "ビルドすると、実際の出力がここに表示されます。",
             "pasted": "貼り付けられた出力",
             "pasted_help": "ノートに貼り付けられたままの出力です。まだキャプチャされていないため、"
-            "いつ・どのクラスタで得られたものかは記録されていません。",
+            "いつ・どのクラスターで得られたものかは記録されていません。",
             "as_written": "貼り付けのまま",
             "as_written_help": "kubecapture が再実行しないコマンドです。"
             "出力はノートに書かれたままです。",
@@ -37,7 +37,7 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "lines": "行",
             "exit": "終了コード",
             "captured": "キャプチャ",
-            "cluster": "クラスタ",
+            "cluster": "クラスター",
             "nodes": "ノード",
             "namespace": "名前空間",
             "versions": "バージョンごとの出力",

@@ -50,3 +50,24 @@
   if (document.fonts) document.fonts.ready.then(later);
   window.addEventListener("resize", later);
 })();
+
+/* Diagrams: Mermaid sets a diagram as wide as the column, so on a phone its labels shrink
+   until they cannot be read. Each diagram gets a frame that scrolls sideways; on a narrow
+   screen (assets/stylesheets/reader.css) the diagram keeps the width it has on a desktop
+   and the reader scrolls it. The frame is put around the source block before Material
+   renders it (this script runs before the page's DOMContentLoaded), so the diagram lands
+   inside it. */
+(function () {
+  function frame(diagram) {
+    if (diagram.parentElement.classList.contains("reader-diagram")) return;
+    var box = document.createElement("div");
+    box.className = "reader-diagram";
+    diagram.replaceWith(box);
+    box.appendChild(diagram);
+  }
+  function frameAll() {
+    document.querySelectorAll(".md-typeset .mermaid").forEach(frame);
+  }
+  frameAll();
+  if (window.document$) window.document$.subscribe(frameAll);
+})();
