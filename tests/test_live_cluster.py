@@ -190,7 +190,7 @@ def notes_copy(tmp_path: Path, context: str) -> Path:
         shutil.copytree(ROOT / part, root / part)
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     (root / "mkdocs.yml").write_text(
-        config.replace("orbstack, colima, litekube]", f"orbstack, colima, litekube, {context}]"),
+        config.replace("kubecapture-*]", f"kubecapture-*, {context}]"),
         encoding="utf-8",
     )
     return root / "mkdocs.yml"

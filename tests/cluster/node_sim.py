@@ -11,7 +11,7 @@ container ever runs: `kubectl logs` and `exec` fail, and no kubelet events
 is "simulated node (no container runtime)" and it has the label
 `kubecapture.dev/simulated=true`.
 
-Standard library only, so it runs with any Python 3.9+:
+Standard library only (Python 3.11+, as the project), so it needs no venv:
 
     python3 node_sim.py --server https://127.0.0.1:16443 --ca ca.crt \\
         --cert admin.crt --key admin.key --node NAME --kubelet-version v1.37.2
@@ -30,7 +30,8 @@ import ssl
 import sys
 import time
 import urllib.parse
-from typing import Any, Iterator, Optional
+from collections.abc import Iterator
+from typing import Any
 
 LEASE_SECONDS = 40  # as a kubelet: the node is NotReady 40 s after the last renewal
 RENEW_EVERY = 10.0
@@ -56,15 +57,13 @@ class Api:
         self.tls.load_cert_chain(cert, key)
 
     def _connect(self, timeout: float) -> http.client.HTTPSConnection:
-        return http.client.HTTPSConnection(
-            self.host, self.port, context=self.tls, timeout=timeout
-        )
+        return http.client.HTTPSConnection(self.host, self.port, context=self.tls, timeout=timeout)
 
     def call(
         self,
         method: str,
         path: str,
-        body: Optional[dict] = None,
+        body: dict | None = None,
         content_type: str = "application/json",
     ) -> dict:
         conn = self._connect(15)
@@ -99,7 +98,7 @@ class Api:
 
 def now(micro: bool = False) -> str:
     fmt = "%Y-%m-%dT%H:%M:%S.%fZ" if micro else "%Y-%m-%dT%H:%M:%SZ"
-    return dt.datetime.now(dt.timezone.utc).strftime(fmt)
+    return dt.datetime.now(dt.UTC).strftime(fmt)
 
 
 def node_status(version: str) -> dict:
@@ -118,10 +117,17 @@ def node_status(version: str) -> dict:
     return {
         "status": {
             "conditions": [
-                condition("MemoryPressure", "False", "KubeletHasSufficientMemory", "simulated node"),
+                condition(
+                    "MemoryPressure", "False", "KubeletHasSufficientMemory", "simulated node"
+                ),
                 condition("DiskPressure", "False", "KubeletHasNoDiskPressure", "simulated node"),
                 condition("PIDPressure", "False", "KubeletHasSufficientPID", "simulated node"),
-                condition("Ready", "True", "KubeletReady", SIMULATED.replace("node (", "node is ready (")),
+                condition(
+                    "Ready",
+                    "True",
+                    "KubeletReady",
+                    "simulated node is ready (no container runtime)",
+                ),
             ],
             "addresses": [
                 {"type": "InternalIP", "address": NODE_IP},
@@ -148,7 +154,7 @@ class Node:
     def __init__(self, api: Api, name: str, version: str) -> None:
         self.api, self.name, self.version = api, name, version
         self.lease_path = f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}"
-        self.ips: Optional[PodIPs] = None
+        self.ips: PodIPs | None = None
 
     def register(self) -> None:
         body = {
@@ -207,7 +213,7 @@ class Node:
                 },
             )
 
-    def pod_ips(self) -> "PodIPs":
+    def pod_ips(self) -> PodIPs:
         """The pod CIDR the controller-manager allocated to the node (a fallback after 30 s)."""
         if self.ips is None:
             cidr = ""
@@ -290,7 +296,14 @@ def running_status(pod: dict, ip: str) -> dict:
             "state": (
                 {"running": since}
                 if c.get("restartPolicy") == "Always"
-                else {"terminated": {"exitCode": 0, "reason": "Completed", **since, "finishedAt": started}}
+                else {
+                    "terminated": {
+                        "exitCode": 0,
+                        "reason": "Completed",
+                        **since,
+                        "finishedAt": started,
+                    }
+                }
             ),
         }
         for c in spec.get("initContainers", [])
@@ -380,7 +393,7 @@ def run(node: Node) -> None:
                     break
         except (OSError, ApiError, http.client.HTTPException, ValueError, KeyError) as e:
             # The API server restarting (an upgrade) or gone for a moment: try again.
-            print(f"node_sim: {e}", file=sys.stderr, flush=True)
+            sys.stderr.write(f"node_sim: {e}\n")
             resource_version = ""
             time.sleep(1)
         try:
@@ -391,7 +404,7 @@ def run(node: Node) -> None:
                 node.register()  # re-creates the node if someone deleted it
                 last_status = time.monotonic()
         except (OSError, ApiError, http.client.HTTPException, ValueError, KeyError) as e:
-            print(f"node_sim: {e}", file=sys.stderr, flush=True)
+            sys.stderr.write(f"node_sim: {e}\n")
             time.sleep(1)
 
 
@@ -439,7 +452,10 @@ def main() -> None:
     ap.add_argument("--wait-node", default="", help="with --wait-ready: wait for this node")
     ap.add_argument("--kubelet-version", default="")
     ap.add_argument(
-        "--wait-ready", type=float, default=0, help="only wait this long for the API server, then exit"
+        "--wait-ready",
+        type=float,
+        default=0,
+        help="only wait this long for the API server, then exit",
     )
     args = ap.parse_args()
     api = Api(args.server, args.ca, args.cert, args.key)
