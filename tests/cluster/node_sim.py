@@ -77,7 +77,9 @@ class Api:
             text = response.read().decode("utf-8", "replace")
             if response.status >= 300:
                 raise ApiError(response.status, text)
-            return json.loads(text) if text else {}
+            if not response.getheader("Content-Type", "").startswith("application/json"):
+                return {}  # /readyz answers "ok" in plain text
+            return json.loads(text)
         finally:
             conn.close()
 
@@ -101,7 +103,8 @@ def now(micro: bool = False) -> str:
     return dt.datetime.now(dt.UTC).strftime(fmt)
 
 
-def node_status(version: str) -> dict:
+def node_status(version: str, since: str) -> dict:
+    """The status a kubelet reports; `since`: when the conditions last changed."""
     t = now()
 
     def condition(kind: str, status: str, reason: str, message: str) -> dict:
@@ -111,6 +114,7 @@ def node_status(version: str) -> dict:
             "reason": reason,
             "message": message,
             "lastHeartbeatTime": t,
+            "lastTransitionTime": since,
         }
 
     resources = {"cpu": "2", "memory": "8Gi", "pods": "110", "ephemeral-storage": "20Gi"}
@@ -155,6 +159,7 @@ class Node:
         self.api, self.name, self.version = api, name, version
         self.lease_path = f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}"
         self.ips: PodIPs | None = None
+        self.since = ""  # when the node's conditions last changed
 
     def register(self) -> None:
         body = {
@@ -180,12 +185,20 @@ class Node:
         self.report_status()
 
     def report_status(self) -> None:
-        # Strategic merge: conditions merge by type, so lastTransitionTime is the
-        # API server's (set on the first report, kept while the status stays).
+        if not self.since:
+            # The conditions have held since the node's first report, also across a
+            # restart of the simulator (an upgrade): a kubelet keeps that time too.
+            node = self.api.call("GET", f"/api/v1/nodes/{self.name}")
+            ready = [
+                c.get("lastTransitionTime", "")
+                for c in node.get("status", {}).get("conditions", [])
+                if c.get("type") == "Ready" and c.get("status") == "True"
+            ]
+            self.since = next((t for t in ready if t and not t.startswith("0001")), now())
         self.api.call(
             "PATCH",
             f"/api/v1/nodes/{self.name}/status",
-            node_status(self.version),
+            node_status(self.version, self.since),
             "application/strategic-merge-patch+json",
         )
 
@@ -409,10 +422,12 @@ def run(node: Node) -> None:
 
 
 def wait_ready(api: Api, seconds: float) -> bool:
-    """Wait until the API server answers and has made its namespaces."""
+    """Wait until the API server is ready (/readyz: its post-start hooks, e.g. the RBAC
+    roles the controller-manager needs, are done) and has made its namespaces."""
     end = time.monotonic() + seconds
     while time.monotonic() < end:
         try:
+            api.call("GET", "/readyz")  # 500 until every check passes
             names = {n["metadata"]["name"] for n in api.call("GET", "/api/v1/namespaces")["items"]}
             if {"default", "kube-system", "kube-node-lease"} <= names:
                 return True
