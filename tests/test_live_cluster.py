@@ -64,6 +64,11 @@ kubectl get secret live-test -o jsonpath={.data.password}
 ```kubectl id="secret-yaml"
 kubectl get secret live-test -o yaml
 ```
+
+```kubectl id="scale-get"
+kubectl scale deployment web --replicas=3
+kubectl get deployment web
+```
 """
 
 MANIFEST = """apiVersion: apps/v1
@@ -135,6 +140,9 @@ def test_round_trip_on_a_real_cluster(tmp_path, real_cluster_env, real_context, 
     assert sandbox.snippets[0].provenance.namespace == "kc-live-test"
     # settle: the next snippet saw the Deployment at its replicas
     assert "deployment.apps/web   2/2" in out["get"].stdout
+    # and so did the next command of the same snippet (it never shows UP-TO-DATE 0 or 2/3)
+    scaled = next(s for s in sandbox.snippets if s.id == "scale-get").results
+    assert scaled[1].stdout.splitlines()[1].split()[:4] == ["web", "3/3", "3", "3"], scaled
     # redaction of a real Secret, also inside last-applied-configuration
     assert "last-applied-configuration" in out["secret-yaml"].stdout
     text = (site.parent / "captures" / "sandbox.yaml").read_text()

@@ -28,6 +28,7 @@ import ipaddress
 import json
 import ssl
 import sys
+import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -155,11 +156,14 @@ def node_status(version: str, since: str) -> dict:
 
 
 class Node:
-    def __init__(self, api: Api, name: str, version: str) -> None:
+    def __init__(self, api: Api, name: str, version: str, start_delay: float = 0) -> None:
         self.api, self.name, self.version = api, name, version
         self.lease_path = f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{name}"
         self.ips: PodIPs | None = None
         self.since = ""  # when the node's conditions last changed
+        self.start_delay = start_delay
+        self.starting: set[str] = set()  # pods whose containers are being "created"
+        self.lock = threading.Lock()
 
     def register(self) -> None:
         body = {
@@ -258,11 +262,38 @@ class Node:
         status = pod.get("status", {})
         if status.get("phase") == "Running" and running_images(status) == wanted_images(pod):
             return
-        body = running_status(pod, self.pod_ips().get(uid))
+        if status.get("phase") == "Running" or self.start_delay <= 0:
+            self.patch_status(pod, running_status(pod, self.pod_ips().get(uid)))
+            return
+        with self.lock:
+            if uid in self.starting:
+                return
+            self.starting.add(uid)
+        # A kubelet pulls images and starts containers first: ContainerCreating for a
+        # moment, as on a real node (so settling is tested for real), then Running.
+        self.patch_status(pod, creating_status(pod))
+        timer = threading.Timer(self.start_delay, self.start, (ns, name, uid))
+        timer.daemon = True
+        timer.start()
+
+    def start(self, ns: str, name: str, uid: str) -> None:
+        """The delayed half of sync: the pod's containers now run."""
+        try:
+            pod = self.api.call("GET", f"/api/v1/namespaces/{ns}/pods/{name}")
+            if pod["metadata"]["uid"] == uid and not pod["metadata"].get("deletionTimestamp"):
+                self.patch_status(pod, running_status(pod, self.pod_ips().get(uid)))
+        except (OSError, ApiError, http.client.HTTPException, ValueError, KeyError) as e:
+            sys.stderr.write(f"node_sim: {e}\n")  # the next list or watch event retries
+        finally:
+            with self.lock:
+                self.starting.discard(uid)
+
+    def patch_status(self, pod: dict, body: dict) -> None:
+        meta = pod["metadata"]
         try:
             self.api.call(
                 "PATCH",
-                f"/api/v1/namespaces/{ns}/pods/{name}/status",
+                f"/api/v1/namespaces/{meta['namespace']}/pods/{meta['name']}/status",
                 body,
                 "application/strategic-merge-patch+json",
             )
@@ -279,11 +310,61 @@ def running_images(status: dict) -> list[str]:
     return [c.get("image", "") for c in status.get("containerStatuses", [])]
 
 
+def creating_status(pod: dict) -> dict:
+    """A pod's status while a kubelet creates its containers (no IP yet)."""
+    started = now()
+    waiting = {"waiting": {"reason": "ContainerCreating"}}
+    containers = [
+        {
+            "name": c["name"],
+            "image": c.get("image", ""),
+            "imageID": "",
+            "ready": False,
+            "started": False,
+            "restartCount": 0,
+            "state": waiting,
+        }
+        for c in pod["spec"].get("containers", [])
+    ]
+    conditions = [
+        {"type": "PodReadyToStartContainers", "status": "False", "lastTransitionTime": started},
+        {"type": "Initialized", "status": "True", "lastTransitionTime": started},
+        {
+            "type": "Ready",
+            "status": "False",
+            "lastTransitionTime": started,
+            "reason": "ContainersNotReady",
+            "message": "containers with unready status: ["
+            + " ".join(c["name"] for c in containers)
+            + "]",
+        },
+        {
+            "type": "ContainersReady",
+            "status": "False",
+            "lastTransitionTime": started,
+            "reason": "ContainersNotReady",
+            "message": "containers with unready status: ["
+            + " ".join(c["name"] for c in containers)
+            + "]",
+        },
+    ]
+    body = {
+        "phase": "Pending",
+        "hostIP": NODE_IP,
+        "hostIPs": [{"ip": NODE_IP}],
+        "startTime": started,
+        "conditions": conditions,
+        "containerStatuses": containers,
+    }
+    return {"status": body}
+
+
 def running_status(pod: dict, ip: str) -> dict:
     """A pod's status as a kubelet reports it once every container runs and is ready."""
     spec, status = pod["spec"], pod.get("status", {})
     started = status.get("startTime") or now()
-    since = {"startedAt": started}
+    running = now()
+    since = {"startedAt": running}
     containers = [
         {
             "name": c["name"],
@@ -313,17 +394,27 @@ def running_status(pod: dict, ip: str) -> dict:
                     "terminated": {
                         "exitCode": 0,
                         "reason": "Completed",
-                        **since,
-                        "finishedAt": started,
+                        "startedAt": started,
+                        "finishedAt": running,
                     }
                 }
             ),
         }
         for c in spec.get("initContainers", [])
     ]
+    # reason and message null: a strategic merge patch would keep ContainersNotReady
     conditions = [
-        {"type": kind, "status": "True", "lastTransitionTime": started}
-        for kind in ("PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady")
+        {"type": "Initialized", "status": "True", "lastTransitionTime": started},
+        *(
+            {
+                "type": kind,
+                "status": "True",
+                "lastTransitionTime": running,
+                "reason": None,
+                "message": None,
+            }
+            for kind in ("PodReadyToStartContainers", "Ready", "ContainersReady")
+        ),
     ]
     body: dict[str, Any] = {
         "phase": "Running",
@@ -464,6 +555,12 @@ def main() -> None:
     ap.add_argument("--cert", required=True)
     ap.add_argument("--key", required=True)
     ap.add_argument("--node", default="")
+    ap.add_argument(
+        "--start-delay",
+        type=float,
+        default=1.0,
+        help="seconds a pod stays ContainerCreating before it runs (0: at once)",
+    )
     ap.add_argument("--wait-node", default="", help="with --wait-ready: wait for this node")
     ap.add_argument("--kubelet-version", default="")
     ap.add_argument(
@@ -481,7 +578,7 @@ def main() -> None:
     if not args.node or not args.kubelet_version:
         ap.error("--node and --kubelet-version are required")
     try:
-        run(Node(api, args.node, args.kubelet_version))
+        run(Node(api, args.node, args.kubelet_version, args.start_delay))
     except KeyboardInterrupt:
         pass
 
