@@ -193,7 +193,7 @@ class Target:
 
     kind: str  # "standin" or "real"
     env: dict[str, str]
-    contexts: list[str]  # patterns of the contexts it has before and after the upgrade
+    contexts: list[str]  # allow_contexts for it
     upgrade: Callable[[], None]  # a new version
 
     @property
@@ -219,8 +219,8 @@ def target(request):
         return
     before, to = request.getfixturevalue("upgrade_versions")
     cluster = request.getfixturevalue("second_cluster")
-    cluster.start(before)  # context kubecapture-vA, renamed kubecapture-vB by the upgrade
-    yield Target("real", cluster.env, ["kubecapture-*"], lambda: cluster.upgrade(to))
+    cluster.start(before)
+    yield Target("real", cluster.env, [cluster.context], lambda: cluster.upgrade(to))
 
 
 # --- the browser (Debian's chromium, driven by Playwright) ---------------------------------

@@ -274,6 +274,7 @@ def test_a_real_upgrade_reports_what_changed_between_two_releases(
             assert s.provenance.server_version == after and s.provenance.nodes == after
             older = s.history[0].provenance
             assert older.server_version == before and older.nodes == before
+            assert older.context == s.provenance.context  # the same cluster, upgraded
             if any(after in r.stdout for r in s.results):
                 shows_version.add((page.page, s.id))
     steps = drift_steps(captures, before, after)
