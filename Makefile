@@ -9,7 +9,8 @@ LOWEST := .venv-lowest
 # Material 9.7+ prints a long notice about MkDocs 2 on every build.
 export NO_MKDOCS_2_WARNING := 1
 
-.PHONY: venv site test test-lowest serve capture check status share handout lint clean
+.PHONY: venv site test test-lowest serve capture check status share handout lint clean \
+	cluster cluster-stop
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -85,6 +86,15 @@ check: $(SITE_STAMP)
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check plugins tests benchmarks
 	$(BIN)/ruff format --check plugins tests benchmarks
+
+## The project's own Kubernetes (tests/cluster/README.md): an upstream control plane on
+## 127.0.0.1 with one simulated node, built once per release (VERSION=v1.36.3 for another).
+## Then: export KUBECONFIG=$$(tests/cluster/cluster kubeconfig)
+cluster:
+	bash tests/cluster/cluster start $(if $(VERSION),--version $(VERSION))
+
+cluster-stop:
+	bash tests/cluster/cluster stop
 
 clean:
 	rm -rf site $(VENV) $(LOWEST)

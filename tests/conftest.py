@@ -64,7 +64,7 @@ def real_cluster_env(tmp_path) -> dict[str, str]:
     """Environment for live tests (marker `cluster`) against the cluster in $KUBECONFIG.
 
     Skipped without KUBECONFIG, unless KUBECAPTURE_REQUIRE_CLUSTER=1 (CI, where .ci/run
-    started the local control plane): then a missing cluster fails the test."""
+    started tests/cluster): then a missing cluster fails the test."""
     if not os.environ.get("KUBECONFIG"):
         reason = "KUBECONFIG is not set: no real cluster to test against"
         if os.environ.get("KUBECAPTURE_REQUIRE_CLUSTER") == "1":
@@ -88,16 +88,103 @@ def real_context(real_cluster_env, kubectl_bin) -> str:
     ).stdout.strip()
 
 
+# --- the project's own cluster (tests/cluster): real upgrades ---------------------------
+
+CLUSTER_SCRIPT = TESTS / "cluster" / "cluster"
+SECOND_PORT = 26443  # beside the main cluster (16443): ports of etcd and the rest follow
+
+
+def _require_or_skip(reason: str) -> None:
+    if os.environ.get("KUBECAPTURE_REQUIRE_CLUSTER") == "1":
+        pytest.fail(reason + " (KUBECAPTURE_REQUIRE_CLUSTER=1)")
+    pytest.skip(reason)
+
+
+@dataclass
+class OwnCluster:
+    """A cluster of tests/cluster that a test starts itself, beside any other (its own
+    state folder and ports), so it can upgrade it: KUBECONFIG of `env` points at it."""
+
+    state: Path
+    env: dict[str, str]  # for kubectl and kubecapture
+    version: str = ""
+
+    def run(self, *args: str) -> str:
+        script_env = dict(
+            os.environ,
+            KUBECAPTURE_CLUSTER_DIR=str(self.state),
+            KUBECAPTURE_CLUSTER_PORT=str(SECOND_PORT),
+        )
+        done = subprocess.run(
+            ["bash", str(CLUSTER_SCRIPT), *args], env=script_env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, f"cluster {' '.join(args)} failed:\n{done.stderr}"
+        return done.stdout
+
+    def start(self, version: str) -> None:
+        self.run("start", "--version", version)
+        self.version = version
+
+    def upgrade(self, version: str) -> None:
+        self.run("upgrade", version)
+        self.version = version
+
+    def stop(self) -> None:
+        self.run("stop")
+
+    @property
+    def context(self) -> str:
+        return (self.state / "context").read_text().strip()
+
+
+def built(version: str) -> bool:
+    """Whether `cluster build VERSION` has run on this machine (tests never build: a cold
+    build takes long; .ci/run builds both versions first)."""
+    done = subprocess.run(
+        ["bash", str(CLUSTER_SCRIPT), "binary", version], capture_output=True, text=True
+    )
+    return done.returncode == 0
+
+
+@pytest.fixture(scope="session")
+def upgrade_versions() -> tuple[str, str]:
+    """(A, B): the releases a real upgrade goes between, KUBECAPTURE_UPGRADE_FROM and
+    KUBECAPTURE_UPGRADE_TO, by default the newest older module of tests/cluster/versions
+    and the newest (tests/cluster/go.mod). Skipped unless both are built."""
+    listed = subprocess.run(
+        ["bash", str(CLUSTER_SCRIPT), "versions"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    newest, older = listed[0], sorted(listed[1:], key=version_key)
+    to = os.environ.get("KUBECAPTURE_UPGRADE_TO") or newest
+    before = os.environ.get("KUBECAPTURE_UPGRADE_FROM") or (older[-1] if older else "")
+    if not before:
+        _require_or_skip("tests/cluster has one version only: no upgrade to make")
+    for version in (before, to):
+        if not built(version):
+            _require_or_skip(f"Kubernetes {version} is not built: tests/cluster/cluster build")
+    return before, to
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.lstrip("v").split("."))
+
+
 @pytest.fixture
-def cluster_kit() -> Path:
-    """The local control plane's script (../shared/local-cluster/cluster), for tests that
-    change the node's version; skipped on other clusters (a user's minikube)."""
-    kit = os.environ.get("KUBECAPTURE_CLUSTER_KIT")
-    if not kit:
-        if os.environ.get("KUBECAPTURE_REQUIRE_CLUSTER") == "1":
-            pytest.fail("KUBECAPTURE_CLUSTER_KIT is not set (KUBECAPTURE_REQUIRE_CLUSTER=1)")
-        pytest.skip("KUBECAPTURE_CLUSTER_KIT is not set: the node's version cannot change")
-    return Path(kit).resolve()
+def second_cluster(tmp_path, upgrade_versions) -> OwnCluster:
+    """A second cluster of tests/cluster, not started yet; stopped (data deleted) after."""
+    state = tmp_path / "cluster"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBECTL_")}
+    env.update(
+        KUBECONFIG=str(state / "kubeconfig"),
+        KUBECACHEDIR=str(tmp_path / "kube-cache"),
+        PATH=os.pathsep.join([str(VENV_BIN), env.get("PATH", "")]),
+    )
+    cluster = OwnCluster(state, env)
+    try:
+        yield cluster
+    finally:
+        if state.exists():
+            cluster.stop()
 
 
 @dataclass
@@ -106,50 +193,34 @@ class Target:
 
     kind: str  # "standin" or "real"
     env: dict[str, str]
-    context: str
-    upgrade: Callable[[], None]  # a new version, as `get node` sees it
-    restore: Callable[[], None]
+    contexts: list[str]  # allow_contexts for it
+    upgrade: Callable[[], None]  # a new version
 
     @property
     def options(self) -> dict:
         """Plugin options a test site needs to run against this cluster."""
-        return {"allow_contexts": [self.context]}
+        return {"allow_contexts": self.contexts}
 
 
 @pytest.fixture(params=["standin", pytest.param("real", marks=pytest.mark.cluster)])
 def target(request):
-    """The stand-in, then (marker `cluster`) the real cluster: behaviour that both can
-    show is tested on both, so the stand-in cannot drift from reality unnoticed. The real
-    cluster's upgrade changes the node's version (local control plane only)."""
+    """The stand-in, then (marker `cluster`) a real cluster of tests/cluster: behaviour
+    that both can show is tested on both, so the stand-in cannot drift from reality
+    unnoticed. The stand-in's upgrade changes the version it reports; the real one is a
+    real upgrade (`cluster upgrade`) from one release to the next on the same storage."""
     if request.param == "standin":
         server = request.getfixturevalue("standin")
         yield Target(
             "standin",
             request.getfixturevalue("kube_env"),
-            "minikube",
+            ["minikube"],
             lambda: server.set_server_version("v1.31.0"),
-            lambda: None,
         )
         return
-    env = request.getfixturevalue("real_cluster_env")
-    context = request.getfixturevalue("real_context")
-    kit = request.getfixturevalue("cluster_kit")
-
-    def node_version(version: str) -> None:
-        subprocess.run(["bash", str(kit), "node-version", version], check=True, capture_output=True)
-
-    upgraded = []
-
-    def upgrade() -> None:
-        upgraded.append(True)
-        node_version("v1.25.0")
-
-    target = Target("real", env, context, upgrade, lambda: node_version("v1.24.0"))
-    try:
-        yield target
-    finally:
-        if upgraded:
-            target.restore()
+    before, to = request.getfixturevalue("upgrade_versions")
+    cluster = request.getfixturevalue("second_cluster")
+    cluster.start(before)
+    yield Target("real", cluster.env, [cluster.context], lambda: cluster.upgrade(to))
 
 
 # --- the browser (Debian's chromium, driven by Playwright) ---------------------------------

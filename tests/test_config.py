@@ -94,3 +94,13 @@ def test_defaults_come_from_the_plugin_schema():
     assert defaults["keep_versions"] == 5
     with pytest.raises(config.OptionsError, match="kubecapture option fold"):
         config.validated({"fold": "many"}, "mkdocs.yml")
+
+
+def test_context_notes_match_a_context_exactly_or_by_pattern():
+    from kubecapture import cluster
+
+    notes = {"kubecapture-*": "simulated node", "kubecapture-v1.36": "the v1.36 one"}
+    assert cluster.context_note("kubecapture-v1.36", notes) == "the v1.36 one"
+    assert cluster.context_note("kubecapture-v1.37", notes) == "simulated node"
+    assert cluster.context_note("minikube", notes) == ""
+    assert cluster.context_note("kubecapture-[x]", {"kubecapture-[x]": "literal"}) == "literal"

@@ -2,22 +2,23 @@
 
     KUBECONFIG=~/.kube/config .venv/bin/python -m pytest -m cluster
 
-CI runs it against the local control plane (`../shared/local-cluster`: a real v1.24 API
-server, one simulated node); it also runs against any cluster, e.g. a user's minikube.
-Everything here runs in sandbox namespaces or only reads, and leaves the cluster as it
-was; the tests that change the node's version (local control plane only) put it back.
+CI runs it against the project's own cluster (tests/cluster: an upstream control plane,
+one simulated node); it also runs against any cluster, e.g. a user's minikube. Everything
+here runs in sandbox namespaces or only reads, and leaves the cluster as it was. The
+upgrade tests start a second cluster of tests/cluster beside it (two releases built).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import time
 from pathlib import Path
 
 import pytest
-from kubecapture import driftreport, store
+from kubecapture import store
 from sites import build, kubecapture, make_site, page_html
 
 pytestmark = pytest.mark.cluster
@@ -63,6 +64,11 @@ kubectl get secret live-test -o jsonpath={.data.password}
 
 ```kubectl id="secret-yaml"
 kubectl get secret live-test -o yaml
+```
+
+```kubectl id="scale-get"
+kubectl scale deployment web --replicas=3
+kubectl get deployment web
 ```
 """
 
@@ -135,6 +141,9 @@ def test_round_trip_on_a_real_cluster(tmp_path, real_cluster_env, real_context, 
     assert sandbox.snippets[0].provenance.namespace == "kc-live-test"
     # settle: the next snippet saw the Deployment at its replicas
     assert "deployment.apps/web   2/2" in out["get"].stdout
+    # and so did the next command of the same snippet (it never shows UP-TO-DATE 0 or 2/3)
+    scaled = next(s for s in sandbox.snippets if s.id == "scale-get").results
+    assert scaled[1].stdout.splitlines()[1].split()[:4] == ["web", "3/3", "3", "3"], scaled
     # redaction of a real Secret, also inside last-applied-configuration
     assert "last-applied-configuration" in out["secret-yaml"].stdout
     text = (site.parent / "captures" / "sandbox.yaml").read_text()
@@ -190,52 +199,107 @@ def notes_copy(tmp_path: Path, context: str) -> Path:
         shutil.copytree(ROOT / part, root / part)
     config = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
     (root / "mkdocs.yml").write_text(
-        config.replace("orbstack, colima, litekube]", f"orbstack, colima, litekube, {context}]"),
+        config.replace("kubecapture-*]", f"kubecapture-*, {context}]"),
         encoding="utf-8",
     )
     return root / "mkdocs.yml"
 
 
-def node_version(kit: Path, version: str) -> None:
-    subprocess.run(["bash", str(kit), "node-version", version], check=True, capture_output=True)
+def drift_steps(captures: Path, before: str, after: str) -> dict[tuple[str, str], dict]:
+    """(page, snippet) -> the drift report's entry for the step from `before` to `after`
+    (server versions)."""
+    report = json.loads((captures / "drift-report.json").read_text())
+    return {
+        (e["page"], e["ref"]): e
+        for e in report["entries"]
+        if e["before"]
+        and e["before"]["server_version"] == before
+        and e["after"]["server_version"] == after
+    }
 
 
-def test_node_upgrade_on_the_notes_reports_only_what_shows_the_version(
-    tmp_path, real_cluster_env, real_context, cluster_kit
+def test_a_fresh_cluster_of_the_same_release_changes_nothing(
+    tmp_path, second_cluster, upgrade_versions
 ):
-    """The whole notes site on the real control plane; the node reports another version;
-    a refresh adds a history entry to every snippet, and only outputs that show the node's
-    version are "changed" (the guide's settle="off" example is reported as such)."""
-    site = notes_copy(tmp_path, real_context)
-    first = kubecapture(site, real_cluster_env, "refresh")
+    """Precision on real output: the whole notes on a new cluster of the same release
+    (new UIDs, pod names, IPs, ages, resourceVersions) report 0 changed; only the guide's
+    settle="off" example may differ (timing, by design)."""
+    release = upgrade_versions[0]
+    second_cluster.start(release)
+    site = notes_copy(tmp_path, second_cluster.context)
+    first = kubecapture(site, second_cluster.env, "refresh")
     assert first.returncode == 0, first.log
-    try:
-        node_version(cluster_kit, "v1.25.0")
-        upgraded = kubecapture(site, real_cluster_env, "refresh")
-    finally:
-        node_version(cluster_kit, "v1.24.0")
+    second_cluster.stop()
+    second_cluster.start(release)
+    again = kubecapture(site, second_cluster.env, "refresh")
+    assert again.returncode == 0, again.log
+    # The same cluster setup: each output replaced, compared with the one it replaces.
+    counts = re.search(
+        r"drift: (\d+) changed, \d+ volatile only, \d+ unchanged, (\d+) new", again.log
+    )
+    assert counts, again.log
+    changed = [line for line in again.log.splitlines() if "  changed: " in line]
+    assert int(counts[1]) == len(changed) and int(counts[2]) == 0, again.log
+    assert all("how-it-works.md > no-settle (settle=off" in line for line in changed), changed
+    captures = site.parent / "snippets" / "captures"
+    pages = [store.load(p) for p in store.all_capture_files(captures)]
+    assert sum(len(p.snippets) for p in pages) == 47
+    assert all(s.provenance.server_version == release for p in pages for s in p.snippets)
+
+
+def test_a_real_upgrade_reports_what_changed_between_two_releases(
+    tmp_path, second_cluster, upgrade_versions, kubectl_bin
+):
+    """The whole notes on release A, `cluster upgrade B` on the same storage, a refresh:
+    a history entry per snippet, and the drift report's changes are real differences
+    between the two API servers (the version where outputs show it, and more)."""
+    before, after = upgrade_versions
+    second_cluster.start(before)
+    site = notes_copy(tmp_path, second_cluster.context)
+    first = kubecapture(site, second_cluster.env, "refresh")
+    assert first.returncode == 0, first.log
+    env = second_cluster.env
+    kept = kubectl_json(kubectl_bin, env, "create", "configmap", "kept-by-the-upgrade")
+    second_cluster.upgrade(after)
+    # the same storage: the object made on A is there on B, the same object
+    assert kubectl_json(kubectl_bin, env, "get", "configmap", "kept-by-the-upgrade") == kept
+    upgraded = kubecapture(site, second_cluster.env, "refresh")
     assert upgraded.returncode == 0, upgraded.log
 
     captures = site.parent / "snippets" / "captures"
     pages = [store.load(p) for p in store.all_capture_files(captures)]
-    step = {}
     shows_version = set()
     for page in pages:
         for s in page.snippets:
-            assert s.provenance.nodes == "v1.25.0" and s.history[0].provenance.nodes == "v1.24.0"
-            if any("v1.25.0" in r.stdout for r in s.results):
+            assert s.provenance.server_version == after and s.provenance.nodes == after
+            older = s.history[0].provenance
+            assert older.server_version == before and older.nodes == before
+            assert older.context == s.provenance.context  # the same cluster, upgraded
+            if any(after in r.stdout for r in s.results):
                 shows_version.add((page.page, s.id))
-    report = json.loads((captures / "drift-report.json").read_text())
-    for e in report["entries"]:
-        if e["before"]["nodes"] == "v1.24.0" and e["after"]["nodes"] == "v1.25.0":
-            step[(e["page"], e["ref"])] = e
-    assert len(step) == sum(len(p.snippets) for p in pages)
-    changed = {k for k, e in step.items() if e["status"] == "changed" and not e["note"]}
-    assert shows_version and changed == shows_version, (changed, shows_version)
-    by_design = {k for k, e in step.items() if e["note"] == "settle"}
-    assert by_design == {("how-it-works.md", "no-settle")}
+    steps = drift_steps(captures, before, after)
+    assert len(steps) == sum(len(p.snippets) for p in pages) == 47
+    changed = {k for k, e in steps.items() if e["status"] == "changed"}
+    # every output that shows the server's or the node's version changed, and says so
+    assert shows_version and shows_version <= changed, (shows_version, changed)
+    for key in shows_version:
+        assert any(before in c and after in c for c in steps[key]["changes"]), steps[key]
+    # nothing is "changed" without a change to show
+    assert all(steps[k]["changes"] for k in changed)
     # the original notes of section 4 are still there, behind both live outputs
     section4 = store.load(captures / "course" / "04-kubectl.yaml")
     originals = [e for s in section4.snippets for e in s.entries if e.provenance.imported]
     assert len(originals) == 5
-    assert driftreport.DriftReport.from_json((captures / "drift-report.json").read_text()).entries
+
+
+def kubectl_json(kubectl: Path, env: dict[str, str], *args: str) -> dict:
+    """uid and creationTimestamp of the object `kubectl ARGS -o json` prints."""
+    out = subprocess.run(
+        [str(kubectl), *args, "-o", "json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    meta = json.loads(out)["metadata"]
+    return {"uid": meta["uid"], "created": meta["creationTimestamp"]}

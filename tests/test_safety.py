@@ -613,6 +613,24 @@ def test_settle_waits_for_a_deployment_before_the_next_snippet(tmp_path, standin
     assert gone(standin, "kc-settled") and gone(standin, "kc-raw")
 
 
+def test_settle_also_between_the_commands_of_one_snippet(tmp_path, standin, kube_env):
+    """A fence that changes the cluster and then reads it shows the settled state, as two
+    fences do, not whatever the controllers had done by then (which flaps run to run)."""
+    standin.ready_delay = 1.5
+    both = CREATE.split(chr(10), 1)[1] + chr(10) + GET.split(chr(10), 1)[1]
+    site = make_site(
+        tmp_path / "site",
+        {
+            "settled.md": page('id="both"' + chr(10) + both, front=SANDBOX),
+            "raw.md": page('id="both" settle="off"' + chr(10) + both, front=SANDBOX),
+        },
+    )
+    built = build(site, kube_env, "--strict")
+    assert built.returncode == 0, built.log
+    assert outputs(site, "settled.md")[1] == "2/2"
+    assert outputs(site, "raw.md")[1] == "/2"  # settle="off": the state right after create
+
+
 def test_settle_times_out_naming_what_is_not_ready(tmp_path, standin, kube_env):
     standin.stuck_images = {"nginx:stuck"}
     site = make_site(

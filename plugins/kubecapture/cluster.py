@@ -71,6 +71,14 @@ def context_allowed(context: str, patterns) -> bool:
     return any(fnmatch.fnmatchcase(context, p) for p in patterns)
 
 
+def context_note(context: str, notes: dict[str, str]) -> str:
+    """The author's description of the cluster behind `context` (`context_notes`): its own
+    entry, else the first entry whose key is a pattern it matches (`kubecapture-*`)."""
+    if context in notes:
+        return notes[context]
+    return next((note for key, note in notes.items() if fnmatch.fnmatchcase(context, key)), "")
+
+
 def connect(
     *,
     context: str | None,

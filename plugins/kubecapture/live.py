@@ -23,11 +23,12 @@ from .planning import (
     PagePlan,
     Settings,
     needs_settle,
+    settles_after,
     shared_phases,
     side_by_side,
     unexpected_exit,
 )
-from .snippets import Snippet, one_line
+from .snippets import one_line
 from .store import CommandResult, PageCapture, Provenance, SnippetCapture
 from .store import load as load_capture
 from .store import save as save_capture
@@ -208,7 +209,7 @@ class Session:
             kubectl_version=cluster.kubectl_version,
             captured_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             nodes=cluster.nodes,
-            cluster=self.settings.context_notes.get(cluster.context, ""),
+            cluster=kube.context_note(cluster.context, self.settings.context_notes),
             namespace=namespace,
         )
         try:
@@ -281,16 +282,18 @@ class Session:
         exits: dict[int, int] = {}  # command line -> exit code
         for i, snippet in enumerate(plan.snippets):
             results = []
-            for command in snippet.commands:
+            for j, command in enumerate(snippet.commands):
                 self._check_permit(plan, command, exits)
                 result = self._run_command(plan, snippet, command, cluster, env)
                 exits[command.line] = result.exit_code
                 results.append(result)
                 # after every command: a Secret shown now may be deleted by the next one
                 masked |= self._secret_values(plan, command, cluster, touched)
+                if j + 1 < len(snippet.commands) and settles_after(plan, snippet, command):
+                    self._settle(plan, cluster, namespace, f"{command.line}: after this command")
             outputs.append(results)
             if i + 1 < len(plan.snippets) and needs_settle(plan, snippet):
-                self._settle(plan, snippet, cluster, namespace)
+                self._settle(plan, cluster, namespace, f"{snippet.line}: after this snippet")
         return outputs
 
     def _run_side_by_side(
@@ -332,12 +335,13 @@ class Session:
                 "`kubecapture:` in the page's front matter to allow it anyway"
             )
 
-    def _settle(self, plan: PagePlan, snippet: Snippet, cluster, namespace: str) -> None:
+    def _settle(self, plan: PagePlan, cluster, namespace: str, where: str) -> None:
+        """Wait for the sandbox to settle; `where` is "LINE: after this command/snippet"."""
         problem = sandbox.settle(cluster, namespace, self.settings.settle_timeout, self._cancel)
         if self._cancel.is_set():
             raise Interrupted()
         if problem:
-            raise PageRunError(f"{plan.page}:{snippet.line}: after this snippet, {problem}")
+            raise PageRunError(f"{plan.page}:{where}, {problem}")
 
     def _secret_values(self, plan: PagePlan, command, cluster, touched) -> set[str]:
         try:

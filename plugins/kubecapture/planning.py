@@ -16,7 +16,15 @@ import yaml
 
 from . import cluster as kube
 from . import guard, kubectl_args
-from .snippets import Snippet, SnippetError, one_line, page_key, parse_page, with_occurrence
+from .snippets import (
+    Command,
+    Snippet,
+    SnippetError,
+    one_line,
+    page_key,
+    parse_page,
+    with_occurrence,
+)
 from .store import CommandResult, PageCapture, capture_path, covers_digest
 from .store import load as load_capture
 
@@ -187,11 +195,20 @@ def is_complete(capture: PageCapture, plan: PagePlan) -> bool:
     )
 
 
-def needs_settle(plan: PagePlan, snippet: Snippet) -> bool:
-    """Wait for the sandbox to settle after this snippet (before the next one)?"""
+def settles_after(plan: PagePlan, snippet: Snippet, command: Command) -> bool:
+    """Wait for the sandbox to settle after this command (before the next command of the
+    snippet, or the next snippet)? After every command that may change it: a fence that
+    applies and then reads shows the settled state, as two fences would, not whatever the
+    controllers had done by then (`settle="off"` shows that on purpose)."""
     if not plan.sandbox or snippet.options.get("settle") == "off":
         return False
-    return not all(kubectl_args.is_read_only(c.argv) for c in snippet.commands)
+    return not kubectl_args.is_read_only(command.argv)
+
+
+def needs_settle(plan: PagePlan, snippet: Snippet) -> bool:
+    """Wait for the sandbox to settle after this snippet (before the next one)? After its
+    last command may have changed it (the earlier ones were settled after already)."""
+    return settles_after(plan, snippet, snippet.commands[-1])
 
 
 def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -> list[str]:
