@@ -12,6 +12,7 @@ import json
 import re
 
 import pytest
+import yaml
 from kubecapture import allowlist, allowlist_gen, kubectl_args
 from kubecapture.allowlist import DataError
 from kubecapture.kubectl_args import Refused
@@ -102,3 +103,23 @@ def test_the_table_lists_exactly_what_is_allowed():
     assert figures["commands_allowed"] + figures["commands_opt_in"] == len(rows)
     assert figures["commands_allowed"] < figures["commands"]
     assert figures["command_flags_allowed"] < figures["command_flags"]
+
+
+def test_a_page_marker_becomes_the_table(tmp_path, kube_env):
+    from sites import build, make_site, page_html
+
+    text = (
+        "# 安全\n\n<!-- kubecapture: allowlist -->\n\n"
+        "```markdown\n<!-- kubecapture: allowlist -->\n```\n"
+    )
+    site = make_site(tmp_path / "site", {"index.md": text})
+    config = yaml.safe_load(site.read_text())
+    config["markdown_extensions"] += ["tables", {"kubecapture.fence": {"lang": "ja"}}]
+    site.write_text(yaml.safe_dump(config, allow_unicode=True))
+    built = build(site, kube_env, "--strict", mode="replay")
+    assert built.returncode == 0, built.log
+    html = page_html(site)
+    assert html.count("<table>") == 1
+    assert "<code>kubectl get</code>" in html and "読むだけ" in html
+    assert "kubectl proxy" not in html and "proxy-url" not in html
+    assert "&lt;!-- kubecapture: allowlist --&gt;" in html  # the one in a code block stays

@@ -240,29 +240,35 @@ def default() -> Allowlist:
 # --- the table for the docs -----------------------------------------------------------------
 
 
-def markdown_table(allowlist: Allowlist | None = None) -> str:
-    """The allowed commands and their flags as a Markdown table (global flags first),
-    every cell escaped for Markdown and HTML, from the data alone."""
+def markdown_table(allowlist: Allowlist | None = None, lang: str | None = "en") -> str:
+    """The allowed commands and their flags as a Markdown table (global flags first), from
+    the data alone; cells escaped for Markdown tables and HTML."""
+    from .strings import allowlist_strings
+
+    t = allowlist_strings(lang)
     allowlist = allowlist or default()
-    rows = ["| command | effect | flags | why |", "| --- | --- | --- | --- |"]
+    rows = [
+        f"| {t['command']} | {t['effect']} | {t['flags']} | {t['why']} |",
+        "| --- | --- | --- | --- |",
+    ]
     root = allowlist.root
     rows.append(
-        "| (every command) | | "
+        f"| {t['every']} | | "
         + ", ".join(_flag_cell(f) for f in _sorted_allowed(root.flags.values()))
-        + " | global flags |"
+        + f" | {t['global']} |"
     )
     for _path, command in sorted(allowlist.commands.items()):
         if not command.allowed:
             continue
-        own = [f for f in command.flags.values() if f.allowed and f.name not in root.flags]
-        own += [
+        # its own flags, and global ones allowed only here (`auth can-i --as`)
+        own = [
             f
             for f in command.flags.values()
-            if f.allowed and f.name in root.flags and not root.flags[f.name].allowed
+            if f.name not in root.flags or not root.flags[f.name].allowed
         ]
-        effect = command.effect + (" (opt-in)" if command.opt_in else "")
+        effect = t[command.effect] + (f" ({t['opt_in']})" if command.opt_in else "")
         rows.append(
-            f"| `{_cell(command.name)}` | {effect} | "
+            f"| `{command.name}` | {effect} | "
             + ", ".join(_flag_cell(f) for f in _sorted_allowed(own))
             + f" | {_cell(command.why)} |"
         )
@@ -275,7 +281,7 @@ def _sorted_allowed(flags) -> list[Flag]:
 
 def _flag_cell(flag: Flag) -> str:
     short = f"-{flag.short}, " if flag.short else ""
-    return f"`{_cell(short)}--{_cell(flag.name)}`"
+    return f"`{short}--{flag.name}`"  # names are [a-z0-9-]: nothing to escape
 
 
 def _cell(text: str) -> str:
@@ -303,3 +309,9 @@ def figures(allowlist: Allowlist | None = None) -> dict[str, int]:
         "command_flags": len(local_pairs),
         "command_flags_allowed": sum(c.allowed and f.allowed for c, f in local_pairs),
     }
+
+
+if __name__ == "__main__":  # python -m kubecapture.allowlist [ja|en]: the table
+    import sys
+
+    sys.stdout.write(markdown_table(lang=sys.argv[1] if len(sys.argv) > 1 else "en"))

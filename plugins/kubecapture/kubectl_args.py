@@ -19,6 +19,7 @@ objects do its `-f` manifests hold.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -673,12 +674,24 @@ def manifest_objects(
         paths = [path]
     for q in paths:
         try:
-            docs = list(yaml.safe_load_all(q.read_text(encoding="utf-8")))
+            info = q.stat()
+            docs = _load_manifest(str(q), info.st_mtime_ns, info.st_size)
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             if skip_unreadable:
                 continue
             raise ManifestUnknown(name, remote=False) from None
         yield from _objects(docs)
+
+
+@functools.lru_cache(maxsize=512)
+def _load_manifest(path: str, mtime_ns: int, size: int) -> tuple:
+    """A manifest's documents, read once per version of the file (the guard and redaction
+    both read it, on every build of `mkdocs serve`); libyaml's safe loader when there."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as f:
+        return tuple(yaml.load_all(f.read(), Loader=loader))
 
 
 def _objects(docs):

@@ -80,6 +80,18 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "more": "ほか {n} 件",
             "none_changed": "内容の変わった出力はありません。",
         },
+        "allowlist": {
+            "command": "コマンド",
+            "effect": "影響",
+            "flags": "使えるオプション",
+            "why": "理由 (英語)",
+            "every": "(すべてのコマンド)",
+            "global": "グローバルオプション",
+            "read": "読むだけ",
+            "write": "変更",
+            "destructive": "破壊的 (サンドボックス内のみ)",
+            "opt_in": "ページで許可したときのみ",
+        },
     },
     "en": {
         "snippet": {
@@ -151,6 +163,18 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "more": "and {n} more",
             "none_changed": "No output changed in substance.",
         },
+        "allowlist": {
+            "command": "Command",
+            "effect": "Effect",
+            "flags": "Flags allowed",
+            "why": "Why",
+            "every": "(every command)",
+            "global": "global flags",
+            "read": "reads only",
+            "write": "changes objects",
+            "destructive": "destructive (inside the sandbox only)",
+            "opt_in": "only on a page that allows it",
+        },
     },
 }
 
@@ -167,3 +191,7 @@ def strings(lang: str | None) -> dict[str, str]:
 
 def report_strings(lang: str | None) -> dict[str, str]:
     return STRINGS[language(lang)]["report"]
+
+
+def allowlist_strings(lang: str | None) -> dict[str, str]:
+    return STRINGS[language(lang)]["allowlist"]
