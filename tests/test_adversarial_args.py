@@ -262,6 +262,16 @@ def violations(world: World, case: dict, before: dict, outcome: Outcome | None) 
                 node = cluster.get_obj(("", "nodes"), "", what.split()[0])
                 if not node or node["spec"].get("unschedulable"):
                     found.append(f"node {what} cordoned or gone")
+            elif kind == "absent":
+                group, resource, ns, name = what.split()
+                group = "" if group == "core" else group
+                if cluster.get_obj((group, resource), "" if ns == "-" else ns, name):
+                    found.append(f"{resource} {ns}/{name} was created")
+            elif kind == "node-label":
+                node, key = what.split()
+                labels = (cluster.get_obj(("", "nodes"), "", node) or {}).get("metadata", {})
+                if key in (labels.get("labels") or {}):
+                    found.append(f"node {node} was labelled {key}")
             elif kind == "unlabelled":
                 obj = cluster.get_obj(("", "namespaces"), "", what) or {}
                 meta = obj.get("metadata", {})
@@ -323,6 +333,7 @@ def test_the_corpus_covers_every_class():
     classes = {c["class"] for c in CASES}
     assert {
         "deletes outside the sandbox",
+        "changes outside the sandbox",
         "sandbox hijack",
         "credentials leave the machine",
         "host files published",
@@ -337,6 +348,8 @@ def test_the_corpus_covers_every_class():
 
 CONTROLS = [
     "all-namespaces-as-1",
+    "apply-a-cluster-role-binding",
+    "label-a-node",
     "delete-after-dash-dash",
     "label-a-namespace-as-a-sandbox",
     "proxy-url",

@@ -94,6 +94,16 @@ def check_page(
                     permits[command.line] = permit
                     for target in _named_targets(p):
                         created.pop(target, None)  # deleted: a second delete needs a new create
+            elif p.effect == "write" and not allow_destructive:
+                reason = _write_outside_reason(p, sandbox, created, workdir)
+                if reason:
+                    raise SnippetError(
+                        page,
+                        command.line,
+                        f"refusing to run `{one_line(command.text)}`: {reason}; add "
+                        "`allow_destructive: true` under `kubecapture:` in the page's front "
+                        "matter to let this page change objects outside its sandbox",
+                    )
             for target in _creates(p):
                 created[target] = command.line
     return permits
@@ -178,6 +188,64 @@ def _text(workdir: Path, name: str) -> str:
         return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+
+
+def _write_outside_reason(
+    p: Parsed,
+    sandbox: str | None,
+    created: dict[tuple[str, str, str | None], int],
+    workdir: Path,
+) -> str | None:
+    """Why a command that changes objects may change them outside the page's sandbox
+    (None: it stays inside). Without a sandbox a page may change namespaced objects as
+    before, but nothing cluster-wide except namespaces it creates; with one, only what is
+    in the sandbox."""
+    if sandbox is not None:
+        if p.all_namespaces:
+            return "it acts on all namespaces, not only the page's sandbox"
+        if p.namespace is not None and p.namespace != sandbox:
+            return f"it acts in namespace {p.namespace}, outside the page's sandbox {sandbox}"
+    elif p.all_namespaces:
+        return "it acts on all namespaces"
+    for name in p.values("filename"):
+        try:
+            for obj in manifest_objects(name, workdir, recursive=p.recursive):
+                kind = obj.get("kind")
+                meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                ns = meta.get("namespace")
+                if kind in CLUSTER_SCOPED_KINDS and kind != "Namespace":
+                    return f"{name} holds a {kind}, which is cluster-wide"
+                if sandbox is not None and ns and ns != sandbox:
+                    return f"{name} holds objects of namespace {ns}, outside the sandbox"
+        except ManifestUnknown:
+            continue  # kubectl cannot read it either
+    if p.verb in ("create", "run", "apply", "replace"):
+        return None  # what they make is checked above (create's opt-in for cluster-wide)
+    for resource, name in _command_line_targets(p):
+        if resource not in CLUSTER_SCOPED:
+            continue
+        own = (
+            resource == "namespaces"
+            and name is not None
+            and (name == sandbox or ("namespaces", name, None) in created)
+        )
+        if not own:
+            return f"{resource} are cluster-wide, outside the page's sandbox"
+    return None
+
+
+def _command_line_targets(p: Parsed) -> list[tuple[str, str | None]]:
+    """The objects `label ns demo a=b`, `set image deployment/web web=x`, `scale ...`
+    name: the words that are neither labels (`a=b`, `a-`) nor settings (`web=x`)."""
+    words = [w for w in p.positionals if "=" not in w]
+    if p.path in (("label",), ("annotate",)):
+        words = [w for w in words if not w.endswith("-")]
+    if not words:
+        return []
+    if all("/" in w for w in words):
+        return [(canonical(w.split("/", 1)[0]), w.split("/", 1)[1]) for w in words]
+    types = [canonical(t) for t in words[0].split(",")]
+    return [(t, n) for t in types for n in (words[1:] or [None])]
 
 
 def is_destructive(p: Parsed) -> bool:

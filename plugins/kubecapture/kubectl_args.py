@@ -587,8 +587,8 @@ def command_namespaces(p: Parsed, default: str, workdir: Path) -> set[str] | Non
     """The namespaces whose objects one command may read or change (and so print); None
     means any namespace (`-A`, a file that cannot be read, a command the model does not
     narrow down)."""
-    if p.all_namespaces or p.path == ("cluster-info", "dump"):
-        return None
+    if p.all_namespaces or p.path == ("cluster-info", "dump") or p.has("raw", "kustomize"):
+        return None  # any namespace (`--raw` and `-k` are refused; counted all the same)
     out = {p.namespace or default}
     if p.path == ("create", "namespace") and p.positionals:
         out.add(p.positionals[0])
