@@ -572,6 +572,8 @@ def _inside(path: Path, roots: tuple[Path, ...], name: str) -> None:
             parts = resolved.relative_to(root).parts
             if any(p.startswith(".") for p in parts):
                 raise OutsideContent(f"{name} reaches the hidden file or folder {resolved}")
+            if resolved.exists() and not (resolved.is_file() or resolved.is_dir()):
+                raise OutsideContent(f"{name} is not a regular file ({resolved})")
             return
     raise OutsideContent(
         f"{name} resolves to {resolved}, outside the notes' content ("
