@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 import pytest
 from kubecapture import cluster as kube
-from kubecapture import guard, kubectl_args, planning, sandbox, store
+from kubecapture import kubectl_args, planning, sandbox, store
 from kubecapture.snippets import SnippetError, parse_page
 from sites import build, make_site, page_html
 
@@ -70,8 +70,12 @@ def gone(standin, name: str, within: float = 5.0) -> bool:
 
 
 def plan(markdown: str, sandbox: bool = False, workdir: Path = FIXTURES):
+    # the fixtures' manifests/ stand for a site's snippets/ (kubectl may read files there)
     settings = planning.Settings(
-        captures_dir=workdir / "captures", workdir=workdir, sandbox=sandbox
+        captures_dir=workdir / "captures",
+        workdir=workdir,
+        sandbox=sandbox,
+        content_dirs=(workdir,),
     )
     return planning.plan_page("notes/p.md", markdown, settings)
 
@@ -98,9 +102,7 @@ def refused(markdown: str, **kw) -> str:
 )
 def test_flags_that_leave_the_pinned_context_are_refused(command):
     message = refused(page(f'id="x"\n{command}'))
-    flag = next(
-        a for a in command.split() if a.startswith("-") and a.split("=")[0] in guard.ESCAPE_FLAGS
-    ).split("=")[0]
+    flag = next(a for a in command.split() if a.startswith("-")).split("=")[0]
     assert message.startswith(f"notes/p.md:4: `{flag}` is not allowed in a kubectl snippet")
     assert "pinned context" in message and "`context` option" in message
 
@@ -126,20 +128,40 @@ def test_kubeconfig_writes_and_plugins_are_refused(command):
     "command",
     [
         "kubectl config view",
-        "kubectl config view --minify --raw -o json",
+        "kubectl config view --minify -o json",
         "kubectl config current-context",
         "kubectl config get-contexts",
         "kubectl create rolebinding r --clusterrole=view --user=alice",
         "kubectl create clusterrolebinding r --clusterrole=view --user alice --dry-run=client",
         "kubectl set subject rolebinding r --user=bob",
-        "kubectl exec nginx -- env --token x --context y",
         "kubectl auth can-i get pods --as=system:serviceaccount:default:default",
         "kubectl get pods -A",
-        "kubectl get --raw /api/v1/namespaces",
     ],
 )
 def test_reading_and_in_cluster_commands_are_allowed(command):
     assert plan(page(f"\n{command}")).snippets
+
+
+def test_exec_runs_in_the_sandbox_and_what_follows_dash_dash_is_the_containers():
+    # `--token x --context y` after `--` is the container's command, not kubectl's flags
+    command = "kubectl exec nginx -- env --token x --context y"
+    assert plan(page(f"\n{command}", front=SANDBOX)).snippets
+    assert "has no sandbox namespace" in refused(page(f"\n{command}"))
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "kubectl get --raw /api/v1/namespaces",
+        "kubectl config view --raw --minify -o json",
+        "kubectl delete -k overlays/dev",
+    ],
+)
+def test_flags_outside_the_allowlist_are_refused(command):
+    flag = next(a for a in command.split() if a.startswith("-"))
+    assert refused(page(f"\n{command}")).startswith(
+        f"notes/p.md:4: `{flag}` is not allowed in a kubectl snippet (`{command}`): "
+    )
 
 
 @pytest.mark.parametrize(
@@ -172,8 +194,7 @@ def test_destructive_commands_need_a_sandbox_or_permission(command, why):
         ("kubectl apply --prune -l app=web -f manifests/", "apply --prune"),
         ("kubectl replace --force -f manifests/other-namespace.yaml", "namespace prod"),
         ("kubectl delete -f manifests/namespace.yaml", "holds a Namespace"),
-        ("kubectl delete -f https://example.com/x.yaml", "cannot tell"),
-        ("kubectl delete -k overlays/dev", "kustomization"),
+        ("kubectl delete -f https://example.com/x.yaml", "is a URL"),
     ],
 )
 def test_destructive_commands_outside_the_sandbox_are_refused(command, why):
@@ -720,7 +741,11 @@ def workloads_page() -> str:
         command = c["command"]
         if command.startswith(("kubectl create namespace", "kubectl delete namespace")):
             continue
-        blocks.append("\n" + command.replace(" -n notes-sandbox", ""))
+        # a site's manifests live in snippets/ (kubectl reads no file outside the notes)
+        command = command.replace(" -n notes-sandbox", "").replace(
+            " manifests/", " snippets/manifests/"
+        )
+        blocks.append("\n" + command)
     return page(*blocks, front=SANDBOX)
 
 
@@ -730,10 +755,10 @@ def test_workloads_walkthrough_leaves_no_secret_in_captures_site_or_log(
     site = make_site(tmp_path / "site", {"workloads.md": workloads_page()})
     shutil.copytree(
         FIXTURES / "manifests",
-        site.parent / "manifests",
+        site.parent / "snippets" / "manifests",
         ignore=shutil.ignore_patterns("other-namespace.yaml", "namespace.yaml"),
     )
-    assert PASSWORD in (site.parent / "manifests" / "secret.yaml").read_text()
+    assert PASSWORD in (site.parent / "snippets" / "manifests" / "secret.yaml").read_text()
     built = build(site, kube_env, "--strict")
     assert built.returncode == 0, built.log
     cap = capture_of(site, "workloads.md")

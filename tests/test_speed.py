@@ -93,7 +93,7 @@ def test_read_pages_share_a_phase_and_a_changing_page_stands_alone():
         plan("d.md", "kubectl get namespace x"),
         plan("e.md", "kubectl get pod -n x"),
         plan("f.md", "kubectl delete namespace x"),
-        plan("g.md", "kubectl apply -f y.yaml"),
+        plan("g.md", "kubectl apply -f snippets/y.yaml"),
         plan("h.md", "kubectl get node"),
     ]
     phases = planning.shared_phases(pages)
@@ -130,11 +130,11 @@ def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp
         plan("r1.md", "kubectl get node"),
         plan("r2.md", "kubectl get namespace"),
         plan("r3.md", "kubectl get pod"),
-        plan("w.md", "kubectl apply -f x.yaml"),
+        plan("w.md", "kubectl apply -f snippets/x.yaml"),
         plan("r4.md", "kubectl get pod"),
         plan("r5.md", "kubectl get node"),
-        plan("s.md", "kubectl apply -f y.yaml", sandbox=True),
-        plan("t.md", "kubectl apply -f z.yaml", sandbox=True),
+        plan("s.md", "kubectl apply -f snippets/y.yaml", sandbox=True),
+        plan("t.md", "kubectl apply -f snippets/z.yaml", sandbox=True),
     ]
     runs = session.run(pages)
     session.close()

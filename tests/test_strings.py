@@ -4,7 +4,7 @@ from kubecapture.strings import STRINGS, language, report_strings, strings
 
 
 def test_every_language_has_every_key():
-    for section in ("snippet", "report"):
+    for section in ("snippet", "report", "allowlist"):
         keys = {lang: set(table[section]) for lang, table in STRINGS.items()}
         assert keys["ja"] == keys["en"], section
 

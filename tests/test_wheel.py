@@ -55,6 +55,8 @@ def test_sdist_and_wheel_pass_twine_check_and_ship_the_license(dist):
         names = z.namelist()
         assert "mkdocs_kubecapture-0.1.0.dist-info/licenses/LICENSE" in names
         assert "kubecapture/assets/kubecapture.css" in names
+        assert "kubecapture/kubectl_allowlist.json" in names
+        assert "kubecapture/kubectl_tree.json" in names
         metadata = z.read("mkdocs_kubecapture-0.1.0.dist-info/METADATA").decode()
     with tarfile.open(sdist) as t:
         members = [m.split("/", 1)[1] for m in t.getnames() if "/" in m]

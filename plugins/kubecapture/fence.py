@@ -23,7 +23,7 @@ from markdown import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from . import ASSETS, config, log, planning, render
+from . import ASSETS, allowlist, config, log, planning, render
 from .planning import unexpected_exit
 from .report import log_replay_state, page_markdown
 from .snippets import (
@@ -276,6 +276,9 @@ def _front_matter_of(meta: dict) -> str:
 REPORT_MARKER = re.compile(r"^\s*<!--\s*kubecapture:\s*drift-report\s*-->\s*$")
 
 
+ALLOWLIST_MARKER = re.compile(r"^\s*<!--\s*kubecapture:\s*allowlist\s*-->\s*$")
+
+
 def _expand_report(
     lines: list[str],
     captures_dir: Path,
@@ -288,7 +291,21 @@ def _expand_report(
     (the page the plugin's `report_page` generates, which Zensical cannot generate).
     `page` is where the page lives, `docs_dir` and `directory_urls` (the site's
     use_directory_urls) where the pages it links to are, for the report's links."""
-    marked = [i for i, line in enumerate(lines) if REPORT_MARKER.match(line)]
+    return _expand(
+        lines,
+        REPORT_MARKER,
+        lambda: page_markdown(captures_dir, lang, page, docs_dir, directory_urls),
+    )
+
+
+def _expand_allowlist(lines: list[str], lang: str) -> list[str]:
+    """`<!-- kubecapture: allowlist -->` becomes the table of what snippets may run,
+    rendered from the package's allowlist data (allowlist.markdown_table)."""
+    return _expand(lines, ALLOWLIST_MARKER, lambda: allowlist.markdown_table(lang=lang))
+
+
+def _expand(lines: list[str], marker: re.Pattern, text) -> list[str]:
+    marked = [i for i, line in enumerate(lines) if marker.match(line)]
     if not marked:
         return lines
     fenced = set()  # a marker shown in a code block (as in a guide) stays as it is
@@ -297,10 +314,10 @@ def _expand_report(
     marked = [i for i in marked if i not in fenced]
     if not marked:
         return lines
-    text = page_markdown(captures_dir, lang, page, docs_dir, directory_urls)
+    expanded = text().rstrip("\n").split("\n")
     out: list[str] = []
     for i, line in enumerate(lines):
-        out += text.rstrip("\n").split("\n") if i in marked else [line]
+        out += expanded if i in marked else [line]
     return out
 
 
@@ -341,6 +358,7 @@ class _PagePreprocessor(Preprocessor):
             )
         else:
             lines = _expand_report(lines, captures_dir, lang, "report.md", root / "docs")
+        lines = _expand_allowlist(lines, lang)
         if current_page() is not None:
             return lines  # the MkDocs plugin already supplied the page
         source = host.source() if host else None

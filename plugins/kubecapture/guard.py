@@ -1,22 +1,28 @@
 """Safety checks on a page's kubectl commands, before anything runs.
 
 Knows nothing of clusters or MkDocs: it reads a page's parsed snippets (and the local
-manifests their `-f` names) through kubectl_args.py and raises `SnippetError` naming page
-and line.
+files their flags name) through kubectl_args.py and raises `SnippetError` naming page
+and line. What may run at all is an allowlist (kubectl_allowlist.json, read through
+kubectl_args.parse): a command path, flag or form outside it is refused, so a command
+cannot leave the build's pinned context, reach the network or the machine's files, or
+run a plugin. On top of that, per page:
 
-- A command may not leave the build's pinned context: `--context`, `--kubeconfig`,
-  `--server`/`-s`, `--cluster`, `--user`, `--token` (and the other credential flags) are
-  refused, and so are `kubectl config` commands that write the kubeconfig
-  (`use-context`, `set-*`, `delete-*`, …) and kubectl plugins (`kubectl ctx`), which run
-  outside kubectl with the whole environment.
-- Destructive commands (`delete`, `drain`, `cordon`, `uncordon`, `taint`,
-  `replace --force`, `apply --force`, `apply --prune`) are refused when they may act
-  outside the page's sandbox namespace, unless the page's front matter says
+- Commands marked opt-in in the allowlist (cluster-wide RBAC, CSR approval, ...) run
+  only on a page whose front matter lists them: `kubecapture: {allow: ["kubectl create
+  clusterrolebinding"]}`. A dry run needs no opt-in.
+- Files kubectl reads (`-f`, `--from-file`, `--from-env-file`, `--cert`, `--key`,
+  `--patch-file`, template files) must be the notes' own content: inside the docs and
+  snippets folders once links are resolved, no hidden files, URLs or stdin.
+- No command may set or remove kubecapture's own labels (`app.kubernetes.io/managed-by=
+  kubecapture`), on the command line or in a manifest.
+- Destructive commands (effect `destructive` in the allowlist: `delete`, `exec`, the node
+  verbs; and `replace --force`, `apply --force`, `apply --prune`) are refused when they
+  may act outside the page's sandbox namespace, unless the page's front matter says
   `kubecapture: {allow_destructive: true}`. One exception keeps tidy pages working: a
-  page may delete a named object that an earlier `kubectl create`/`run` on the same page
-  created (`create namespace demo` … `delete namespace demo`); the capture loop checks at
-  run time that the create succeeded (see `Permit`), so a pre-existing object of the same
-  name is never deleted.
+  page may delete objects that earlier `kubectl create`/`run` commands on the same page
+  created (`create namespace demo` … `delete namespace demo`), naming each of them and
+  nothing else; the capture loop checks at run time that the creates succeeded (see
+  `Permit`), so a pre-existing object of the same name is never deleted.
 """
 
 from __future__ import annotations
@@ -24,49 +30,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import allowlist
 from .kubectl_args import (
     CLUSTER_SCOPED,
     CLUSTER_SCOPED_KINDS,
-    CONFIG_READ_ONLY,
     ManifestUnknown,
+    OutsideContent,
     Parsed,
+    Refused,
     canonical,
+    confine,
+    content_roots,
     manifest_objects,
+    own_label,
     parse,
 )
-
-# Re-exported until their callers import kubectl_args: capture.py (both),
-# tests/test_safety.py (touched_namespaces), tests/test_speed.py (is_read_only).
 from .snippets import Command, Snippet, SnippetError, one_line
 
-# Flags that would point kubectl at another cluster, user or kubeconfig than the pinned one.
-ESCAPE_FLAGS = {
-    "--context": "context",
-    "--kubeconfig": "kubeconfig",
-    "--server": "server",
-    "-s": "server",
-    "--cluster": "cluster",
-    "--user": "user",
-    "--token": "token",
-    "--username": "user",
-    "--password": "user",
-    "--client-certificate": "user",
-    "--client-key": "user",
-    "--certificate-authority": "server",
-}
-# Commands whose own `--user` flag names an RBAC subject, not a kubeconfig user.
-_USER_SUBJECT = (("create", "rolebinding"), ("create", "clusterrolebinding"), ("set", "subject"))
-
-BUILTIN_COMMANDS = {
-    "alpha", "annotate", "api-resources", "api-versions", "apply", "attach", "auth",
-    "autoscale", "certificate", "cluster-info", "completion", "config", "cordon", "cp",
-    "create", "debug", "delete", "describe", "diff", "drain", "edit", "events", "exec",
-    "explain", "expose", "get", "help", "kuberc", "kustomize", "label", "logs", "options",
-    "patch", "plugin", "port-forward", "proxy", "replace", "rollout", "run", "scale", "set",
-    "taint", "top", "uncordon", "version", "wait",
-}  # fmt: skip
-KUBERC_READ_ONLY = {"view"}
-_CREATE_SUBKINDS = {"secret", "service", "svc"}  # `create secret generic NAME`
 NODE_VERBS = {"drain", "cordon", "uncordon", "taint"}
 
 
@@ -75,8 +55,8 @@ NODE_VERBS = {"drain", "cordon", "uncordon", "taint"}
 
 @dataclass(frozen=True)
 class Permit:
-    """A destructive command allowed because an earlier command on the page created what
-    it deletes; it may run only if that command (at `creator_line`) exited with 0."""
+    """A destructive command allowed because earlier commands on the page created what
+    it deletes; it may run only if those commands (at `creator_lines`) exited with 0."""
 
     line: int
     creator_lines: tuple[int, ...]  # the commands that created the targets
@@ -90,83 +70,193 @@ def check_page(
     sandbox: str | None,
     allow_destructive: bool,
     workdir: Path,
+    allow: frozenset[str] = frozenset(),
+    content_dirs: tuple[Path, ...] = (),
 ) -> dict[int, Permit]:
-    """Refuse commands that could leave the pinned context or destroy outside the sandbox.
+    """Refuse commands outside the allowlist, files outside the notes, and destructive
+    commands outside the sandbox.
 
-    `sandbox` is the page's sandbox namespace, None when the page has none. Returns the
-    permits (by command line) the capture loop must check while running the page.
+    `sandbox` is the page's sandbox namespace, None when the page has none; `allow` the
+    opt-in commands the page's front matter lists (`kubectl create clusterrolebinding`);
+    `content_dirs` the folders kubectl may read files from (default: docs/ and snippets/
+    under `workdir`). Returns the permits (by command line) the capture loop must check
+    while running the page.
     """
+    roots = content_roots(workdir, content_dirs)
     permits: dict[int, Permit] = {}
     created: dict[tuple[str, str, str | None], int] = {}  # (resource, name, ns) -> line
     for snippet in snippets:
         for command in snippet.commands:
-            p = parse(command.argv)
-            check_escape(page, command, p)
+            p = check_command(page, command, allow=allow, workdir=workdir, roots=roots)
             if is_destructive(p) and not allow_destructive:
                 permit = _destructive_permit(page, command, p, sandbox, created, workdir)
                 if permit:
                     permits[command.line] = permit
                     for target in _named_targets(p):
                         created.pop(target, None)  # deleted: a second delete needs a new create
+            elif p.effect == "write" and not allow_destructive:
+                reason = _write_outside_reason(p, sandbox, created, workdir)
+                if reason:
+                    raise SnippetError(
+                        page,
+                        command.line,
+                        f"refusing to run `{one_line(command.text)}`: {reason}; add "
+                        "`allow_destructive: true` under `kubecapture:` in the page's front "
+                        "matter to let this page change objects outside its sandbox",
+                    )
             for target in _creates(p):
                 created[target] = command.line
     return permits
 
 
-def check_escape(page: str, command: Command, p: Parsed | None = None) -> None:
-    """Refuse flags and commands that would reach another context than the pinned one."""
-    p = p or parse(command.argv)
-    verb = p.verb
-    sub = p.positionals[1] if len(p.positionals) > 1 else None
-    if verb is None:
-        pass
-    elif verb == "config" and sub is not None and sub not in CONFIG_READ_ONLY:
-        raise SnippetError(
-            page,
-            command.line,
-            f"`kubectl config {sub}` is not allowed in a kubectl snippet: it would change "
-            "the build's pinned kubeconfig; only reading commands (view, current-context, "
-            "get-contexts, get-clusters, get-users) may be used",
-        )
-    elif verb == "kuberc" and sub is not None and sub not in KUBERC_READ_ONLY:
-        raise SnippetError(
-            page,
-            command.line,
-            f"`kubectl kuberc {sub}` is not allowed in a kubectl snippet: it would change "
-            "your kubectl preferences for every later command",
-        )
-    elif verb not in BUILTIN_COMMANDS:
-        raise SnippetError(
-            page,
-            command.line,
-            f"`kubectl {verb}` is not a built-in kubectl command; kubectl plugins are not run "
-            "in snippets, since they could reach beyond the build's pinned context",
-        )
+def check_command(
+    page: str,
+    command: Command,
+    *,
+    allow: frozenset[str] = frozenset(),
+    workdir: Path,
+    roots: tuple[Path, ...],
+) -> Parsed:
+    """The command parsed, or a SnippetError: outside the allowlist, an opt-in command the
+    page did not opt in to, a file outside the notes, kubecapture's own label."""
+    try:
+        p = parse(command.argv)
+    except Refused as e:
+        raise SnippetError(page, command.line, e.reason) from None
     shown = one_line(command.text)
-    for flag, what in ESCAPE_FLAGS.items():
-        if flag not in p.flags:
-            continue
-        if flag == "--user" and tuple(p.positionals[:2]) in _USER_SUBJECT:
-            continue
+    if p.command.opt_in and not p.dry_run and p.command.name not in allow:
         raise SnippetError(
             page,
             command.line,
-            f"`{flag}` is not allowed in a kubectl snippet (`{shown}`): snippets always run "
-            f"against the build's pinned context, so a command cannot choose its {what}; "
-            "set the kubecapture plugin's `context` option in mkdocs.yml instead",
+            f"refusing to run `{shown}`: `{p.command.name}` {p.command.why}; add "
+            f'`allow: ["{p.command.name}"]` under `kubecapture:` in the page\'s front '
+            "matter to run it on this page",
         )
+    for flag, name in p.files():
+        try:
+            confine(name, workdir, roots, recursive=p.recursive)
+        except OutsideContent as e:
+            raise SnippetError(
+                page,
+                command.line,
+                f"refusing to run `{shown}`: kubectl would read a file that is not the "
+                f"notes' own (--{flag}): {e}; files must be under docs/ or snippets/",
+            ) from None
+    label = _own_label(p, workdir)
+    if label:
+        raise SnippetError(
+            page,
+            command.line,
+            f"refusing to run `{shown}`: it would set or remove kubecapture's own label or "
+            f"annotation ({label}), which marks the namespaces kubecapture deletes",
+        )
+    return p
+
+
+def _own_label(p: Parsed, workdir: Path) -> str | None:
+    """kubecapture's own label or annotation that the command would set or remove."""
+    if p.path in (("label",), ("annotate",)):
+        for word in p.positionals:
+            key, eq, value = word.partition("=")
+            if eq and own_label(key, value):
+                return word
+            if not eq and key.endswith("-") and own_label(key[:-1], None):
+                return word
+    if p.path == ("patch",):
+        for name, path in p.files():
+            if name == "patch-file" and "kubecapture" in _text(workdir, path).lower():
+                return f"in {path}"
+    if p.effect == "read":
+        return None
+    for name in p.values("filename"):
+        try:
+            for obj in manifest_objects(name, workdir, recursive=p.recursive):
+                meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                for field in ("labels", "annotations"):
+                    pairs = meta.get(field) if isinstance(meta.get(field), dict) else {}
+                    for key, value in pairs.items():
+                        if own_label(str(key), str(value)):
+                            return f"{key}={value} in {name}"
+        except ManifestUnknown:
+            continue  # kubectl cannot read it either; the destructive check says more
+    return None
+
+
+def _text(workdir: Path, name: str) -> str:
+    path = Path(name) if Path(name).is_absolute() else workdir / name
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _write_outside_reason(
+    p: Parsed,
+    sandbox: str | None,
+    created: dict[tuple[str, str, str | None], int],
+    workdir: Path,
+) -> str | None:
+    """Why a command that changes objects may change them outside the page's sandbox
+    (None: it stays inside). Without a sandbox a page may change namespaced objects as
+    before, but nothing cluster-wide except namespaces it creates; with one, only what is
+    in the sandbox."""
+    if sandbox is not None:
+        if p.all_namespaces:
+            return "it acts on all namespaces, not only the page's sandbox"
+        if p.namespace is not None and p.namespace != sandbox:
+            return f"it acts in namespace {p.namespace}, outside the page's sandbox {sandbox}"
+    elif p.all_namespaces:
+        return "it acts on all namespaces"
+    for name in p.values("filename"):
+        try:
+            for obj in manifest_objects(name, workdir, recursive=p.recursive):
+                kind = obj.get("kind")
+                meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+                ns = meta.get("namespace")
+                if kind in CLUSTER_SCOPED_KINDS and kind != "Namespace":
+                    return f"{name} holds a {kind}, which is cluster-wide"
+                if sandbox is not None and ns and ns != sandbox:
+                    return f"{name} holds objects of namespace {ns}, outside the sandbox"
+        except ManifestUnknown:
+            continue  # kubectl cannot read it either
+    if p.verb in ("create", "run", "apply", "replace"):
+        return None  # what they make is checked above (create's opt-in for cluster-wide)
+    for resource, name in _command_line_targets(p):
+        if resource not in CLUSTER_SCOPED:
+            continue
+        own = (
+            resource == "namespaces"
+            and name is not None
+            and (name == sandbox or ("namespaces", name, None) in created)
+        )
+        if not own:
+            return f"{resource} are cluster-wide, outside the page's sandbox"
+    return None
+
+
+def _command_line_targets(p: Parsed) -> list[tuple[str, str | None]]:
+    """The objects `label ns demo a=b`, `set image deployment/web web=x`, `scale ...`
+    name: the words that are neither labels (`a=b`, `a-`) nor settings (`web=x`)."""
+    words = [w for w in p.positionals if "=" not in w]
+    if p.path in (("label",), ("annotate",)):
+        words = [w for w in words if not w.endswith("-")]
+    if not words:
+        return []
+    if all("/" in w for w in words):
+        return [(canonical(w.split("/", 1)[0]), w.split("/", 1)[1]) for w in words]
+    types = [canonical(t) for t in words[0].split(",")]
+    return [(t, n) for t in types for n in (words[1:] or [None])]
 
 
 def is_destructive(p: Parsed) -> bool:
-    verb = p.verb
-    if verb is None or p.dry_run:
+    if p.dry_run:
         return False
-    if verb in ("delete", *NODE_VERBS):
+    if p.command.effect == "destructive":
         return True
-    if verb == "replace":
-        return p.true("--force")
-    if verb == "apply":
-        return p.true("--force") or p.true("--prune")
+    if p.path == ("replace",):
+        return p.true("force")
+    if p.path == ("apply",):
+        return p.true("force") or p.true("prune")
     return False
 
 
@@ -204,20 +294,21 @@ def _outside_reason(p: Parsed, sandbox: str | None, workdir: Path) -> str | None
     """Why a destructive command may act outside the sandbox (None: it stays inside)."""
     verb = p.verb
     if sandbox is None:
-        return "it deletes or changes objects and this page has no sandbox namespace"
+        what = "runs programs in a container" if verb == "exec" else "deletes or changes objects"
+        return f"it {what} and this page has no sandbox namespace"
     if verb in NODE_VERBS:
         return f"`{verb}` acts on nodes, which are outside the page's sandbox"
-    if verb == "apply" and p.true("--prune"):
+    if p.path == ("apply",) and p.true("prune"):
         return "`apply --prune` may delete objects of any namespace, outside the sandbox"
     if p.all_namespaces:
         return "it acts on all namespaces, not only the page's sandbox"
     if p.namespace is not None and p.namespace != sandbox:
         return f"it acts in namespace {p.namespace}, outside the page's sandbox {sandbox}"
-    if p.has("-k", "--kustomize"):
-        return "the objects of a kustomization may live outside the sandbox"
-    files = p.values("-f", "--filename")
+    files = p.values("filename")
     if files:
-        return _files_outside(files, p.true("-R") or p.true("--recursive"), sandbox, workdir)
+        return _files_outside(files, p.recursive, sandbox, workdir)
+    if verb == "exec":
+        return None  # a pod of the sandbox (its namespace is checked above)
     for resource, name in _targets(p):
         if resource in CLUSTER_SCOPED:
             if resource == "namespaces" and name == sandbox:
@@ -247,8 +338,10 @@ def _files_outside(files: list[str], recursive: bool, sandbox: str, workdir: Pat
 
 
 def _targets(p: Parsed) -> list[tuple[str, str | None]]:
-    """(canonical resource, name or None) a delete-like command names on its command line."""
-    args = list(p.positionals[1:])
+    """(canonical resource, name or None) a delete-like command names on its command line,
+    read as kubectl's resource builder reads `TYPE NAME...`, `TYPE1,TYPE2 NAME...` and
+    `TYPE/NAME...`."""
+    args = list(p.positionals)
     if not args:
         return []
     if all("/" in a for a in args):
@@ -259,14 +352,13 @@ def _targets(p: Parsed) -> list[tuple[str, str | None]]:
 
 
 def _named_targets(p: Parsed) -> list[tuple[str, str, str | None]]:
-    """(resource, name, namespace) of a delete that names every object it deletes."""
-    if p.has("-l", "--selector", "--field-selector", "--all", "-f", "--filename", "-k"):
-        return []
-    if p.all_namespaces:
+    """(resource, name, namespace) of a delete that names every object it deletes: by
+    type and name only, so what it deletes is exactly what the command line names."""
+    if p.has("selector", "field-selector", "all", "filename", "all-namespaces"):
         return []
     out = []
     for resource, name in _targets(p):
-        if name is None:
+        if name is None or not name:
             return []
         out.append((resource, name, None if resource in CLUSTER_SCOPED else p.namespace))
     return out
@@ -274,30 +366,27 @@ def _named_targets(p: Parsed) -> list[tuple[str, str, str | None]]:
 
 def _creates(p: Parsed) -> list[tuple[str, str, str | None]]:
     """(resource, name, namespace) a `kubectl create TYPE NAME` / `kubectl run NAME` makes."""
-    if p.dry_run or p.has("-f", "--filename", "-k", "--kustomize"):
+    if p.dry_run or p.has("filename"):
         return []
-    args = p.positionals
-    if len(args) >= 2 and args[0] == "run":
-        return [("pods", args[1], p.namespace)]
-    if len(args) >= 3 and args[0] == "create":
-        resource = canonical(args[1])
-        rest = args[3:] if args[1] in _CREATE_SUBKINDS else args[2:]
-        if rest:
-            ns = None if resource in CLUSTER_SCOPED else p.namespace
-            return [(resource, rest[0], ns)]
+    if p.path == ("run",) and p.positionals:
+        return [("pods", p.positionals[0], p.namespace)]
+    if len(p.path) >= 2 and p.path[0] == "create" and p.positionals:
+        resource = canonical(p.path[1])  # `create secret generic`: secrets
+        ns = None if resource in CLUSTER_SCOPED else p.namespace
+        return [(resource, p.positionals[0], ns)]
     return []
 
 
 # --- front matter options ----------------------------------------------------------------
 
-PAGE_OPTIONS = ("sandbox", "allow_destructive")
+PAGE_OPTIONS = ("sandbox", "allow_destructive", "allow")
 
 
 def check_page_options(options: dict, page: str, markdown: str) -> None:
     """Unknown keys under `kubecapture:` in front matter are mistakes, not silence."""
     for key in options:
         if key not in PAGE_OPTIONS:
-            line = next((i for i, t in enumerate(markdown.splitlines(), 1) if key in t), 1)
+            line = _line_of(markdown, key)
             known = ", ".join(PAGE_OPTIONS)
             raise SnippetError(
                 page, line, f"unknown front matter option kubecapture.{key} (known: {known})"
@@ -311,8 +400,41 @@ def front_matter_flag(
     value = options.get(key, default)
     if isinstance(value, bool):
         return value
-    line = next(
-        (i for i, text in enumerate(markdown.splitlines(), 1) if key in text),
-        1,
+    raise SnippetError(
+        page, _line_of(markdown, key), f"front matter kubecapture.{key} must be true or false"
     )
-    raise SnippetError(page, line, f"front matter kubecapture.{key} must be true or false")
+
+
+def front_matter_allow(options: dict, page: str, markdown: str) -> frozenset[str]:
+    """`allow: ["kubectl create clusterrolebinding", ...]`: the opt-in commands a page runs.
+    Each must name an opt-in command of the allowlist exactly."""
+    value = options.get("allow", [])
+    line = _line_of(markdown, "allow")
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SnippetError(
+            page, line, 'front matter kubecapture.allow must be a list such as ["kubectl drain"]'
+        )
+    data = allowlist.default()
+    opt_ins = {c.name: c for c in data.commands.values() if c.opt_in}
+    for entry in value:
+        name = " ".join(entry.split())
+        if name in opt_ins:
+            continue
+        known = {c.name: c for c in data.commands.values()}
+        if name in known and known[name].allowed:
+            why = "it runs without being listed"
+        elif name in known:
+            why = f"it never runs in a snippet ({known[name].why or 'not in the allowlist'})"
+        else:
+            why = "it is not a kubectl command"
+        raise SnippetError(
+            page,
+            line,
+            f'front matter kubecapture.allow: "{entry}" cannot be allowed: {why}; the '
+            f"commands a page may opt in to are: {', '.join(sorted(opt_ins))}",
+        )
+    return frozenset(" ".join(v.split()) for v in value)
+
+
+def _line_of(markdown: str, key: str) -> int:
+    return next((i for i, text in enumerate(markdown.splitlines(), 1) if key in text), 1)

@@ -1,40 +1,464 @@
-"""What a kubectl command line says: its verb, flags and resources (kubectl's aliases
-resolved), whether it only reads, and which namespaces it and its `-f` manifests touch.
+"""What a kubectl command line says, read exactly as kubectl reads it, or refused.
 
-The argument model the guard's policy (guard.py) and the capture loop read commands with;
-it decides nothing and knows nothing of clusters or MkDocs.
+`parse` finds the command path as cobra does and reads the flags as pflag does, with the
+flags of the pinned kubectl (allowlist.py): `--flag=value`, `--flag value` (the next word,
+whatever it looks like), `-x value`, `-xvalue`, `-x=value`, bundles of short booleans,
+booleans written `=1`/`=t`/`=True`/..., comma-separated lists, `--` ending the flags.
+The result is typed (`Parsed`): the command path, each flag's values normalized (True
+for `--all-namespaces=1`), the positional words, the command after `--`.
+
+Whatever kubectl would read differently, or the model cannot read with certainty, is
+refused (`Refused`, one sentence): an unknown command, flag or plugin, a flag kubecapture
+does not allow, `--` where kubectl takes no command, a value that is ambiguous. The
+page-level decisions (sandbox, permits, front matter) are guard.py's.
+
+The rest of the module answers questions about parsed commands for the capture loop:
+does it only read, does it wait, which namespaces may its output show (redaction), which
+objects do its `-f` manifests hold.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import allowlist
+from .allowlist import Command, Flag
 from .snippets import Snippet
 
-# Flags that take the next argument as their value (when not written `--flag=value`).
-VALUE_FLAGS = {
-    # global
-    "-n", "--namespace", "--context", "--cluster", "--user", "--token", "--kubeconfig",
-    "-s", "--server", "--as", "--as-group", "--as-uid", "--as-user-extra", "--cache-dir",
-    "--certificate-authority", "--client-certificate", "--client-key", "--request-timeout",
-    "--tls-server-name", "-v", "--v", "--vmodule", "--kuberc", "--profile",
-    "--profile-output", "--username", "--password", "--proxy-url", "--log-flush-frequency",
-    # common to the commands this module reads
-    "-l", "--selector", "--field-selector", "--grace-period", "--timeout", "-o", "--output",
-    "-f", "--filename", "-k", "--kustomize", "--raw", "--pod-selector", "--chunk-size",
-    "--field-manager", "--subresource", "--prune-allowlist", "--prune-whitelist",
-    "--template", "--image", "--port", "-c", "--container", "--replicas", "--labels",
-    "--overrides", "--restart", "--env", "--from-literal", "--from-file", "--from-env-file",
-    "--type", "--role", "--clusterrole", "--serviceaccount", "--group", "--tcp", "--name",
-    "--skip-wait-for-delete-timeout", "--docker-server", "--docker-username",
-    "--docker-password", "--docker-email", "--cert", "--key", "--schedule", "--from",
-    "--verb", "--resource", "--resource-name", "--non-resource-url", "--aggregation-rule",
-    "--description", "--value", "--preemption-policy", "--hard", "--scopes",
-    "--external-name", "--node-port", "--class", "--rule", "--default-backend", "--annotation",
-}  # fmt: skip
+_BOOL = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True}
+_BOOL |= {"0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
+_INT = re.compile(r"^[+-]?\d{1,18}$")
+_DURATION = re.compile(r"^[+-]?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^0$")
+_NEGATIVE_NUMBER = re.compile(r"^-\d+(\.\d+)?$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_MANAGED_BY = "app.kubernetes.io/managed-by"
+_DRY_RUN = {"client": "client", "server": "server", "none": None, "unchanged": "client"}
+# `-o` formats whose template is a file (its path after `=` or in --template).
+FILE_OUTPUTS = {"go-template-file", "templatefile", "jsonpath-file", "custom-columns-file"}
+MAX_VERBOSITY = 4
+
+
+class Refused(ValueError):
+    """A command line kubecapture will not run: `reason` is one sentence; `opt_in` is what
+    a page's front matter may list to allow it (`kubectl drain`), None if nothing can."""
+
+    def __init__(self, reason: str, opt_in: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.opt_in = opt_in
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One kubectl command line as kubectl reads it."""
+
+    command: Command  # the command path's data (allowlist.Command)
+    flags: dict[str, tuple]  # long name -> values in order, normalized (bool, int, str)
+    positionals: tuple[str, ...]  # after the command path
+    after_dash: tuple[str, ...] | None = None  # the container command after `--`
+    given: frozenset[str] = field(default_factory=frozenset)  # flag names written
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.command.path
+
+    @property
+    def verb(self) -> str | None:
+        return self.path[0] if self.path else None
+
+    @property
+    def sub(self) -> str | None:
+        return self.path[1] if len(self.path) > 1 else None
+
+    def has(self, *names: str) -> bool:
+        return any(n in self.flags for n in names)
+
+    def last(self, name: str):
+        values = self.flags.get(name)
+        return values[-1] if values else None
+
+    def values(self, *names: str) -> list:
+        return [v for n in names for v in self.flags.get(n, ())]
+
+    def true(self, name: str) -> bool:
+        return self.last(name) is True
+
+    @property
+    def namespace(self) -> str | None:
+        return self.last("namespace")
+
+    @property
+    def all_namespaces(self) -> bool:
+        return self.true("all-namespaces")
+
+    @property
+    def dry_run(self) -> bool:
+        """`--dry-run=client|server` (or `--dry-run`, `=true`): nothing is changed."""
+        return self.last("dry-run") in ("client", "server")
+
+    @property
+    def recursive(self) -> bool:
+        return self.true("recursive")
+
+    @property
+    def effect(self) -> str:
+        return "read" if self.dry_run else self.command.effect
+
+    def files(self) -> list[tuple[str, str]]:
+        """(flag, path) of every local file or directory kubectl will read."""
+        out = []
+        for name, values in self.flags.items():
+            check = self.command.flags[name].check
+            if check == "file":
+                out += [(name, v) for v in values]
+            elif check == "from-file":  # `[key=]source`
+                out += [(name, v.split("=", 1)[1] if "=" in v else v) for v in values]
+        template = self._template_file()
+        if template is not None:
+            out.append(template)
+        return out
+
+    def _template_file(self) -> tuple[str, str] | None:
+        output = self.last("output")
+        if not isinstance(output, str):
+            return None
+        name, _, arg = output.partition("=")
+        if name not in FILE_OUTPUTS:
+            return None
+        if arg:
+            return ("output", arg)
+        template = self.last("template")
+        return ("template", template or "")
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def parse(
+    argv: tuple[str, ...] | list[str],
+    data: allowlist.Allowlist | None = None,
+    *,
+    allowed_only: bool = True,
+) -> Parsed:
+    """Read a kubectl argv (argv[0] is kubectl) as kubectl does; raises Refused. With
+    `allowed_only=False`, commands and flags outside the allowlist are read rather than
+    refused (to classify a command), but what kubectl itself would read differently
+    still is refused."""
+    data = data or allowlist.default()
+    args = list(argv[1:])
+    for a in args:
+        if "\x00" in a:
+            raise Refused("an argument holds a NUL byte")
+    if any(a == "--kuberc" or a.startswith("--kuberc=") for a in _before_dash(args)):
+        # kubectl reads --kuberc before pflag does, even where pflag sees a flag's value
+        why = data.refused_flags.get("kuberc", "")
+        raise Refused(f"`--kuberc` is not allowed in a kubectl snippet (`{' '.join(argv)}`): {why}")
+    command, rest = _find_command(args, data)
+    return _parse_flags(command, rest, " ".join(argv), allowed_only)
+
+
+def _before_dash(args: list[str]) -> list[str]:
+    return args[: args.index("--")] if "--" in args else args
+
+
+def _find_command(args: list[str], data: allowlist.Allowlist) -> tuple[Command, list[str]]:
+    """The command path, as cobra finds it, and the words left for pflag.
+
+    Cobra takes the first word that is not a flag (skipping a flag's value when the flag,
+    read with the flags of the command found so far, takes one) as the next command word.
+    Here only global flags, written plainly, may come before a command word: they read
+    the same at every level, so cobra and this model cannot disagree."""
+    command = data.root
+    rest: list[str] = []
+    i = 0
+    while command.subcommands and i < len(args):
+        pending: list[str] = []
+        flag_words: list[str] = []
+        j = i
+        while j < len(args) and args[j].startswith("-"):
+            a = args[j]
+            if a in ("-", "--"):
+                raise Refused(f"`{a}` is not allowed before the command ({command.name} ...)")
+            pending.append(a)
+            flag_words.append(a)
+            j += 1
+            if _cobra_skips(a, command) and j < len(args):
+                pending.append(args[j])
+                j += 1
+        if j == len(args):  # only flags left: the command is this one
+            break
+        word = args[j]
+        sub = command.subcommands.get(word)
+        if sub is None:
+            raise Refused(_not_a_command(command, word))
+        for a in flag_words:
+            if not _plain_global(a, data):
+                raise Refused(
+                    f"`{a}` comes before the command word `{word}`; write it after the "
+                    "command (only global flags such as -n may come first)"
+                )
+        rest += pending
+        command = data.commands[(*command.path, sub)]
+        i = j + 1
+    return command, rest + args[i:]
+
+
+def _not_a_command(command: Command, word: str) -> str:
+    if not command.path:
+        return (
+            f"`kubectl {word}` is not a kubectl command (kubectl would run a plugin, the "
+            f"program kubectl-{word}, if there is one)"
+        )
+    plugin = "-".join((*command.path, word))
+    subs = ", ".join(sorted(set(command.subcommands.values())))
+    return (
+        f"`{command.name} {word}` is not a kubectl command (kubectl would look for a plugin "
+        f"named kubectl-{plugin}); the subcommands are: {subs}"
+    )
+
+
+def _cobra_skips(a: str, command: Command) -> bool:
+    """cobra's stripFlags: does the flag word `a` take the next word as its value?"""
+    if "=" in a:
+        return False
+    if a.startswith("--"):
+        flag = command.flags.get(a[2:])
+    elif len(a) == 2:
+        name = command.shorts.get(a[1])
+        flag = command.flags.get(name) if name else None
+    else:
+        return False
+    return not (flag is not None and flag.optional_value)
+
+
+def _plain_global(a: str, data: allowlist.Allowlist) -> bool:
+    """`--namespace x`, `--namespace=x`, `-n x`, `-nx`, `-n=x`, `--warnings-as-errors`:
+    a global flag (not help) in a form cobra and pflag read alike."""
+    root = data.root
+    if a.startswith("--"):
+        name = a[2:].split("=", 1)[0]
+        return name in root.flags and name != "help"
+    name = root.shorts.get(a[1]) if len(a) >= 2 else None
+    if name is None or name == "help":
+        return False
+    return len(a) == 2 or root.flags[name].takes_value
+
+
+def _parse_flags(command: Command, args: list[str], argv_text: str, allowed_only: bool) -> Parsed:
+    """pflag's parseArgs with the command's flags; every refusal says why."""
+    if allowed_only and not command.allowed:
+        why = f": {command.why}" if command.why else ""
+        raise Refused(f"`{command.name}` is not a command kubecapture runs{why}")
+    flags: dict[str, list] = {}
+    positionals: list[str] = []
+    after_dash: tuple[str, ...] | None = None
+    given: set[str] = set()
+    while args:
+        s = args.pop(0)
+        if s == "" or s[0] != "-" or s == "-":
+            positionals.append(s)
+            continue
+        if s == "--":
+            if not command.takes_command:
+                raise Refused(
+                    f"`--` is not allowed in `{command.name}`: kubectl would read what "
+                    "follows as more arguments of the command, outside this model's checks"
+                )
+            after_dash = tuple(args)
+            break
+        if s.startswith("-test."):
+            raise Refused(f"`{s}`: pflag skips arguments that start with -test.")
+        if s.startswith("--"):
+            name, eq, value = s[2:].partition("=")
+            if not name or name[0] in "-=":
+                raise Refused(f"`{s}` is not a flag kubectl can read")
+            flag = _flag(command, name, f"--{name}", argv_text, allowed_only)
+            if eq:
+                raw = value
+            elif flag.optional_value:
+                raw = None
+            elif args:
+                raw = _next_value(args, s)
+            else:
+                raise Refused(f"`{s}` needs a value")
+            _set(flags, flag, raw, s)
+            given.add(flag.name)
+            continue
+        shorthands = s[1:]
+        while shorthands:
+            c = shorthands[0]
+            name = command.shorts.get(c)
+            if name is None:
+                raise Refused(f"`{command.name}` has no flag -{c} (in `{s}`)")
+            flag = _flag(command, name, f"-{c}", argv_text, allowed_only)
+            if len(shorthands) > 2 and shorthands[1] == "=":
+                raw, shorthands = shorthands[2:], ""
+            elif flag.optional_value:
+                raw, shorthands = None, shorthands[1:]
+            elif len(shorthands) > 1:
+                raw, shorthands = shorthands[1:], ""
+            elif args:
+                raw, shorthands = _next_value(args, s), ""
+            else:
+                raise Refused(f"`-{c}` needs a value")
+            _set(flags, flag, raw, s)
+            given.add(flag.name)
+    return Parsed(
+        command,
+        {k: tuple(v) for k, v in flags.items()},
+        tuple(positionals),
+        after_dash,
+        frozenset(given),
+    )
+
+
+def _flag(command: Command, name: str, written: str, argv_text: str, allowed_only: bool) -> Flag:
+    if "_" in name and name.replace("_", "-") in command.flags:
+        raise Refused(f"`{written}`: write it `--{name.replace('_', '-')}`")
+    flag = command.flags.get(name)
+    if flag is None:
+        raise Refused(f"`{command.name}` has no flag `{written}`")
+    if allowed_only and not flag.allowed:
+        why = flag.why or f"it is not among the flags kubecapture allows for `{command.name}`"
+        raise Refused(f"`{written}` is not allowed in a kubectl snippet (`{argv_text}`): {why}")
+    return flag
+
+
+def _next_value(args: list[str], written: str) -> str:
+    """pflag takes the next word as the value, even `--all-namespaces`: refuse what reads
+    as a flag to a person (a negative number is fine)."""
+    value = args.pop(0)
+    if value.startswith("-") and value != "-" and not _NEGATIVE_NUMBER.match(value):
+        raise Refused(
+            f"`{written} {value}`: kubectl would take `{value}` as the value of `{written}`; "
+            f"write `{written}=...` if that is meant"
+        )
+    return value
+
+
+def _set(flags: dict[str, list], flag: Flag, raw: str | None, written: str) -> None:
+    """Convert a flag's value as pflag's Set would, then as its check requires."""
+    values = flags.setdefault(flag.name, [])
+    if flag.type == "bool":
+        if raw is None:
+            value = True
+        elif raw in _BOOL:
+            value = _BOOL[raw]
+        else:
+            raise Refused(f"`{written}`: {raw!r} is not a boolean kubectl reads")
+        values.append(value)
+        return
+    if raw is None:  # an optional value left out: kubectl's NoOptDefVal
+        values.append(_check(flag, None, written))
+        return
+    if flag.type == "int":
+        if not _INT.match(raw):
+            raise Refused(f"`{written}`: {raw!r} is not a whole number")
+        values.append(_check(flag, int(raw), written))
+    elif flag.type == "duration":
+        if not _DURATION.match(raw):
+            raise Refused(f"`{written}`: {raw!r} is not a duration such as 30s")
+        values.append(raw)
+    elif flag.type == "stringSlice":
+        if '"' in raw or "\n" in raw or "\r" in raw:
+            raise Refused(f"`{written}`: quotes and line breaks in a list are not read here")
+        values += [_check(flag, item, written) for item in (raw.split(",") if raw else [])]
+    elif flag.type in ("string", "stringArray"):
+        values.append(_check(flag, raw, written))
+    else:
+        raise Refused(f"`{written}`: flags of type {flag.type} are not read here")
+
+
+def _check(flag: Flag, value, written: str):
+    """A value as its check wants it (None: the flag given without its optional value)."""
+    check = flag.check
+    if check == "namespace" and not (isinstance(value, str) and _DNS_LABEL.match(value)):
+        raise Refused(f"`{written}`: {value!r} is not a namespace name")
+    if check == "verbosity" and not (isinstance(value, int) and 0 <= value <= MAX_VERBOSITY):
+        raise Refused(
+            f"`{written}`: log levels above {MAX_VERBOSITY} print request URLs, headers and "
+            "bodies and the build's file paths"
+        )
+    if check == "dry-run":
+        if value is None:
+            return "client"
+        if value in _BOOL:  # the old boolean form: true is client, false is none
+            return "client" if _BOOL[value] else None
+        if value not in _DRY_RUN:
+            raise Refused(f"`{written}`: {value!r} is not none, client or server")
+        return _DRY_RUN[value]
+    if check == "labels" and isinstance(value, str):
+        _refuse_own_label(value, written)
+    if check == "output" and isinstance(value, str):
+        _check_output(value, written)
+    return value
+
+
+def _check_output(value: str, written: str) -> None:
+    name = value.partition("=")[0]
+    known = {"json", "yaml", "kyaml", "name", "wide", "go-template", "template", "jsonpath"}
+    known |= {"jsonpath-as-json", "custom-columns"} | FILE_OUTPUTS
+    if name not in known:
+        raise Refused(f"`{written}`: {value!r} is not an output format kubecapture knows")
+
+
+def own_label(key: str, value: str | None) -> bool:
+    """A label or annotation kubecapture itself uses to find its sandboxes."""
+    if "kubecapture" in key.lower():
+        return True
+    return key == _MANAGED_BY and (value is None or "kubecapture" in value.lower())
+
+
+def _refuse_own_label(text: str, written: str) -> None:
+    if "kubecapture" in text.lower():
+        raise Refused(f"`{written}`: a page may not set kubecapture's own labels")
+
+
+# --- what commands do ------------------------------------------------------------------------
+
+
+def parse_or_none(argv) -> Parsed | None:
+    """The command as kubectl reads it, allowed or not; None if the model cannot read it."""
+    try:
+        return parse(argv, allowed_only=False)
+    except Refused:
+        return None
+
+
+def is_read_only(argv) -> bool:
+    """True when a command cannot change the cluster or the kubeconfig: a command whose
+    effect is `read`, or any with `--dry-run=client|server`. A command that does not
+    parse counts as a change."""
+    p = parse_or_none(argv)
+    return p is not None and p.effect == "read"
+
+
+def waits(argv) -> bool:
+    """True when a command waits for the cluster to change or follows its changes (`wait`,
+    `rollout status`, `--watch`, `logs --follow`): what runs after it on the page may
+    count on what it waited for."""
+    p = parse_or_none(argv)
+    if p is None:
+        return True
+    if p.path in (("wait",), ("rollout", "status")):
+        return True
+    if any(p.true(name) for name in ("watch", "watch-only")):
+        return True
+    return p.path == ("logs",) and p.true("follow")
+
+
+def canonical(resource: str) -> str:
+    """`deploy` -> `deployments`; `nodes.v1` or `clusterroles.rbac.authorization.k8s.io`
+    -> the plural without group; unknown names stay as written (lower case)."""
+    name = resource.lower().split(".", 1)[0]
+    return _CANONICAL.get(name, name)
+
 
 # Resource names (plural, singular, short) -> canonical plural.
 _CLUSTER_ALIASES = {
@@ -105,152 +529,91 @@ CLUSTER_SCOPED_KINDS = {
 }  # fmt: skip
 
 
-@dataclass(frozen=True)
-class Parsed:
-    """What kubecapture needs to know about one kubectl command."""
-
-    positionals: tuple[str, ...]  # non-flag arguments, the command words first
-    flags: dict[str, list[str]]  # flag name -> values ("" for a boolean)
-
-    @property
-    def verb(self) -> str | None:
-        return self.positionals[0] if self.positionals else None
-
-    def has(self, *names: str) -> bool:
-        return any(n in self.flags for n in names)
-
-    def values(self, *names: str) -> list[str]:
-        return [v for n in names for v in self.flags.get(n, [])]
-
-    def true(self, name: str) -> bool:
-        return any(v in ("", "true") for v in self.flags.get(name, []))
-
-    @property
-    def namespace(self) -> str | None:
-        values = self.values("-n", "--namespace")
-        return values[-1] if values else None
-
-    @property
-    def all_namespaces(self) -> bool:
-        return self.true("-A") or self.true("--all-namespaces")
-
-    @property
-    def dry_run(self) -> bool:
-        return any(v not in ("none", "false") for v in self.values("--dry-run"))
+# --- files kubectl reads -------------------------------------------------------------------
 
 
-def parse(argv: tuple[str, ...] | list[str]) -> Parsed:
-    """Split a kubectl argv (argv[0] is kubectl) into positionals and flags; stops at `--`."""
-    positionals: list[str] = []
-    flags: dict[str, list[str]] = {}
-    args = list(argv[1:])
-    i = 0
-    while i < len(args):
-        a = args[i]
-        i += 1
-        if a == "--":
-            break
-        if a.startswith("--") and len(a) > 2:
-            name, eq, value = a.partition("=")
-            if not eq and name in VALUE_FLAGS and i < len(args) and _value_like(args[i]):
-                value = args[i]
-                i += 1
-            flags.setdefault(name, []).append(value)
-        elif a.startswith("-") and len(a) > 1 and not _is_number(a):
-            name, rest = a[:2], a[2:]
-            if rest.startswith("="):
-                rest = rest[1:]
-            if name in VALUE_FLAGS:
-                if not rest and i < len(args) and _value_like(args[i]):
-                    rest = args[i]
-                    i += 1
-                flags.setdefault(name, []).append(rest)
-            else:  # -A, -w, or a bundle of booleans (-it)
-                for ch in a[1:]:
-                    flags.setdefault(f"-{ch}", []).append("")
-        else:
-            positionals.append(a)
-    return Parsed(tuple(positionals), flags)
+class OutsideContent(ValueError):
+    """A file kubectl would read is not the notes' own content."""
 
 
-def _value_like(a: str) -> bool:
-    return not a.startswith("-") or _is_number(a)
+def content_roots(workdir: Path, dirs: tuple[Path, ...] = ()) -> tuple[Path, ...]:
+    """The folders kubectl may read files from: by default the project's `docs/` and
+    `snippets/` (resolved: a symlinked folder counts where it points)."""
+    dirs = dirs or (workdir / "docs", workdir / "snippets")
+    return tuple(d.resolve() for d in dirs)
 
 
-def _is_number(a: str) -> bool:
-    return bool(re.fullmatch(r"-\d+(\.\d+)?", a))
+def confine(name: str, workdir: Path, roots: tuple[Path, ...], *, recursive: bool) -> None:
+    """Raise OutsideContent unless every file `name` makes kubectl read lies inside
+    `roots` once links are resolved: no URL, no stdin, no hidden file or folder (`.git`),
+    and in a directory every entry (every level with `recursive`) likewise."""
+    if name == "-":
+        raise OutsideContent("`-` reads stdin")
+    if not name:
+        raise OutsideContent("an empty file name")
+    if _URL.match(name):
+        raise OutsideContent(f"{name} is a URL; only the notes' own files are read")
+    path = Path(name) if Path(name).is_absolute() else workdir / name
+    _inside(path, roots, name)
+    if path.is_dir():
+        for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+            for entry in (*dirnames, *filenames):
+                _inside(Path(dirpath) / entry, roots, name)
+            if not recursive:
+                break
+            # links to folders are checked above but not walked (kubectl's walk does not)
+            dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
 
 
-def canonical(resource: str) -> str:
-    """`deploy` -> `deployments`; `nodes.v1` or `clusterroles.rbac.authorization.k8s.io`
-    -> the plural without group; unknown names stay as written (lower case)."""
-    name = resource.lower().split(".", 1)[0]
-    return _CANONICAL.get(name, name)
-
-
-# --- reading or changing -------------------------------------------------------------------
-
-# `kubectl config` subcommands that only read the kubeconfig.
-CONFIG_READ_ONLY = {"view", "current-context", "get-contexts", "get-clusters", "get-users"}
-# Verbs that only read the cluster (and the pinned kubeconfig): pages made of these alone
-# cannot change what another page sees, so they may run side by side; any other command
-# may change state, so a sandboxed page settles after it.
-READ_VERBS = {
-    "get",
-    "describe",
-    "explain",
-    "api-resources",
-    "api-versions",
-    "version",
-    "cluster-info",
-    "top",
-    "logs",
-    "events",
-    "wait",
-    "diff",
-}
-READ_SUBCOMMANDS = {
-    "rollout": {"status", "history"},
-    "config": CONFIG_READ_ONLY,
-    "auth": {"can-i", "whoami"},
-}
-
-
-def is_read_only(argv) -> bool:
-    """True when a command cannot change the cluster or the kubeconfig: a read verb (or
-    read subcommand), or any verb with `--dry-run=client|server`. Unknown verbs count as
-    changes."""
-    p = parse(argv)
-    if p.dry_run:
-        return True
-    if p.verb is None:
-        return True  # bare `kubectl` or `kubectl --help`: prints help
-    sub = p.positionals[1] if len(p.positionals) > 1 else None
-    return p.verb in READ_VERBS or sub in READ_SUBCOMMANDS.get(p.verb, ())
+def _inside(path: Path, roots: tuple[Path, ...], name: str) -> None:
+    resolved = path.resolve()
+    for root in roots:
+        if resolved == root or root in resolved.parents:
+            parts = resolved.relative_to(root).parts
+            if any(p.startswith(".") for p in parts):
+                raise OutsideContent(f"{name} reaches the hidden file or folder {resolved}")
+            if resolved.exists() and not (resolved.is_file() or resolved.is_dir()):
+                raise OutsideContent(f"{name} is not a regular file ({resolved})")
+            return
+    raise OutsideContent(
+        f"{name} resolves to {resolved}, outside the notes' content ("
+        + ", ".join(str(r) for r in roots)
+        + ")"
+    )
 
 
 # --- what a page touches, for redaction --------------------------------------------------
 
 
+def command_namespaces(p: Parsed, default: str, workdir: Path) -> set[str] | None:
+    """The namespaces whose objects one command may read or change (and so print); None
+    means any namespace (`-A`, a file that cannot be read, a command the model does not
+    narrow down)."""
+    if p.all_namespaces or p.path == ("cluster-info", "dump") or p.has("raw", "kustomize"):
+        return None  # any namespace (`--raw` and `-k` are refused; counted all the same)
+    out = {p.namespace or default}
+    if p.path == ("create", "namespace") and p.positionals:
+        out.add(p.positionals[0])
+    for name, value in p.files():
+        if name != "filename":
+            continue
+        found = _manifest_namespaces(value, workdir)
+        if found is None:
+            return None
+        out |= found
+    return out
+
+
 def touched_namespaces(snippets: list[Snippet], default: str, workdir: Path) -> set[str] | None:
-    """The namespaces a page's commands may read or write; None means all of them (a
-    command with -A, --raw, a kustomization or a remote file)."""
+    """The namespaces a page's commands may read or write; None means all of them."""
     out = {default}
     for snippet in snippets:
         for command in snippet.commands:
-            p = parse(command.argv)
-            if p.all_namespaces or p.has("--raw", "-k", "--kustomize"):
+            p = parse_or_none(command.argv)
+            found = None if p is None else command_namespaces(p, default, workdir)
+            if found is None:
                 return None
-            if p.namespace:
-                out.add(p.namespace)
-            if p.verb == "create" and len(p.positionals) >= 3:
-                if canonical(p.positionals[1]) == "namespaces":
-                    out.add(p.positionals[2])
-            for name in p.values("-f", "--filename"):
-                found = _manifest_namespaces(name, workdir)
-                if found is None:
-                    return None
-                out |= found
+            out |= found
     return out
 
 
@@ -301,7 +664,7 @@ def manifest_objects(
     """
     import yaml
 
-    if name == "-" or re.match(r"^[a-z]+://", name):
+    if name == "-" or _URL.match(name):
         raise ManifestUnknown(name, remote=True)
     path = Path(name) if Path(name).is_absolute() else workdir / name
     if path.is_dir():
@@ -313,12 +676,24 @@ def manifest_objects(
         paths = [path]
     for q in paths:
         try:
-            docs = list(yaml.safe_load_all(q.read_text(encoding="utf-8")))
+            info = q.stat()
+            docs = _load_manifest(str(q), info.st_mtime_ns, info.st_size)
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             if skip_unreadable:
                 continue
             raise ManifestUnknown(name, remote=False) from None
         yield from _objects(docs)
+
+
+@functools.lru_cache(maxsize=512)
+def _load_manifest(path: str, mtime_ns: int, size: int) -> tuple:
+    """A manifest's documents, read once per version of the file (the guard and redaction
+    both read it, on every build of `mkdocs serve`); libyaml's safe loader when there."""
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with open(path, encoding="utf-8") as f:
+        return tuple(yaml.load_all(f.read(), Loader=loader))
 
 
 def _objects(docs):
@@ -328,16 +703,3 @@ def _objects(docs):
                 yield from _objects(d["items"])
             else:
                 yield d
-
-
-def waits(argv) -> bool:
-    """True when a command waits for the cluster to change or follows its changes (`wait`,
-    `rollout status`, `--watch`, `logs --follow`): what runs after it on the page may
-    count on what it waited for."""
-    p = parse(argv)
-    sub = p.positionals[1] if len(p.positionals) > 1 else None
-    if p.verb == "wait" or (p.verb == "rollout" and sub == "status"):
-        return True
-    if any(p.true(name) for name in ("-w", "--watch", "--watch-only")):
-        return True
-    return p.verb in ("logs", "attach") and (p.has("-f") or p.true("--follow"))

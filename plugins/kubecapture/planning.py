@@ -48,6 +48,8 @@ class Settings:
     context_notes: dict[str, str] = field(default_factory=dict)  # context -> description
     write: bool = True  # False: `kubecapture diff` runs live but keeps the files
     cache_dir: Path | None = None  # parsed capture files kept between builds (readcache.py)
+    # the folders kubectl may read files from (-f, --from-file); () is docs/ and snippets/
+    content_dirs: tuple[Path, ...] = ()
 
     @property
     def workers(self) -> int:
@@ -105,6 +107,8 @@ def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
         sandbox=namespace,
         allow_destructive=guard.front_matter_flag(options, "allow_destructive", page, markdown),
         workdir=settings.workdir,
+        allow=guard.front_matter_allow(options, page, markdown),
+        content_dirs=settings.content_dirs,
     )
     page_options: dict = {"sandbox": namespace is not None}
     if namespace is not None and namespace != sandbox_name(page):

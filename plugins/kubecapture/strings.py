@@ -151,6 +151,18 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "command": "コマンドが違う",
             "missing": "未取得",
         },
+        "allowlist": {
+            "command": "コマンド",
+            "effect": "影響",
+            "flags": "使えるオプション",
+            "why": "理由 (英語)",
+            "every": "(すべてのコマンド)",
+            "global": "グローバルオプション",
+            "read": "読むだけ",
+            "write": "変更",
+            "destructive": "破壊的 (サンドボックス内のみ)",
+            "opt_in": "ページで許可したときのみ",
+        },
     },
     "en": {
         "snippet": {
@@ -291,6 +303,18 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "command": "other command",
             "missing": "not captured",
         },
+        "allowlist": {
+            "command": "Command",
+            "effect": "Effect",
+            "flags": "Flags allowed",
+            "why": "Why",
+            "every": "(every command)",
+            "global": "global flags",
+            "read": "reads only",
+            "write": "changes objects",
+            "destructive": "destructive (inside the sandbox only)",
+            "opt_in": "only on a page that allows it",
+        },
     },
 }
 
@@ -311,3 +335,7 @@ def report_strings(lang: str | None) -> dict[str, str]:
 
 def matrix_strings(lang: str | None) -> dict[str, str]:
     return STRINGS[language(lang)]["matrix"]
+
+
+def allowlist_strings(lang: str | None) -> dict[str, str]:
+    return STRINGS[language(lang)]["allowlist"]

@@ -1,0 +1,82 @@
+"""The cost of the command guard per command: parse (kubectl_args.parse) plus the page
+checks (guard.check_page), over every kubectl command of the notes (docs/).
+
+Each page of docs/ with snippets is planned as a build plans it (planning.plan_page: its
+snippets parsed from Markdown, the guard run over them), N times; the figure is the
+guard's own time per command, against the time planning the page takes in all.
+Also prints how much of kubectl the allowlist lets through.
+
+Run from the repository root:  .venv/bin/python benchmarks/bench_guard.py [-n 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+from kubecapture import allowlist, guard, kubectl_args, planning
+from kubecapture.snippets import parse_page
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def notes_pages() -> dict[str, str]:
+    docs = ROOT / "docs"
+    return {
+        p.relative_to(docs).as_posix(): p.read_text(encoding="utf-8")
+        for p in sorted(docs.rglob("*.md"))
+        if "```kubectl" in p.read_text(encoding="utf-8")
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("-n", type=int, default=200, help="rounds (default 200)")
+    args = parser.parse_args()
+    pages = notes_pages()
+    settings = planning.Settings(captures_dir=ROOT / "snippets" / "captures", workdir=ROOT)
+    start = time.perf_counter()
+    allowlist.default()
+    load_ms = (time.perf_counter() - start) * 1000
+
+    parsed = {name: parse_page(text, name) for name, text in pages.items()}
+    commands = [c for snippets in parsed.values() for s in snippets for c in s.commands]
+    sandboxes = {n: planning.plan_page(n, text, settings).namespace for n, text in pages.items()}
+
+    parse_us, guard_us, plan_us = [], [], []
+    for _ in range(args.n):
+        start = time.perf_counter()
+        for c in commands:
+            kubectl_args.parse(c.argv)
+        parse_us.append((time.perf_counter() - start) / len(commands) * 1e6)
+
+        start = time.perf_counter()
+        for name, snippets in parsed.items():
+            guard.check_page(
+                name, snippets, sandbox=sandboxes[name], allow_destructive=False, workdir=ROOT
+            )
+        guard_us.append((time.perf_counter() - start) / len(commands) * 1e6)
+
+        start = time.perf_counter()
+        for name, text in pages.items():
+            planning.plan_page(name, text, settings)
+        plan_us.append((time.perf_counter() - start) / len(commands) * 1e6)
+
+    figures = allowlist.figures()
+    print(f"{len(commands)} commands on {len(pages)} pages, {args.n} rounds")
+    print(f"loading the allowlist data once: {load_ms:.1f} ms")
+    print(f"parse per command:                {statistics.median(parse_us):7.1f} µs (median)")
+    print(f"guard per command (parse+checks): {statistics.median(guard_us):7.1f} µs (median)")
+    print(f"plan_page per command, in all:    {statistics.median(plan_us):7.1f} µs (median)")
+    print(
+        f"allowed: {figures['commands_allowed']} commands (+{figures['commands_opt_in']} "
+        f"opt-in) of {figures['commands']}; {figures['command_flags_allowed']} of "
+        f"{figures['command_flags']} command flags; {figures['global_flags_allowed']} of "
+        f"{figures['global_flags']} global flags"
+    )
+
+
+if __name__ == "__main__":
+    main()
