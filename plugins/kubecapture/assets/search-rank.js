@@ -106,6 +106,8 @@
   }
   const longest = [...GLOSSARY.keys()].filter((f) => CJK.test(f)).sort((a, b) => b.length - a.length);
   const KANA_ONLY = /^\p{sc=Hiragana}+$/u;
+  // Words that ask rather than name a subject (見る, 方法, 何): light, as particles are.
+  const ASKING = new Set(["見", "方", "方法", "仕方", "何", "知", "教"]);
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
   /* A run of kanji or katakana, cut where the glossary knows a word (ワカノド: ワカ + ノド). */
@@ -146,6 +148,7 @@
           forms: latin ? [...new Set([...forms, ...forms.map(stem)])] : forms,
           latin,
           kana: KANA_ONLY.test(part.text),
+          asking: ASKING.has(part.text),
         });
       }
     }
@@ -216,11 +219,14 @@
   }
   function prepared() {
     if (pending) {
+      const titles = new Map(); // page -> its title: a section's context
       docs = pending.map((doc) => {
         const page = doc.location.split("#")[0];
         const [title, prose, code] = fields(doc);
+        if (!titles.has(page)) titles.set(page, title);
+        const context = doc.location === page ? "" : titles.get(page);
         const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
-        return { doc, page, title, prose, code, last };
+        return { doc, page, title, prose, code, context, last };
       });
       pending = null;
     }
@@ -231,8 +237,16 @@
 
   const FIELDS = ["title", "prose", "code"];
   const CODE = 0.6; // a word found only in code counts this much towards the order
+  const CONTEXT = 0.5; // and one found only in the title of the section's page
   const NEAR = 12; // characters between two words of the query that stand together
 
+  /* How many times forms of a word stand in `text` (counted up to 5). */
+  function count(text, forms) {
+    let seen = 0;
+    for (const form of forms)
+      for (let i = find(text, form); i >= 0 && seen < 5; i = find(text, form, i + form.length)) seen++;
+    return seen;
+  }
   /* Whether a form of `b` follows a form of `a` closely in `text`. */
   function near(text, a, b) {
     for (const x of a)
@@ -264,11 +278,16 @@
         }
     }
     const onlyKana = ws.every((w) => w.kana);
+    // Particles and asking words are light: they count a little, and a section may lack
+    // them (unless the query has nothing else).
+    const onlyLight = ws.every((w) => w.kana || w.asking);
+    const light = ws.map((w) => !onlyLight && (w.kana || w.asking));
     const rows = all.map((d) =>
       ws.map((w) => {
-        const c = { title: cover(d.title, w, idf), prose: cover(d.prose, w, idf), code: cover(d.code, w, idf) };
-        c.any = Math.max(c.title, c.prose, c.code);
-        c.rank = Math.max(c.title, c.prose, CODE * c.code);
+        const c = {};
+        for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
+        c.any = Math.max(c.title, c.prose, c.code, c.context);
+        c.rank = Math.max(c.title, c.prose, CODE * c.code, CONTEXT * c.context);
         return c;
       }),
     );
@@ -276,11 +295,11 @@
     // weigh little, and a word no section holds nothing.
     const weights = ws.map((w, k) => {
       const df = rows.filter((r) => r[k].any >= 0.5).length;
-      return df ? (w.kana && !onlyKana ? 0.15 : 1) * Math.log(1 + n / df) : 0;
+      return df ? (light[k] ? 0.15 : 1) * Math.log(1 + n / df) : 0;
     });
     const total = weights.reduce((a, b) => a + b, 0);
     if (!total) return null;
-    const content = ws.map((w, k) => weights[k] > 0 && (!w.kana || onlyKana));
+    const content = ws.map((w, k) => weights[k] > 0 && !light[k]);
     const pairs = [];
     const kept = ws.filter((w, k) => content[k]);
     for (let k = 0; k + 1 < kept.length; k++) pairs.push([kept[k].forms, kept[k + 1].forms]);
@@ -302,10 +321,13 @@
       // the text, every word, or most of the query in the title; 1: some words. Within 2,
       // the whole query as typed counts towards the order.
       const level = inTitle ? 3 : inText || whole || titleShare >= 0.6 ? 2 : 1;
-      return { d, row, share, level, rank: sum((c) => c.rank) + titleShare + 0.5 * close + (inText ? 0.5 : 0) };
+      // How often the words stand in the title and prose (up to 5 times each).
+      const often = ws.reduce((a, w, k) => a + (content[k] ? weights[k] * Math.min(5, count(d.title + " " + d.prose, w.forms)) : 0), 0) / (5 * total);
+      const rank = sum((c) => c.rank) + titleShare + 0.5 * close + (inText ? 0.5 : 0) + 0.3 * often;
+      return { d, row, share, level, rank };
     });
     const top = Math.max(...scored.map((s) => s.share));
-    const listed = scored.filter((s) => s.share > 0.25 && s.share >= 0.5 * top);
+    const listed = scored.filter((s) => s.share > 0.25 && s.share >= 0.3 * top);
     // By level; within a level of complete matches the configured pages (the author
     // guide) last, among partial ones a little behind; then by rank.
     for (const s of listed) {
