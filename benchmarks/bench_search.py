@@ -14,7 +14,8 @@ is read from the page. Two sets:
   with an expected page listed; first hit: the share whose Enter lands on an
   expected section (the best-scored link of the first result, as Material's Enter key
   picks it); first page: the first result is an expected page; course first: of the
-  queries whose expected pages are listed, those with no author guide page above them.
+  queries whose expected pages are listed, those with no author guide page above them
+  (unless the expected page's entry lists words of the query it lacks).
 - whole words (tests/data/search-queries.json): compounds and words, each with the pages
   that contain it whole. recall: of the (query, page) pairs, the share whose page is
   listed; first hit: the first result contains the whole query (read from the site's own
@@ -112,6 +113,7 @@ class LearnerQuery:
 class Item:
     page: str  # the result's page
     lands: str  # where Enter goes: page#section of its best-scored link
+    partial: bool = False  # that link's entry lists words of the query it lacks
 
 
 @dataclass
@@ -134,13 +136,12 @@ class LearnerOutcome:
 
     @property
     def course_first(self) -> bool:
-        """No author guide page above the first expected page (when that is listed)."""
-        for item in self.items:
-            if item.page in self.query.pages:
-                return True
-            if item.page in GUIDE:
-                return False
-        return True
+        """No author guide page above the first expected page (when that is listed), unless
+        that page lacks words of the query (then the two do not match alike)."""
+        expected = next((i for i in self.items if i.page in self.query.pages), None)
+        if expected is None or expected.partial:
+            return True
+        return not any(i.page in GUIDE for i in self.items[: self.items.index(expected)])
 
 
 @dataclass
@@ -217,8 +218,9 @@ def _normalize(text: str) -> str:
 # --- the browser ---------------------------------------------------------------------------
 
 
-# Each result's page, and where Enter goes: Material's Enter key follows the link of the
-# first result whose score is highest (the first such link on a tie).
+# Each result's page, where Enter goes (Material's Enter key follows the link of the first
+# result whose score is highest, the first such link on a tie) and whether that link's
+# entry lists missing words.
 READ_ITEMS = """base => Array.from(document.querySelectorAll('.md-search-result__item')).map(li => {
   const where = a => {
     const url = new URL(a.href);
@@ -230,7 +232,8 @@ READ_ITEMS = """base => Array.from(document.querySelectorAll('.md-search-result_
     const score = parseFloat(a.querySelector('article')?.dataset.mdScore ?? 'NaN');
     if (best === null || score > top) { best = a; top = score; }
   }
-  return [where(li.querySelector(':scope > a'))[0], where(best)[1]];
+  const partial = best.querySelector('.md-search-result__terms') !== null;
+  return [where(li.querySelector(':scope > a'))[0], where(best)[1], partial];
 })"""
 
 
@@ -275,7 +278,7 @@ def search_items(page, query: str) -> list[Item]:
         "new URL(JSON.parse(document.getElementById('__config').textContent)"
         ".base, location.href).pathname"
     )
-    return [Item(p, lands) for p, lands in page.evaluate(READ_ITEMS, base)]
+    return [Item(*item) for item in page.evaluate(READ_ITEMS, base)]
 
 
 def search(page, query: str) -> list[str]:

@@ -277,7 +277,6 @@
           idf.set(gram, df ? Math.log(1 + n / df) : 0);
         }
     }
-    const onlyKana = ws.every((w) => w.kana);
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
@@ -335,7 +334,7 @@
       else s.key = 1000 + 10 * s.rank * (s.d.last ? 0.8 : 1);
     }
     listed.sort((a, b) => b.key - a.key);
-    return { query, raw: String(raw), words: ws, onlyKana, content, listed, scored };
+    return { query, raw: String(raw), words: ws, light, content, listed, scored };
   }
 
   // --- Material's result format -----------------------------------------------------------
@@ -387,13 +386,16 @@
      the section lacks is listed as missing). */
   function item(s, result) {
     const seen = new Map();
+    // Marked: the query's words (not particles) and the whole query where it stands.
     const found = result.words.map((w, k) => {
       const whole = s.row[k].any >= 1;
+      if (result.light[k]) return Object.assign([], { whole });
       const grams = w.latin ? [] : w.forms.filter(japanese).flatMap(bigrams);
       const forms = whole ? w.forms : grams.filter((g) => [...g].length > 1);
       forms.whole = whole;
       return forms;
     });
+    if (result.words.length > 1) found.push(Object.assign([result.query], { whole: false }));
     const doc = Object.assign({}, s.d.doc);
     delete doc.parent;
     doc.title = highlight(doc.title, found, seen);
@@ -401,7 +403,7 @@
     const terms = {};
     const typed = mapped(result.raw);
     result.words.forEach((w, k) => {
-      if (w.kana && !result.onlyKana) return; // particles: neither found nor missing
+      if (result.light[k]) return; // particles: neither found nor missing
       if (seen.has(k)) terms[seen.get(k)] = true;
       else terms[result.raw.slice(typed.at[w.from], typed.to[w.to - 1])] = false;
     });
@@ -455,13 +457,13 @@
   }
   SearchWorker.prototype = Base.prototype;
   window.Worker = SearchWorker;
-  // For the tests: the normalization, and the order of a query's results with their keys.
+  // For the tests: the normalization, and the result Material would get for a query on a
+  // search index (the one the page handed the worker when `index` is left out).
   window.kubecaptureSearch = {
     normalize,
-    order(query, index) {
+    answer(query, index) {
       if (index) remember(index);
-      const result = score(query);
-      return result ? result.listed.map((s) => [s.d.doc.location, Math.round(s.key * 100) / 100]) : [];
+      return answer(query, { items: [] });
     },
   };
 })();
