@@ -5,6 +5,7 @@
     python benchmarks/bench_search.py --site site     # measure one built site as it is
     python benchmarks/bench_search.py --file ...      # open from file:// (default: HTTP)
     python benchmarks/bench_search.py -v ...          # one line per query
+    python benchmarks/bench_search.py --site site --timing  # the script's time in the page
 
 Each query is typed into Material's search box, as a reader would, and the result list
 is read from the page. Two sets:
@@ -338,6 +339,54 @@ def measure(site: Path, queries, *, from_disk: bool = False):
             browser.close()
 
 
+# --- time in the page ---------------------------------------------------------------------
+
+# The notes' index copied `copies` times (each copy under its own folder), handed to the
+# script; the time to prepare it (first query) and each query's time, in the page.
+TIMING = """async ([index, copies, queries]) => {
+  const docs = [];
+  for (let c = 0; c < copies; c++)
+    for (const d of index.docs) docs.push({...d, location: `copy${c}/${d.location}`});
+  const big = {...index, docs};
+  const s = window.kubecaptureSearch;
+  let t = performance.now();
+  s.answer(queries[0], big);
+  const first = performance.now() - t;
+  const times = [];
+  for (const q of queries) {
+    t = performance.now();
+    s.answer(q);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return [docs.length, first, times[times.length >> 1], times[times.length - 1]];
+}"""
+
+
+def timing(site: Path, queries: list[str], copies: list[int]) -> list[str]:
+    """Lines: for each number of copies of the site's index, sections, time of the first
+    query (preparing the index), median and slowest query, in headless Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    size = (site / "search" / "search_index.json").stat().st_size
+    out = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto((site / "index.html").as_uri())
+            for n in copies:
+                sections, first, median, slowest = page.evaluate(TIMING, [index, n, queries])
+                out.append(
+                    f"{sections:6} sections ({size * n / 1e6:5.1f} MB index): first query"
+                    f" {first:6.0f} ms, then median {median:5.1f} ms, slowest {slowest:5.1f} ms"
+                )
+        finally:
+            browser.close()
+    return out
+
+
 # --- building the variants -----------------------------------------------------------------
 
 
@@ -398,6 +447,11 @@ def main(argv: list[str] | None = None) -> int:
         "--set", choices=("learner", "whole", "both"), default="both", help="which query set"
     )
     parser.add_argument("--learner", type=Path, default=LEARNER, help="the learner query file")
+    parser.add_argument(
+        "--timing",
+        action="store_true",
+        help="time the script on the site's index copied 1, 13 and 65 times (needs --site)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     sets = {
@@ -411,6 +465,11 @@ def main(argv: list[str] | None = None) -> int:
             summary = measure(site, queries, from_disk=args.file)
             report(f"{name}: {label}", summary, args.verbose)
 
+    if args.site and args.timing:
+        queries = [q.query for q in load_learner_queries(args.learner)]
+        for line in timing(args.site, queries, [1, 13, 65]):
+            print(line)
+        return 0
     if args.site:
         run(str(args.site), args.site)
         return 0

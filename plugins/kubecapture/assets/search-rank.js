@@ -68,7 +68,7 @@
     for (let i = 0; i < text.length; ) {
       let j = i + (text.codePointAt(i) > 0xffff ? 2 : 1);
       while (j < text.length && VOICING.test(text[j])) j++;
-      const part = fold(text.slice(i, j));
+      const part = j === i + 1 ? simple(text[i]) : fold(text.slice(i, j));
       for (let k = 0; k < part.length; k++) {
         const c = part[k];
         const last = out[out.length - 1];
@@ -90,6 +90,14 @@
       to.pop();
     }
     return { text: out, at, to };
+  }
+  /* `fold` of one character, without its cost for ASCII, kana and common kanji. */
+  function simple(c) {
+    const code = c.charCodeAt(0);
+    if (code < 0x80) return /[a-z0-9]/i.test(c) ? c.toLowerCase() : " ";
+    if (code === 0x30fc) return "";
+    if ((code >= 0x3041 && code <= 0x30ff) || (code >= 0x4e00 && code <= 0x9fff)) return LARGE[c] || c;
+    return fold(c);
   }
   function plain(html) {
     const div = inert.createElement("div");
@@ -201,9 +209,23 @@
 
   let docs = [];
   let pending = null;
+  let byLocation = new Map();
+  let postings = new Map(); // character or pair of characters -> the sections holding it
   function remember(index) {
     pending = (index && index.docs) || [];
     docs = [];
+  }
+  /* Prepare the index while the reader starts typing (the page hands it over when the
+     search box opens), not on the first key. */
+  function soon() {
+    const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+    later(() => {
+      try {
+        prepared();
+      } catch (error) {
+        console.warn("kubecapture search:", error);
+      }
+    });
   }
   /* A section's fields, normalized: its title, its prose, and its code blocks (commands
      and their outputs, where a word is less likely the section's subject). */
@@ -217,20 +239,50 @@
     }
     return [plain(doc.title), div.textContent, code.join(" ")].map(normalize);
   }
+  /* The sections, normalized, and which hold each character and pair of characters (so a
+     query reads only the sections that hold some of it). Made at the first query. */
   function prepared() {
-    if (pending) {
-      const titles = new Map(); // page -> its title: a section's context
-      docs = pending.map((doc) => {
-        const page = doc.location.split("#")[0];
-        const [title, prose, code] = fields(doc);
-        if (!titles.has(page)) titles.set(page, title);
-        const context = doc.location === page ? "" : titles.get(page);
-        const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
-        return { doc, page, title, prose, code, context, last };
-      });
-      pending = null;
-    }
+    if (!pending) return docs;
+    const titles = new Map(); // page -> its title: a section's context
+    docs = pending.map((doc) => {
+      const page = doc.location.split("#")[0];
+      const [title, prose, code] = fields(doc);
+      if (!titles.has(page)) titles.set(page, title);
+      const context = doc.location === page ? "" : titles.get(page);
+      const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
+      return { doc, page, title, prose, code, context, body: title + " " + prose, last };
+    });
+    byLocation = new Map(docs.map((d) => [d.doc.location, d]));
+    postings = new Map();
+    docs.forEach((d, i) => {
+      const seen = new Set();
+      for (const text of [d.title, d.prose, d.code, d.context])
+        for (let k = 0; k < text.length; k++) {
+          seen.add(text[k]);
+          if (k + 1 < text.length && text[k + 1] !== " ") seen.add(text[k] + text[k + 1]);
+        }
+      for (const key of seen) {
+        const list = postings.get(key);
+        if (list) list.push(i);
+        else postings.set(key, [i]);
+      }
+    });
+    pending = null;
     return docs;
+  }
+  /* The sections that may hold `form`: all its pairs for a Latin form (it must stand
+     whole), any of them for a Japanese one (it may stand in part). */
+  function holders(form) {
+    const grams = [...form].length < 2 ? [form] : bigrams(form).filter((g) => !g.includes(" "));
+    const lists = grams.map((g) => postings.get(g) || []);
+    if (japanese(form)) return new Set(lists.flat());
+    lists.sort((x, y) => x.length - y.length);
+    let out = new Set(lists[0] || []);
+    for (const list of lists.slice(1)) {
+      const has = new Set(list);
+      out = new Set([...out].filter((i) => has.has(i)));
+    }
+    return out;
   }
 
   // --- scoring -----------------------------------------------------------------------------
@@ -249,13 +301,11 @@
   }
   /* Whether a form of `b` follows a form of `a` closely in `text`. */
   function near(text, a, b) {
+    const reach = NEAR + Math.max(...b.map((y) => y.length));
     for (const x of a)
-      for (let i = find(text, x), seen = 0; i >= 0 && seen < 50; i = find(text, x, i + 1), seen++) {
-        const end = i + x.length;
-        for (const y of b) {
-          const j = find(text, y, end);
-          if (j >= 0 && j - end <= NEAR) return true;
-        }
+      for (let i = find(text, x), seen = 0; i >= 0 && seen < 20; i = find(text, x, i + 1), seen++) {
+        const after = text.slice(i + x.length, i + x.length + reach);
+        if (b.some((y) => find(after, y) >= 0)) return true;
       }
     return false;
   }
@@ -266,22 +316,25 @@
     if (!query || !all.length) return null;
     const ws = words(query).slice(0, 32);
     const n = all.length;
-    // Rarity of each bigram of the query's Japanese forms (0: in no section).
-    const idf = new Map();
-    for (const w of ws) {
-      if (w.latin) continue;
-      for (const form of w.forms.filter(japanese))
-        for (const gram of bigrams(form)) {
-          if (idf.has(gram)) continue;
-          const df = all.filter((d) => FIELDS.some((f) => d[f].indexOf(gram) >= 0)).length;
-          idf.set(gram, df ? Math.log(1 + n / df) : 0);
-        }
-    }
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
     const light = ws.map((w) => !onlyLight && (w.kana || w.asking));
-    const rows = all.map((d) =>
+    // The sections that hold some of the query's words (not only its particles).
+    const chosen = new Set();
+    ws.forEach((w, k) => {
+      if (!light[k]) for (const form of w.forms) for (const i of holders(form)) chosen.add(i);
+    });
+    const candidates = [...chosen].sort((a, b) => a - b).map((i) => all[i]); // site order
+    // Rarity of each bigram of the query's Japanese forms (0: in no section).
+    const idf = new Map();
+    for (const w of ws)
+      for (const form of w.latin ? [] : w.forms.filter(japanese))
+        for (const gram of bigrams(form)) {
+          const df = (postings.get(gram) || []).length;
+          idf.set(gram, df ? Math.log(1 + n / df) : 0);
+        }
+    const rows = candidates.map((d) =>
       ws.map((w) => {
         const c = {};
         for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
@@ -290,10 +343,13 @@
         return c;
       }),
     );
-    // A word weighs by its rarity: the sections that hold at least half of it. Particles
-    // weigh little, and a word no section holds nothing.
+    // A word weighs by its rarity: the sections that hold at least half of it (for a
+    // particle, at most those that hold its characters). Particles weigh little, and a
+    // word no section holds nothing.
     const weights = ws.map((w, k) => {
-      const df = rows.filter((r) => r[k].any >= 0.5).length;
+      const df = light[k]
+        ? Math.min(...w.forms.map((f) => holders(f).size))
+        : rows.filter((r) => r[k].any >= 0.5).length;
       return df ? (light[k] ? 0.15 : 1) * Math.log(1 + n / df) : 0;
     });
     const total = weights.reduce((a, b) => a + b, 0);
@@ -305,10 +361,12 @@
     // The whole query as typed; a query of one glossary word in any of its forms.
     const phrases = ws.length === 1 ? ws[0].forms : [query];
     const phrase = (text) => phrases.some((p) => [...p].length >= 2 && find(text, p) >= 0);
-    const scored = all.map((d, i) => {
+    const scored = [];
+    candidates.forEach((d, i) => {
       const row = rows[i];
       const sum = (part) => row.reduce((a, c, k) => a + weights[k] * part(c), 0) / total;
       const share = sum((c) => c.any);
+      if (share <= 0.25) return;
       const titleShare = sum((c) => c.title);
       const whole = row.every((c, k) => !content[k] || c.any >= 1);
       const close = pairs.length
@@ -321,20 +379,21 @@
       // the whole query as typed counts towards the order.
       const level = inTitle ? 3 : inText || whole || titleShare >= 0.6 ? 2 : 1;
       // How often the words stand in the title and prose (up to 5 times each).
-      const often = ws.reduce((a, w, k) => a + (content[k] ? weights[k] * Math.min(5, count(d.title + " " + d.prose, w.forms)) : 0), 0) / (5 * total);
+      const often =
+        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, w.forms) : 0), 0) / (5 * total);
       const rank = sum((c) => c.rank) + titleShare + 0.5 * close + (inText ? 0.5 : 0) + 0.3 * often;
-      return { d, row, share, level, rank };
+      scored.push({ d, row, share, level, rank });
     });
-    const top = Math.max(...scored.map((s) => s.share));
-    const listed = scored.filter((s) => s.share > 0.25 && s.share >= 0.3 * top);
+    const top = Math.max(0, ...scored.map((s) => s.share));
+    const listed = scored.filter((s) => s.share >= 0.3 * top);
     // By level; within a level of complete matches the configured pages (the author
     // guide) last, among partial ones a little behind; then by rank.
     for (const s of listed) {
       if (s.level >= 2) s.key = s.level * 1000 + (s.d.last ? 0 : 100) + 10 * s.rank;
       else s.key = 1000 + 10 * s.rank * (s.d.last ? 0.8 : 1);
     }
-    listed.sort((a, b) => b.key - a.key);
-    return { query, raw: String(raw), words: ws, light, content, listed, scored };
+    listed.sort((a, b) => b.key - a.key); // stable: on a tie, the site's order
+    return { query, raw: String(raw), words: ws, light, content, listed };
   }
 
   // --- Material's result format -----------------------------------------------------------
@@ -347,7 +406,10 @@
     const walker = inert.createTreeWalker(div, NodeFilter.SHOW_TEXT);
     const nodes = [];
     for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
+    const forms = found.flat();
     for (const node of nodes) {
+      const quick = normalize(node.data);
+      if (!forms.some((form) => quick.includes(form))) continue;
       const m = mapped(node.data);
       const ranges = [];
       found.forEach((forms, k) => {
@@ -383,31 +445,40 @@
   }
 
   /* One result entry: the document, marked, with its score and Material's terms (a word
-     the section lacks is listed as missing). */
+     the section lacks is listed as missing). The marks are made when Material first reads
+     the entry, as it renders it: a long list costs nothing for the entries never shown. */
   function item(s, result) {
-    const seen = new Map();
-    // Marked: the query's words (not particles) and the whole query where it stands.
-    const found = result.words.map((w, k) => {
-      const whole = s.row[k].any >= 1;
-      if (result.light[k]) return Object.assign([], { whole });
-      const grams = w.latin ? [] : w.forms.filter(japanese).flatMap(bigrams);
-      const forms = whole ? w.forms : grams.filter((g) => [...g].length > 1);
-      forms.whole = whole;
-      return forms;
-    });
-    if (result.words.length > 1) found.push(Object.assign([result.query], { whole: false }));
-    const doc = Object.assign({}, s.d.doc);
+    let marked = null;
+    function mark() {
+      if (marked) return marked;
+      const seen = new Map();
+      // Marked: the query's words (not particles) and the whole query where it stands.
+      const found = result.words.map((w, k) => {
+        const whole = s.row[k].any >= 1;
+        if (result.light[k]) return Object.assign([], { whole });
+        const grams = w.latin ? [] : w.forms.filter(japanese).flatMap(bigrams);
+        const forms = whole ? w.forms : grams.filter((g) => [...g].length > 1);
+        forms.whole = whole;
+        return forms;
+      });
+      if (result.words.length > 1) found.push(Object.assign([result.query], { whole: false }));
+      const title = highlight(s.d.doc.title, found, seen);
+      const text = highlight(s.d.doc.text, found, seen);
+      const terms = {};
+      const typed = mapped(result.raw);
+      result.words.forEach((w, k) => {
+        if (result.light[k]) return; // particles: neither found nor missing
+        if (seen.has(k)) terms[seen.get(k)] = true;
+        else terms[result.raw.slice(typed.at[w.from], typed.to[w.to - 1])] = false;
+      });
+      marked = { title, text, terms };
+      return marked;
+    }
+    const doc = Object.assign({}, s.d.doc, { score: s.key });
     delete doc.parent;
-    doc.title = highlight(doc.title, found, seen);
-    doc.text = highlight(doc.text, found, seen);
-    const terms = {};
-    const typed = mapped(result.raw);
-    result.words.forEach((w, k) => {
-      if (result.light[k]) return; // particles: neither found nor missing
-      if (seen.has(k)) terms[seen.get(k)] = true;
-      else terms[result.raw.slice(typed.at[w.from], typed.to[w.to - 1])] = false;
-    });
-    return Object.assign(doc, { score: s.key, terms });
+    for (const key of ["title", "text", "terms"])
+      Object.defineProperty(doc, key, { enumerable: true, get: () => mark()[key] });
+    return doc;
   }
 
   /* Material's result: a list per page (its best section first, the page itself in it). */
@@ -419,8 +490,8 @@
     }
     for (const [page, items] of pages) {
       if (items.some((i) => i.location === page)) continue;
-      const article = result.scored.find((s) => s.d.doc.location === page);
-      if (article) items.push(Object.assign({}, article.d.doc, { parent: undefined, score: 0, terms: {} }));
+      const article = byLocation.get(page);
+      if (article) items.push(Object.assign({}, article.doc, { parent: undefined, score: 0, terms: {} }));
     }
     return [...pages.values()];
   }
@@ -442,7 +513,10 @@
     const queries = [];
     const post = worker.postMessage;
     worker.postMessage = function (message) {
-      if (message && message.type === SETUP) remember(message.data);
+      if (message && message.type === SETUP) {
+        remember(message.data);
+        soon();
+      }
       if (message && message.type === QUERY) queries.push(message.data);
       return post.apply(worker, arguments);
     };
