@@ -153,6 +153,20 @@ def test_width_case_and_the_long_vowel_mark_do_not_matter(disk_page):
     for a, b in same:
         assert disk_page.evaluate(normalize, a) == disk_page.evaluate(normalize, b), (a, b)
     assert disk_page.evaluate(normalize, "kubectl  get pods") == "kubectl get pods"
+    # Marks are placed by a character-by-character normalization: it agrees with the whole.
+    tricky = [
+        "コンテナ・ランタイム (Container Runtime)",
+        "ｶﾞｲﾄﾞ と ｶﾞｲﾄﾞ゛",
+        "Ｐｏｄ を「作成」する",
+        "サーバー、ﾜｰｶｰﾉｰﾄﾞ！　k8s クラスター",
+        "ウィンドウ ㌔ ① 𠮷野家",
+    ]
+    for text in tricky:
+        whole, by_char = disk_page.evaluate(
+            "t => [window.kubecaptureSearch.normalize(t), window.kubecaptureSearch.mapped(t)]",
+            text,
+        )
+        assert whole == by_char, text
 
 
 # A section whose text holds markup as text (escaped), and a title with a tag in it.

@@ -65,26 +65,31 @@
     let out = "";
     const at = [];
     const to = [];
+    let last = ""; // the last character kept, and the one before it
+    let before = "";
     for (let i = 0; i < text.length; ) {
       let j = i + (text.codePointAt(i) > 0xffff ? 2 : 1);
       while (j < text.length && VOICING.test(text[j])) j++;
       const part = j === i + 1 ? simple(text[i]) : fold(text.slice(i, j));
-      for (let k = 0; k < part.length; k++) {
-        const c = part[k];
-        const last = out[out.length - 1];
-        if (c === " " && (last === undefined || last === " ")) continue;
-        if (c !== " " && last === " " && (CJK.test(c) || CJK.test(out[out.length - 2]))) {
+      for (const c of part) {
+        if (c === " " && (last === "" || last === " ")) continue;
+        if (c !== " " && last === " " && (CJK.test(c) || CJK.test(before))) {
           out = out.slice(0, -1);
           at.pop();
           to.pop();
+          last = before;
         }
         out += c;
-        at.push(i);
-        to.push(j);
+        for (let u = 0; u < c.length; u++) {
+          at.push(i);
+          to.push(j);
+        }
+        before = last;
+        last = c;
       }
       i = j;
     }
-    if (out.endsWith(" ")) {
+    if (last === " ") {
       out = out.slice(0, -1);
       at.pop();
       to.pop();
@@ -96,7 +101,8 @@
     const code = c.charCodeAt(0);
     if (code < 0x80) return /[a-z0-9]/i.test(c) ? c.toLowerCase() : " ";
     if (code === 0x30fc) return "";
-    if ((code >= 0x3041 && code <= 0x30ff) || (code >= 0x4e00 && code <= 0x9fff)) return LARGE[c] || c;
+    const kana = (code >= 0x3041 && code <= 0x3096) || (code >= 0x30a1 && code <= 0x30fa);
+    if (kana || (code >= 0x4e00 && code <= 0x9fff)) return LARGE[c] || c;
     return fold(c);
   }
   function plain(html) {
@@ -466,10 +472,12 @@
       const text = highlight(s.d.doc.text, found, seen);
       const terms = {};
       const typed = mapped(result.raw);
+      const asTyped = (w) =>
+        typed.text === result.query ? result.raw.slice(typed.at[w.from], typed.to[w.to - 1]) : w.text;
       result.words.forEach((w, k) => {
         if (result.light[k]) return; // particles: neither found nor missing
         if (seen.has(k)) terms[seen.get(k)] = true;
-        else terms[result.raw.slice(typed.at[w.from], typed.to[w.to - 1])] = false;
+        else terms[asTyped(w)] = false;
       });
       marked = { title, text, terms };
       return marked;
@@ -531,10 +539,12 @@
   }
   SearchWorker.prototype = Base.prototype;
   window.Worker = SearchWorker;
-  // For the tests: the normalization, and the result Material would get for a query on a
-  // search index (the one the page handed the worker when `index` is left out).
+  // For the tests: the normalization (whole, and character by character as for the
+  // marks), and the result Material would get for a query on a search index (the one
+  // the page handed the worker when `index` is left out).
   window.kubecaptureSearch = {
     normalize,
+    mapped: (text) => mapped(text).text,
     answer(query, index) {
       if (index) remember(index);
       return answer(query, { items: [] });
