@@ -42,8 +42,10 @@ class KubeCaptureConfig(base.Config):
     keep_versions = c.Type(int, default=5)
     # kube context -> the author's description of that cluster, shown with its outputs.
     context_notes = c.DictOfItems(c.Type(str), default={})
-    # Search: pages that contain the whole query first (search_rank.py).
+    # Search: Japanese queries as readers type them (search_rank.py); the pages of
+    # search_last (paths in docs/, a folder ending in /) come last among equal matches.
     search_rank = c.Type(bool, default=True)
+    search_last = c.ListOfItems(c.Type(str), default=[])
     # Parsed capture files kept between builds (readcache.py), as Material keeps its own.
     cache = c.Type(bool, default=True)
     cache_dir = c.Type(str, default=".cache/plugin/kubecapture")

@@ -52,7 +52,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.lang = "en"
         self.tabs = True
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
-        self.search_rank = False  # whole-query ranking script in the site
+        self.search_rank = False  # the Japanese search script in the site
         self.parts: asides.Asides | None = None  # what search skips, until the page is written
         self.titles: dict[str, str] = {}  # page -> title in the nav
         self.nav_order: dict[str, int] = {}  # page -> its place in the nav
@@ -103,7 +103,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
         for file in offline.shim_files(config) if self.offline else []:
             files.append(file)
-        for file in search_rank.files(config) if self.search_rank else []:
+        for file in (
+            search_rank.files(config, files, self.config.search_last) if self.search_rank else []
+        ):
             files.append(file)
         # A page the site wrote itself (the marker page Zensical also understands) wins.
         if self.config.report_page and not files.get_file_from_path(self.config.report_page):

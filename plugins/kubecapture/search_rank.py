@@ -1,19 +1,60 @@
-"""Search: pages that contain the whole query first (assets/search-rank.js).
+"""Search: Japanese queries as readers type them (assets/search-rank.js).
 
-Material's search ORs the parts of a Japanese compound, so pages that contain only a
-part can rank above the page that contains the whole word. The script re-orders
-Material's results in the page (it wraps the search worker), which works the same over
-HTTP and from file://, where the worker runs in the iframe-worker shim: it is loaded as
-a polyfill after that shim.
+Material's search finds single Japanese words, but a phrase with a particle, a katakana
+word without its long-vowel mark or a full-width word mostly finds nothing. The script
+answers each query itself, from the documents Material's worker gets (the site's own
+search index: no other file), normalized and matched by character bigrams, and hands
+Material its result list in Material's format. It wraps the search worker in the page,
+which works the same over HTTP and from file://, where the worker runs in the
+iframe-worker shim: it is loaded as a polyfill after that shim.
+
+The script is written into the site with its settings: the pages that come last among
+equally good matches (`search_last`: the author guide, so a learner's query lands on the
+course), and a glossary of the katakana a reader may type for the English names the
+notes use (ポッド for Pod).
 """
 
 from __future__ import annotations
 
-from mkdocs.structure.files import File
+import json
+import re
 
-from . import ASSETS
+from mkdocs.structure.files import File, Files
+
+from . import ASSETS, log
 
 SCRIPT = "assets/search-rank.js"
+_CONFIG = re.compile(r"/\*kubecapture:config\*/.*?/\*end\*/", re.S)
+
+# Each group: the forms one word takes in a query or on a page. The script normalizes
+# them as it does text (no long-vowel mark, width, case), so one spelling of each is enough.
+GLOSSARY: tuple[tuple[str, ...], ...] = (
+    ("pod", "ポッド"),
+    ("node", "ノード"),
+    ("namespace", "ネームスペース", "名前空間"),
+    ("deployment", "デプロイメント"),
+    ("replicaset", "レプリカセット"),
+    ("service", "サービス"),
+    ("secret", "シークレット"),
+    ("cluster", "クラスター"),
+    ("container", "コンテナ"),
+    ("worker", "ワーカー"),
+    ("control plane", "コントロールプレーン"),
+    ("label", "ラベル"),
+    ("manifest", "マニフェスト"),
+    ("rollout", "ロールアウト"),
+    ("rollback", "ロールバック"),
+    ("scheduler", "スケジューラー"),
+    ("controller", "コントローラー"),
+    ("scope", "スコープ"),
+    ("context", "コンテキスト"),
+    ("image", "イメージ"),
+    ("object", "オブジェクト"),
+    ("resource", "リソース"),
+    ("format", "フォーマット", "形式"),
+    ("desired state", "理想状態"),
+    ("current state", "現実状態"),
+)
 
 
 def has_search(config) -> bool:
@@ -30,5 +71,29 @@ def use(config) -> bool:
     return True
 
 
-def files(config) -> list[File]:
-    return [File.generated(config, SCRIPT, abs_src_path=str(ASSETS / "search-rank.js"))]
+def last_urls(paths: list[str], files: Files) -> list[str]:
+    """The site URLs (as in the search index) of `search_last`: a page's source path
+    (how-it-works.md) gives its URL, a folder (guide/) every URL under it."""
+    urls = []
+    for path in paths:
+        clean = path.strip().lstrip("/")
+        if clean.endswith("/"):
+            urls.append(clean)
+        elif (file := files.get_file_from_path(clean)) and file.is_documentation_page():
+            urls.append(file.url)
+        else:
+            log.warning(f"search_last: {path!r} is not a page of the docs folder; it is ignored")
+    return urls
+
+
+def script(last: list[str]) -> str:
+    """The script with its settings: the pages of `last` (URLs as in the search index;
+    one ending in / takes every page under it) come last among equally good matches."""
+    settings = {"last": last, "glossary": GLOSSARY}
+    source = (ASSETS / "search-rank.js").read_text(encoding="utf-8")
+    # ensure_ascii: the settings stay plain ASCII JavaScript whatever the paths hold.
+    return _CONFIG.sub(lambda _: json.dumps(settings, ensure_ascii=True), source, count=1)
+
+
+def files(config, files: Files, last: list[str]) -> list[File]:
+    return [File.generated(config, SCRIPT, content=script(last_urls(last, files)))]

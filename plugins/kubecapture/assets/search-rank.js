@@ -1,81 +1,553 @@
-/* kubecapture: pages that contain the whole query come first in Material's search.
+/* kubecapture: Japanese search that finds what readers type.
 
-   Material's search splits a query into terms (its separator, TinySegmenter for
-   Japanese) and lunr ORs them, so a compound such as 仮想クラスター also finds every
-   page that only says クラスター, and such pages can rank above the one page that says
-   仮想クラスター. This script keeps Material's results and their order, but moves the
-   pages in which one section contains the query as typed (case and spacing aside) to
-   the front, and that section to the front of its page's entry.
+   Material's search (lunr, with TinySegmenter for Japanese) finds single words, but a
+   query typed as a learner types it (名前空間の作成, ワーカーノードに必要なもの, サーバ for
+   サーバー, ＫＵＢＥＣＴＬ) mostly finds nothing: the query is cut into terms that are not
+   the index's terms, and lunr wants them all. This script answers the query itself, from
+   the same documents Material's worker gets, and hands Material a result list in its own
+   format, so the search box, keyboard, result markup and highlighting stay Material's.
 
-   It wraps the search worker where the page talks to it (loaded as a polyfill, after
-   the iframe-worker shim used from file://): the query on its way in, the results on
-   their way out. No network, no other dependency. */
+   - Index and query are normalized alike: NFKC (full/half width), lower case, no long
+     vowel mark (サーバー = サーバ), small kana as large ones, punctuation as spaces, no
+     spaces between Japanese characters.
+   - The query is cut into words at script changes (kanji, katakana, hiragana, Latin);
+     a Japanese word is matched whole, or in part by its character bigrams (a compound
+     split or not, a word inflected); a Latin word as a word prefix. A small glossary maps
+     katakana to the English names of Kubernetes objects (ポッド = Pod).
+   - Scoring tolerates words a section lacks (each word weighs by its rarity; particles
+     weigh little), puts sections that contain the whole query, then all its words,
+     first, and among those the configured pages (the author guide) last.
+
+   It wraps the search worker where the page talks to it (loaded as a polyfill, after the
+   iframe-worker shim used from file://): it keeps the documents of the SETUP message and
+   rewrites each RESULT message. The index is the site's own search index: no other file,
+   no network. When it finds nothing, Material's own result stands. */
 (function () {
-  var SETUP = 0; // Material's SearchMessageType.SETUP: the page hands the index over
-  var QUERY = 2; // Material's SearchMessageType.QUERY
-  var RESULT = 3; // Material's SearchMessageType.RESULT
-  var Base = window.Worker;
+  "use strict";
+  const CONFIG = /*kubecapture:config*/ { last: [], glossary: [] } /*end*/;
+  const SETUP = 0; // Material's SearchMessageType.SETUP: the page hands the index over
+  const QUERY = 2; // Material's SearchMessageType.QUERY
+  const RESULT = 3; // Material's SearchMessageType.RESULT
+  const Base = window.Worker;
   if (!Base) return;
-  var inert = document.implementation.createHTMLDocument("");
+  const inert = document.implementation.createHTMLDocument("");
 
+  // --- normalization -------------------------------------------------------------------
+
+  const SMALL = "ぁあぃいぅうぇえぉおっつゃやゅゆょよゎわゕかゖけァアィイゥウェエォオッツャヤュユョヨヮワヵカヶケ";
+  const LARGE = {};
+  for (let i = 0; i < SMALL.length; i += 2) LARGE[SMALL[i]] = SMALL[i + 1];
+  const CJK = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]/u;
+  const VOICING = /[\u3099\u309a\uff9e\uff9f]/;
+
+  function fold(text) {
+    return text
+      .normalize("NFKC")
+      .toLowerCase()
+      .replace(/\u30fc/g, "")
+      .replace(/[ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶ]/g, (c) => LARGE[c])
+      .replace(/[^\p{L}\p{N}]+/gu, " ");
+  }
+  /* A space stays only between two Latin (or other spaced-script) characters. */
+  function spaces(text) {
+    return text
+      .replace(/ +/g, " ")
+      .replace(/(?<=[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]) | (?=[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}])/gu, "")
+      .trim();
+  }
   function normalize(text) {
-    return text.replace(/[\s\u3000]+/g, " ").trim().toLowerCase();
+    return spaces(fold(text));
+  }
+  /* The same, character by character, with where each character came from in `text`
+     (for highlighting): at[i] is the start of the source of the i-th character, to[i] its
+     end. A kana keeps its voicing mark (ｶﾞ = ガ). */
+  function mapped(text) {
+    let out = "";
+    const at = [];
+    const to = [];
+    let last = ""; // the last character kept, and the one before it
+    let before = "";
+    for (let i = 0; i < text.length; ) {
+      let j = i + (text.codePointAt(i) > 0xffff ? 2 : 1);
+      while (j < text.length && VOICING.test(text[j])) j++;
+      const part = j === i + 1 ? simple(text[i]) : fold(text.slice(i, j));
+      for (const c of part) {
+        if (c === " " && (last === "" || last === " ")) continue;
+        if (c !== " " && last === " " && (CJK.test(c) || CJK.test(before))) {
+          out = out.slice(0, -1);
+          at.pop();
+          to.pop();
+          last = before;
+        }
+        out += c;
+        for (let u = 0; u < c.length; u++) {
+          at.push(i);
+          to.push(j);
+        }
+        before = last;
+        last = c;
+      }
+      i = j;
+    }
+    if (last === " ") {
+      out = out.slice(0, -1);
+      at.pop();
+      to.pop();
+    }
+    return { text: out, at, to };
+  }
+  /* `fold` of one character, without its cost for ASCII, kana and common kanji. */
+  function simple(c) {
+    const code = c.charCodeAt(0);
+    if (code < 0x80) return /[a-z0-9]/i.test(c) ? c.toLowerCase() : " ";
+    if (code === 0x30fc) return "";
+    const kana = (code >= 0x3041 && code <= 0x3096) || (code >= 0x30a1 && code <= 0x30fa);
+    if (kana || (code >= 0x4e00 && code <= 0x9fff)) return LARGE[c] || c;
+    return fold(c);
   }
   function plain(html) {
-    var div = inert.createElement("div");
+    const div = inert.createElement("div");
     div.innerHTML = html || "";
     return div.textContent;
   }
-  /* The whole text of each section, from the index the page hands the worker: a result
-     carries its section's text cut short (Material shows the start of it), and the query
-     may stand further on. */
-  var texts = {};
-  function remember(index) {
-    (index && index.docs || []).forEach(function (doc) {
-      texts[doc.location] = normalize(plain(doc.title) + " " + plain(doc.text));
-    });
+
+  // --- the query -------------------------------------------------------------------------
+
+  const GLOSSARY = new Map(); // normalized form -> every form of its group
+  for (const group of CONFIG.glossary) {
+    const forms = [...new Set(group.map(normalize))].filter(Boolean);
+    for (const form of forms) GLOSSARY.set(form, forms);
   }
-  function contains(query) {
-    return function (item) {
-      var text = texts[item.location];
-      if (text === undefined) text = normalize(plain(item.title) + " " + plain(item.text));
-      return text.indexOf(query) >= 0;
-    };
+  const longest = [...GLOSSARY.keys()].filter((f) => CJK.test(f)).sort((a, b) => b.length - a.length);
+  const KANA_ONLY = /^\p{sc=Hiragana}+$/u;
+  // Words that ask rather than name a subject (見る, 方法, 何): light, as particles are.
+  const ASKING = new Set(["見", "方", "方法", "仕方", "何", "知", "教"]);
+  const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
+
+  /* A run of kanji or katakana, cut where the glossary knows a word (ワカノド: ワカ + ノド). */
+  function glossed(run, start) {
+    const words = [];
+    let rest = 0;
+    for (let i = 0; i < run.length; ) {
+      const form = longest.find((f) => run.startsWith(f, i));
+      if (!form) {
+        i++;
+        continue;
+      }
+      if (i > rest) words.push({ text: run.slice(rest, i), from: start + rest });
+      words.push({ text: form, from: start + i, forms: GLOSSARY.get(form) });
+      i += form.length;
+      rest = i;
+    }
+    if (rest < run.length) words.push({ text: run.slice(rest), from: start + rest });
+    return words;
   }
-  /* Stable partition: what passes `test` first, each part in its old order. */
-  function first(list, test) {
-    var yes = [], no = [];
-    for (var i = 0; i < list.length; i++) (test(list[i]) ? yes : no).push(list[i]);
-    return yes.concat(no);
+  /* The query's words: {text, from, to (in the normalized query), forms, latin, kana}. */
+  function words(query) {
+    const found = [];
+    for (const m of query.matchAll(RUNS)) {
+      const run = m[0];
+      const latin = !CJK.test(run);
+      const parts = latin
+        ? [{ text: run, from: m.index, forms: GLOSSARY.get(run) || GLOSSARY.get(run.replace(/s$/, "")) }]
+        : KANA_ONLY.test(run)
+          ? [{ text: run, from: m.index }]
+          : glossed(run, m.index);
+      for (const part of parts) {
+        const forms = part.forms || [part.text];
+        found.push({
+          text: part.text,
+          from: part.from,
+          to: part.from + part.text.length,
+          forms: latin ? [...new Set([...forms, ...forms.map(stem)])] : forms,
+          latin,
+          kana: KANA_ONLY.test(part.text),
+          asking: ASKING.has(part.text),
+        });
+      }
+    }
+    return found;
   }
-  function rank(query, result) {
-    var q = normalize(String(query || ""));
-    if (!q || !result || !result.items || !result.items.length) return result;
-    var whole = contains(q);
-    var items = result.items.map(function (group) { return first(group, whole); });
-    result.items = first(items, function (group) { return group.length && whole(group[0]); });
-    return result;
+  function stem(word) {
+    return /^[a-z]/.test(word) && word.length > 4 ? word.replace(/(?:ing|ed|es|s)$/, "") : word;
+  }
+  function japanese(form) {
+    return CJK.test(form[0]);
+  }
+  function bigrams(form) {
+    const chars = [...form];
+    if (chars.length < 2) return [form];
+    const out = [];
+    for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1]);
+    return out;
   }
 
-  function RankedWorker(url, options) {
-    var worker = new Base(url, options);
+  // --- matching ----------------------------------------------------------------------------
+
+  /* Where `form` stands in `text`: a Japanese form anywhere, a Latin one at a word start. */
+  function find(text, form, from) {
+    const latin = !japanese(form);
+    for (let i = text.indexOf(form, from || 0); i >= 0; i = text.indexOf(form, i + 1)) {
+      if (!latin || i === 0 || text[i - 1] === " " || CJK.test(text[i - 1])) return i;
+    }
+    return -1;
+  }
+  /* How much of `word` a text holds: 1 for one of its forms whole; else, for a Japanese
+     form, the share of its bigrams (each weighed by its rarity), times 0.8. */
+  function cover(text, word, idf) {
+    let best = 0;
+    for (const form of word.forms) {
+      if (find(text, form) >= 0) return 1;
+      if (word.latin || !japanese(form)) continue;
+      let have = 0;
+      let all = 0;
+      for (const gram of bigrams(form)) {
+        const weight = idf.get(gram) || 0;
+        all += weight;
+        if (weight && text.indexOf(gram) >= 0) have += weight;
+      }
+      if (all) best = Math.max(best, (0.8 * have) / all);
+    }
+    return best;
+  }
+
+  // --- the index -------------------------------------------------------------------------
+
+  let docs = [];
+  let pending = null;
+  let byLocation = new Map();
+  let postings = new Map(); // character or pair of characters -> the sections holding it
+  function remember(index) {
+    pending = (index && index.docs) || [];
+    docs = [];
+  }
+  /* Prepare the index while the reader starts typing (the page hands it over when the
+     search box opens), not on the first key. */
+  function soon() {
+    const later = window.requestIdleCallback || ((f) => setTimeout(f, 50));
+    later(() => {
+      try {
+        prepared();
+      } catch (error) {
+        console.warn("kubecapture search:", error);
+      }
+    });
+  }
+  /* A section's fields, normalized: its title, its prose, and its code blocks (commands
+     and their outputs, where a word is less likely the section's subject). */
+  function fields(doc) {
+    const div = inert.createElement("div");
+    div.innerHTML = doc.text || "";
+    const code = [];
+    for (const pre of div.querySelectorAll("pre")) {
+      code.push(pre.textContent);
+      pre.replaceWith(" ");
+    }
+    return [plain(doc.title), div.textContent, code.join(" ")].map(normalize);
+  }
+  /* The sections, normalized, and which hold each character and pair of characters (so a
+     query reads only the sections that hold some of it). Made at the first query. */
+  function prepared() {
+    if (!pending) return docs;
+    const titles = new Map(); // page -> its title: a section's context
+    docs = pending.map((doc) => {
+      const page = doc.location.split("#")[0];
+      const [title, prose, code] = fields(doc);
+      if (!titles.has(page)) titles.set(page, title);
+      const context = doc.location === page ? "" : titles.get(page);
+      const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
+      return { doc, page, title, prose, code, context, body: title + " " + prose, last };
+    });
+    byLocation = new Map(docs.map((d) => [d.doc.location, d]));
+    postings = new Map();
+    docs.forEach((d, i) => {
+      const seen = new Set();
+      for (const text of [d.title, d.prose, d.code, d.context])
+        for (let k = 0; k < text.length; k++) {
+          seen.add(text[k]);
+          if (k + 1 < text.length && text[k + 1] !== " ") seen.add(text[k] + text[k + 1]);
+        }
+      for (const key of seen) {
+        const list = postings.get(key);
+        if (list) list.push(i);
+        else postings.set(key, [i]);
+      }
+    });
+    pending = null;
+    return docs;
+  }
+  /* The sections that may hold `form`: all its pairs for a Latin form (it must stand
+     whole), any of them for a Japanese one (it may stand in part). */
+  function holders(form) {
+    const grams = [...form].length < 2 ? [form] : bigrams(form).filter((g) => !g.includes(" "));
+    const lists = grams.map((g) => postings.get(g) || []);
+    if (japanese(form)) return new Set(lists.flat());
+    lists.sort((x, y) => x.length - y.length);
+    let out = new Set(lists[0] || []);
+    for (const list of lists.slice(1)) {
+      const has = new Set(list);
+      out = new Set([...out].filter((i) => has.has(i)));
+    }
+    return out;
+  }
+
+  // --- scoring -----------------------------------------------------------------------------
+
+  const FIELDS = ["title", "prose", "code"];
+  const CODE = 0.6; // a word found only in code counts this much towards the order
+  const CONTEXT = 0.5; // and one found only in the title of the section's page
+  const NEAR = 12; // characters between two words of the query that stand together
+
+  /* How many times forms of a word stand in `text` (counted up to 5). */
+  function count(text, forms) {
+    let seen = 0;
+    for (const form of forms)
+      for (let i = find(text, form); i >= 0 && seen < 5; i = find(text, form, i + form.length)) seen++;
+    return seen;
+  }
+  /* Whether a form of `b` follows a form of `a` closely in `text`. */
+  function near(text, a, b) {
+    const reach = NEAR + Math.max(...b.map((y) => y.length));
+    for (const x of a)
+      for (let i = find(text, x), seen = 0; i >= 0 && seen < 20; i = find(text, x, i + 1), seen++) {
+        const after = text.slice(i + x.length, i + x.length + reach);
+        if (b.some((y) => find(after, y) >= 0)) return true;
+      }
+    return false;
+  }
+
+  function score(raw) {
+    const query = normalize(String(raw || ""));
+    const all = prepared();
+    if (!query || !all.length) return null;
+    const ws = words(query).slice(0, 32);
+    const n = all.length;
+    // Particles and asking words are light: they count a little, and a section may lack
+    // them (unless the query has nothing else).
+    const onlyLight = ws.every((w) => w.kana || w.asking);
+    const light = ws.map((w) => !onlyLight && (w.kana || w.asking));
+    // The sections that hold some of the query's words (not only its particles).
+    const chosen = new Set();
+    ws.forEach((w, k) => {
+      if (!light[k]) for (const form of w.forms) for (const i of holders(form)) chosen.add(i);
+    });
+    const candidates = [...chosen].sort((a, b) => a - b).map((i) => all[i]); // site order
+    // Rarity of each bigram of the query's Japanese forms (0: in no section).
+    const idf = new Map();
+    for (const w of ws)
+      for (const form of w.latin ? [] : w.forms.filter(japanese))
+        for (const gram of bigrams(form)) {
+          const df = (postings.get(gram) || []).length;
+          idf.set(gram, df ? Math.log(1 + n / df) : 0);
+        }
+    const rows = candidates.map((d) =>
+      ws.map((w) => {
+        const c = {};
+        for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
+        c.any = Math.max(c.title, c.prose, c.code, c.context);
+        c.rank = Math.max(c.title, c.prose, CODE * c.code, CONTEXT * c.context);
+        return c;
+      }),
+    );
+    // A word weighs by its rarity: the sections that hold at least half of it (for a
+    // particle, at most those that hold its characters). Particles weigh little, and a
+    // word no section holds nothing.
+    const weights = ws.map((w, k) => {
+      const df = light[k]
+        ? Math.min(...w.forms.map((f) => holders(f).size))
+        : rows.filter((r) => r[k].any >= 0.5).length;
+      return df ? (light[k] ? 0.15 : 1) * Math.log(1 + n / df) : 0;
+    });
+    const total = weights.reduce((a, b) => a + b, 0);
+    if (!total) return null;
+    const content = ws.map((w, k) => weights[k] > 0 && !light[k]);
+    const pairs = [];
+    const kept = ws.filter((w, k) => content[k]);
+    for (let k = 0; k + 1 < kept.length; k++) pairs.push([kept[k].forms, kept[k + 1].forms]);
+    // The whole query as typed; a query of one glossary word in any of its forms.
+    const phrases = ws.length === 1 ? ws[0].forms : [query];
+    const phrase = (text) => phrases.some((p) => [...p].length >= 2 && find(text, p) >= 0);
+    const scored = [];
+    candidates.forEach((d, i) => {
+      const row = rows[i];
+      const sum = (part) => row.reduce((a, c, k) => a + weights[k] * part(c), 0) / total;
+      const share = sum((c) => c.any);
+      if (share <= 0.25) return;
+      const titleShare = sum((c) => c.title);
+      const whole = row.every((c, k) => !content[k] || c.any >= 1);
+      const close = pairs.length
+        ? pairs.filter(([a, b]) => FIELDS.some((f) => near(d[f], a, b))).length / pairs.length
+        : 0;
+      const inTitle = phrase(d.title);
+      const inText = phrase(d.prose) || phrase(d.code);
+      // 3: the whole query in the title (the section is about it); 2: the whole query in
+      // the text, every word, or most of the query in the title; 1: some words. Within 2,
+      // the whole query as typed counts towards the order.
+      const level = inTitle ? 3 : inText || whole || titleShare >= 0.6 ? 2 : 1;
+      // How often the words stand in the title and prose (up to 5 times each).
+      const often =
+        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, w.forms) : 0), 0) / (5 * total);
+      const rank = sum((c) => c.rank) + titleShare + 0.5 * close + (inText ? 0.5 : 0) + 0.3 * often;
+      scored.push({ d, row, share, level, rank });
+    });
+    const top = Math.max(0, ...scored.map((s) => s.share));
+    const listed = scored.filter((s) => s.share >= 0.3 * top);
+    // By level; within a level of complete matches the configured pages (the author
+    // guide) last, among partial ones a little behind; then by rank.
+    for (const s of listed) {
+      if (s.level >= 2) s.key = s.level * 1000 + (s.d.last ? 0 : 100) + 10 * s.rank;
+      else s.key = 1000 + 10 * s.rank * (s.d.last ? 0.8 : 1);
+    }
+    listed.sort((a, b) => b.key - a.key); // stable: on a tie, the site's order
+    return { query, raw: String(raw), words: ws, light, content, listed };
+  }
+
+  // --- Material's result format -----------------------------------------------------------
+
+  /* `html` with the words' matches marked as Material marks them; and, for each word, the
+     text it matched there (for the page's own highlighting, ?h=). */
+  function highlight(html, found, seen) {
+    const div = inert.createElement("div");
+    div.innerHTML = html || "";
+    const walker = inert.createTreeWalker(div, NodeFilter.SHOW_TEXT);
+    const nodes = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node);
+    const forms = found.flat();
+    for (const node of nodes) {
+      const quick = normalize(node.data);
+      if (!forms.some((form) => quick.includes(form))) continue;
+      const m = mapped(node.data);
+      const ranges = [];
+      found.forEach((forms, k) => {
+        for (const form of forms)
+          for (let i = find(m.text, form); i >= 0; i = find(m.text, form, i + 1)) {
+            const range = [m.at[i], m.to[i + form.length - 1]];
+            ranges.push(range);
+            if (!seen.has(k) && forms.whole) seen.set(k, node.data.slice(range[0], range[1]));
+          }
+      });
+      if (!ranges.length) continue;
+      ranges.sort((a, b) => a[0] - b[0]);
+      const merged = [];
+      for (const r of ranges) {
+        const last = merged[merged.length - 1];
+        if (last && r[0] <= last[1]) last[1] = Math.max(last[1], r[1]);
+        else merged.push(r.slice());
+      }
+      const parts = inert.createDocumentFragment();
+      let pos = 0;
+      for (const [from, to] of merged) {
+        parts.append(node.data.slice(pos, from));
+        const mark = inert.createElement("mark");
+        mark.setAttribute("data-md-highlight", "");
+        mark.textContent = node.data.slice(from, to);
+        parts.append(mark);
+        pos = to;
+      }
+      parts.append(node.data.slice(pos));
+      node.replaceWith(parts);
+    }
+    return div.innerHTML;
+  }
+
+  /* One result entry: the document, marked, with its score and Material's terms (a word
+     the section lacks is listed as missing). The marks are made when Material first reads
+     the entry, as it renders it: a long list costs nothing for the entries never shown. */
+  function item(s, result) {
+    let marked = null;
+    function mark() {
+      if (marked) return marked;
+      const seen = new Map();
+      // Marked: the query's words (not particles) and the whole query where it stands.
+      const found = result.words.map((w, k) => {
+        const whole = s.row[k].any >= 1;
+        if (result.light[k]) return Object.assign([], { whole });
+        const grams = w.latin ? [] : w.forms.filter(japanese).flatMap(bigrams);
+        const forms = whole ? w.forms : grams.filter((g) => [...g].length > 1);
+        forms.whole = whole;
+        return forms;
+      });
+      if (result.words.length > 1) found.push(Object.assign([result.query], { whole: false }));
+      const title = highlight(s.d.doc.title, found, seen);
+      const text = highlight(s.d.doc.text, found, seen);
+      const terms = {};
+      const typed = mapped(result.raw);
+      const asTyped = (w) =>
+        typed.text === result.query ? result.raw.slice(typed.at[w.from], typed.to[w.to - 1]) : w.text;
+      result.words.forEach((w, k) => {
+        if (result.light[k]) return; // particles: neither found nor missing
+        if (seen.has(k)) terms[seen.get(k)] = true;
+        else terms[asTyped(w)] = false;
+      });
+      marked = { title, text, terms };
+      return marked;
+    }
+    const doc = Object.assign({}, s.d.doc, { score: s.key });
+    delete doc.parent;
+    for (const key of ["title", "text", "terms"])
+      Object.defineProperty(doc, key, { enumerable: true, get: () => mark()[key] });
+    return doc;
+  }
+
+  /* Material's result: a list per page (its best section first, the page itself in it). */
+  function results(result) {
+    const pages = new Map();
+    for (const s of result.listed) {
+      if (!pages.has(s.d.page)) pages.set(s.d.page, []);
+      pages.get(s.d.page).push(item(s, result));
+    }
+    for (const [page, items] of pages) {
+      if (items.some((i) => i.location === page)) continue;
+      const article = byLocation.get(page);
+      if (article) items.push(Object.assign({}, article.doc, { parent: undefined, score: 0, terms: {} }));
+    }
+    return [...pages.values()];
+  }
+
+  function answer(query, data) {
+    try {
+      const result = score(query);
+      if (!result || !result.listed.length) return data;
+      return Object.assign({}, data, { items: results(result) });
+    } catch (error) {
+      console.warn("kubecapture search:", error);
+      return data;
+    }
+  }
+
+  function SearchWorker(url, options) {
+    const worker = new Base(url, options);
     if (!/workers\/search\./.test(String(url))) return worker;
-    var queries = [];
-    var post = worker.postMessage;
+    const queries = [];
+    const post = worker.postMessage;
     worker.postMessage = function (message) {
-      if (message && message.type === SETUP) remember(message.data);
+      if (message && message.type === SETUP) {
+        remember(message.data);
+        soon();
+      }
       if (message && message.type === QUERY) queries.push(message.data);
       return post.apply(worker, arguments);
     };
-    // Registered before Material's own listener, so Material reads the new order.
-    worker.addEventListener("message", function (event) {
-      var message = event.data;
+    // Registered before Material's own listener, so Material reads the new result.
+    worker.addEventListener("message", (event) => {
+      const message = event.data;
       if (!message || message.type !== RESULT) return;
-      var ranked = { type: RESULT, data: rank(queries.shift(), message.data) };
-      Object.defineProperty(event, "data", { value: ranked });
+      const data = answer(queries.shift(), message.data || { items: [] });
+      Object.defineProperty(event, "data", { value: { type: RESULT, data } });
     });
     return worker;
   }
-  RankedWorker.prototype = Base.prototype;
-  window.Worker = RankedWorker;
+  SearchWorker.prototype = Base.prototype;
+  window.Worker = SearchWorker;
+  // For the tests: the normalization (whole, and character by character as for the
+  // marks), and the result Material would get for a query on a search index (the one
+  // the page handed the worker when `index` is left out).
+  window.kubecaptureSearch = {
+    normalize,
+    mapped: (text) => mapped(text).text,
+    answer(query, index) {
+      if (index) remember(index);
+      return answer(query, { items: [] });
+    },
+  };
 })();
