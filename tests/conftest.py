@@ -197,6 +197,11 @@ class Target:
     upgrade: Callable[[], None]  # a new version
 
     @property
+    def context(self) -> str:
+        """The context a test site's kubeconfig selects."""
+        return self.contexts[0]
+
+    @property
     def options(self) -> dict:
         """Plugin options a test site needs to run against this cluster."""
         return {"allow_contexts": self.contexts}

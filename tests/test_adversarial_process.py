@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -168,7 +169,13 @@ def test_the_sealed_environment_finds_no_plugin_where_the_authors_does(
 # --- nothing of the build's environment reaches kubectl -----------------------------------
 
 
-def test_the_build_environment_is_in_no_capture_and_no_page(tmp_path, standin, kube_env):
+def test_the_build_environment_is_in_no_capture_and_no_page(
+    tmp_path, standin, kube_env, kubectl_bin, monkeypatch
+):
+    """Two layers: the guard refuses reading /proc (the build writes nothing of it), and
+    the sealed process would not hand kubectl the build's variables even if a read got
+    through (the same command, run directly: the author's environment leaks, the sealed
+    one does not)."""
     marker = "adversary-env-" + secrets.token_hex(12)
     env = dict(kube_env, KUBECAPTURE_ADVERSARY_MARKER=marker, GITHUB_TOKEN=marker + "-gh")
     dump = "--dry-run=client -o yaml"
@@ -183,8 +190,28 @@ def test_the_build_environment_is_in_no_capture_and_no_page(tmp_path, standin, k
         },
     )
     build(site, env, mode="refresh")
-    assert published(site)  # the build wrote its files
     assert leaked(site, marker) == []
+
+    argv = [str(kubectl_bin), "create", "configmap", "env", "--from-file=/proc/self/environ"]
+    argv += dump.split()
+    author = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+    assert marker in base64_or_plain(author.stdout)  # control: the threat is real
+    monkeypatch.setenv("PATH", env["PATH"])
+    sealed = kube.kubectl_env(tmp_path / "work", Path(env["KUBECONFIG"]))
+    proc = subprocess.run(argv, env=sealed, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert marker not in base64_or_plain(proc.stdout)
+
+
+def base64_or_plain(text: str) -> str:
+    """`text` and the decoded form of every base64 value in it (configmap binaryData)."""
+    decoded = []
+    for word in re.findall(r"[A-Za-z0-9+/=]{16,}", text):
+        try:
+            decoded.append(base64.b64decode(word + "==").decode("utf-8", "replace"))
+        except ValueError:
+            continue
+    return "\n".join([text, *decoded])
 
 
 def test_kubectl_gets_only_the_sealed_environment_and_one_context(
@@ -206,7 +233,7 @@ def test_kubectl_gets_only_the_sealed_environment_and_one_context(
         {
             "index.md": page(
                 "kubectl config get-contexts -o name",
-                "kubectl config view --raw -o jsonpath={.users[*].user.token}",
+                "kubectl config view -o jsonpath={.users[*].name}",
                 "kubectl get pod",
             )
         },

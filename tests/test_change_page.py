@@ -1,4 +1,4 @@
-"""The change page (「クラスタ更新による変化」): what it says about each step, and that what
+"""The change page (「クラスター更新による変化」): what it says about each step, and that what
 strangers wrote (cluster data, capture files, drift-report.json) lands on it as text.
 
 The real histories: tests/data/real-upgrade (the original notes on minikube v1.22.2, then
@@ -129,7 +129,7 @@ def test_the_seed_history_is_a_change_of_cluster_not_an_upgrade():
     assert {e.after.context for e in seed_step.report.entries} == {"litekube"}
     headings = [h for h, _ in steps_of(real_page())]
     seed_heading = next(h for h in headings if "minikube" in h)
-    assert seed_heading.startswith("クラスタの変更: minikube → litekube")
+    assert seed_heading.startswith("クラスターの変更: minikube → litekube")
     assert "バージョンアップ" not in seed_heading
     block = dict(steps_of(real_page()))[seed_heading]
     step_div = next(block.iter("div"))
@@ -139,7 +139,7 @@ def test_the_seed_history_is_a_change_of_cluster_not_an_upgrade():
     assert any(
         r.startswith("コンテキスト") and "minikube" in r and "litekube" in r for r in differing
     )
-    assert any(r.startswith("クラスタの説明") and "模擬ノード" in r for r in differing)
+    assert any(r.startswith("クラスターの説明") and "模擬ノード" in r for r in differing)
 
 
 def test_a_version_change_on_the_same_cluster_is_an_upgrade():
@@ -150,7 +150,7 @@ def test_a_version_change_on_the_same_cluster_is_an_upgrade():
     headings = [h for h, _ in steps_of(real_page())]
     assert headings[0].startswith("バージョンアップ: ノード v1.24.0 → v1.25.0")
     # the newest step first
-    assert headings[1].startswith("クラスタの変更")
+    assert headings[1].startswith("クラスターの変更")
 
 
 @pytest.mark.parametrize(

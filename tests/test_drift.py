@@ -583,7 +583,7 @@ def test_markdown_ja_and_en():
     line of HTML (tests/test_change_page.py reads that HTML)."""
     report = DriftReport.from_json(sample_report().to_json())  # the site renders the saved JSON
     ja = report.to_markdown(lang="ja")
-    assert ja.startswith("# クラスタ更新による変化\n")
+    assert ja.startswith("# クラスター更新による変化\n")
     steps = re.findall(r"^## (.*)$", ja, re.M)
     assert steps == [
         "バージョンアップ: v1.22.2 → v1.24.0 (元のノートから、2026-11-26)",
@@ -595,7 +595,7 @@ def test_markdown_ja_and_en():
     en = report.to_markdown(lang="en", page="reports/changes.md")
     assert en.startswith("# Changes from the cluster upgrade\n")
     assert 'href="../course/04-kubectl.html#kc-get-node"' in en
-    assert DriftReport.empty().to_markdown("ja").startswith("# クラスタ更新による変化\n\nまだ")
+    assert DriftReport.empty().to_markdown("ja").startswith("# クラスター更新による変化\n\nまだ")
 
 
 # ---------------------------------------------------------------------------------------

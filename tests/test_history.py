@@ -312,6 +312,6 @@ def test_history_report_has_one_step_per_pair_of_versions_newest_first():
     md = report.to_markdown("ja")
     assert re.findall(r"^## (.*)$", md, re.M) == [
         "バージョンアップ: ノード v1.24.0 → v1.25.0 (2026-12-01)",
-        "クラスタの変更: minikube → litekube (元のノートから、2026-11-29)",
+        "クラスターの変更: minikube → litekube (元のノートから、2026-11-29)",
     ]
     assert "<h3>コマンドが変わったもの (1)</h3>" in md

@@ -79,7 +79,7 @@ def test_upgrade_report_names_exactly_the_changed_snippets(tmp_path, standin, ku
     built = build(site, kube_env, "--strict", mode="replay")
     assert built.returncode == 0, built.log
     html = page_html(site, "cluster-changes/index.html")
-    assert "クラスタ更新による変化" in html
+    assert "クラスター更新による変化" in html
     assert "v1.24.0" in html and "v1.31.0" in html
     assert "nodes-wide" in html
 

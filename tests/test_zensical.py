@@ -218,7 +218,7 @@ def test_drift_report_page_renders_the_same_under_both(built):
     site, *_ = built
     pages = [(site / d / "changes.html").read_text("utf-8") for d in ("site-mkdocs", "site")]
     assert article(pages[0]) == article(pages[1])
-    assert "クラスタ更新による変化" in pages[1]
+    assert "クラスター更新による変化" in pages[1]
     # The snippet's anchor, named by its page's title (both know use_directory_urls: false)
     assert '<a href="index.html#kc-nodes">取得済みのページ</a>' in pages[1]
     assert "NotReady" in pages[1] and "kubecapture: drift-report" not in pages[1]

@@ -1,4 +1,4 @@
-"""The change page (「クラスタ更新による変化」): a drift report as a page of the site.
+"""The change page (「クラスター更新による変化」): a drift report as a page of the site.
 
 Everything it shows comes from someone else: provenance from the cluster (a node's
 kubeletVersion is whatever its status says), labels and page paths from capture files,
@@ -97,7 +97,7 @@ def markdown(
 
 
 def heading(step: Step, t: dict[str, str]) -> str:
-    """`クラスタの変更: minikube → litekube (元のノートから、2026-11-29)`: what kind of step,
+    """`クラスターの変更: minikube → litekube (元のノートから、2026-11-29)`: what kind of step,
     the names or versions that changed when they are plain tokens, and the date."""
     kind = step.kind
     text = t[f"step_{kind}"]
