@@ -92,7 +92,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                 page = planning.plan_page(file.src_uri, file.content_string, self.settings)
             except SnippetError as e:
                 # That page is not run; it shows what its capture file holds, if anything.
-                self._error(f"{e} (the page is not run and keeps its captures)")
+                self._error(f"{e}; that page is not run and keeps its captures")
                 self.refused[file.src_uri] = capture_path(self.settings.captures_dir, file.src_uri)
                 continue
             if page.snippets:
