@@ -373,11 +373,17 @@ def load(path: Path, cache_dir: Path | None = None) -> PageCapture | None:
     parsed again (readcache.py: its entries are checked, so they say what the file says)."""
     try:
         with path.open("rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
+            size = os.fstat(f.fileno()).st_size
+            raw = f.read() if size <= MAX_FILE_BYTES else b""  # _parse checks the size again
     except FileNotFoundError:
         return None
     except OSError as e:
         raise CaptureFileError(f"{path}: cannot read the capture file ({e.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        raise CaptureFileError(
+            f"{path}: a capture file of {size // 2**20} MiB is more than the "
+            f"{MAX_FILE_BYTES // 2**20} MiB one may hold; it is not read"
+        )
     try:
         data = readcache.parsed(raw, path, cache_dir, _parse, SCHEMA)
     except (yaml.YAMLError, ValueError) as e:  # UnicodeDecodeError is a ValueError
