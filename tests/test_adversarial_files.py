@@ -624,3 +624,31 @@ def test_the_refusals_name_page_and_line_in_one_sentence(tmp_path):
         message = str(refused.value)
         assert re.match(r"dir/p\.md:\d+: ", message), name
         assert "\n" not in message and len(message) < 300, name
+
+
+def test_a_malformed_capture_does_not_keep_the_other_pages_from_running(
+    tmp_path, standin, kube_env, kubectl_bin
+):
+    wrapper, calls = logging_kubectl(tmp_path, kubectl_bin)
+    site = three_pages(tmp_path, wrapper)
+    plan = plan_of(site.parent, (site.parent / "docs" / "bad.md").read_text(), "bad.md")
+    # no `covers` header: planning must read the whole file to know whether it is due
+    broken = f"version: 2\npage: bad.md\nkey: {plan.key}\nsnippets: [\n"
+    plan.capture_file.parent.mkdir(parents=True, exist_ok=True)
+    plan.capture_file.write_text(broken)
+    built = build(site, hermetic(kube_env, tmp_path))
+    assert built.returncode == 1 and "Traceback" not in built.log
+    assert plan.capture_file.read_text() == broken
+    assert store.load(site.parent / "captures" / "a.yaml") is not None
+    assert store.load(site.parent / "captures" / "c.yaml") is not None
+    assert_inert(page_html(site, "bad/index.html"))
+
+
+def test_escape_sequences_of_a_capture_never_reach_the_terminal(tmp_path):
+    """A capture's stderr is logged on replay when its exit code is unexpected."""
+    plan = plan_of(tmp_path, PAGE)
+    snippet = plan.snippets[0]
+    hostile = "\x1b]0;pwned\x07\x1b[2J\x9b31m"
+    result = store.CommandResult("kubectl get node", 1, "", hostile)
+    for message in planning.unexpected_exit("index.md", snippet, [result]):
+        assert not re.search(r"[\x00-\x1f\x7f-\x9f]", message)

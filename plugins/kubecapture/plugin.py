@@ -119,7 +119,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
 
     def _run_live(self, plans: list[planning.PagePlan]) -> None:
         try:
-            due = [p for p in plans if planning.needs_run(p, self.settings.mode)]
+            due = [p for p in plans if self._due(p)]
             if not due:
                 return
             runs, _ = live.run_pages(self.settings, due, plans)
@@ -136,6 +136,12 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         for run in runs:
             if run.new is not None:
                 self.fresh[run.plan.page] = run.new
+
+    def _due(self, plan: planning.PagePlan) -> bool:
+        try:
+            return planning.needs_run(plan, self.settings.mode)
+        except CaptureFileError:
+            return True  # its live run refuses it (the file is kept) and says why
 
     # -- rendering -----------------------------------------------------------------------
 

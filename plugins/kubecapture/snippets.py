@@ -434,6 +434,12 @@ def parse_transcript(body: list[str], info: str, page: str, line: int) -> Snippe
     return Snippet(page, line, tuple(p.command for p in runs), options, pasted=pasted)
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def one_line(text: str) -> str:
-    """A command (or message) on one line, for log messages: continuations joined."""
-    return " ".join(text.replace("\\\n", " ").split())
+    """A command (or message) on one line, for log messages: continuations joined, and
+    control characters shown as `\\x1b` (an output's escape sequences never reach the
+    author's terminal)."""
+    joined = " ".join(text.replace("\\\n", " ").split())
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", joined)
