@@ -56,7 +56,7 @@ def plain_yaml(text: str):
     loader = _Loader(text)
     get, resolve, construct = loader.get_event, loader.resolve, loader.yaml_constructors
     scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
-    stack: list[list] = []  # per open collection: [container, pending key, start event]
+    stack: list[list] = []  # per open collection: [container, its pending key]
     root = None
     try:
         get()  # stream start
@@ -84,7 +84,7 @@ def plain_yaml(text: str):
                     _refuse(event, f"a collection tagged {event.tag}")
                 if len(stack) >= _MAX_DEPTH:
                     _refuse(event, f"nesting deeper than {_MAX_DEPTH} levels")
-                stack.append([{} if kind is mapping_start else [], _NO_KEY, event])
+                stack.append([{} if kind is mapping_start else [], _NO_KEY])
                 continue
             elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
                 value, is_scalar = stack.pop()[0], False
@@ -103,7 +103,7 @@ def plain_yaml(text: str):
                 if not is_scalar:
                     _refuse(event, "a mapping key that is not a plain value")
                 if value in container:
-                    _refuse(event, f"the key {value!r} twice in one mapping")
+                    _refuse(event, f"the key {_short(value)} twice in one mapping")
                 top[1] = value
             else:
                 container[top[1]] = value
