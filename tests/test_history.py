@@ -219,16 +219,21 @@ def test_change_markers_are_saved_and_shown_while_they_match(tmp_path, monkeypat
     assert len(compared) == 3
 
 
-def test_a_malformed_saved_marker_is_ignored(tmp_path):
+def test_a_malformed_saved_marker_is_refused_like_any_other_field(tmp_path):
+    """A marker is derived, but typed all the same: a file is what the schema says or an
+    error, never half read."""
     capture = history.merge(snip("a\n", ORIGINAL), snip("b\n", V124), keep=5)
     path = tmp_path / "p.yaml"
     store.save(path, PageCapture("p.md", "key", [capture]))
     text = path.read_text()
-    path.write_text(text.replace("  change:\n    of: ", "  change:\n    off: "))
-    loaded = store.load(path).snippets[0]
-    assert loaded.change is None
-    html = render.render(View(["kubectl get node"], loaded, lang="en"))
-    assert "kc-change-changed" in html
+    for broken in (
+        text.replace("  change:\n    of: ", "  change:\n    off: "),
+        text.replace("    status: changed", "    status: <b>changed</b>"),
+        text.replace("    status: changed", "    status: [changed]"),
+    ):
+        path.write_text(broken)
+        with pytest.raises(store.CaptureFileError):
+            store.load(path)
 
 
 # --- on the page ------------------------------------------------------------------------------

@@ -93,9 +93,12 @@ def test_pull_requests_check_and_build_in_replay_mode_without_a_cluster():
     assert "kubecapture check --complete" in commands
     assert "mkdocs build --strict" in commands
     assert "kind" not in commands and "helm/kind-action" not in uses(job)
-    # the plugin's read cache, from the option's default
+    # the plugin's read cache, from the option's default, and the key its entries need
     (cache,) = [s for s in job["steps"] if s.get("uses", "").startswith("actions/cache@")]
-    assert cache["with"]["path"] == dict(KubeCaptureConfig._schema)["cache_dir"].default
+    assert cache["with"]["path"].split() == [
+        dict(KubeCaptureConfig._schema)["cache_dir"].default,
+        "~/.cache/kubecapture",
+    ]
 
 
 def test_refresh_runs_on_demand_and_on_schedule_versions_one_after_another():

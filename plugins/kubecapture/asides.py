@@ -12,6 +12,8 @@ import re
 import secrets
 import zlib
 
+from .markup import HTML
+
 
 class Asides:
     """The parts of the snippets that search skips (provenance, change markers, earlier
@@ -32,9 +34,14 @@ class Asides:
         self._open: list[str] = []  # the parts of the page being rendered
         self._unpacked: tuple[int, list[str]] | None = None  # the last page restored
 
-    def __call__(self, html: str) -> str:
-        self._open.append(html)
-        return f"<!--kc-aside-{self.token}-{len(self._sealed)}-{len(self._open) - 1}-->"
+    def __call__(self, html: HTML) -> HTML:
+        """The placeholder that stands for `html` (escaped already: an `HTML`)."""
+        self._open.append(str(HTML.escape(html)))
+        return HTML("<!--kc-aside-%s-%d-%d-->") % (
+            self.token,
+            len(self._sealed),
+            len(self._open) - 1,
+        )
 
     def seal(self) -> None:
         """The page's content is done: keep its parts compressed."""

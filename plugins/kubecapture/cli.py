@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from mkdocs.structure.files import get_files
@@ -20,7 +20,7 @@ from .cluster import ClusterUnavailable
 from .config import OptionsError, load_site
 from .planning import PagePlan, Settings, is_complete, plan_page
 from .snippets import SnippetError
-from .store import CaptureFileError, all_capture_files
+from .store import CaptureFileError, all_capture_files, capture_path
 from .store import load as load_capture
 from .store import save as save_capture
 
@@ -30,6 +30,9 @@ class Site:
     settings: Settings
     docs_dir: Path
     plans: list[PagePlan]  # pages with snippets, in the order `mkdocs build` plans them
+    # Pages whose snippets have errors (each printed in one sentence): never run, their
+    # capture files kept. Page -> its capture file.
+    refused: dict[str, Path] = field(default_factory=dict)
 
     def select(self, pages) -> list[PagePlan]:
         """The plans of the named pages (all without names); an unknown page exits."""
@@ -51,12 +54,17 @@ def load(config_file: Path, mode: str) -> Site:
     except OptionsError as e:
         raise SystemExit(f"kubecapture: {e}") from None
     settings = Settings.from_options(options, config_file.resolve().parent, mode)
-    plans = []
+    plans, refused = [], {}
     for file in get_files(site).documentation_pages():
-        plan = plan_page(file.src_uri, file.content_string, settings)
+        try:
+            plan = plan_page(file.src_uri, file.content_string, settings)
+        except SnippetError as e:
+            print(f"kubecapture: {e}; that page is not run and keeps its captures", file=sys.stderr)
+            refused[file.src_uri] = capture_path(settings.captures_dir, file.src_uri)
+            continue
         if plan.snippets:
             plans.append(plan)
-    return Site(settings, Path(site.docs_dir), plans)
+    return Site(settings, Path(site.docs_dir), plans, refused)
 
 
 def _page_name(arg: str, docs_dir: Path) -> str:
@@ -108,7 +116,9 @@ def cmd_check(args) -> int:
             problems.append(f"{plan.page}: not captured")
         elif state == "partial" and args.complete:
             problems.append(f"{plan.page}: only partly captured")
+    problems += [f"{page}: its snippets have errors (see above)" for page in site.refused]
     expected = {plan.capture_file.resolve() for plan in plans}
+    expected |= {path.resolve() for path in site.refused.values()}
     for path in all_capture_files(settings.captures_dir):
         if path.resolve() not in expected:
             problems.append(f"{path}: capture file of no page with snippets (delete it)")
@@ -129,7 +139,7 @@ def cmd_run(args, write: bool) -> int:
         settings.jobs = args.jobs
     if not plans:
         print("kubecapture: no page has kubectl snippets")
-        return 0
+        return 1 if site.refused else 0
     try:
         runs, result = live.run_pages(settings, plans, site.plans)
     except ClusterUnavailable as e:
@@ -137,7 +147,7 @@ def cmd_run(args, write: bool) -> int:
         return 2
     if not write and result is not None:
         print(result.to_markdown(lang="en") if args.markdown else "\n".join(result.summary_lines()))
-    return 1 if any(r.error for r in runs) else 0
+    return 1 if site.refused or any(r.error for r in runs) else 0
 
 
 def cmd_history(args) -> int:

@@ -8,11 +8,14 @@ and all): the plugin's entry, or else the fence extension's. Knows nothing of ex
 from __future__ import annotations
 
 import functools
+import math
 import os
+import re
 from pathlib import Path
 
 from mkdocs.config import base, load_config
 from mkdocs.config import config_options as c
+from mkdocs.config.base import ValidationError
 from mkdocs.exceptions import ConfigurationError
 
 from .cluster import DEFAULT_ALLOWED_CONTEXTS
@@ -20,35 +23,86 @@ from .cluster import DEFAULT_ALLOWED_CONTEXTS
 MODES = ("auto", "replay", "refresh")
 
 
+class Number(c.OptionallyRequired):
+    """A number within bounds, in one sentence when it is not: a bool, NaN, infinity or
+    a value out of range would otherwise reach kubectl or the Kubernetes client (whose
+    own check fails with a traceback)."""
+
+    def __init__(self, default, *, low: float, high: float, above: bool = False, whole=False):
+        super().__init__(default=default)
+        self.low, self.high, self.above, self.whole = low, high, above, whole
+
+    def run_validation(self, value):
+        kind = "a whole number" if self.whole else "a number"
+        if self.above:
+            expected = f"{kind} above {self.low} and at most {self.high}"
+        else:
+            expected = f"{kind} from {self.low} to {self.high}"
+        ok_type = isinstance(value, int) or (not self.whole and isinstance(value, float))
+        if isinstance(value, bool) or not ok_type or not math.isfinite(value):
+            raise ValidationError(f"must be {expected}, not {_shown(value)}")
+        if value < self.low or (self.above and value == self.low) or value > self.high:
+            raise ValidationError(f"must be {expected}, not {value}")
+        return value
+
+
+class Text(c.OptionallyRequired):
+    """A string of at most `limit` characters with no control characters (they would
+    reach kubectl's arguments, file names or the author's terminal)."""
+
+    def __init__(self, default=None, *, limit: int = 1000, suffix: str | None = None):
+        super().__init__(default=default)
+        self.limit, self.suffix = limit, suffix
+
+    def run_validation(self, value):
+        if not isinstance(value, str):
+            raise ValidationError(f"must be a string, not {_shown(value)}")
+        if len(value) > self.limit:
+            raise ValidationError(f"must be at most {self.limit} characters, not {len(value)}")
+        if _CONTROL.search(value):
+            raise ValidationError("must not hold control characters")
+        if self.suffix and not value.endswith(self.suffix):
+            raise ValidationError(f"must name a {self.suffix} file, not {_shown(value)}")
+        return value
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 class KubeCaptureConfig(base.Config):
     enabled = c.Type(bool, default=True)
     # auto: replay valid captures, run the rest live when a cluster is allowed and reachable;
     # replay: never contact a cluster; refresh: re-run every page. Env KUBECAPTURE_MODE wins.
     mode = c.Choice(MODES, default="auto")
-    context = c.Optional(c.Type(str))
-    allow_contexts = c.ListOfItems(c.Type(str), default=list(DEFAULT_ALLOWED_CONTEXTS))
-    kubectl = c.Optional(c.Type(str))
-    captures_dir = c.Type(str, default="snippets/captures")
-    timeout = c.Type((int, float), default=60)
-    connect_timeout = c.Type((int, float), default=3)
-    jobs = c.Type(int, default=0)  # 0: a sensible default from the CPU count
+    context = c.Optional(Text())
+    allow_contexts = c.ListOfItems(Text(), default=list(DEFAULT_ALLOWED_CONTEXTS))
+    kubectl = c.Optional(Text())
+    captures_dir = Text(default="snippets/captures")
+    timeout = Number(60, low=0, above=True, high=3600)  # as a fence's `timeout`
+    connect_timeout = Number(3, low=0, above=True, high=300)
+    jobs = Number(0, low=0, high=256, whole=True)  # 0: a sensible default from the CPU count
     transcripts = c.Type(bool, default=False)
-    fold = c.Type(int, default=40)
+    fold = Number(40, low=0, high=99999, whole=True)  # as a fence's `fold`
     sandbox = c.Type(bool, default=False)
     keep_sandbox = c.Type(bool, default=False)
-    settle_timeout = c.Type((int, float), default=120)
-    report_page = c.Optional(c.Type(str))
+    settle_timeout = Number(120, low=0, above=True, high=3600)
+    report_page = c.Optional(Text(suffix=".md"))
     # Live outputs kept per snippet across cluster versions (0: all); imported ones stay.
-    keep_versions = c.Type(int, default=5)
+    keep_versions = Number(5, low=0, high=1000, whole=True)
     # kube context -> the author's description of that cluster, shown with its outputs.
-    context_notes = c.DictOfItems(c.Type(str), default={})
+    context_notes = c.DictOfItems(Text(), default={})
     # Search: Japanese queries as readers type them (search_rank.py); the pages of
     # search_last (paths in docs/, a folder ending in /) come last among equal matches.
     search_rank = c.Type(bool, default=True)
     search_last = c.ListOfItems(c.Type(str), default=[])
     # Parsed capture files kept between builds (readcache.py), as Material keeps its own.
     cache = c.Type(bool, default=True)
-    cache_dir = c.Type(str, default=".cache/plugin/kubecapture")
+    cache_dir = Text(default=".cache/plugin/kubecapture")
 
 
 OPTION_NAMES = frozenset(name for name, _ in KubeCaptureConfig._schema)

@@ -10,12 +10,11 @@ button changes, to copy the commands without `$ ` prompts and output.
 
 from __future__ import annotations
 
-from html import escape
-
 from pymdownx.superfences import RE_HL_LINES, RE_LINENUMS
 
 from . import render
 from .fence import PageContext, _warn_unexpected_exit, current_page
+from .markup import HTML
 from .snippets import (
     OPTIONS,
     TRANSCRIPT_DISPLAY_ONLY,
@@ -104,5 +103,9 @@ def plain(src, language, options, md, **kwargs) -> str:
     prompts = [p.prompt for p in transcript_parts(src.split("\n"), 1, "?") if p.prompt]
     if not prompts:
         return html
-    copy = escape("\n".join(prompts), quote=True)
-    return f'<div class="kc-console" data-copy="{copy}">{html}</div>'
+    # `html` is the highlighter's (Pygments'), which escaped the block's text itself.
+    wrapped = HTML('<div class="kc-console" data-copy="%s">%s</div>') % (
+        "\n".join(prompts),
+        HTML(html),
+    )
+    return str(wrapped)

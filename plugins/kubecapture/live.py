@@ -29,7 +29,7 @@ from .planning import (
     unexpected_exit,
 )
 from .snippets import one_line
-from .store import CommandResult, PageCapture, Provenance, SnippetCapture
+from .store import CaptureFileError, CommandResult, PageCapture, Provenance, SnippetCapture
 from .store import load as load_capture
 from .store import save as save_capture
 
@@ -185,8 +185,8 @@ class Session:
         start = time.monotonic()
         page_run = PageRun(plan=plan, old=None)
         try:
-            # A malformed old file stops the build (CaptureFileError): it may hold the
-            # author's hand edits, so it is never replaced.
+            # A malformed old file fails the page before anything runs: it may hold the
+            # author's hand edits, so it is never replaced. The other pages go on.
             page_run.old = load_capture(plan.capture_file, self.settings.cache_dir)
             fresh = self._execute(plan, cluster, page_run.warnings)
             page_run.new = history.merge_page(
@@ -194,8 +194,8 @@ class Session:
             )
             if self.settings.write:
                 save_capture(plan.capture_file, page_run.new)
-        except PageRunError as e:
-            page_run.error = str(e)
+        except (PageRunError, CaptureFileError) as e:
+            page_run.error, page_run.new = str(e), None
         page_run.seconds = time.monotonic() - start
         return page_run
 

@@ -25,7 +25,7 @@ from . import (
 from .cluster import ClusterUnavailable
 from .config import KubeCaptureConfig, effective_mode
 from .snippets import SnippetError
-from .store import CaptureFileError, PageCapture
+from .store import CaptureFileError, PageCapture, capture_path
 from .store import load as load_capture
 
 FENCE = {
@@ -56,6 +56,11 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.parts: asides.Asides | None = None  # what search skips, until the page is written
         self.titles: dict[str, str] = {}  # page -> title in the nav
         self.nav_order: dict[str, int] = {}  # page -> its place in the nav
+        # Pages refused (a snippet error, a malformed capture file): each said so in one
+        # sentence; they keep their captures, the other pages go on, and the build fails
+        # at its end. Page -> its capture file (None: not even that can be read).
+        self.refused: dict[str, Path | None] = {}
+        self.errors = 0
 
     # -- configuration -----------------------------------------------------------------
 
@@ -83,21 +88,18 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
     def on_files(self, files, config):
         if not self.settings:
             return files
-        self.plans, self.fresh = {}, {}
+        self.plans, self.fresh, self.refused, self.errors = {}, {}, {}, 0
         self.parts = asides.Asides()
-        errors = []
         for file in files.documentation_pages():
             try:
                 page = planning.plan_page(file.src_uri, file.content_string, self.settings)
             except SnippetError as e:
-                errors.append(str(e))
+                # That page is not run; it shows what its capture file holds, if anything.
+                self._error(f"{e}; that page is not run and keeps its captures")
+                self.refused[file.src_uri] = capture_path(self.settings.captures_dir, file.src_uri)
                 continue
             if page.snippets:
                 self.plans[file.src_uri] = page
-        for message in errors:
-            log.error(message)
-        if errors:
-            raise PluginError(f"{len(errors)} kubectl snippet(s) have errors (see above)")
         self._run_live(list(self.plans.values()))
         for name in ("kubecapture.css", "kubecapture.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
@@ -126,12 +128,13 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
 
     def _run_live(self, plans: list[planning.PagePlan]) -> None:
         try:
-            due = [p for p in plans if planning.needs_run(p, self.settings.mode)]
+            due = [p for p in plans if self._due(p)]
             if not due:
                 return
             runs, _ = live.run_pages(self.settings, due, plans)
-        except CaptureFileError as e:
-            raise PluginError(str(e)) from None
+        except CaptureFileError as e:  # the drift report could not read a capture file
+            self._error(str(e))
+            return
         except ClusterUnavailable as e:
             log.warning(
                 "live runs skipped: %s; %d page(s) keep their old captures or show placeholders",
@@ -142,6 +145,12 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         for run in runs:
             if run.new is not None:
                 self.fresh[run.plan.page] = run.new
+
+    def _due(self, plan: planning.PagePlan) -> bool:
+        try:
+            return planning.needs_run(plan, self.settings.mode)
+        except CaptureFileError:
+            return True  # its live run refuses it (the file is kept) and says why
 
     # -- rendering -----------------------------------------------------------------------
 
@@ -165,6 +174,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         )
         if matrix.MARKER.search(markdown):
             markdown = matrix.expand(markdown, self._matrix_html(page, files))
+        if page.file.src_uri in self.refused:
+            fence.set_page(self._refused_page(page.file.src_uri))
+            return markdown
         planned = self.plans.get(page.file.src_uri)
         if not planned:
             fence.set_page(None)
@@ -174,7 +186,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             try:
                 page_capture = load_capture(planned.capture_file, self.settings.cache_dir)
             except CaptureFileError as e:
-                raise PluginError(str(e)) from None
+                self._error(f"{planned.page}: {e}")  # its snippets show placeholders
         context = fence.PageContext(
             page=planned.page,
             snippets=planned.snippets,
@@ -238,6 +250,37 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
     @event_priority(100)  # every page is written: free the parts before search's index
     def on_post_build(self, config):
         self.parts = None
+        if self.errors:
+            raise PluginError(
+                f"kubecapture: {self.errors} error(s) in pages or capture files (see above); "
+                "the other pages were built"
+            )
+
+    def _error(self, message: str) -> None:
+        """One sentence for the author; the build goes on and fails at its end."""
+        log.error(message)
+        self.errors += 1
+
+    def _refused_page(self, src_uri: str) -> fence.PageContext:
+        """A page whose snippets could not be planned: each fence shows the output its
+        capture file holds for it, flagged stale, else a placeholder; nothing runs."""
+        capture_file = self.refused[src_uri]
+        try:
+            page_capture = load_capture(capture_file, self.settings.cache_dir)
+        except CaptureFileError as e:
+            self._error(f"{src_uri}: {e}")
+            page_capture = None
+        return fence.PageContext(
+            page=src_uri,
+            snippets=[],
+            capture=page_capture,
+            key="",  # matches no capture: what is shown is flagged stale
+            lang=self.lang,
+            fold=self.config.fold,
+            warn=False,
+            tabs=self.tabs,
+            aside=self.parts,
+        )
 
 
 def _register_fence(config) -> None:

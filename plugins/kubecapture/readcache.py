@@ -3,48 +3,116 @@
 The YAML capture files are the source of truth, and parsing them is most of what a replay
 build spends on captures (a site with capture history stores three outputs per snippet).
 A file whose bytes did not change is read back from `marshal` instead, about ten times
-faster. One cache entry per capture file, holding the digest of the bytes it was parsed
-from: an edit, a checkout or a merge is a miss, and a missing, stale or unreadable entry
-is a miss too, never an error. Nothing in the cache is needed: delete it at any time.
+faster. One cache entry per capture file; a missing, stale or unreadable entry is a miss,
+never an error. Nothing in the cache is needed: delete it at any time.
+
+An entry can never change what the YAML says. The cache folder sits in the checkout
+(`.cache/plugin/kubecapture`), where a pull request can put files of its choosing, so an
+entry counts only with a tag (keyed BLAKE2b) over the bytes of the YAML it was made from
+and over its own content, made with a key of this machine's user kept outside every
+checkout (`~/.cache/kubecapture/readcache.key`, 0600): a file from elsewhere, or an
+entry whose content was changed, has no valid tag and is parsed again. `marshal` reads
+only entries with a valid tag, so it never sees bytes this machine did not write.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import marshal
 import os
+import secrets
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-# What the parsed data depends on besides the file's bytes: this layout, Python's marshal.
-_STAMP = f"kubecapture-readcache 1 marshal {marshal.version} py{sys.version_info[:2]}".encode()
-_DIGEST = 16  # bytes
+# What the parsed data depends on besides the file's bytes: this layout, Python's marshal,
+# the parser and schema (store.py's `SCHEMA` stamp, given by the caller).
+_STAMP = f"kubecapture-readcache 2 marshal {marshal.version} py{sys.version_info[:2]}".encode()
+_TAG = 32  # bytes of the keyed digest at the head of an entry
+_KEY_FILE = "readcache.key"
 
 
-def parsed(raw: bytes, path: Path, cache_dir: Path | None, parse: Callable[[bytes], object]):
-    """`parse(raw)`, or what it returned for these same bytes in an earlier build. Only
-    plain data (dicts, lists, strings, numbers) can be cached; `parse` errors propagate and
-    leave the cache as it was."""
-    if cache_dir is None:
+def parsed(
+    raw: bytes,
+    path: Path,
+    cache_dir: Path | None,
+    parse: Callable[[bytes], object],
+    schema: str = "",
+):
+    """`parse(raw)`, or what it returned for these same bytes in an earlier build on this
+    machine. Only plain data (dicts, lists, strings, numbers) can be cached; `parse`
+    errors propagate and leave the cache as it was. `schema` names what `parse` checks,
+    so entries of another version of it are misses."""
+    key = _key() if cache_dir is not None else None
+    if key is None:
         return parse(raw)
-    hasher = hashlib.blake2b(_STAMP, digest_size=_DIGEST)
-    hasher.update(raw)
-    digest = hasher.digest()
-    entry = cache_dir / (hashlib.blake2b(str(path.resolve()).encode(), digest_size=12).hexdigest())
+    entry = cache_dir / hashlib.blake2b(str(path.resolve()).encode(), digest_size=12).hexdigest()
     try:
         stored = entry.read_bytes()
-        if stored[:_DIGEST] == digest:
-            return marshal.loads(stored[_DIGEST:])
-    except (OSError, ValueError, EOFError, TypeError):
-        pass  # no entry yet, or one that cannot be read: parse
+    except OSError:
+        stored = b""  # no entry yet: parse
+    if len(stored) > _TAG:
+        payload = stored[_TAG:]
+        if hmac.compare_digest(stored[:_TAG], _tag(key, schema, raw, payload)):
+            try:
+                return marshal.loads(payload)
+            except (ValueError, EOFError, TypeError):
+                pass  # written by this machine, yet unreadable (another marshal): parse
     value = parse(raw)
     try:
-        _write(entry, digest + marshal.dumps(value))
+        payload = marshal.dumps(value)
+        _write(entry, _tag(key, schema, raw, payload) + payload)
     except (OSError, ValueError):
         pass  # a read-only checkout, a full disk: the build goes on without the cache
     return value
+
+
+def _tag(key: bytes, schema: str, raw: bytes, payload: bytes) -> bytes:
+    """Keyed digest of the YAML's bytes and the entry's content (length-prefixed, so no
+    two pairs hash alike)."""
+    h = hashlib.blake2b(key=key, digest_size=_TAG)
+    for part in (_STAMP, schema.encode(), raw, payload):
+        h.update(b"%d:" % len(part))
+        h.update(part)
+    return h.digest()
+
+
+def key_dir() -> Path:
+    """Where the key lives: the user's cache folder, outside any checkout."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "kubecapture"
+
+
+def _key() -> bytes | None:
+    """This user's key for cache entries, made on first use; None (no cache) when it can
+    be neither read nor made."""
+    path = key_dir() / _KEY_FILE
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        key = _new_key(path)
+    except OSError:
+        return None
+    return key if key is not None and len(key) == 32 else None
+
+
+def _new_key(path: Path) -> bytes | None:
+    key = secrets.token_bytes(32)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another build made it meanwhile
+        try:
+            return path.read_bytes()
+        except OSError:
+            return None
+    except OSError:
+        return None
+    with os.fdopen(fd, "wb") as f:
+        f.write(key)
+    return key
 
 
 def _write(entry: Path, data: bytes) -> None:

@@ -27,9 +27,9 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from html import escape
 
 from . import history
+from .markup import EMPTY, HTML, escape, fmt, join
 from .snippets import TranscriptPart
 from .store import CommandResult, Provenance, SnippetCapture
 from .strings import strings
@@ -53,7 +53,7 @@ class View:
     # Given by the MkDocs plugin: takes a part that search skips (data-search-exclude) and
     # returns what stands for it in the page's content until the finished page gets it
     # back (plugin.Asides). None: every part in place.
-    aside: Callable[[str], str] | None = None
+    aside: Callable[[HTML], HTML] | None = None
 
     @property
     def state(self) -> str:
@@ -63,6 +63,13 @@ class View:
 
 
 def render(view: View) -> str:
+    """The snippet's HTML. Built of `HTML` fragments (markup.py): every string from the
+    page, the capture or the cluster is escaped on the way in. A plain `str` goes out, for
+    Markdown to place."""
+    return str(_render(view))
+
+
+def _render(view: View) -> HTML:
     t = strings(view.lang)
     state = view.state
     classes = ["kubecapture", f"kc-{state}"]
@@ -83,23 +90,28 @@ def render(view: View) -> str:
     elif view.capture is not None:
         body = _terminal(view.capture, view, t)
     else:
-        body = "".join(_prompt(c) for c in view.commands)
-    parts = [
-        f"<div {_attrs(attrs)}>",
+        body = join(_prompt(c) for c in view.commands)
+    return fmt(
+        "<div %s>%s%s</div>",
+        _attrs(attrs),
         _terminal_block(view.title, body),
         _footer(view, t, state),
-        "</div>",
-    ]
-    return "".join(parts)
-
-
-def _terminal_block(title: str | None, body: str, pre_id: str | None = None) -> str:
-    heading = f'<span class="filename">{escape(title)}</span>' if title else ""
-    pre = f'<pre id="{escape(pre_id, quote=True)}">' if pre_id else "<pre>"
-    return (
-        f'<div class="language-console highlight kc-terminal">{heading}'
-        f"{pre}<span></span><code>{body}</code></pre></div>"
     )
+
+
+def _terminal_block(title: str | None, body: HTML, pre_id: str | None = None) -> HTML:
+    heading = fmt('<span class="filename">%s</span>', title) if title else EMPTY
+    return fmt(
+        '<div class="language-console highlight kc-terminal">%s'
+        "%s<span></span><code>%s</code></pre></div>",
+        heading,
+        _pre(pre_id),
+        body,
+    )
+
+
+def _pre(pre_id: str | None) -> HTML:
+    return fmt('<pre id="%s">', pre_id) if pre_id else HTML("<pre>")
 
 
 def _pre_id(view: View, i: int, part: str) -> str | None:
@@ -108,7 +120,7 @@ def _pre_id(view: View, i: int, part: str) -> str | None:
     return f"{view.anchor}-{i + 1}-{part}" if view.anchor else None
 
 
-def _with_history(view: View, t: dict[str, str], classes: list[str]) -> str:
+def _with_history(view: View, t: dict[str, str], classes: list[str]) -> HTML:
     """The newest output and the earlier ones: tabs (Material) or a list (other themes).
     Each output is a block of its own with its own `data-copy` (its commands may differ);
     only the newest is searchable."""
@@ -127,7 +139,7 @@ def _with_history(view: View, t: dict[str, str], classes: list[str]) -> str:
         terminals.append(
             _terminal_block(view.title, _terminal(entry, one, t), _pre_id(view, i, "output"))
         )
-        marker = _change_marker(entry, older, t, _pre_id(view, i, "diff")) if older else ""
+        marker = _change_marker(entry, older, t, _pre_id(view, i, "diff")) if older else EMPTY
         notes.append(_footer(one, t, one.state) + marker)
     attrs = {"class": " ".join([*classes, "kc-history"])}
     if view.anchor:
@@ -137,80 +149,98 @@ def _with_history(view: View, t: dict[str, str], classes: list[str]) -> str:
         inner = _tabs(view, entries, terminals, notes, labels, t)
     else:
         inner = _list(view, entries, terminals, notes, t)
-    return f"<div {_attrs(attrs)}>{inner}</div>"
+    return fmt("<div %s>%s</div>", _attrs(attrs), inner)
 
 
-def _aside(view: View, html: str) -> str:
+def _aside(view: View, html: HTML) -> HTML:
     """A part search skips, through the view's `aside` when it has one."""
     return view.aside(html) if view.aside else html
 
 
-def _entry_attrs(entry: SnippetCapture, newest: bool, extra: str) -> str:
+def _entry_attrs(entry: SnippetCapture, newest: bool, extra: str) -> HTML:
     classes = " ".join(
         c for c in (extra, "kc-entry", "kc-imported" if entry.provenance.imported else "") if c
     )
-    attrs = f'class="{classes}" data-copy="{escape(chr(10).join(entry.commands), quote=True)}"'
-    return attrs if newest else attrs + " data-search-exclude"
+    attrs = fmt('class="%s" data-copy="%s"', classes, "\n".join(entry.commands))
+    return attrs if newest else attrs + HTML(" data-search-exclude")
 
 
-def _tabs(view, entries, terminals, notes, labels, t) -> str:
+def _tabs(view, entries, terminals, notes, labels, t) -> HTML:
     """pymdownx.tabbed's markup (alternate style), which Material styles and scripts. Search
     indexes the newest output alone, as without history: the labels are excluded, and all
     around the newest terminal (the tabs' frame, notes, earlier outputs) goes aside
     (`View.aside`) in two parts."""
     name = f"__kc_{view.tab_set}"
-    inputs = "".join(
-        f'<input {"checked " if i == 0 else ""}id="{name}_{i + 1}" name="{name}" type="radio" />'
+    inputs = join(
+        fmt(
+            '<input %sid="%s_%d" name="%s" type="radio" />',
+            HTML("checked ") if i == 0 else EMPTY,
+            name,
+            i + 1,
+            name,
+        )
         for i in range(len(entries))
     )
-    tab_labels = "".join(
-        f'<label for="{name}_{i + 1}">{escape(label)}</label>' for i, label in enumerate(labels)
+    tab_labels = join(
+        fmt('<label for="%s_%d">%s</label>', name, i + 1, label) for i, label in enumerate(labels)
     )
-    head = (
-        f'<div class="tabbed-set tabbed-alternate kc-versions" data-tabs="1:{len(entries)}" '
-        f'aria-label="{escape(t["versions"], quote=True)}">{inputs}'
-        f'<div class="tabbed-labels" data-search-exclude>{tab_labels}</div>'
-        f'<div class="tabbed-content"><div {_entry_attrs(entries[0], True, "tabbed-block")}>'
+    head = fmt(
+        '<div class="tabbed-set tabbed-alternate kc-versions" data-tabs="1:%d" '
+        'aria-label="%s">%s'
+        '<div class="tabbed-labels" data-search-exclude>%s</div>'
+        '<div class="tabbed-content"><div %s>',
+        len(entries),
+        t["versions"],
+        inputs,
+        tab_labels,
+        _entry_attrs(entries[0], True, "tabbed-block"),
     )
-    earlier = "".join(
-        f"<div {_entry_attrs(e, False, 'tabbed-block')}>{terminal}{note}</div>"
+    earlier = join(
+        fmt("<div %s>%s%s</div>", _entry_attrs(e, False, "tabbed-block"), terminal, note)
         for e, terminal, note in zip(entries[1:], terminals[1:], notes[1:], strict=True)
     )
-    tail = f"{notes[0]}</div>{earlier}</div></div>"
+    tail = fmt("%s</div>%s</div></div>", notes[0], earlier)
     return _aside(view, head) + terminals[0] + _aside(view, tail)
 
 
-def _list(view, entries, terminals, notes, t) -> str:
+def _list(view, entries, terminals, notes, t) -> HTML:
     """Without Material: the newest output, then the earlier ones in a plain list."""
-    newest = (
-        f"<div {_entry_attrs(entries[0], True, '')}>{terminals[0]}{_aside(view, notes[0])}</div>"
+    newest = fmt(
+        "<div %s>%s%s</div>",
+        _entry_attrs(entries[0], True, ""),
+        terminals[0],
+        _aside(view, notes[0]),
     )
-    items = "".join(
-        f"<li><div {_entry_attrs(e, False, '')}>{terminal}{note}</div></li>"
+    items = join(
+        fmt("<li><div %s>%s%s</div></li>", _entry_attrs(e, False, ""), terminal, note)
         for e, terminal, note in zip(entries[1:], terminals[1:], notes[1:], strict=True)
     )
-    earlier = (
+    earlier = fmt(
         '<div class="kc-earlier" data-search-exclude>'
-        f'<p class="kc-earlier-title">{escape(t["earlier"])}</p><ul>{items}</ul></div>'
+        '<p class="kc-earlier-title">%s</p><ul>%s</ul></div>',
+        t["earlier"],
+        items,
     )
     return newest + _aside(view, earlier)
 
 
 def _change_marker(
     entry: SnippetCapture, older: SnippetCapture, t: dict[str, str], pre_id: str | None = None
-) -> str:
+) -> HTML:
     """Did the output change in substance since `older`? A changed command is said so,
     never called output drift."""
     since = t["since"].format(label=history.tab_label(older, t["unknown_date"]))
     change = history.change(entry, older)  # saved with the capture, else compared now
     status, diff = change.status, change.diff
-    html = (
-        f'<div class="kc-change kc-change-{status}" data-search-exclude>'
-        f"{escape(since)} <strong>{escape(t[status])}</strong>"
+    html = fmt(
+        '<div class="kc-change kc-change-%s" data-search-exclude>%s <strong>%s</strong>',
+        status,
+        since,
+        t[status],
     )
     if diff:
         html += diff_html(diff, t["diff"], pre_id)
-    return html + "</div>"
+    return html + HTML("</div>")
 
 
 def copy_text(view: View) -> str:
@@ -220,31 +250,31 @@ def copy_text(view: View) -> str:
     return "\n".join(view.commands)
 
 
-def _attrs(attrs: dict[str, str]) -> str:
-    return " ".join(f'{k}="{escape(v, quote=True)}"' for k, v in attrs.items())
+def _attrs(attrs: dict[str, str]) -> HTML:
+    return join((fmt('%s="%s"', k, v) for k, v in attrs.items()), " ")
 
 
-def _prompt(command: str) -> str:
+def _prompt(command: str) -> HTML:
     # Continuation lines keep their indentation; the prompt is not selectable text.
-    return f'<span class="gp">$ </span><span class="kc-cmd">{escape(command)}</span>\n'
+    return fmt('<span class="gp">$ </span><span class="kc-cmd">%s</span>\n', command)
 
 
-def _terminal(capture: SnippetCapture, view: View, t: dict[str, str]) -> str:
+def _terminal(capture: SnippetCapture, view: View, t: dict[str, str]) -> HTML:
     out = []
     for result in capture.results:
         out.append(_prompt(result.command))
         out.append(_result(result, view, t))
-    return "".join(out)
+    return join(out)
 
 
-def _result(result: CommandResult, view: View, t: dict[str, str]) -> str:
+def _result(result: CommandResult, view: View, t: dict[str, str]) -> HTML:
     html = _fold(_output(result.stdout, result.stderr), view.fold, t)
     if result.exit_code:
-        html += f'<span class="kc-exit">{escape(t["exit"])} {result.exit_code}</span>\n'
+        html += fmt('<span class="kc-exit">%s %d</span>\n', t["exit"], result.exit_code)
     return html
 
 
-def _transcript(view: View, t: dict[str, str]) -> str:
+def _transcript(view: View, t: dict[str, str]) -> HTML:
     results = list(view.capture.results) if view.capture else []
     out = []
     for part in view.parts:
@@ -256,8 +286,8 @@ def _transcript(view: View, t: dict[str, str]) -> str:
         text = _trim(part.output)
         if text:
             kind = "kc-pasted-output" if view.capture is None else "kc-as-written"
-            out.append(_fold(f'<span class="go {kind}">{escape(text)}</span>', view.fold, t))
-    return "".join(out)
+            out.append(_fold(fmt('<span class="go %s">%s</span>', kind, text), view.fold, t))
+    return join(out)
 
 
 def _trim(text: str) -> str:
@@ -266,13 +296,13 @@ def _trim(text: str) -> str:
     return text + "\n" if text.strip() else ""
 
 
-def _output(stdout: str, stderr: str) -> str:
+def _output(stdout: str, stderr: str) -> HTML:
     """stdout then stderr, as a terminal shows them when both are a tty."""
-    html = ""
+    html = EMPTY
     if stdout:
-        html += f'<span class="go">{escape(_ensure_nl(stdout))}</span>'
+        html += fmt('<span class="go">%s</span>', _ensure_nl(stdout))
     if stderr:
-        html += f'<span class="go kc-stderr">{escape(_ensure_nl(stderr))}</span>'
+        html += fmt('<span class="go kc-stderr">%s</span>', _ensure_nl(stderr))
     return html
 
 
@@ -280,27 +310,33 @@ def _ensure_nl(text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
-def _fold(html: str, fold: int, t: dict[str, str]) -> str:
+def _fold(html: HTML, fold: int, t: dict[str, str]) -> HTML:
     """Long output: all of it in the page (so it shows without JS), folded by the script
     after `fold` lines behind a toggle. Folding away a handful of lines helps nobody."""
     lines = html.count("\n")
     if not html or not fold or lines <= fold + 5:
         return html
     label = f"{t['show_all']} ({lines} {t['lines']})"
-    return (
-        f'<span class="kc-fold" style="--kc-fold-lines:{fold}">{html}</span>'
-        f'<button class="kc-fold-toggle" type="button" hidden aria-expanded="false" '
-        f'data-kc-show="{escape(label)}" data-kc-hide="{escape(t["collapse"])}">'
-        f"{escape(label)}</button>\n"
+    return fmt(
+        '<span class="kc-fold" style="--kc-fold-lines:%d">%s</span>'
+        '<button class="kc-fold-toggle" type="button" hidden aria-expanded="false" '
+        'data-kc-show="%s" data-kc-hide="%s">%s</button>\n',
+        fold,
+        html,
+        label,
+        t["collapse"],
+        label,
     )
 
 
-def _footer(view: View, t: dict[str, str], state: str) -> str:
+def _footer(view: View, t: dict[str, str], state: str) -> HTML:
     if state in ("missing", "pasted"):
         kind = "kc-placeholder" if state == "missing" else "kc-pasted-note"
-        return (
-            f'<div class="{kind}" role="note"><strong>{escape(t[state])}</strong>'
-            f" {escape(t[state + '_help'])}</div>"
+        return fmt(
+            '<div class="%s" role="note"><strong>%s</strong> %s</div>',
+            kind,
+            t[state],
+            t[state + "_help"],
         )
     kept = tuple(p.prompt for p in view.parts or [] if p.prompt and p.command is None)
     p = view.capture.provenance
@@ -310,7 +346,7 @@ def _footer(view: View, t: dict[str, str], state: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _provenance_html(facts: tuple, lang: str, stale: bool, kept: tuple[str, ...]) -> str:
+def _provenance_html(facts: tuple, lang: str, stale: bool, kept: tuple[str, ...]) -> HTML:
     """The provenance line and its details. Memoized: on a page, and across the entries of
     a capture history, most outputs share their provenance."""
     t = strings(lang)
@@ -342,12 +378,14 @@ def _provenance_html(facts: tuple, lang: str, stale: bool, kept: tuple[str, ...]
     if stale:
         rows.append((t["stale"], t["stale_help"]))
     hover = "\n".join(f"{k}: {v}" for k, v in rows)
-    details = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    return (
+    details = join(fmt("<dt>%s</dt><dd>%s</dd>", k, v) for k, v in rows)
+    return fmt(
         '<details class="kc-provenance" data-search-exclude>'
-        f'<summary title="{escape(hover, quote=True)}">'
-        f'<span class="kc-label">{escape(t["captured"])}</span> {escape(summary)}'
-        f"</summary><dl>{details}</dl></details>"
+        '<summary title="%s"><span class="kc-label">%s</span> %s</summary><dl>%s</dl></details>',
+        hover,
+        t["captured"],
+        summary,
+        details,
     )
 
 
@@ -358,22 +396,24 @@ def _date(p: Provenance, t: dict[str, str]) -> str:
 _DIFF_CLASSES = (("+++", "gh"), ("---", "gh"), ("@@", "gu"), ("+", "gi"), ("-", "gd"))
 
 
-def diff_html(diff: list[str], summary: str, pre_id: str | None = None) -> str:
+def diff_html(diff: list[str], summary: str, pre_id: str | None = None) -> HTML:
     """A collapsed diff as raw HTML: it needs no Markdown extension, and Material's
-    Pygments colours (.gi inserted, .gd deleted) apply. Its `data-copy` is the diff itself:
-    Material's copy button copies the closest `data-copy`, which would otherwise be the
-    commands of the output the diff sits under."""
+    Pygments colours (.gi inserted, .gd deleted) apply. An `HTML` (Markup): every line
+    escaped, safe to place in a page or an autoescaping template as it is. Its `data-copy`
+    is the diff itself: Material's copy button copies the closest `data-copy`, which would
+    otherwise be the commands of the output the diff sits under."""
     rows = []
     for line in diff:
         css = next((c for prefix, c in _DIFF_CLASSES if line.startswith(prefix)), "")
-        text = escape(line) or "&#8203;"  # no blank line inside a raw HTML block
-        rows.append(f'<span class="{css}">{text}</span>' if css else text)
-    code = "\n".join(rows)
-    pre = f'<pre id="{escape(pre_id, quote=True)}">' if pre_id else "<pre>"
+        text = escape(line) or HTML("&#8203;")  # no blank line inside a raw HTML block
+        rows.append(fmt('<span class="%s">%s</span>', css, text) if css else text)
     # Newlines as character references: a blank line would end the raw HTML block.
-    copy = escape("\n".join(diff), quote=True).replace("\n", "&#10;")
-    return (
-        f'<details class="kc-drift-diff"><summary>{escape(summary)}</summary>'
-        f'<div class="highlight" data-copy="{copy}">'
-        f"{pre}<code>{code}</code></pre></div></details>"
+    copy = HTML(str(escape("\n".join(diff))).replace("\n", "&#10;"))
+    return fmt(
+        '<details class="kc-drift-diff"><summary>%s</summary>'
+        '<div class="highlight" data-copy="%s">%s<code>%s</code></pre></div></details>',
+        summary,
+        copy,
+        _pre(pre_id),
+        join(rows, "\n"),
     )

@@ -27,6 +27,17 @@ _OPTION = re.compile(
 )
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
+# Bounds on what a page may ask to run, far above what notes need, each refused in one
+# sentence before anything runs: Linux refuses one argument over 128 KiB (E2BIG), a
+# fence of thousands of commands would keep a build busy for hours.
+MAX_ARGUMENT_BYTES = 16 * 1024
+MAX_COMMAND_BYTES = 64 * 1024
+MAX_FENCE_BYTES = 256 * 1024
+MAX_COMMANDS = 100
+# Control characters (all but tab and newline): a NUL cannot be passed to a program at
+# all, and the others would reach the author's terminal in messages.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
 
 class SnippetError(ValueError):
     """A mistake in a page that the author can fix; the message names page and line."""
@@ -139,7 +150,14 @@ def convert_option(key: str, value: str, page: str, line: int):
         return int(value)
     if key == "id" and not _ID.match(value):
         fail("letters, digits, '-', '_' or '.'")
+    if _CONTROL.search(value):
+        raise SnippetError(page, line, f"option {key} holds {_control_name(value)}, refused")
     return value
+
+
+def _control_name(text: str) -> str:
+    m = _CONTROL.search(text)
+    return f"a control character (U+{ord(m[0]):04X})" if m else "no control character"
 
 
 def parse_commands(body: list[str], first_line: int, page: str) -> tuple[Command, ...]:
@@ -165,6 +183,15 @@ def parse_commands(body: list[str], first_line: int, page: str) -> tuple[Command
 
 
 def _command(text: str, line: int, page: str) -> Command:
+    control = _CONTROL.search(text)
+    if control:
+        where = line + text.count("\n", 0, control.start())
+        raise SnippetError(page, where, f"the command holds {_control_name(text)}, refused")
+    size = len(text.encode("utf-8", "surrogatepass"))
+    if size > MAX_COMMAND_BYTES:
+        raise SnippetError(
+            page, line, f"a command of {size} bytes is refused (at most {MAX_COMMAND_BYTES})"
+        )
     joined = re.sub(r"\\\n", " ", text)
     try:
         argv = tuple(_split(joined))
@@ -172,6 +199,13 @@ def _command(text: str, line: int, page: str) -> Command:
         raise SnippetError(page, line, f"cannot split command ({e}): {joined.strip()}") from None
     if not argv or argv[0] != "kubectl":
         raise SnippetError(page, line, f"each line must start with kubectl: {joined.strip()}")
+    longest = max(len(a.encode("utf-8", "surrogatepass")) for a in argv)
+    if longest > MAX_ARGUMENT_BYTES:
+        raise SnippetError(
+            page,
+            line,
+            f"an argument of {longest} bytes is refused (at most {MAX_ARGUMENT_BYTES})",
+        )
     return Command(text=text.strip(), argv=argv, line=line)
 
 
@@ -220,11 +254,19 @@ def parse_page(markdown: str, page: str, transcripts: bool = False) -> list[Snip
     """All snippets of a page in order. With `transcripts`, `console` blocks count too."""
     snippets = []
     for lang, info, _indent, line, body in find_fences(markdown):
+        if lang in FENCE_LANGS or (transcripts and lang == "console"):
+            _check_fence_size(body, page, line)
         if lang in FENCE_LANGS:
             options = parse_options(info, page, line)
             commands = parse_commands(body, line + 1, page)
             if not commands:
                 raise SnippetError(page, line, "this kubectl block has no command")
+            if len(commands) > MAX_COMMANDS:
+                raise SnippetError(
+                    page,
+                    line,
+                    f"this kubectl block has {len(commands)} commands, more than {MAX_COMMANDS}",
+                )
             snippets.append(Snippet(page, line, commands, options))
         elif transcripts and lang == "console":
             snippet = parse_transcript(body, info, page, line)
@@ -237,6 +279,14 @@ def parse_page(markdown: str, page: str, transcripts: bool = False) -> list[Snip
         if s.id:
             seen.add(s.id)
     return snippets
+
+
+def _check_fence_size(body: list[str], page: str, line: int) -> None:
+    size = sum(len(text.encode("utf-8", "surrogatepass")) + 1 for text in body)
+    if size > MAX_FENCE_BYTES:
+        raise SnippetError(
+            page, line, f"this block of {size} bytes is refused (at most {MAX_FENCE_BYTES})"
+        )
 
 
 # --- console transcripts ------------------------------------------------------------
@@ -384,6 +434,12 @@ def parse_transcript(body: list[str], info: str, page: str, line: int) -> Snippe
     return Snippet(page, line, tuple(p.command for p in runs), options, pasted=pasted)
 
 
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
 def one_line(text: str) -> str:
-    """A command (or message) on one line, for log messages: continuations joined."""
-    return " ".join(text.replace("\\\n", " ").split())
+    """A command (or message) on one line, for log messages: continuations joined, and
+    control characters shown as `\\x1b` (an output's escape sequences never reach the
+    author's terminal)."""
+    joined = " ".join(text.replace("\\\n", " ").split())
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", joined)

@@ -22,38 +22,111 @@ from . import readcache
 FORMAT_VERSION = 2
 READABLE_VERSIONS = (1, 2)
 
-# libyaml's loader when PyYAML has it: ~10x faster than the pure-Python one, which is
+# A capture file bigger than this is refused unread: a page's outputs with their history
+# are tens of KiB (the notes' biggest is 31 KiB); the cap keeps a hostile file from
+# exhausting memory. store.save refuses to write one that big too.
+MAX_FILE_BYTES = 16 * 1024 * 1024
+# Nesting a capture file needs is 6 levels (file, snippets, history, results, ...).
+_MAX_DEPTH = 16
+
+# libyaml's parser when PyYAML has it: ~10x faster than the pure-Python one, which is
 # most of what a replay build of a big site would otherwise spend on captures.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR, _SEQ, _MAP = (f"tag:yaml.org,2002:{t}" for t in ("str", "seq", "map"))
+_STR = "tag:yaml.org,2002:str"
+# Scalars other than strings a file may hold (what YAML's core schema resolves plain text
+# to); anything else (binary, sets, merge keys, python objects) is refused.
+_SCALAR_TAGS = frozenset(
+    f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp")
+)
+_NO_KEY = object()
 
 
-def _safe_load(text: str):
-    """yaml.safe_load, a third faster on capture files: the loader composes the nodes
-    (tags resolved as usual), strings, lists and string-keyed maps are built directly,
-    and every other node (ints, nulls, merge keys, ...) by the loader's own constructor."""
+class YamlRefused(ValueError):
+    """YAML that a capture file may not hold (the message says where and what)."""
 
-    def build(node):
-        if node.tag == _STR:
-            return node.value
-        if node.tag == _SEQ:
-            return [build(item) for item in node.value]
-        if node.tag == _MAP and all(key.tag == _STR for key, _ in node.value):
-            return {key.value: build(value) for key, value in node.value}
-        return loader.construct_object(node, deep=True)
 
+def plain_yaml(text: str):
+    """The YAML document in `text` as plain data (dicts, lists, strings, numbers, bools,
+    None), read straight from the parser's events: anchors, aliases and merge keys are
+    refused when the parser meets them, before anything is built, so an alias bomb (a
+    few KiB that expand to gigabytes) costs nothing; as are duplicate keys (the one a
+    reviewer reads might not be the one that counts), non-scalar keys, tags beyond
+    YAML's core scalars, nesting deeper than a capture file has, and a second document.
+    Otherwise the same values as yaml.safe_load."""
     loader = _Loader(text)
+    get, resolve, construct = loader.get_event, loader.resolve, loader.yaml_constructors
+    scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
+    stack: list[list] = []  # per open collection: [container, its pending key]
+    root = None
     try:
-        node = loader.get_single_node()
-        return None if node is None else build(node)
-    except RecursionError:  # a self-referencing anchor: let the constructor handle it
-        return yaml.load(text, Loader=_Loader)
+        get()  # stream start
+        if loader.check_event(yaml.StreamEndEvent):
+            return None
+        get()  # document start
+        while True:
+            event = get()
+            kind = type(event)
+            if kind is scalar_event:
+                value, is_scalar = event.value, True
+                if event.anchor is not None:
+                    _refuse(event, f"an anchor (&{event.anchor})")
+                tag = event.tag
+                if tag is None and event.implicit[0]:  # plain text: YAML says what it is
+                    tag = resolve(yaml.ScalarNode, value, (True, False))
+                if tag is not None and tag != _STR and tag != "!":
+                    if tag not in _SCALAR_TAGS:
+                        _refuse(event, f"a value tagged {tag}")
+                    value = construct[tag](loader, yaml.ScalarNode(tag, value))
+            elif kind is mapping_start or kind is yaml.SequenceStartEvent:
+                if event.anchor is not None:
+                    _refuse(event, f"an anchor (&{event.anchor})")
+                if event.tag not in (None, "!"):
+                    _refuse(event, f"a collection tagged {event.tag}")
+                if len(stack) >= _MAX_DEPTH:
+                    _refuse(event, f"nesting deeper than {_MAX_DEPTH} levels")
+                stack.append([{} if kind is mapping_start else [], _NO_KEY])
+                continue
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                value, is_scalar = stack.pop()[0], False
+            elif kind is yaml.AliasEvent:
+                _refuse(event, f"an alias (*{event.anchor})")
+            else:  # document end
+                break
+            if not stack:
+                root = value
+                continue
+            top = stack[-1]
+            container = top[0]
+            if type(container) is list:
+                container.append(value)
+            elif top[1] is _NO_KEY:
+                if not is_scalar:
+                    _refuse(event, "a mapping key that is not a plain value")
+                if value in container:
+                    _refuse(event, f"the key {_short(value)} twice in one mapping")
+                top[1] = value
+            else:
+                container[top[1]] = value
+                top[1] = _NO_KEY
+        if not loader.check_event(yaml.StreamEndEvent):
+            _refuse(loader.peek_event(), "a second YAML document")
+        return root
     finally:
         loader.dispose()
 
 
+def _refuse(event, what: str):
+    raise YamlRefused(f"line {event.start_mark.line + 1}: {what} is not allowed here")
+
+
 def _parse(raw: bytes):
-    return _safe_load(raw.decode("utf-8"))
+    """A capture file's bytes, checked against the schema, as plain data (what the read
+    cache keeps)."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise YamlRefused(f"{len(raw)} bytes, more than a capture file may hold")
+    data = plain_yaml(raw.decode("utf-8"))
+    check_schema(data)
+    return data
 
 
 class CaptureFileError(ValueError):
@@ -165,69 +238,199 @@ def covers_digest(snippet_keys) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
+# --- the schema -----------------------------------------------------------------------
+#
+# Every key a capture file may hold, with its type: str, int, a nested `_Map`, or a list
+# of one shape ([shape]). Any other key is an error, as is a value of another type (a bool
+# is not an int here, a number is not a string); only `optional` keys may be left out.
+
+
+@dataclass(frozen=True)
+class _Map:
+    fields: dict
+    optional: frozenset = frozenset()
+
+
+_PROVENANCE_MAP = _Map(
+    {
+        "context": str,
+        "server_version": str,
+        "kubectl_version": str,
+        "captured_at": str,
+        "source": str,
+        "nodes": str,
+        "cluster": str,
+        "namespace": str,
+    },
+    frozenset({"source", *_OPTIONAL_PROVENANCE}),
+)
+_RESULT_MAP = _Map(
+    {"command": str, "exit_code": int, "stdout": str, "stderr": str}, frozenset({"stderr"})
+)
+_CHANGE_MAP = _Map({"of": str, "status": str, "diff": str}, frozenset({"diff"}))
+_ENTRY_FIELDS = {
+    "key": str,
+    "provenance": _PROVENANCE_MAP,
+    "results": [_RESULT_MAP],
+    "change": _CHANGE_MAP,
+}
+_ENTRY_MAP = _Map(_ENTRY_FIELDS, frozenset({"change"}))  # a history entry
+_SNIPPET_MAP = _Map(
+    {**_ENTRY_FIELDS, "id": str, "history": [_ENTRY_MAP]}, frozenset({"change", "id", "history"})
+)
+_FILE_MAP = _Map(
+    {"version": int, "page": str, "key": str, "covers": str, "snippets": [_SNIPPET_MAP]},
+    frozenset({"covers", "snippets"}),
+)
+# Names the reader and the schema for the read cache: change it with either, so no entry
+# made by another version counts.
+SCHEMA = "plain_yaml, schema 1"
+# What a change marker may say: drift's statuses, and a changed command.
+CHANGE_STATUSES = ("unchanged", "volatile", "changed", "command")
+_EXIT_CODES = range(-255, 256)  # a negative code: killed by that signal
+_TYPE_NAMES = {str: "a string", int: "an integer", dict: "a mapping", list: "a list"}
+
+
+class SchemaError(ValueError):
+    """A value of a capture file that does not fit the schema; says where in the file."""
+
+
+def check_schema(data) -> None:
+    """Raise SchemaError unless `data` (a parsed capture file) fits the schema, types and
+    values both (format version, exit codes, change statuses)."""
+    _check(data, _FILE_MAP, "")
+    if data["version"] not in READABLE_VERSIONS:
+        raise SchemaError(f"format version {data['version']} is not one this kubecapture reads")
+    for i, snippet in enumerate(data.get("snippets", ())):
+        where = _item_name("snippets", i, snippet)
+        _check_values(snippet, where)
+        for j, entry in enumerate(snippet.get("history", ())):
+            _check_values(entry, f"{where}, history entry {j + 1}")
+
+
+def _check(value, shape, where: str) -> None:
+    """`where`: the path to `value` as a reader counts ("snippet 2, result 1, exit_code")."""
+    if isinstance(shape, _Map):
+        _check_type(value, dict, where or "the file")
+        for key in value:
+            if key not in shape.fields:
+                raise SchemaError(f"{where or 'the file'}: unknown key {_short(key)}")
+        missing = shape.fields.keys() - value.keys() - shape.optional
+        if missing:
+            raise SchemaError(f"{where or 'the file'}: missing key '{sorted(missing)[0]}'")
+        prefix = f"{where}, " if where else ""
+        for key, item in value.items():
+            inner = shape.fields[key]
+            if isinstance(inner, list):
+                _check_type(item, list, prefix + key)
+                for i, element in enumerate(item):
+                    _check(element, inner[0], prefix + _item_name(key, i, element))
+            else:
+                _check(item, inner, prefix + key)
+        return
+    _check_type(value, shape, where)
+
+
+_ITEM_NAMES = {"snippets": "snippet", "history": "history entry", "results": "result"}
+
+
+def _item_name(key: str, i: int, item) -> str:
+    """`snippet 2 (nodes)`: its number, and its id when it has one."""
+    name = f"{_ITEM_NAMES[key]} {i + 1}"
+    snippet_id = item.get("id") if isinstance(item, dict) else None
+    return f"{name} ({_short(snippet_id)[1:-1]})" if isinstance(snippet_id, str) else name
+
+
+def _check_type(value, expected: type, where: str) -> None:
+    # type(), not isinstance: YAML's `true` is a bool, and a bool is no exit code
+    if type(value) is not expected:
+        found = "nothing" if value is None else f"{type(value).__name__} {_short(value)}"
+        raise SchemaError(f"{where} must be {_TYPE_NAMES[expected]}, not {found}")
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _check_values(entry: dict, where: str) -> None:
+    for k, result in enumerate(entry["results"]):
+        if result["exit_code"] not in _EXIT_CODES:
+            code = result["exit_code"]
+            raise SchemaError(f"{where}, result {k + 1}: exit_code {code} is no exit code")
+    change = entry.get("change")
+    if change is not None and change["status"] not in CHANGE_STATUSES:
+        raise SchemaError(
+            f"{where}, change: status {_short(change['status'])} is not one of "
+            + ", ".join(CHANGE_STATUSES)
+        )
+
+
 def load(path: Path, cache_dir: Path | None = None) -> PageCapture | None:
-    """The capture at `path`, or None if there is none. Raises CaptureFileError if unreadable.
-    With a `cache_dir`, a file unchanged since an earlier build is not parsed again."""
+    """The capture at `path`, or None if there is none. Raises CaptureFileError, one
+    sentence naming the file, unless the file fits the schema (`check_schema`) as read
+    by `plain_yaml`. With a `cache_dir`, a file unchanged since an earlier build is not
+    parsed again (readcache.py: its entries are checked, so they say what the file says)."""
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            raw = f.read() if size <= MAX_FILE_BYTES else b""  # _parse checks the size again
     except FileNotFoundError:
         return None
+    except OSError as e:
+        raise CaptureFileError(f"{path}: cannot read the capture file ({e.strerror})") from None
+    if size > MAX_FILE_BYTES:
+        raise CaptureFileError(
+            f"{path}: a capture file of {size // 2**20} MiB is more than the "
+            f"{MAX_FILE_BYTES // 2**20} MiB one may hold; it is not read"
+        )
     try:
-        data = readcache.parsed(raw, path, cache_dir, _parse)
-        if not isinstance(data, dict) or data.get("version") not in READABLE_VERSIONS:
-            raise ValueError(f"not a kubecapture file of format version {FORMAT_VERSION}")
-        page, key = data["page"], data["key"]
-    except (yaml.YAMLError, ValueError, KeyError, TypeError) as e:
+        data = readcache.parsed(raw, path, cache_dir, _parse, SCHEMA)
+    except (yaml.YAMLError, ValueError) as e:  # UnicodeDecodeError is a ValueError
         raise CaptureFileError(
             f"{path}: malformed capture file ({_reason(e)}); fix it or delete it to capture again"
         ) from None
-    snippets = []
-    for i, item in enumerate(data.get("snippets") or []):
-        where = f"snippet {i + 1}"
-        try:
-            where += f" ({item['id']})" if isinstance(item, dict) and item.get("id") else ""
-            history = []
-            for j, old in enumerate(item.get("history") or []):
-                try:
-                    history.append(_snippet_from(old, item.get("id")))
-                except (ValueError, KeyError, TypeError) as e:
-                    where += f", history entry {j + 1}"
-                    raise e from None
-            snippets.append(_snippet_from(item, item.get("id"), history))
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise CaptureFileError(
-                f"{path}: malformed capture file ({where}: {_reason(e)}); fix it or delete "
-                "it to capture again"
-            ) from None
-    return PageCapture(page=page, key=key, snippets=snippets)
+    return PageCapture(
+        page=data["page"],
+        key=data["key"],
+        snippets=[_snippet_from(s) for s in data.get("snippets", ())],
+    )
 
 
 def _reason(e: Exception) -> str:
-    if isinstance(e, KeyError):
-        return f"missing field {e}"
-    return str(e).splitlines()[0] if str(e) else type(e).__name__
+    if isinstance(e, yaml.MarkedYAMLError) and e.problem_mark is not None:
+        return f"line {e.problem_mark.line + 1}: {e.problem}"
+    return " ".join(str(e).split()) if str(e) else type(e).__name__
 
 
-def _snippet_from(data: dict, id: str | None, history: list | None = None) -> SnippetCapture:
+def _snippet_from(data: dict) -> SnippetCapture:
+    """A SnippetCapture from data that fits the schema."""
+    return SnippetCapture(
+        key=data["key"],
+        id=data.get("id"),
+        provenance=Provenance(**data["provenance"]),
+        results=[CommandResult(**r) for r in data["results"]],
+        history=[_entry_from(h, data.get("id")) for h in data.get("history", ())],
+        change=_change_from(data.get("change")),
+    )
+
+
+def _entry_from(data: dict, id: str | None) -> SnippetCapture:
+    """A history entry: it belongs to its snippet's id."""
     return SnippetCapture(
         key=data["key"],
         id=id,
         provenance=Provenance(**data["provenance"]),
         results=[CommandResult(**r) for r in data["results"]],
-        history=history or [],
         change=_change_from(data.get("change")),
     )
 
 
-def _change_from(data) -> Change | None:
-    """A saved change marker; one that does not read as such is ignored (it is derived:
-    the build compares again)."""
-    if not isinstance(data, dict):
+def _change_from(data: dict | None) -> Change | None:
+    if data is None:
         return None
-    of, status, diff = data.get("of"), data.get("status"), data.get("diff", "")
-    if not (isinstance(of, str) and isinstance(status, str) and isinstance(diff, str)):
-        return None
-    return Change(of, status, diff.split("\n") if diff else [])
+    diff = data.get("diff", "")
+    return Change(data["of"], data["status"], diff.split("\n") if diff else [])
 
 
 def dumps(capture: PageCapture) -> str:
@@ -263,8 +466,15 @@ def _snippet_dict(s: SnippetCapture, nested: bool = False) -> dict:
 
 
 def save(path: Path, capture: PageCapture) -> bool:
-    """Write a capture atomically. False if the file already held exactly this."""
+    """Write a capture atomically. False if the file already held exactly this. Raises
+    CaptureFileError (the old file kept) for a capture too big to be read back."""
     text = dumps(capture)
+    size = len(text.encode("utf-8"))
+    if size > MAX_FILE_BYTES:
+        raise CaptureFileError(
+            f"{path}: the outputs make a capture file of {size // 2**20} MiB, more than the "
+            f"{MAX_FILE_BYTES // 2**20} MiB a capture file may hold; not written"
+        )
     try:
         if path.read_text(encoding="utf-8") == text:
             return False
