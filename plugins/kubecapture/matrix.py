@@ -20,9 +20,10 @@ from typing import Literal
 import jinja2
 
 from . import drift
+from .reportpage import diff_lines
 from .snippets import find_fences, one_line
 from .store import PageCapture, Provenance, SnippetCapture
-from .strings import matrix_strings
+from .strings import matrix_strings, report_strings
 
 Status = Literal["newest", "same", "changed", "failed", "command", "missing"]
 
@@ -178,9 +179,7 @@ _PAGE = _ENV.from_string(
  <span class="kc-matrix-count">{{ t.count.format(differ=differ, total=rows|length) }}</span></p>
 <div class="md-typeset__scrollwrap"><div class="md-typeset__table"><table>
 <thead><tr><th>{{ t.snippet }}</th>
-{% for s in setups %}
-<th title="{{ s.cluster }}">{{ s.label }}
-{%- if s.source != "live" %} ({{ t.imported }}){% endif %}</th>
+{% for s in setups %}<th title="{{ s.cluster }}">{{ s.label }}</th>
 {% endfor %}
 </tr></thead>
 <tbody>
@@ -190,9 +189,11 @@ _PAGE = _ENV.from_string(
 {%- if row.href %}<a href="{{ row.href }}">{{ row.title }}</a>{% else %}{{ row.title }}{% endif %}
  <code>{{ row.command }}</code></td>
 {% for c in row.cells %}
-<td class="kc-matrix-{{ c.status }}">
+<td class="kc-matrix-{{ c.status }}" data-label="{{ setups[loop.index0].label }}">
 {%- if c.diff %}<details class="kc-matrix-diff"><summary>{{ t[c.status] }}</summary>
-<pre><code>{{ c.diff|join("\n") }}</code></pre></details>
+<div class="highlight"><pre><code>
+{%- for css, text in c.diff %}<span class="{{ css }}">{{ text or "\u200b" }}</span>
+{% endfor %}</code></pre></div></details>
 {%- else %}{{ t[c.status] }}{% endif %}</td>
 {% endfor %}
 </tr>
@@ -207,6 +208,15 @@ def to_html(matrix: Matrix, links: Mapping[str, tuple[str, str]], lang: str) -> 
     """The matrix as one raw HTML block. `links`: page path -> (title, URL relative to the
     matrix page); MkDocs does not rewrite links inside raw HTML, so the caller resolves
     them. A page without one shows its path, unlinked."""
+    t = matrix_strings(lang)
+    words = report_strings(lang)
+    setups = [
+        {
+            "label": s.label + (f" ({t['imported']})" if s.source != "live" else ""),
+            "cluster": s.cluster,
+        }
+        for s in matrix.setups
+    ]
     rows = []
     for row in matrix.rows:
         title, url = links.get(row.page, (row.page, ""))
@@ -216,13 +226,15 @@ def to_html(matrix: Matrix, links: Mapping[str, tuple[str, str]], lang: str) -> 
                 "href": url + anchor,
                 "title": f"{title} {_ref(row)}",
                 "command": one_line(row.commands[0]) if row.commands else "",
-                "cells": row.cells,
+                "cells": [
+                    {"status": c.status, "diff": diff_lines(c.diff, words)} for c in row.cells
+                ],
                 "differs": row.differs,
             }
         )
     return _PAGE.render(
-        t=matrix_strings(lang),
-        setups=matrix.setups,
+        t=t,
+        setups=setups,
         rows=rows,
         differ=sum(1 for r in matrix.rows if r.differs),
     )

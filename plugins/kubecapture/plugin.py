@@ -19,6 +19,7 @@ from . import (
     offline,
     planning,
     report,
+    reportpage,
     search_rank,
     templates,
 )
@@ -54,7 +55,6 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
         self.search_rank = False  # the Japanese search script in the site
         self.parts: asides.Asides | None = None  # what search skips, until the page is written
-        self.titles: dict[str, str] = {}  # page -> title in the nav
         self.nav_order: dict[str, int] = {}  # page -> its place in the nav
         # Pages refused (a snippet error, a malformed capture file): each said so in one
         # sentence; they keep their captures, the other pages go on, and the build fails
@@ -155,8 +155,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
     # -- rendering -----------------------------------------------------------------------
 
     def on_nav(self, nav, config, files):
-        # Titles the nav gives (mkdocs.yml), for the version matrix's links.
-        self.titles = {p.file.src_uri: p.title for p in nav.pages if p.title}
+        # The nav's order of pages, for the version matrix's rows.
         self.nav_order = {p.file.src_uri: i for i, p in enumerate(nav.pages)}
         return nav
 
@@ -173,7 +172,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             config.use_directory_urls,
         )
         if matrix.MARKER.search(markdown):
-            markdown = matrix.expand(markdown, self._matrix_html(page, files))
+            markdown = matrix.expand(
+                markdown, self._matrix_html(page, files, Path(config.docs_dir))
+            )
         if page.file.src_uri in self.refused:
             fence.set_page(self._refused_page(page.file.src_uri))
             return markdown
@@ -202,10 +203,11 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         fence.set_page(context)
         return markdown
 
-    def _matrix_html(self, page, files) -> str:
+    def _matrix_html(self, page, files, docs_dir: Path) -> str:
         """The version matrix of every planned page's captures, linked from `page`."""
         captures = []
         links = {}
+        titles = reportpage.titles_of(docs_dir, self.plans)
         plans = sorted(
             self.plans.values(), key=lambda p: self.nav_order.get(p.page, len(self.nav_order))
         )
@@ -220,7 +222,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                 captures.append(capture)
             file = files.get_file_from_path(plan.page)
             if file is not None:
-                title = self.titles.get(plan.page) or plan.page
+                title = titles.get(plan.page, plan.page)
                 links[plan.page] = (title, file.url_relative_to(page.file))
         return matrix.to_html(matrix.build(captures), links, self.lang)
 
