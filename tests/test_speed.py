@@ -223,12 +223,13 @@ def test_side_by_side_commands_overlap_within_the_workers_in_page_order(monkeypa
 
 def test_asides_come_back_whole_in_the_finished_page():
     from kubecapture.asides import Asides
+    from kubecapture.markup import HTML
 
-    asides = Asides()
-    first = asides("<details data-search-exclude>a</details>")
-    second = asides("<div>b\\1 &amp; <!--x--></div>")
+    asides = Asides()  # takes markup, as render gives it
+    first = asides(HTML("<details data-search-exclude>a</details>"))
+    second = asides(HTML("<div>b\\1 &amp; <!--x--></div>"))
     asides.seal()
-    third = asides("<p>c</p>")
+    third = asides(HTML("<p>c</p>"))
     text = f"<div>{first}</div>{second}<!--kc-aside-000000000000-0-0-->{third}"
     assert first != second and "<" not in first[4:-3]  # one HTML comment each
     assert asides.restore(text) == (
