@@ -280,3 +280,19 @@ def kubectl_version(kubectl_bin) -> str:
         [str(kubectl_bin), "version", "--client", "-o", "json"], capture_output=True, text=True
     )
     return json.loads(proc.stdout)["clientVersion"]["gitVersion"]
+
+
+@pytest.fixture(scope="session")
+def notes_site(tmp_path_factory) -> Path:
+    """The notes site as `make site` builds it (replay, the offline-capable build)."""
+    site = tmp_path_factory.mktemp("notes") / "site"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBECAPTURE_")}
+    env.update(KUBECAPTURE_MODE="replay", NO_MKDOCS_2_WARNING="1")
+    subprocess.run(
+        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
+        cwd=Path(__file__).resolve().parents[1],
+        env=env,
+        check=True,
+        timeout=600,
+    )
+    return site

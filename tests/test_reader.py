@@ -8,7 +8,6 @@ KUBECAPTURE_SCREENSHOTS=DIR to keep what the tests saw (pages at 390 px, handout
 
 from __future__ import annotations
 
-import importlib.util
 import logging
 import os
 import re
@@ -20,6 +19,7 @@ from html import unescape
 from pathlib import Path
 
 import pytest
+import sites
 from conftest import CHROMIUM
 from ui_strings import english_ui_strings, is_english
 
@@ -35,32 +35,7 @@ HANDOUT_PAGES = [
 ]
 
 
-def _bench():
-    path = ROOT / "benchmarks" / "bench_search.py"
-    spec = importlib.util.spec_from_file_location("bench_search", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_search"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _bench()
-
-
-@pytest.fixture(scope="session")
-def notes_site(tmp_path_factory) -> Path:
-    """The notes site as `make site` builds it (replay, the offline-capable build)."""
-    site = tmp_path_factory.mktemp("notes") / "site"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBECAPTURE_")}
-    env.update(KUBECAPTURE_MODE="replay", NO_MKDOCS_2_WARNING="1")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(site)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=600,
-    )
-    return site
+bench = sites.bench_search()
 
 
 def pages(site: Path) -> list[Path]:

@@ -9,48 +9,26 @@ The figures before and after are in benchmarks/README.md (bench_search.py).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import logging
-import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
+import sites
 from kubecapture import search_rank
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _bench():
-    path = ROOT / "benchmarks" / "bench_search.py"
-    spec = importlib.util.spec_from_file_location("bench_search", path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_search"] = module
-    spec.loader.exec_module(module)
-    return module
+bench = sites.bench_search()
 
 
-bench = _bench()
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    """The notes site as `make site` builds it (replay, offline-capable)."""
-    out = tmp_path_factory.mktemp("search") / "site"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KUBECAPTURE_")}
-    env.update(KUBECAPTURE_MODE="replay", NO_MKDOCS_2_WARNING="1")
-    subprocess.run(
-        [sys.executable, "-m", "mkdocs", "build", "--strict", "-q", "-d", str(out)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        timeout=600,
-    )
-    return out
+@pytest.fixture
+def site(notes_site) -> Path:
+    """The notes site as `make site` builds it (conftest: built once per session)."""
+    return notes_site
 
 
 @pytest.fixture
