@@ -556,3 +556,19 @@ def test_a_secret_printed_in_pieces_by_a_go_template_is_not_published(
         pieces = {text[i : i + 6] for i in range(len(text) - 5)}
         found = [p for p in pieces if leaked(site, p)]
         assert found == [], found
+
+
+def test_the_private_home_is_shown_as_tilde_and_two_runs_agree(tmp_path, standin, kube_env):
+    """kubectl's HOME is a new private folder on every run; `kubectl options` prints it
+    (--cache-dir). The capture shows it as `~`, so two runs give the same output and no
+    build's temporary path is published."""
+    site = make_site(tmp_path / "site", {"index.md": page("kubectl options")})
+    outputs = []
+    for _ in range(2):
+        built = build(site, kube_env, mode="refresh")
+        assert built.returncode == 0, built.log
+        capture = yaml.safe_load((site.parent / "captures" / "index.yaml").read_text())
+        outputs.append(json.dumps(capture["snippets"][0]["results"]))
+    assert "--cache-dir='~/.kube/cache'" in outputs[0]
+    assert "kubecapture-" not in outputs[0]
+    assert outputs[0] == outputs[1]

@@ -51,7 +51,7 @@ kubectl get pod
 ```
 
 ```kubectl id="apply"
-kubectl apply -f manifests/app.yaml
+kubectl apply -f snippets/manifests/app.yaml
 ```
 
 ```kubectl id="get"
@@ -122,8 +122,9 @@ def wait_gone(kubectl, env, name: str, seconds: float = 90) -> float:
 
 def live_site(tmp_path: Path, context: str, pages: dict[str, str], **options) -> Path:
     site = make_site(tmp_path / "site", pages, allow_contexts=[context], **options)
-    (site.parent / "manifests").mkdir()
-    (site.parent / "manifests" / "app.yaml").write_text(MANIFEST)
+    # files a page applies are the notes' own: under snippets/ (or docs/)
+    (site.parent / "snippets" / "manifests").mkdir(parents=True, exist_ok=True)
+    (site.parent / "snippets" / "manifests" / "app.yaml").write_text(MANIFEST)
     return site
 
 

@@ -154,10 +154,15 @@ PASSED_THROUGH = (*KUBECTL_GO_RUNTIME, "TZ")
 SYSTEM_BIN = ("/usr/bin", "/bin", "/usr/local/bin")
 
 
+def private_home(workdir: Path) -> Path:
+    """The HOME of this build's kubectl processes."""
+    return workdir / "kubectl" / "home"
+
+
 def make_private_dirs(workdir: Path) -> Path:
     """The private HOME and bin directories of this build's kubectl processes, under the
     build's work dir (removed with it)."""
-    private = workdir / "kubectl"
+    private = private_home(workdir).parent
     if (private / "bin").is_dir():
         return private
     for sub in ("home", "bin"):

@@ -14,7 +14,7 @@ import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from . import cluster as kube
@@ -237,7 +237,9 @@ class Session:
         public = [c.text for s in plan.snippets for c in s.commands] + [namespace]
         redactor = redact.Redactor(masked, public=public)
         captures = []
+        home = kube.private_home(self.workdir)
         for snippet, results in zip(plan.snippets, outputs, strict=True):
+            results = [home_as_tilde(r, home) for r in results]
             if snippet.options.get("redact") != "off":
                 results = [redact.redact_result(r, redactor) for r in results]
             else:
@@ -386,6 +388,16 @@ class Session:
                     log.warning("could not delete sandbox namespace %s: %s", namespace, e)
         kube.close_clients()
         shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def home_as_tilde(result: CommandResult, home) -> CommandResult:
+    """kubectl's HOME is private to the build (a new temporary folder each run), and
+    some outputs name it (`kubectl options`: --cache-dir='<HOME>/.kube/cache'). It is
+    shown as `~`, so the output is the same on every run and machine."""
+    home = str(home)
+    return replace(
+        result, stdout=result.stdout.replace(home, "~"), stderr=result.stderr.replace(home, "~")
+    )
 
 
 @contextmanager
