@@ -572,3 +572,25 @@ def test_the_private_home_is_shown_as_tilde_and_two_runs_agree(tmp_path, standin
     assert "--cache-dir='~/.kube/cache'" in outputs[0]
     assert "kubecapture-" not in outputs[0]
     assert outputs[0] == outputs[1]
+
+
+def test_a_secret_key_that_is_a_piece_of_its_value_stays_readable(tmp_path, standin, kube_env):
+    """The notes' Secret has key `password` and value `fake-password-for-notes`: pieces of
+    what the page applies from its own files are no secret, so `describe` still names the
+    key; the value itself stays masked."""
+    site = make_site(tmp_path / "site", {"index.md": page(
+        "kubectl apply -f snippets/secret.yaml",
+        "kubectl describe secret db-credentials",
+        "kubectl get secret db-credentials -o yaml",
+    )})  # fmt: skip
+    (site.parent / "snippets").mkdir(exist_ok=True)
+    (site.parent / "snippets" / "secret.yaml").write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db-credentials}\n"
+        "stringData: {password: fake-password-for-notes}\n"
+    )
+    built = build(site, kube_env, mode="refresh")
+    assert built.returncode == 0, built.log
+    capture = yaml.safe_load((site.parent / "captures" / "index.yaml").read_text())
+    describe, value = (s["results"][0]["stdout"] for s in capture["snippets"][1:])
+    assert re.search(r"^password:\s+23 bytes", describe, re.M), describe
+    assert "password: ********" in value and not leaked(site, "fake-password-for-notes")

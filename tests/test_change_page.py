@@ -447,3 +447,28 @@ def test_a_hostile_report_file_lands_on_the_page_as_text(tmp_path):
         content = article(html)
         assert not list(content.iter("iframe")) and not list(content.iter("b"))
         assert not [a for a in content.iter("a") if "javascript" in a.attrs["href"]]
+
+
+def test_one_old_name_that_became_a_context_and_a_node_is_a_rename_in_both():
+    """minikube's context and node are both `minikube`; kind's are `kind-kind` and
+    `kind-control-plane`. `current-context` and `get node` are each only renamed."""
+    before = Provenance("minikube", "v1.31.0", "v1.31.0", "1")
+    after = Provenance("kind-kind", "v1.31.0", "v1.31.0", "2")
+    ctx, node = "kubectl config current-context", "kubectl get node"
+    rows = (
+        "NAME{}   STATUS   ROLES           AGE   VERSION\n{}   Ready    control-plane   5m    v1\n"
+    )
+    old_node = rows.format(" " * 4, "minikube")
+    new_node = rows.format(" " * 14, "kind-control-plane")
+
+    def pair(ref, command, old, new):
+        return (
+            "p.md", ref, [command],
+            SnippetCapture(ref, [CommandResult(command, 0, old)], before),
+            SnippetCapture(ref, [CommandResult(command, 0, new)], after),
+        )  # fmt: skip
+
+    pairs = [pair("ctx", ctx, "minikube\n", "kind-kind\n"), pair("nodes", node, old_node, new_node)]
+    context, nodes = build_report(pairs).entries
+    assert (context.status, context.renamed) == ("renamed", {"minikube": "kind-kind"})
+    assert (nodes.status, nodes.renamed) == ("renamed", {"minikube": "kind-control-plane"})

@@ -685,3 +685,12 @@ def test_a_change_to_the_rules_bumps_their_version():
     from kubecapture import drift
 
     assert (drift.RULES, rules_fingerprint()) == (1, "f6386a12818c4149")
+
+
+def test_a_json_key_that_only_gained_a_comma_is_no_change_of_value():
+    """A new annotation after the last one adds a comma to it: the annotation added is the
+    change, not `node.alpha.kubernetes.io/ttl: 0 → 0`."""
+    command = "kubectl get node -o json"
+    old = '{\n    "annotations": {\n        "a-ttl": "0"\n    }\n}\n'
+    new = '{\n    "annotations": {\n        "a-ttl": "0",\n        "b-managed": "true"\n    }\n}\n'
+    assert compare(command, old, new).changes == ["line added: b-managed: true"]

@@ -615,6 +615,8 @@ def _text_changes(a: list[str], b: list[str]) -> list[Difference]:
                 continue
             added.remove(twin)
             (key, before), (_, after) = _key_value(line), _key_value(twin)
+            if before == after:  # JSON's comma after a value that is no longer last
+                continue
             out.append(Difference("value", key, _short(before), _short(after)))
         out += [Difference("line_added", _show(x)) for x in added]
     return out

@@ -410,10 +410,11 @@ def build_report(pairs: Iterable[SnippetPair | tuple]) -> DriftReport:
 _GET_NODES = re.compile(r"^\s*kubectl\s+get\s+(?:nodes?|no)(?:\s|$)")
 
 
-def _renames(pairs: list[SnippetPair]) -> dict[tuple, dict[str, str]]:
-    """Per step where the cluster changed: its names that changed with it. The context's
-    name, and the node's when `kubectl get node` lists one node on each side (minikube's
-    node is `minikube`, kind's `kind-control-plane`)."""
+def _renames(pairs: list[SnippetPair]) -> dict[tuple, list[dict[str, str]]]:
+    """Per step where the cluster changed: its names that changed with it, as candidate
+    mappings. The context's name, and the node's when `kubectl get node` lists one node on
+    each side (minikube's node is `minikube`, kind's `kind-control-plane`). When one old
+    name was both (minikube's context and node) and became two, each is a candidate."""
     nodes: dict[tuple, tuple[set[str], set[str]]] = {}
     for p in pairs:
         if p.old is None:
@@ -431,11 +432,15 @@ def _renames(pairs: list[SnippetPair]) -> dict[tuple, dict[str, str]]:
         b, a = p.old.provenance, p.new.provenance
         if not (b.context and a.context) or (b.context, b.cluster) == (a.context, a.cluster):
             continue
-        names = {b.context: a.context} if b.context != a.context else {}
+        contexts = {b.context: a.context} if b.context != a.context else {}
         old_nodes, new_nodes = nodes[key]
+        node = {}
         if len(old_nodes) == 1 and len(new_nodes) == 1 and old_nodes != new_nodes:
-            names[next(iter(old_nodes))] = next(iter(new_nodes))
-        renames[key] = names
+            node = {next(iter(old_nodes)): next(iter(new_nodes))}
+        if contexts.keys() & node.keys() and contexts != node:
+            renames[key] = [contexts, node]
+        else:
+            renames[key] = [{**contexts, **node}]
     return renames
 
 
@@ -458,7 +463,7 @@ def _renamed(results: Sequence[CommandResult], names: dict[str, str]) -> list[Co
     return [CommandResult(r.command, r.exit_code, swap(r.stdout), swap(r.stderr)) for r in results]
 
 
-def _entry(pair: SnippetPair, renames: dict[tuple, dict[str, str]]) -> DriftEntry:
+def _entry(pair: SnippetPair, renames: dict[tuple, list[dict[str, str]]]) -> DriftEntry:
     commands = list(pair.commands) or [r.command for r in pair.new.results]
     if isinstance(pair.ref, int):
         label = f"#{pair.ref + 1} {one_line(commands[0]) if commands else ''}".rstrip()
@@ -473,21 +478,21 @@ def _entry(pair: SnippetPair, renames: dict[tuple, dict[str, str]]) -> DriftEntr
         return entry
     c = compare_results(pair.old.results, pair.new.results)
     entry.status, entry.diff, entry.differences = c.status, c.diff, c.differences
-    names = renames.get(_step_key(pair)) or {}
-    if c.status == "changed" and names:
-        olds = pair.old.results
+    olds = pair.old.results
+    for names in renames.get(_step_key(pair), ()) if c.status == "changed" else ():
         used = {
             old: new
             for old, new in names.items()
             if any(_name_pattern([old]).search(r.stdout + r.stderr) for r in olds)
         }
-        if used:
-            beyond = compare_results(_renamed(olds, used), pair.new.results)
-            entry.renamed = used
-            if beyond.status == "changed":
-                entry.differences = beyond.differences
-            else:
-                entry.status, entry.differences = "renamed", []
+        if not used:
+            continue
+        beyond = compare_results(_renamed(olds, used), pair.new.results)
+        if beyond.status != "changed":
+            entry.renamed, entry.status, entry.differences = used, "renamed", []
+            break
+        if not entry.renamed:  # the first candidate explains what it can
+            entry.renamed, entry.differences = used, beyond.differences
     entry.changes = [str(d) for d in entry.differences]
     return entry
 

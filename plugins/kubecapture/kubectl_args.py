@@ -617,6 +617,25 @@ def touched_namespaces(snippets: list[Snippet], default: str, workdir: Path) -> 
     return out
 
 
+def files_shown(snippets: list[Snippet], workdir: Path) -> list[str]:
+    """The text of the notes' own files a page's commands read (`-f`, `--from-file`,
+    `--from-env-file`): the repository publishes them, so no piece of them is a secret
+    (a Secret's key `password` is a piece of its value `fake-password-for-notes`)."""
+    texts = []
+    for snippet in snippets:
+        for command in snippet.commands:
+            p = parse_or_none(command.argv)
+            for _, value in p.files() if p is not None else ():
+                path = Path(value) if Path(value).is_absolute() else workdir / value
+                found = sorted(path.rglob("*")) if path.is_dir() else [path]
+                for q in found:
+                    try:
+                        texts.append(q.read_text(encoding="utf-8"))
+                    except (OSError, UnicodeDecodeError):
+                        continue
+    return texts
+
+
 def _manifest_namespaces(name: str, workdir: Path) -> set[str] | None:
     # Redaction errs toward more namespaces: subdirectories are read even without -R (an
     # extra namespace only masks more); a file kubectl cannot read either touches nothing.

@@ -233,8 +233,10 @@ class Session:
             elif ours:
                 log.info("keep_sandbox: sandbox namespace %s of %s kept", namespace, plan.page)
         # Redact once every value the page's commands could have shown is known. What the
-        # page shows itself (its commands, its namespace's name) is no secret in pieces.
+        # page shows itself (its commands, its namespace's name, the files they apply) is
+        # no secret in pieces.
         public = [c.text for s in plan.snippets for c in s.commands] + [namespace]
+        public += kubectl_args.files_shown(plan.snippets, self.settings.workdir)
         redactor = redact.Redactor(masked, public=public)
         captures = []
         home = kube.private_home(self.workdir)
