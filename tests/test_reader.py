@@ -15,12 +15,13 @@ import shutil
 import subprocess
 import sys
 import zipfile
-from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 import sites
 from conftest import CHROMIUM
+from kubecapture import store
 from ui_strings import english_ui_strings, is_english
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -267,7 +268,7 @@ def test_the_zip_holds_every_manifest_the_notes_apply(notes_site, shared_zip):
     applied = {
         path
         for page in pages(notes_site)
-        for path in re.findall(r"kubectl apply -f (\S+?)<", page.read_text(encoding="utf-8"))
+        for path in re.findall(r"kubectl apply -f ([\w./-]+)", page.read_text(encoding="utf-8"))
     }
     assert "snippets/manifests/pod.yaml" in applied
     missing = [p for p in sorted(applied) if not (shared_zip / p).is_file()]
@@ -450,15 +451,48 @@ def test_no_text_on_paper_is_under_7_pt_or_past_the_margin(handout_pages):
     assert outside == [], outside[:5]
 
 
+class _PrintedOutputs(HTMLParser):
+    """The text of the output spans (`span.go`) paper shows: not those of a history's
+    outputs between the newest and the original notes' (handout.css hides them)."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.outputs: list[str] = []
+        self._skip = 0  # div depth inside a hidden output, 0 outside
+        self._in_go = False
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        classes = (a.get("class") or "").split()
+        if tag == "div" and self._skip:
+            self._skip += 1
+        elif tag == "div" and "tabbed-block" in classes and "data-search-exclude" in a:
+            self._skip = 0 if "kc-imported" in classes else 1
+        elif tag == "span" and classes == ["go"] and not self._skip:
+            self._in_go = True
+            self.outputs.append("")
+
+    def handle_endtag(self, tag):
+        if tag == "div" and self._skip:
+            self._skip -= 1
+        elif tag == "span":
+            self._in_go = False
+
+    def handle_data(self, data):
+        if self._in_go:
+            self.outputs[-1] += data
+
+
 def _tables(site: Path) -> list[list[list[str]]]:
-    """Every kubectl table in the outputs of the handout's pages: rows of cells (a header
-    row of upper-case column names, the rows under it up to a blank line)."""
+    """Every kubectl table in the printed outputs of the handout's pages: rows of cells (a
+    header row of upper-case column names, the rows under it up to a blank line)."""
     header = re.compile(r"^[A-Z][A-Z0-9()/_.-]*(?: [A-Z][A-Z0-9()/_.-]*)*(?: {2,}\S.*)+$")
     found = []
     for name in HANDOUT_PAGES:
-        html = (site / name).read_text(encoding="utf-8")
-        for output in re.findall(r'<span class="go">(.*?)</span>', html, re.S):
-            lines = unescape(output).splitlines()
+        printed = _PrintedOutputs()
+        printed.feed((site / name).read_text(encoding="utf-8"))
+        for output in printed.outputs:
+            lines = output.splitlines()
             for i, line in enumerate(lines):
                 if header.match(line) and line.upper() == line:
                     end = next((j for j in range(i + 1, len(lines)) if not lines[j].strip()), None)
@@ -518,3 +552,24 @@ def test_the_handout_speaks_of_paper_not_of_tabs(handout_pdf):
     text = subprocess.run(["pdftotext", str(handout_pdf), "-"], capture_output=True, text=True)
     found = [line for line in text.stdout.splitlines() if "タブ" in line]
     assert found == []
+
+
+@pytest.mark.browser
+def test_paper_shows_the_newest_output_and_the_original_notes(handout_pdf):
+    """Five outputs of every snippet would double the handout: paper shows the newest and
+    the one pasted in the original notes (what the prose points at); the versions between
+    stay on the site."""
+    text = subprocess.run(["pdftotext", "-layout", str(handout_pdf), "-"], capture_output=True)
+    text = text.stdout.decode()
+    page = store.load(ROOT / "snippets/captures/course/04-kubectl.yaml")
+    node = next(s for s in page.snippets if s.id == "get-node")
+    newest, compared, *between = [e for e in node.entries if not e.provenance.imported]
+    [original] = [e for e in node.entries if e.provenance.imported]
+    for shown in (newest, original):
+        first_row = shown.results[0].stdout.splitlines()[1].split()
+        assert re.search(r"\s+".join(map(re.escape, first_row)), text), first_row
+    # their provenance lines ("kubecapture-local · v1.35.4 · ...") are not printed
+    lines = [rf"{re.escape(e.provenance.context)}\s*·\s*{re.escape(e.provenance.server_version)}"
+             for e in (newest, compared, *between)]  # fmt: skip
+    assert re.search(lines[0], text)
+    assert between and [line for line in lines[1:] if re.search(line, text)] == []

@@ -36,7 +36,8 @@ STRINGS = {
         "made": "{date} にサイトから作成",
         "about": "kubectl の出力の下には、その出力をどこで記録したか (コンテキスト、"
         "サーバーのバージョン、日付、出典) を 1 行で示します。同じコマンドを何度か記録したものは、"
-        "記録した出力を新しいものから順にすべて並べています。",
+        "最新の出力と、元のノートに貼ってあった出力を並べています。"
+        "そのあいだのバージョンの出力はサイトで見られます。",
         "mark": "↪ ",
         "columns": "↪ 右側の列の続き (左端の {name} 列をくり返しています)",
     },
@@ -45,8 +46,9 @@ STRINGS = {
         "contents": "Contents",
         "made": "Made from the site on {date}",
         "about": "Under each kubectl output, one line says where it was recorded (context, "
-        "server version, date, source). A command recorded more than once shows every "
-        "output, newest first.",
+        "server version, date, source). A command recorded more than once shows its "
+        "newest output and the one pasted in the original notes; the outputs of the "
+        "versions between are on the site.",
         "mark": "↪ ",
         "columns": "↪ more columns ({name} repeated on the left)",
     },
