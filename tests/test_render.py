@@ -14,6 +14,7 @@ import pytest
 from kubecapture import fence, offline, render, share, store
 from kubecapture.render import View
 from kubecapture.snippets import page_key, parse_page
+from sites import build, make_site, offline_env
 
 FIXTURE = Path(__file__).parent / "fixtures" / "browser"
 PROV = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T00:42:00Z", "test fixture")
@@ -320,3 +321,19 @@ def test_share_refuses_a_site_that_needs_the_network(tmp_path, capsys):
         '<link rel="canonical" href="https://example.org/">'
     )
     assert share.problems(site) == ["extra.html: loads https://unpkg.com/x from the network"]
+
+
+def test_a_link_to_a_snippets_anchor_on_another_page_is_valid(tmp_path):
+    """MkDocs validates links to anchors against the ids it saw in the Markdown; a
+    snippet's anchor is in the fence's HTML. With anchor validation as a warning, --strict
+    passes for a link to a snippet and still fails for a link to no anchor."""
+    fence_page = '# A\n\n```kubectl id="get-node"\nkubectl get node\n```\n'
+    for anchor, ok in (("kc-get-node", True), ("kc-no-such-snippet", False)):
+        site = make_site(
+            tmp_path / anchor,
+            {"a.md": fence_page, "b.md": f"# B\n\n[the nodes](a.md#{anchor})\n"},
+        )
+        site.write_text(site.read_text() + "validation:\n  anchors: warn\n")
+        built = build(site, offline_env(), "--strict", mode="replay")
+        assert (built.returncode == 0) is ok, built.log
+        assert ("does not contain an anchor" in built.log) is not ok

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from mkdocs.exceptions import PluginError
@@ -41,6 +42,9 @@ CONSOLE_FENCE = {  # pasted transcripts (`transcripts: true`); plain console blo
     "validator": console.validator,
     "format": console.formatter,
 }
+
+
+SNIPPET_ANCHOR = re.compile(r'<div [^>]*\bid="(kc-[^"]+)"')
 
 
 class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
@@ -235,6 +239,10 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
 
     def on_page_content(self, html, page, config, files):
         fence.set_page(None)
+        # MkDocs checks links to anchors against the ids it saw in the Markdown; a snippet's
+        # id (`page.md#kc-get-node`) is in the HTML the fence made, which it does not see.
+        if page.present_anchor_ids is not None:
+            page.present_anchor_ids.update(SNIPPET_ANCHOR.findall(html))
         if self.parts:
             self.parts.seal()
         return html
