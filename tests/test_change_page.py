@@ -469,6 +469,22 @@ def test_one_old_name_that_became_a_context_and_a_node_is_a_rename_in_both():
         )  # fmt: skip
 
     pairs = [pair("ctx", ctx, "minikube\n", "kind-kind\n"), pair("nodes", node, old_node, new_node)]
-    context, nodes = build_report(pairs).entries
+    pairs.append(pair("upgraded", node, old_node, new_node.replace(" v1\n", " v2\n")))
+    context, nodes, upgraded = build_report(pairs).entries
     assert (context.status, context.renamed) == ("renamed", {"minikube": "kind-kind"})
     assert (nodes.status, nodes.renamed) == ("renamed", {"minikube": "kind-control-plane"})
+    # a node row that changed beyond its name pairs with its new name all the same
+    assert upgraded.renamed == {"minikube": "kind-control-plane"}
+    assert upgraded.changes == ["VERSION: v1 → v2 (kind-control-plane)"]
+    [step] = build_report(pairs).steps()
+    assert step.renamed == [("minikube", "kind-control-plane"), ("minikube", "kind-kind")]
+
+
+def test_a_report_saved_under_other_drift_rules_is_not_shown():
+    """What a saved report says was said by the rules of its day: after drift's rules
+    change (drift.RULES), the page is made from the captures instead."""
+    saved = json.loads(driftreport.DriftReport([]).to_json())
+    assert driftreport.DriftReport.from_json(json.dumps(saved)).entries == []
+    saved["rules"] -= 1
+    with pytest.raises(driftreport.OtherVersion):
+        driftreport.DriftReport.from_json(json.dumps(saved))

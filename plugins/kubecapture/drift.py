@@ -54,7 +54,7 @@ Status = Literal["unchanged", "volatile", "changed"]
 # The version of the rules below: a saved change marker (history.change) counts only for
 # the rules it was made with. Bump it with any change to what `compare` says;
 # tests/test_drift.py holds a fingerprint of the rules' results that tells when.
-RULES = 1
+RULES = 2
 _RANK = {"unchanged": 0, "volatile": 1, "changed": 2}
 
 # ---------------------------------------------------------------------------------------
@@ -430,7 +430,22 @@ def _normalized_blocks(command: str, text: str) -> tuple[Block, ...]:
     return tuple(_blocks_of(command, text))
 
 
+_DESCRIBE = re.compile(r"^\s*kubectl\s+describe\b")
+
+
+def _in_name_order(text: str) -> str:
+    """`kubectl describe` of several objects, each from its `Name:` line, in name order: a
+    list comes in the order the API server's store keeps it (etcd: by name; others: not),
+    as with a table's rows, which are compared sorted."""
+    objects = re.split(r"\n\n(?=Name: )", text.rstrip("\n"))
+    if len(objects) < 2:
+        return text
+    return "\n\n".join(sorted(objects, key=lambda o: o.partition("\n")[0])) + "\n"
+
+
 def _blocks_of(command: str, text: str) -> list[Block]:
+    if _DESCRIBE.match(command):
+        text = _in_name_order(text)
     if _VERSION_COMMAND.match(command):
         return list(_parse_text(text, masked=False))  # versions are what an upgrade changes
     m = _OUTPUT_FORMAT.search(command)

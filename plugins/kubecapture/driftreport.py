@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import ClassVar, NamedTuple
 
 from . import reportpage
-from .drift import DIFFERENCE_KINDS, Difference, compare_results, row_labels
+from .drift import DIFFERENCE_KINDS, RULES, Difference, compare_results, row_labels
 from .snippets import Snippet, one_line, with_occurrence
 from .store import CommandResult, PageCapture, Provenance, SnippetCapture
 from .strings import PASTED_SOURCE
@@ -139,6 +139,7 @@ class DriftReport:
     def to_json(self) -> str:
         data = {
             "version": self.VERSION,
+            "rules": RULES,
             "counts": self.counts(),
             "before": [asdict(g) for g in self.before()],
             "after": [asdict(g) for g in self.after()],
@@ -156,6 +157,8 @@ class DriftReport:
             raise ValueError(f"not JSON ({e})") from None
         if not isinstance(data, dict) or data.get("version") != cls.VERSION:
             raise OtherVersion(f"not a drift report of version {cls.VERSION}")
+        if data.get("rules") != RULES:  # what it says was said by other rules
+            raise OtherVersion(f"made with other drift rules than this kubecapture's ({RULES})")
         _check(data, "the report", _REPORT_KEYS, required={"version", "entries"})
         return cls([_entry_from(e, f"entry {i + 1}") for i, e in enumerate(data["entries"])])
 
@@ -235,11 +238,10 @@ class Step:
         return "kubectl" if self.kubectl_changed else "same"
 
     @property
-    def renamed(self) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for e in self.report.entries:
-            names.update(e.renamed)
-        return names
+    def renamed(self) -> list[tuple[str, str]]:
+        """(old, new) of every name that changed with the cluster, once each: one old name
+        may have become two (minikube's context and node)."""
+        return sorted({pair for e in self.report.entries for pair in e.renamed.items()})
 
 
 def _differs(a: str, b: str) -> bool:
@@ -255,7 +257,14 @@ def _version_key(version: str) -> tuple[int, ...] | None:
 # ---------------------------------------------------------------------------------------
 # Loading a saved report: every field typed (a report file may come from anyone)
 
-_REPORT_KEYS = {"version": int, "counts": dict, "before": list, "after": list, "entries": list}
+_REPORT_KEYS = {
+    "version": int,
+    "rules": int,
+    "counts": dict,
+    "before": list,
+    "after": list,
+    "entries": list,
+}
 _ENTRY_KEYS = {
     "page": str,
     "ref": (str, int),
@@ -479,20 +488,24 @@ def _entry(pair: SnippetPair, renames: dict[tuple, list[dict[str, str]]]) -> Dri
     c = compare_results(pair.old.results, pair.new.results)
     entry.status, entry.diff, entry.differences = c.status, c.diff, c.differences
     olds = pair.old.results
+    best = None  # (differences left, names used, comparison) of the best candidate
     for names in renames.get(_step_key(pair), ()) if c.status == "changed" else ():
         used = {
             old: new
             for old, new in names.items()
             if any(_name_pattern([old]).search(r.stdout + r.stderr) for r in olds)
         }
-        if not used:
-            continue
-        beyond = compare_results(_renamed(olds, used), pair.new.results)
-        if beyond.status != "changed":
-            entry.renamed, entry.status, entry.differences = used, "renamed", []
-            break
-        if not entry.renamed:  # the first candidate explains what it can
-            entry.renamed, entry.differences = used, beyond.differences
+        if used:
+            beyond = compare_results(_renamed(olds, used), pair.new.results)
+            left = len(beyond.differences) if beyond.status == "changed" else 0
+            if best is None or left < best[0]:
+                best = (left, used, beyond)
+    if best is not None:
+        left, entry.renamed, beyond = best
+        if left:
+            entry.differences = beyond.differences
+        else:
+            entry.status, entry.differences = "renamed", []
     entry.changes = [str(d) for d in entry.differences]
     return entry
 

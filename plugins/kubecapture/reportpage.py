@@ -270,8 +270,8 @@ def _versions(step: Step, t: dict[str, str]) -> Markup:
     return esc(t["list_separator"]).join(parts)
 
 
-def _names(renamed: dict[str, str], t: dict[str, str]) -> Markup:
-    return esc(t["list_separator"]).join(_arrow(old, new) for old, new in renamed.items())
+def _names(renamed: list[tuple[str, str]], t: dict[str, str]) -> Markup:
+    return esc(t["list_separator"]).join(_arrow(old, new) for old, new in renamed)
 
 
 def _rows(step: Step, t: dict[str, str]) -> list[_Row]:
