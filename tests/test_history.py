@@ -9,13 +9,15 @@ versions).
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from kubecapture import drift, driftreport, history, render, store
 from kubecapture.render import View
-from kubecapture.snippets import parse_page
+from kubecapture.snippets import page_key, parse_page
 from kubecapture.store import CommandResult, PageCapture, Provenance, SnippetCapture
+from sites import kubecapture, make_site, offline_env
 
 ORIGINAL = Provenance("minikube", "v1.22.2", "", "", "the original notes")
 V124 = Provenance("litekube", "v1.24.0+0", "v1.37.1", "2026-11-29T10:00:00Z", nodes="v1.24.0")
@@ -321,3 +323,26 @@ def test_history_report_has_one_step_per_pair_of_versions_newest_first():
         "クラスターの変更: minikube → litekube (元のノートから、2026-11-29)",
     ]
     assert "<h3>コマンドが変わったもの (1)</h3>" in md
+
+
+def test_prune_makes_markers_saved_under_other_rules_again(tmp_path):
+    """After drift's rules change, `kubecapture prune` saves each output's marker anew
+    (a replay build would otherwise compare those outputs on every build); run again, it
+    has nothing to do."""
+    markdown = '# A\n\n```kubectl id="nodes"\nkubectl get node\n```\n'
+    site = make_site(tmp_path / "site", {"index.md": markdown})
+    snippets = parse_page(markdown, "index.md")
+    newest = snip("NAME   VERSION\nn1     v1.25.0\n", V125_NODE, key=snippets[0].key)
+    older = snip("NAME   VERSION\nn1     v1.24.0\n", V124, key=snippets[0].key)
+    stale = store.Change(of="0" * 16, status="unchanged")  # what older rules said
+    capture = replace(newest, history=[older], change=stale)
+    path = store.capture_path(site.parent / "captures", "index.md")
+    store.save(path, PageCapture("index.md", page_key(snippets), [capture]))
+
+    first = kubecapture(site, offline_env(), "prune")
+    assert first.returncode == 0, first.log
+    assert "index.md: change markers made again" in first.stdout
+    marker = store.load(path).snippets[0].change
+    assert marker.of == history.change_digest(newest, older) and marker.status == "changed"
+    again = kubecapture(site, offline_env(), "prune")
+    assert "made again" not in again.stdout

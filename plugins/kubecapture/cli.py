@@ -238,26 +238,36 @@ def _entry(snippet, labels: list[str], wanted: str):
     raise LookupError(f"no stored output {wanted}")
 
 
+def _markers(capture) -> list:
+    return [(e.provenance, e.change) for e in capture.entries]
+
+
 def cmd_prune(args) -> int:
     """Drop stored outputs beyond `keep_versions` (or --keep); imported ones only when
-    asked (--imported)."""
+    asked (--imported). Change markers saved under older drift rules are made again, so
+    replay builds need not compare those outputs every time."""
     site = load(args.config_file, "replay")
     keep = site.settings.keep_versions if args.keep is None else args.keep
-    dropped = 0
+    dropped, rewritten = 0, False
     for plan in site.select(args.pages):
         page = load_capture(plan.capture_file, site.settings.cache_dir)
         if page is None:
             continue
         pruned = [history.prune(s, keep, imported=args.imported) for s in page.snippets]
+        if [_markers(s) for s in pruned] == [_markers(s) for s in page.snippets]:
+            continue  # same outputs, same markers
         count = sum(
             len(a.history) - len(b.history) for a, b in zip(page.snippets, pruned, strict=True)
         )
+        page.snippets = pruned
+        save_capture(plan.capture_file, page)
+        rewritten = True
         if count:
-            page.snippets = pruned
-            save_capture(plan.capture_file, page)
             print(f"{plan.page}: {count} stored output(s) dropped")
             dropped += count
-    if dropped:
+        else:
+            print(f"{plan.page}: change markers made again (drift rules changed)")
+    if rewritten:
         report.save_history_report(site.settings.captures_dir, site.plans)
     print(f"kubecapture prune: {dropped} stored output(s) dropped (keep {keep or 'all'})")
     return 0
@@ -310,7 +320,9 @@ def main(argv: list[str] | None = None) -> int:
         "--changed", action="store_true", help="only snippets that differ; exit 1 if any"
     )
     p.add_argument("--json", action="store_true", help="print the matrix as JSON")
-    p = sub.add_parser("prune", help="drop stored outputs beyond keep_versions")
+    p = sub.add_parser(
+        "prune", help="drop stored outputs beyond keep_versions; remake outdated change markers"
+    )
     p.add_argument("pages", nargs="*", help="Markdown pages (default: all)")
     p.add_argument("--keep", type=int, help="live outputs kept per snippet (0: all)")
     p.add_argument(
