@@ -161,3 +161,50 @@ def test_the_notes_matrix_has_a_row_per_captured_snippet():
     assert len(table.rows) == sum(len(p.snippets) for p in pages if p)
     text = matrix.to_text(table)
     assert all(s.label in text for s in table.setups)
+
+
+def test_saved_cells_are_used_for_the_same_outputs_and_typed_on_load():
+    """Refresh and prune save every cell keyed by its two outputs and drift's rules; a
+    build uses a saved cell only for those outputs, and a cell that is not exactly a cell
+    (a stranger's file) is compared anew."""
+    changed = snippet(
+        "changed",
+        (V137, NODE.format(age="5s", v="v1.37.2"), 0),
+        (V136, NODE.format(age="5s", v="v1.36.3"), 0),
+    )
+    page = PageCapture("course/a.md", "pk", [changed])
+    saved = json.loads(matrix.cells_json([page]))["cells"]
+    [(key, cell)] = saved.items()
+    assert key == history.change_digest(changed, changed.history[0])
+    assert cell["status"] == "changed"
+
+    # the saved cell is what the build shows (here one that says otherwise)
+    marked = {key: {"status": "same", "diff": []}}
+    known = matrix.load_cells(json.dumps({"cells": marked}))
+    assert [c.status for c in matrix.build([page], known).rows[0].cells] == ["newest", "same"]
+    # another output (or other rules) has another digest: compared anew
+    other = snippet(
+        "changed",
+        (V137, NODE.format(age="5s", v="v1.37.3"), 0),
+        (V136, NODE.format(age="5s", v="v1.36.3"), 0),
+    )
+    again = matrix.build([PageCapture("course/a.md", "pk", [other])], known)
+    assert [c.status for c in again.rows[0].cells] == ["newest", "changed"]
+
+    bad_cells = [
+        {"status": "newest", "diff": []},
+        {"status": "same", "diff": [1]},
+        {"status": "same", "diff": [], "html": "<b>"},
+    ]
+    hostile = ["[]", "{", '{"cells": []}', *(json.dumps({"cells": {key: c}}) for c in bad_cells)]
+    for text in hostile:
+        assert matrix.load_cells(text) == {}
+
+
+def test_the_notes_saved_cells_are_the_cells_compared_now():
+    """The committed cells file says what comparing says (refresh and prune keep it so)."""
+    captures = ROOT / "snippets" / "captures"
+    pages = [store.load(p) for p in store.all_capture_files(captures)]
+    saved = matrix.load_cells((captures / matrix.CELLS_FILE).read_text(encoding="utf-8"))
+    assert saved == matrix.load_cells(matrix.cells_json(pages))
+    assert matrix.build(pages, saved) == matrix.build(pages)

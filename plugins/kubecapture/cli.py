@@ -174,7 +174,8 @@ def cmd_matrix(args) -> int:
     Exit 1 with --changed when some snippet differs somewhere (for CI)."""
     site = load(args.config_file, "replay")
     pages = [load_capture(p.capture_file, site.settings.cache_dir) for p in site.select(args.pages)]
-    table = matrix.build(p for p in pages if p is not None)
+    known = report.saved_matrix_cells(site.settings.captures_dir)
+    table = matrix.build((p for p in pages if p is not None), known)
     shown = table.differing() if args.changed else table
     print(shown.to_json() if args.json else matrix.to_text(shown), end="")
     return 1 if args.changed and shown.rows else 0

@@ -19,7 +19,7 @@ from typing import Literal
 
 import jinja2
 
-from . import drift
+from . import drift, history
 from .reportpage import diff_lines
 from .snippets import find_fences, one_line
 from .store import PageCapture, Provenance, SnippetCapture
@@ -88,14 +88,16 @@ class Matrix:
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def build(pages: Iterable[PageCapture]) -> Matrix:
-    """The matrix of these pages' captures, pages and snippets in the order given."""
+def build(pages: Iterable[PageCapture], known: Mapping[str, Cell] | None = None) -> Matrix:
+    """The matrix of these pages' captures, pages and snippets in the order given. `known`:
+    cells saved by an earlier run (`load_cells`), used where they were made from the same
+    two outputs under the same drift rules."""
     pages = list(pages)
     setups = _setups(pages)
     rows = []
     for page in pages:
         for position, snippet in enumerate(page.snippets, start=1):
-            rows.append(_row(page.page, snippet, position, setups))
+            rows.append(_row(page.page, snippet, position, setups, known or {}))
     return Matrix(setups, rows)
 
 
@@ -114,18 +116,23 @@ def _setups(pages: list[PageCapture]) -> list[Setup]:
     return live + imported
 
 
-def _row(page: str, snippet: SnippetCapture, position: int, setups: list[Setup]) -> Row:
+def _row(page, snippet: SnippetCapture, position: int, setups: list[Setup], known) -> Row:
     newest = snippet.entries[0]
     by_setup = {Setup.of(e.provenance): e for e in reversed(snippet.entries)}
-    cells = [_cell(by_setup.get(s), newest) for s in setups]
+    cells = []
+    for setup in setups:
+        entry = by_setup.get(setup)
+        if entry is None:
+            cells.append(Cell("missing"))
+        elif entry is newest:
+            cells.append(Cell("newest"))
+        else:
+            saved = known.get(history.change_digest(newest, entry))
+            cells.append(saved or _cell(entry, newest))
     return Row(page, snippet.id or position, newest.commands, cells)
 
 
-def _cell(entry: SnippetCapture | None, newest: SnippetCapture) -> Cell:
-    if entry is None:
-        return Cell("missing")
-    if entry is newest:
-        return Cell("newest")
+def _cell(entry: SnippetCapture, newest: SnippetCapture) -> Cell:
     if entry.commands != newest.commands:
         return Cell("command")
     codes = [r.exit_code for r in entry.results]
@@ -135,6 +142,44 @@ def _cell(entry: SnippetCapture | None, newest: SnippetCapture) -> Cell:
     if comparison.status == "changed":
         return Cell("changed", comparison.diff)
     return Cell("same")
+
+
+# ---------------------------------------------------------------------------------------
+# Saved cells: comparing every output of a long history with the newest on every build
+# was most of a replay build's extra time; refresh and prune save them beside the report.
+
+CELLS_FILE = "version-matrix.json"
+_SAVED = ("same", "changed", "failed", "command")
+
+
+def cells_json(pages: Iterable[PageCapture]) -> str:
+    """Every comparison cell of these pages, keyed by the digest of its two outputs and
+    drift's rules (history.change_digest)."""
+    cells = {}
+    for page in pages:
+        for snippet in page.snippets:
+            newest = snippet.entries[0]
+            for entry in snippet.entries[1:]:
+                cells[history.change_digest(newest, entry)] = asdict(_cell(entry, newest))
+    return json.dumps({"cells": cells}, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+
+
+def load_cells(text: str) -> dict[str, Cell]:
+    """Saved cells, typed on load: anything not exactly a cell is left out (the cell is
+    then compared anew)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    cells = data.get("cells") if isinstance(data, dict) else None
+    out = {}
+    for key, cell in (cells if isinstance(cells, dict) else {}).items():
+        if not (isinstance(cell, dict) and set(cell) == {"status", "diff"}):
+            continue
+        status, diff = cell["status"], cell["diff"]
+        if status in _SAVED and isinstance(diff, list) and all(isinstance(x, str) for x in diff):
+            out[key] = Cell(status, diff)
+    return out
 
 
 # ---------------------------------------------------------------------------------------

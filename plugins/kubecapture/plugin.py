@@ -228,7 +228,8 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             if file is not None:
                 title = titles.get(plan.page, plan.page)
                 links[plan.page] = (title, file.url_relative_to(page.file))
-        return matrix.to_html(matrix.build(captures), links, self.lang)
+        known = report.saved_matrix_cells(self.settings.captures_dir)
+        return matrix.to_html(matrix.build(captures, known), links, self.lang)
 
     def on_env(self, env, config, files):
         # `mkdocs serve` makes a new template environment for every rebuild; compiling the

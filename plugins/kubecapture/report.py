@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from . import driftreport, log, reportpage
+from . import driftreport, log, matrix, reportpage
 from .snippets import with_occurrence
 from .store import CaptureFileError, all_capture_files, write_text_atomic
 from .store import load as load_capture
@@ -61,19 +61,35 @@ def finish(runs, captures_dir: Path | None, plans=()) -> object | None:
     return result
 
 
-def history_report(captures_dir: Path, plans=()):
+def _captures(captures_dir: Path) -> list[tuple[Path, object]]:
+    pages = ((path, load_capture(path)) for path in all_capture_files(captures_dir))
+    return [(path, page) for path, page in pages if page is not None]
+
+
+def history_report(captures_dir: Path, plans=(), captures=None):
     """The drift report of every capture file's history."""
     snippets = {p.capture_file.resolve(): p.snippets for p in plans}
-    pages = []
-    for path in all_capture_files(captures_dir):
-        page = load_capture(path)
-        if page is not None:
-            pages.append((page, snippets.get(path.resolve(), ())))
-    return driftreport.history_report(pages)
+    captures = _captures(captures_dir) if captures is None else captures
+    return driftreport.history_report(
+        (page, snippets.get(path.resolve(), ())) for path, page in captures
+    )
 
 
 def save_history_report(captures_dir: Path, plans=()) -> None:
-    write_text_atomic(captures_dir / REPORT_FILE, history_report(captures_dir, plans).to_json())
+    """The drift report of the whole history, and the version matrix's cells."""
+    captures = _captures(captures_dir)
+    report = history_report(captures_dir, plans, captures)
+    write_text_atomic(captures_dir / REPORT_FILE, report.to_json())
+    cells = matrix.cells_json(page for _, page in captures)
+    write_text_atomic(captures_dir / matrix.CELLS_FILE, cells)
+
+
+def saved_matrix_cells(captures_dir: Path) -> dict:
+    """The version matrix's cells saved by the last refresh or prune ({} if none)."""
+    try:
+        return matrix.load_cells((captures_dir / matrix.CELLS_FILE).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return {}
 
 
 def page_markdown(
