@@ -46,6 +46,20 @@ def test_a_refresh_on_the_same_cluster_replaces_the_newest_live_entry():
     assert again.results[0].stdout == "b\n"
 
 
+def test_a_refresh_on_a_setup_already_in_the_history_replaces_that_output():
+    """One output per cluster setup: refreshing three versions in turn again (a weekly CI
+    run) keeps three outputs, each the latest of its setup, the last one run newest."""
+    v125 = Provenance("litekube", "v1.25.0", "v1.37.1", "2026-12-01T10:00:00Z", nodes="v1.25.0")
+    later = Provenance("litekube", "v1.25.0", "v1.37.1", "2026-12-08T10:00:00Z", nodes="v1.25.0")
+    stored = history.merge(snip("minikube\n", ORIGINAL), snip("a\n", V124), keep=5)
+    stored = history.merge(stored, snip("b\n", v125), keep=5)
+    stored = history.merge(stored, snip("c\n", V124_LATER), keep=5)
+    assert [e.provenance for e in stored.entries] == [V124_LATER, v125, ORIGINAL]
+    stored = history.merge(stored, snip("d\n", later), keep=5)
+    assert [e.provenance for e in stored.entries] == [later, V124_LATER, ORIGINAL]
+    assert [e.results[0].stdout for e in stored.entries] == ["d\n", "c\n", "minikube\n"]
+
+
 def test_imported_outputs_are_never_replaced_even_on_the_same_version():
     same_version = Provenance("minikube", "v1.22.2", "v1.37.1", "2026-11-29T10:00:00Z")
     merged = history.merge(snip("x\n", ORIGINAL), snip("y\n", same_version), keep=5)

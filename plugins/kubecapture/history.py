@@ -1,8 +1,9 @@
 """Capture history: keep each snippet's outputs across cluster versions.
 
-A refresh on the cluster setup of the newest stored output (same context, server
-version and node versions) replaces that output; on another setup it adds a new one and
-the earlier outputs move into the snippet's history, newest first. Imported outputs
+A refresh adds the new output as the newest and moves the earlier ones into the
+snippet's history, newest first; an output of the same cluster setup (same context,
+server version and node versions) is replaced, so each setup keeps one output, its
+latest (a weekly refresh of three versions keeps three). Imported outputs
 (the original notes) are never replaced and never pruned, unless asked. Each output but
 the oldest carries its change marker (how it compares with the next older one), made
 when the history is, so a build need not compare outputs again. Pure functions over
@@ -54,10 +55,12 @@ def merge(previous: SnippetCapture | None, fresh: SnippetCapture, keep: int) -> 
     """`fresh` as the newest output, `previous`'s outputs behind it."""
     if previous is None:
         return fresh
-    earlier = [_entry(e) for e in previous.entries]
-    newest = earlier[0].provenance
-    if not newest.imported and newest.same_cluster(fresh.provenance):
-        earlier = earlier[1:]  # same cluster setup: the new output replaces it
+    earlier = [
+        _entry(e)
+        for e in previous.entries
+        # the same cluster setup: the new output replaces it (imported ones stay)
+        if e.provenance.imported or not e.provenance.same_cluster(fresh.provenance)
+    ]
     return prune(replace(fresh, history=earlier), keep)
 
 
