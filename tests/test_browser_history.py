@@ -1,7 +1,9 @@
-"""Capture history in a real browser: the notes' section 4 as a reader opens it from disk.
+"""Capture history in a real browser: the notes' section 4 and the version matrix as a
+reader opens them from disk.
 
-Built like `make share` (offline build, opened from file://, no network): the original
-notes' output and the v1.24 capture as tabs, copy in every tab, phone width, dark mode.
+Built like `make site` (offline-capable, opened from file://, no network): every output
+of a snippet as tabs, the original notes' output the last, copy in every tab, phone width,
+dark mode; the version matrix at laptop and phone widths.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from kubecapture import history, store
-from sites import build, offline_env
 from test_browser import copied, shot
 
 pytestmark = pytest.mark.browser
@@ -19,15 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def notes(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("notes") / "site"
-    env = dict(offline_env(), KUBECAPTURE_OFFLINE="true")
-    built = build(ROOT / "mkdocs.yml", env, "--strict", "-d", str(out), mode="replay")
-    assert built.returncode == 0, built.log
-    return out
+def notes(notes_site) -> Path:
+    return notes_site  # built like `make site`: offline-capable, opened from file://
 
 
-def open_page(browser, notes: Path, width: int = 1100, scheme: str = "light"):
+def open_page(
+    browser, notes: Path, width: int = 1100, scheme: str = "light", path="course/04-kubectl.html"
+):
     context = browser.new_context(
         viewport={"width": width, "height": 900},
         color_scheme=scheme,
@@ -37,7 +36,7 @@ def open_page(browser, notes: Path, width: int = 1100, scheme: str = "light"):
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto((notes / "course" / "04-kubectl.html").as_uri())
+    page.goto((notes / path).as_uri())
     return page, errors
 
 
@@ -108,3 +107,24 @@ def test_the_copy_button_in_an_opened_diff_copies_the_diff(browser, notes):
     assert copied(page, opened) == "\n".join(diff).rstrip()
     assert copied(page, snippet.locator(".kc-terminal").first) == "kubectl get node"
     assert errors == []
+
+
+def test_the_version_matrix_fits_a_laptop_and_a_phone(browser, notes):
+    """Five cluster setups side by side: at 1280 px the table fits the page and each cell
+    reads on one line (Material's admonition box broke 変化あり into a character a
+    line); on a phone each snippet is a block of label: cell lines, nothing wider."""
+    page, errors = open_page(browser, notes, width=1280, path="versions.html")
+    table = page.locator(".kc-matrix table")
+    assert page.locator(".kc-matrix thead th").count() >= 6  # the snippet and 5 setups
+    assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+    summaries = page.locator(".kc-matrix details.kc-matrix-diff > summary")
+    assert summaries.count() > 10
+    line = page.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('.kc-matrix td')).lineHeight)"
+    )
+    heights = summaries.evaluate_all("s => s.map(e => e.getBoundingClientRect().height)")
+    assert max(heights) < 1.5 * line, heights
+    shot(page, "matrix-laptop")
+    phone, phone_errors = open_page(browser, notes, width=390, path="versions.html")
+    assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
+    assert errors == phone_errors == []
