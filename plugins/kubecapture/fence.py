@@ -48,7 +48,7 @@ class PageContext:
     capture: PageCapture | None
     key: str
     lang: str = "en"
-    fold: int = 40
+    fold: int = config.default("fold")
     warn: bool = True  # log exit-code surprises (the plugin turns this off after live runs)
     tabs: bool = True  # earlier outputs as Material content tabs (False: a plain list)
     rendered: Counter = field(default_factory=Counter)
@@ -104,7 +104,7 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
         capture=capture,
         stale=bool(context and context.stale),
         title=options.get("title"),
-        fold=options.get("fold", context.fold if context else 40),
+        fold=options.get("fold", context.fold if context else config.default("fold")),
         lang=context.lang if context else "en",
         anchor=f"kc-{options['id']}" if options.get("id") else None,
         tabs=context.tabs if context else True,

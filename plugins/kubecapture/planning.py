@@ -14,8 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from . import cluster as kube
-from . import guard, kubectl_args
+from . import config, guard, kubectl_args
 from .snippets import (
     Command,
     Snippet,
@@ -29,25 +28,38 @@ from .store import CommandResult, PageCapture, capture_path, covers_digest
 from .store import load as load_capture
 
 
+def _option(name: str, convert=None):
+    """A Settings field's default: the plugin schema's (config.py), so it is stated once."""
+    value = config.default(name)
+    if isinstance(value, dict):
+        return field(default_factory=lambda: config.default(name))
+    return convert(value) if convert else value
+
+
 @dataclass
 class Settings:
+    """The options a run needs, as `from_options` makes them from the plugin's; built
+    directly (tests, benchmarks), each field not given is the schema's default."""
+
     captures_dir: Path
     workdir: Path  # commands run here (the repository root)
-    mode: str = "auto"
-    context: str | None = None
-    allow_contexts: tuple[str, ...] = kube.DEFAULT_ALLOWED_CONTEXTS
-    kubectl: str | None = None
-    timeout: float = 60
-    connect_timeout: float = 3
-    jobs: int = 0
-    transcripts: bool = False
-    sandbox: bool = False
-    keep_sandbox: bool = False
-    settle_timeout: float = 120
-    keep_versions: int = 5  # live outputs kept per snippet (0: all); imported ones stay
-    context_notes: dict[str, str] = field(default_factory=dict)  # context -> description
+    mode: str = _option("mode")
+    context: str | None = _option("context")
+    allow_contexts: tuple[str, ...] = _option("allow_contexts", tuple)
+    kubectl: str | None = _option("kubectl")
+    timeout: float = _option("timeout", float)
+    connect_timeout: float = _option("connect_timeout", float)
+    jobs: int = _option("jobs", int)
+    transcripts: bool = _option("transcripts")
+    sandbox: bool = _option("sandbox")
+    keep_sandbox: bool = _option("keep_sandbox")
+    settle_timeout: float = _option("settle_timeout", float)
+    keep_versions: int = _option("keep_versions", int)  # outputs kept per snippet; 0: all
+    context_notes: dict[str, str] = _option("context_notes")  # context -> description
     write: bool = True  # False: `kubecapture diff` runs live but keeps the files
-    cache_dir: Path | None = None  # parsed capture files kept between builds (readcache.py)
+    # Parsed capture files kept between builds (readcache.py); None: no cache. From the
+    # options `cache` and `cache_dir` (relative to the site), so not defaulted here.
+    cache_dir: Path | None = None
     # the folders kubectl may read files from (-f, --from-file); () is docs/ and snippets/
     content_dirs: tuple[Path, ...] = ()
 
