@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 from kubecapture import history, planning, readcache, render, store
+from kubecapture.snippets import SnippetError
 from sites import build, kubecapture, make_site, page_html
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -611,7 +612,7 @@ def test_a_bad_option_value_is_refused_before_anything_runs(tmp_path, standin, k
 
 def test_a_control_character_in_a_fence_option_is_refused(tmp_path):
     page = '# P\n\n```kubectl title="a\x1b[2Jb"\nkubectl get node\n```\n'
-    with pytest.raises(planning.SnippetError):
+    with pytest.raises(SnippetError):
         plan_of(tmp_path, page)
 
 
@@ -619,7 +620,7 @@ def test_the_refusals_name_page_and_line_in_one_sentence(tmp_path):
     """What the author reads: one line each, the page and the fence's line first."""
     for name, snippet in BAD_SNIPPETS.items():
         page = f"# P\n\ntext\n\n```kubectl\n{snippet}\n```\n"
-        with pytest.raises(planning.SnippetError) as refused:
+        with pytest.raises(SnippetError) as refused:
             plan_of(tmp_path, page, "dir/p.md")
         message = str(refused.value)
         assert re.match(r"dir/p\.md:\d+: ", message), name

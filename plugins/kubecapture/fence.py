@@ -23,7 +23,7 @@ from markdown import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from . import ASSETS, allowlist, config, log, planning, render
+from . import ASSETS, allowlist, config, log, pageoptions, planning, render
 from .planning import unexpected_exit
 from .report import log_replay_state, page_markdown
 from .snippets import (
@@ -232,16 +232,17 @@ def _zensical_page(md) -> _Host | None:
 
 
 def _find_by_snippets(
-    captures_dir: Path, snippets: list[Snippet], sandbox_choices: list[bool]
+    captures_dir: Path, snippets: list[Snippet], choices: list[pageoptions.PageOptions]
 ) -> tuple[PageCapture | None, str]:
-    """(capture, page key) for a page whose path is unknown."""
+    """(capture, page key) for a page whose path is unknown: the capture made for these
+    snippets under one of the option `choices` (its page key, for the page it names), else
+    the one sharing most of them."""
     captures = [c for c in map(_load_cached, all_capture_files(captures_dir)) if c]
-    for sandbox in sandbox_choices:
-        key = page_key(snippets, {"sandbox": sandbox})
+    for options in choices:
         for capture in captures:
-            if capture.key == key:
-                return capture, key
-    key = page_key(snippets, {"sandbox": sandbox_choices[0]})
+            if capture.key == page_key(snippets, options.key_options(capture.page)):
+                return capture, capture.key
+    key = page_key(snippets, choices[0].key_options("(page)"))
     wanted = [(s.key, n) for s, n in with_occurrence(snippets)]
     ids = {s.id for s in snippets if s.id}
 
@@ -375,11 +376,12 @@ class _PagePreprocessor(Preprocessor):
         else:
             text = "\n".join(lines)
             snippets = parse_page(text, "(page)", transcripts=settings.transcripts)
+            options = pageoptions.read(text, "(page)", settings.sandbox)
+            choices = [options]
             # MkDocs strips front matter before Markdown sees it; plain Markdown keeps it.
-            options, end = planning.front_matter(text)
-            sandbox = bool(options.get("sandbox", settings.sandbox))
-            choices = [sandbox] if end else [sandbox, not sandbox]
-            key, name = page_key(snippets, {"sandbox": sandbox}), "(page)"
+            if not pageoptions.front_matter(text)[1]:
+                choices.append(pageoptions.read("", "(page)", not settings.sandbox))
+            key, name = page_key(snippets, options.key_options("(page)")), "(page)"
             if snippets:
                 page_capture, key = _find_by_snippets(captures_dir, snippets, choices)
                 name = page_capture.page if page_capture else name
