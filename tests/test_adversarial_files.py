@@ -369,6 +369,7 @@ def test_a_tampered_cache_entry_does_not_change_what_is_loaded(tmp_path, forgery
             "another machine's key": tag_with(secrets.token_bytes(32), raw, payload),
         }[forgery]
     )
+    store.forget_loaded()  # this process parsed it already: read the entry
     loaded = store.load(path, cache)
     assert loaded == good_capture(plan)
     assert entry.read_bytes() == stored  # the forgery was replaced by this machine's entry

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,39 +35,19 @@ from .snippets import Snippet, page_key, parse_page, with_occurrence
 from .store import CaptureFileError, PageCapture, all_capture_files
 from .store import load as load_capture
 
-_cache_lock = threading.Lock()
-_file_cache: dict[Path, tuple[tuple[int, int], PageCapture | CaptureFileError | None]] = {}
 
-
-def _load_cached(
-    path: Path, cache_dir: Path | None = None, strict: bool = False
-) -> PageCapture | None:
-    """`store.load`, remembered while the file is unchanged: Zensical builds a new
-    Markdown instance (and so a new extension) for every page. A malformed file raises
-    CaptureFileError when `strict` (the page's own capture: the plugin stops the build
-    too), else it is skipped with a warning."""
+def _load(path: Path, cache_dir: Path | None = None, strict: bool = False) -> PageCapture | None:
+    """`store.load` (whose cache keeps each file parsed while its bytes are unchanged:
+    Zensical builds a new Markdown instance, and so a new extension, for every page). A
+    malformed file raises CaptureFileError when `strict` (the page's own capture: the
+    plugin stops the build too), else it is skipped with a warning."""
     try:
-        st = path.stat()
-    except OSError:
-        return None
-    signature = (st.st_mtime_ns, st.st_size)
-    with _cache_lock:
-        hit = _file_cache.get(path)
-    if hit is not None and hit[0] == signature:
-        value = hit[1]
-    else:
-        try:
-            value = load_capture(path, cache_dir)
-        except CaptureFileError as e:
-            value = e
-        with _cache_lock:
-            _file_cache[path] = (signature, value)
-    if isinstance(value, CaptureFileError):
+        return load_capture(path, cache_dir)
+    except CaptureFileError as e:
         if strict:
-            raise value
-        log.warning(str(value))
+            raise
+        log.warning(str(e))
         return None
-    return value
 
 
 @dataclass
@@ -123,7 +102,7 @@ def _find_by_snippets(
     """(capture, page key) for a page whose path is unknown: the capture made for these
     snippets under one of the option `choices` (its page key, for the page it names), else
     the one sharing most of them."""
-    captures = [c for c in map(_load_cached, all_capture_files(captures_dir)) if c]
+    captures = [c for c in map(_load, all_capture_files(captures_dir)) if c]
     for options in choices:
         for capture in captures:
             if capture.key == page_key(snippets, options.key_options(capture.page)):
@@ -195,7 +174,7 @@ class _PagePreprocessor(Preprocessor):
             page = planning.plan_page(host.path, source, settings)
             snippets, key, name = page.snippets, page.key, host.path
             if snippets:
-                page_capture = _load_cached(page.capture_file, settings.cache_dir, strict=True)
+                page_capture = _load(page.capture_file, settings.cache_dir, strict=True)
         else:
             text = "\n".join(lines)
             snippets = parse_page(text, "(page)", transcripts=settings.transcripts)
