@@ -52,7 +52,7 @@ class View:
     tab_set: str = "1"  # unique on the page: names the tabs' radio inputs
     # Given by the MkDocs plugin: takes a part that search skips (data-search-exclude) and
     # returns what stands for it in the page's content until the finished page gets it
-    # back (plugin.Asides). None: every part in place.
+    # back (asides.Asides). None: every part in place.
     aside: Callable[[HTML], HTML] | None = None
 
     @property
