@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 from kubecapture import history, planning, readcache, render, store
+from kubecapture.snippets import SnippetError
 from sites import build, kubecapture, make_site, page_html
 
 XSS = "<img src=x onerror=alert(1)>"
@@ -368,6 +369,7 @@ def test_a_tampered_cache_entry_does_not_change_what_is_loaded(tmp_path, forgery
             "another machine's key": tag_with(secrets.token_bytes(32), raw, payload),
         }[forgery]
     )
+    store.forget_loaded()  # this process parsed it already: read the entry
     loaded = store.load(path, cache)
     assert loaded == good_capture(plan)
     assert entry.read_bytes() == stored  # the forgery was replaced by this machine's entry
@@ -611,7 +613,7 @@ def test_a_bad_option_value_is_refused_before_anything_runs(tmp_path, standin, k
 
 def test_a_control_character_in_a_fence_option_is_refused(tmp_path):
     page = '# P\n\n```kubectl title="a\x1b[2Jb"\nkubectl get node\n```\n'
-    with pytest.raises(planning.SnippetError):
+    with pytest.raises(SnippetError):
         plan_of(tmp_path, page)
 
 
@@ -619,7 +621,7 @@ def test_the_refusals_name_page_and_line_in_one_sentence(tmp_path):
     """What the author reads: one line each, the page and the fence's line first."""
     for name, snippet in BAD_SNIPPETS.items():
         page = f"# P\n\ntext\n\n```kubectl\n{snippet}\n```\n"
-        with pytest.raises(planning.SnippetError) as refused:
+        with pytest.raises(SnippetError) as refused:
             plan_of(tmp_path, page, "dir/p.md")
         message = str(refused.value)
         assert re.match(r"dir/p\.md:\d+: ", message), name

@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 import yaml
 from kubecapture import cluster as kube
+from kubecapture import config
 from sites import build, make_site
 from standin import StandIn
 
@@ -458,9 +459,10 @@ def test_a_sandbox_replaced_by_another_namespace_of_its_name_is_not_deleted(
     monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
     cluster = kube.connect(
         context=None,
-        allow_contexts=kube.DEFAULT_ALLOWED_CONTEXTS,
+        allow_contexts=config.default("allow_contexts"),
         kubectl=str(kubectl_bin),
         workdir=tmp_path / "work",
+        connect_timeout=config.default("connect_timeout"),
     )
     try:
         uid = sandbox.create_namespace(cluster, "kc-swap")
@@ -499,6 +501,7 @@ def test_a_delete_whose_uid_precondition_fails_deletes_nothing(
         allow_contexts=[target.context],
         kubectl=str(kubectl_bin),
         workdir=tmp_path / "work",
+        connect_timeout=config.default("connect_timeout"),
     )
     core = client.CoreV1Api(kube.api_for(cluster))
     name = "kc-precondition-" + secrets.token_hex(3)

@@ -96,6 +96,48 @@ def test_defaults_come_from_the_plugin_schema():
         config.validated({"fold": "many"}, "mkdocs.yml")
 
 
+def test_every_default_is_the_schema_default():
+    """Settings, the fence and render take their defaults from the plugin's schema: a
+    Settings field with a default of its own would part from the option's."""
+    import dataclasses
+
+    from kubecapture import fence, render
+
+    fields = {f.name: f for f in dataclasses.fields(planning.Settings)}
+    built = planning.Settings(captures_dir=Path("c"), workdir=Path("."))
+    compared = 0
+    for name in fields.keys() & config.OPTION_NAMES - {"captures_dir", "cache_dir"}:
+        expected = config.default(name)
+        value = getattr(built, name)
+        assert (list(value) if isinstance(value, tuple) else value) == expected, name
+        compared += 1
+    assert compared == 13
+    # cache_dir is derived from two options and the site's folder (None: no cache).
+    assert fields["cache_dir"].default is None
+    fold = config.default("fold")
+    assert render.View([], None).fold == fold
+    assert fence.PageContext("p.md", [], None, "").fold == fold
+
+
+def test_a_default_is_stated_in_the_schema_only():
+    """Change the schema's default and nothing else: Settings, the fence and render all
+    follow (they have no copy of their own that would keep the old value)."""
+    code = """
+from pathlib import Path
+from kubecapture import config
+schema = dict(config.KubeCaptureConfig._schema)
+schema["fold"].default, schema["keep_versions"].default = 41, 7
+schema["allow_contexts"].default = ["only-this"]
+from kubecapture import fence, planning, render
+s = planning.Settings(Path("c"), Path("."))
+print(s.keep_versions, s.allow_contexts, render.View([], None).fold,
+      fence.PageContext("p.md", [], None, "").fold)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["7", "('only-this',)", "41", "41"]
+
+
 def test_context_notes_match_a_context_exactly_or_by_pattern():
     from kubecapture import cluster
 

@@ -1,9 +1,9 @@
 """Capture history: outputs kept across cluster versions, on disk, on the page, in the report.
 
 Pure parts here (merge, prune, labels, the file format, rendering, the history report);
-refreshes that build a history through real kubectl runs are in test_history_runs.py
-(stand-in: server versions) and test_live_cluster.py (the real control plane: node
-versions).
+refreshes that build a history through real kubectl runs are in test_upgrade.py (on
+the stand-in, whose server version changes, and on a real control plane) and
+test_live_cluster.py (the real control plane: node versions).
 """
 
 from __future__ import annotations

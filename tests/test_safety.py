@@ -18,7 +18,7 @@ from urllib.parse import unquote
 
 import pytest
 from kubecapture import cluster as kube
-from kubecapture import kubectl_args, planning, sandbox, store
+from kubecapture import config, kubectl_args, planning, sandbox, store
 from kubecapture.snippets import SnippetError, parse_page
 from sites import build, make_site, page_html
 
@@ -682,9 +682,10 @@ def pinned(standin, kube_env, kubectl_bin, tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", kube_env["HOME"])
     cluster = kube.connect(
         context=None,
-        allow_contexts=kube.DEFAULT_ALLOWED_CONTEXTS,
+        allow_contexts=config.default("allow_contexts"),
         kubectl=str(kubectl_bin),
         workdir=tmp_path / "work",
+        connect_timeout=config.default("connect_timeout"),
     )
     yield cluster
     kube.close_clients()

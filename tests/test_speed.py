@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 from kubecapture import cluster as kube
-from kubecapture import kubectl_args, live, planning, runner, secrets, store
+from kubecapture import kubectl_args, live, pageoptions, planning, runner, secrets, store
 from sites import build, make_site
 
 # --- the grouping rule ----------------------------------------------------------------
@@ -33,7 +33,7 @@ def plan(page: str, *commands: str, sandbox: bool = False) -> planning.PagePlan:
     front = "---\nkubecapture:\n  allow_destructive: true\n---\n"  # past the command guard
     p = planning.plan_page(page, f"{front}# {page}\n\n{body}", settings)
     p.sandbox = sandbox
-    p.namespace = planning.sandbox_name(page) if sandbox else None
+    p.namespace = pageoptions.sandbox_name(page) if sandbox else None
     return p
 
 

@@ -100,6 +100,40 @@ def test_killed_mid_write_leaves_the_old_capture(tmp_path):
     assert store.all_capture_files(tmp_path) == [path]  # the temp file is not a capture
 
 
+def test_every_file_kubecapture_keeps_is_written_durably(tmp_path, monkeypatch):
+    """Captures, the drift report, the read cache's entries and the sandbox record all go
+    through store.write_atomic: the file and its folder are synced before and after the
+    rename, the mode is the file's own, and no temp file is left."""
+    from kubecapture import owned, report
+
+    synced: list[str] = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user"))
+    captures, cache = tmp_path / "captures", tmp_path / "cache"
+    path = captures / "p.yaml"
+    store.save(path, sample())
+    store.load(path, cache)
+    report.save_history_report(captures)
+    owned.remember("uid-1", "kc-page")
+    written = {
+        path: 0o644,
+        captures / report.REPORT_FILE: 0o644,
+        next(cache.iterdir()): 0o600,
+        owned.record_file(): 0o600,
+    }
+    for file, mode in written.items():
+        temp = str(file.parent / f".{file.name}.")  # synced under its temp name
+        assert any(p.startswith(temp) for p in synced) and str(file.parent) in synced, file
+        assert file.stat().st_mode & 0o777 == mode, file
+        assert not [p for p in file.parent.iterdir() if p.name.endswith(".tmp")]
+
+
 # --- the read cache (readcache.py) ---------------------------------------------------------
 
 
@@ -113,7 +147,28 @@ def test_an_unchanged_file_is_read_from_the_cache_not_parsed_again(tmp_path, mon
         raise AssertionError("parsed again")
 
     monkeypatch.setattr(store, "_parse", no_parsing)
+    store.forget_loaded()  # as in the next build
     assert store.load(path, cache) == sample()
+
+
+def test_a_file_loaded_again_in_one_process_is_neither_parsed_nor_read_from_entries(
+    tmp_path, monkeypatch
+):
+    """Zensical renders every page with a new extension; the plugin and the extension read
+    through one cache (store.load): a file's bytes are parsed once per process."""
+    path = tmp_path / "p.yaml"
+    store.save(path, sample())
+    first = store.load(path)
+
+    def no_reading(*args):
+        raise AssertionError("read again")
+
+    monkeypatch.setattr(store, "_parse", no_reading)
+    monkeypatch.setattr(store.readcache, "parsed", no_reading)
+    again = store.load(path)
+    assert again == first and again is not first  # new objects: a caller may change them
+    again.snippets[0].results[0].stdout = "changed by a caller\n"
+    assert store.load(path) == sample()
 
 
 def test_an_edited_file_is_parsed_again(tmp_path):
@@ -136,6 +191,7 @@ def test_an_unreadable_cache_entry_is_a_miss_and_is_replaced(tmp_path, garbage):
     [entry] = cache.iterdir()
     good = entry.read_bytes()
     entry.write_bytes(garbage)
+    store.forget_loaded()  # as in the next build
     assert store.load(path, cache) == sample()
     assert entry.read_bytes() == good
 

@@ -225,7 +225,7 @@ def test_drift_report_page_renders_the_same_under_both(built):
 
 
 def test_drift_report_marker_in_a_code_block_stays_as_written(tmp_path):
-    from kubecapture.fence import _expand_report
+    from kubecapture.markers import report_lines
 
     lines = [
         "```markdown",
@@ -234,7 +234,7 @@ def test_drift_report_marker_in_a_code_block_stays_as_written(tmp_path):
         "",
         "<!-- kubecapture: drift-report -->",
     ]
-    out = _expand_report(lines, tmp_path, "ja", "report.md")
+    out = report_lines(lines, tmp_path, "ja", "report.md")
     assert out[:4] == lines[:4] and out[4].startswith("# ") and len(out) > 5
 
 

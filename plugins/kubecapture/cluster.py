@@ -20,16 +20,6 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-DEFAULT_ALLOWED_CONTEXTS = (
-    "minikube",
-    "kind-*",
-    "docker-desktop",
-    "k3d-*",
-    "rancher-desktop",
-    "orbstack",
-    "colima",
-)
-
 
 class ClusterUnavailable(Exception):
     """Live runs are not possible; the message is one sentence saying why and what to do."""
@@ -85,7 +75,7 @@ def connect(
     allow_contexts,
     kubectl: str | None,
     workdir: Path,
-    connect_timeout: float = 3.0,
+    connect_timeout: float,
 ) -> Cluster:
     """Resolve and check everything a live run needs, once per build.
 

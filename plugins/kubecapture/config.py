@@ -7,6 +7,7 @@ and all): the plugin's entry, or else the fence extension's. Knows nothing of ex
 
 from __future__ import annotations
 
+import copy
 import functools
 import math
 import os
@@ -17,8 +18,6 @@ from mkdocs.config import base, load_config
 from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
 from mkdocs.exceptions import ConfigurationError
-
-from .cluster import DEFAULT_ALLOWED_CONTEXTS
 
 MODES = ("auto", "replay", "refresh")
 
@@ -75,12 +74,27 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class KubeCaptureConfig(base.Config):
+    """Every option and its default, stated here only: planning.Settings, the fence and
+    render take theirs from this class (`default`)."""
+
     enabled = c.Type(bool, default=True)
     # auto: replay valid captures, run the rest live when a cluster is allowed and reachable;
     # replay: never contact a cluster; refresh: re-run every page. Env KUBECAPTURE_MODE wins.
     mode = c.Choice(MODES, default="auto")
     context = c.Optional(Text())
-    allow_contexts = c.ListOfItems(Text(), default=list(DEFAULT_ALLOWED_CONTEXTS))
+    # Local clusters only, by default: a build never runs the notes against a shared one.
+    allow_contexts = c.ListOfItems(
+        Text(),
+        default=[
+            "minikube",
+            "kind-*",
+            "docker-desktop",
+            "k3d-*",
+            "rancher-desktop",
+            "orbstack",
+            "colima",
+        ],
+    )
     kubectl = c.Optional(Text())
     captures_dir = Text(default="snippets/captures")
     timeout = Number(60, low=0, above=True, high=3600)  # as a fence's `timeout`
@@ -158,6 +172,17 @@ def options_beside(root: Path) -> KubeCaptureConfig | None:
 
 def defaults() -> KubeCaptureConfig:
     return validated({}, "(defaults)")
+
+
+@functools.cache
+def _default_values() -> dict:
+    return dict(defaults())
+
+
+def default(name: str):
+    """The schema's default for option `name`, as validated (a copy: a list or dict
+    default is never shared)."""
+    return copy.deepcopy(_default_values()[name])
 
 
 def effective_mode(configured: str) -> str:

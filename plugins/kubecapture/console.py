@@ -13,7 +13,7 @@ from __future__ import annotations
 from pymdownx.superfences import RE_HL_LINES, RE_LINENUMS
 
 from . import render
-from .fence import PageContext, _warn_unexpected_exit, current_page
+from .fence import PageContext, current_page, warn_unexpected_exit
 from .markup import HTML
 from .snippets import (
     OPTIONS,
@@ -84,7 +84,7 @@ def _find_capture(context: PageContext, snippet: Snippet):
     context.rendered[snippet.key] += 1
     capture = context.capture.find(snippet.key, n)
     if capture and context.warn:
-        _warn_unexpected_exit(context, snippet, n, capture)
+        warn_unexpected_exit(context, snippet, n, capture)
     return capture
 
 

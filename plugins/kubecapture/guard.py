@@ -8,8 +8,8 @@ cannot leave the build's pinned context, reach the network or the machine's file
 run a plugin. On top of that, per page:
 
 - Commands marked opt-in in the allowlist (cluster-wide RBAC, CSR approval, ...) run
-  only on a page whose front matter lists them: `kubecapture: {allow: ["kubectl create
-  clusterrolebinding"]}`. A dry run needs no opt-in.
+  only on a page whose front matter (read by pageoptions.py) lists them: `kubecapture:
+  {allow: ["kubectl create clusterrolebinding"]}`. A dry run needs no opt-in.
 - Files kubectl reads (`-f`, `--from-file`, `--from-env-file`, `--cert`, `--key`,
   `--patch-file`, template files) must be the notes' own content: inside the docs and
   snippets folders once links are resolved, no hidden files, URLs or stdin.
@@ -30,7 +30,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import allowlist
 from .kubectl_args import (
     CLUSTER_SCOPED,
     CLUSTER_SCOPED_KINDS,
@@ -375,66 +374,3 @@ def _creates(p: Parsed) -> list[tuple[str, str, str | None]]:
         ns = None if resource in CLUSTER_SCOPED else p.namespace
         return [(resource, p.positionals[0], ns)]
     return []
-
-
-# --- front matter options ----------------------------------------------------------------
-
-PAGE_OPTIONS = ("sandbox", "allow_destructive", "allow")
-
-
-def check_page_options(options: dict, page: str, markdown: str) -> None:
-    """Unknown keys under `kubecapture:` in front matter are mistakes, not silence."""
-    for key in options:
-        if key not in PAGE_OPTIONS:
-            line = _line_of(markdown, key)
-            known = ", ".join(PAGE_OPTIONS)
-            raise SnippetError(
-                page, line, f"unknown front matter option kubecapture.{key} (known: {known})"
-            )
-
-
-def front_matter_flag(
-    options: dict, key: str, page: str, markdown: str, default: bool = False
-) -> bool:
-    """A true/false page option under `kubecapture:` in front matter."""
-    value = options.get(key, default)
-    if isinstance(value, bool):
-        return value
-    raise SnippetError(
-        page, _line_of(markdown, key), f"front matter kubecapture.{key} must be true or false"
-    )
-
-
-def front_matter_allow(options: dict, page: str, markdown: str) -> frozenset[str]:
-    """`allow: ["kubectl create clusterrolebinding", ...]`: the opt-in commands a page runs.
-    Each must name an opt-in command of the allowlist exactly."""
-    value = options.get("allow", [])
-    line = _line_of(markdown, "allow")
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SnippetError(
-            page, line, 'front matter kubecapture.allow must be a list such as ["kubectl drain"]'
-        )
-    data = allowlist.default()
-    opt_ins = {c.name: c for c in data.commands.values() if c.opt_in}
-    for entry in value:
-        name = " ".join(entry.split())
-        if name in opt_ins:
-            continue
-        known = {c.name: c for c in data.commands.values()}
-        if name in known and known[name].allowed:
-            why = "it runs without being listed"
-        elif name in known:
-            why = f"it never runs in a snippet ({known[name].why or 'not in the allowlist'})"
-        else:
-            why = "it is not a kubectl command"
-        raise SnippetError(
-            page,
-            line,
-            f'front matter kubecapture.allow: "{entry}" cannot be allowed: {why}; the '
-            f"commands a page may opt in to are: {', '.join(sorted(opt_ins))}",
-        )
-    return frozenset(" ".join(v.split()) for v in value)
-
-
-def _line_of(markdown: str, key: str) -> int:
-    return next((i for i, text in enumerate(markdown.splitlines(), 1) if key in text), 1)

@@ -12,7 +12,6 @@ template for the page: every string from a capture reaches HTML escaped.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Literal
@@ -21,7 +20,7 @@ import jinja2
 
 from . import drift, history
 from .reportpage import diff_lines
-from .snippets import find_fences, one_line
+from .snippets import one_line
 from .store import PageCapture, Provenance, SnippetCapture
 from .strings import matrix_strings, report_strings
 
@@ -283,19 +282,3 @@ def to_html(matrix: Matrix, links: Mapping[str, tuple[str, str]], lang: str) -> 
         rows=rows,
         differ=sum(1 for r in matrix.rows if r.differs),
     )
-
-
-MARKER = re.compile(r"^[ \t]*<!--\s*kubecapture:\s*version-matrix\s*-->[ \t]*$", re.MULTILINE)
-
-
-def expand(markdown: str, html: str) -> str:
-    """`markdown` with each `<!-- kubecapture: version-matrix -->` line that stands outside
-    a code block replaced by `html` (a guide may show the marker in a fence)."""
-    fenced: set[int] = set()
-    for _lang, _info, _indent, opening, body in find_fences(markdown):
-        fenced.update(range(opening - 1, opening + len(body) + 1))
-    lines = markdown.split("\n")
-    for i, line in enumerate(lines):
-        if i not in fenced and MARKER.match(line):
-            lines[i] = html.rstrip("\n")
-    return "\n".join(lines)

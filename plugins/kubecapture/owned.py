@@ -14,9 +14,10 @@ import contextlib
 import fcntl
 import json
 import os
-import tempfile
 import time
 from pathlib import Path
+
+from .store import write_atomic
 
 KEEP_DAYS = 30  # a record older than this is of a cluster long gone: dropped
 
@@ -73,12 +74,5 @@ def _is_entry(e: object) -> bool:
 
 
 def _write(path: Path, entries: dict[str, dict]) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".sandboxes-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(entries, f, indent=1, sort_keys=True)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    data = json.dumps(entries, indent=1, sort_keys=True).encode("utf-8")
+    write_atomic(path, data, mode=0o600)  # the user's own record

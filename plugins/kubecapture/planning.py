@@ -12,14 +12,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from . import cluster as kube
-from . import guard, kubectl_args
+from . import config, guard, kubectl_args, pageoptions
 from .snippets import (
     Command,
     Snippet,
-    SnippetError,
     one_line,
     page_key,
     parse_page,
@@ -29,25 +25,38 @@ from .store import CommandResult, PageCapture, capture_path, covers_digest
 from .store import load as load_capture
 
 
+def _option(name: str, convert=None):
+    """A Settings field's default: the plugin schema's (config.py), so it is stated once."""
+    value = config.default(name)
+    if isinstance(value, dict):
+        return field(default_factory=lambda: config.default(name))
+    return convert(value) if convert else value
+
+
 @dataclass
 class Settings:
+    """The options a run needs, as `from_options` makes them from the plugin's; built
+    directly (tests, benchmarks), each field not given is the schema's default."""
+
     captures_dir: Path
     workdir: Path  # commands run here (the repository root)
-    mode: str = "auto"
-    context: str | None = None
-    allow_contexts: tuple[str, ...] = kube.DEFAULT_ALLOWED_CONTEXTS
-    kubectl: str | None = None
-    timeout: float = 60
-    connect_timeout: float = 3
-    jobs: int = 0
-    transcripts: bool = False
-    sandbox: bool = False
-    keep_sandbox: bool = False
-    settle_timeout: float = 120
-    keep_versions: int = 5  # live outputs kept per snippet (0: all); imported ones stay
-    context_notes: dict[str, str] = field(default_factory=dict)  # context -> description
+    mode: str = _option("mode")
+    context: str | None = _option("context")
+    allow_contexts: tuple[str, ...] = _option("allow_contexts", tuple)
+    kubectl: str | None = _option("kubectl")
+    timeout: float = _option("timeout", float)
+    connect_timeout: float = _option("connect_timeout", float)
+    jobs: int = _option("jobs", int)
+    transcripts: bool = _option("transcripts")
+    sandbox: bool = _option("sandbox")
+    keep_sandbox: bool = _option("keep_sandbox")
+    settle_timeout: float = _option("settle_timeout", float)
+    keep_versions: int = _option("keep_versions", int)  # outputs kept per snippet; 0: all
+    context_notes: dict[str, str] = _option("context_notes")  # context -> description
     write: bool = True  # False: `kubecapture diff` runs live but keeps the files
-    cache_dir: Path | None = None  # parsed capture files kept between builds (readcache.py)
+    # Parsed capture files kept between builds (readcache.py); None: no cache. From the
+    # options `cache` and `cache_dir` (relative to the site), so not defaulted here.
+    cache_dir: Path | None = None
     # the folders kubectl may read files from (-f, --from-file); () is docs/ and snippets/
     content_dirs: tuple[Path, ...] = ()
 
@@ -96,68 +105,28 @@ class PagePlan:
 
 
 def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
-    """Parse a page's snippets. Raises SnippetError naming page and line."""
-    options, _ = front_matter(markdown)
+    """Parse a page's snippets and options. Raises SnippetError naming page and line."""
     snippets = parse_page(markdown, page, transcripts=settings.transcripts)
-    guard.check_page_options(options, page, markdown)
-    namespace = _sandbox_option(options, page, markdown, settings.sandbox)
+    options = pageoptions.read(markdown, page, settings.sandbox)
+    namespace = options.namespace(page)
     permits = guard.check_page(
         page,
         snippets,
         sandbox=namespace,
-        allow_destructive=guard.front_matter_flag(options, "allow_destructive", page, markdown),
+        allow_destructive=options.allow_destructive,
         workdir=settings.workdir,
-        allow=guard.front_matter_allow(options, page, markdown),
+        allow=options.allow,
         content_dirs=settings.content_dirs,
     )
-    page_options: dict = {"sandbox": namespace is not None}
-    if namespace is not None and namespace != sandbox_name(page):
-        page_options["namespace"] = namespace  # a chosen name changes the outputs
     return PagePlan(
         page=page,
         snippets=snippets,
-        key=page_key(snippets, page_options),
+        key=page_key(snippets, options.key_options(page)),
         sandbox=namespace is not None,
         capture_file=capture_path(settings.captures_dir, page),
         permits=permits,
         namespace=namespace,
     )
-
-
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
-
-
-def _sandbox_option(options: dict, page: str, markdown: str, default: bool) -> str | None:
-    """Front matter `sandbox: true` (a namespace named after the page), `sandbox: NAME`
-    (a namespace of that name), or false: the sandbox namespace, or None."""
-    value = options.get("sandbox", default)
-    if isinstance(value, str):
-        if not _DNS_LABEL.match(value) or value.startswith("kube-") or value == "default":
-            line = next((i for i, t in enumerate(markdown.splitlines(), 1) if "sandbox" in t), 1)
-            raise SnippetError(
-                page,
-                line,
-                f'front matter kubecapture.sandbox "{value}" is not a usable namespace name '
-                "(lower-case letters, digits and '-', at most 63, not default or kube-*)",
-            )
-        return value
-    flag = guard.front_matter_flag(options, "sandbox", page, markdown, default)
-    return sandbox_name(page) if flag else None
-
-
-def front_matter(markdown: str) -> tuple[dict, int]:
-    """The page's kubecapture options (`kubecapture:` in its front matter) and where the
-    front matter ends (0 without one). Broken front matter reads as none: MkDocs and
-    Zensical report it themselves."""
-    m = re.match(r"^---[ \t]*\n(.*?\n)---[ \t]*\n", markdown, re.S)
-    if not m:
-        return {}, 0
-    try:
-        data = yaml.safe_load(m.group(1))
-    except yaml.YAMLError:
-        return {}, 0
-    options = data.get("kubecapture") if isinstance(data, dict) else None
-    return (options if isinstance(options, dict) else {}), m.end()
 
 
 _HEADER = re.compile(r"^(?P<field>key|covers): (?P<value>\S+)$", re.M)
@@ -268,8 +237,3 @@ def shared_phases(plans: list[PagePlan]) -> list[list[PagePlan]]:
         else:
             phases.append([plan])
     return phases
-
-
-def sandbox_name(page: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", Path(page).with_suffix("").as_posix().lower()).strip("-")
-    return f"kc-{slug}"[:63].rstrip("-")

@@ -16,6 +16,7 @@ from . import (
     fence,
     live,
     log,
+    markers,
     matrix,
     offline,
     planning,
@@ -167,7 +168,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         if not self.settings:
             return markdown
         # The report's marker, expanded here: the plugin knows where pages go (links).
-        markdown = fence.expand_report(
+        markdown = markers.expand_report(
             markdown,
             self.settings.captures_dir,
             self.lang,
@@ -175,8 +176,8 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             Path(config.docs_dir),
             config.use_directory_urls,
         )
-        if matrix.MARKER.search(markdown):
-            markdown = matrix.expand(
+        if markers.VERSION_MATRIX.search(markdown):
+            markdown = markers.expand_matrix(
                 markdown, self._matrix_html(page, files, Path(config.docs_dir))
             )
         if page.file.src_uri in self.refused:
@@ -203,7 +204,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             tabs=self.tabs,
             aside=self.parts,
         )
-        report.log_replay_state(context, planned, self.settings.mode)
+        report.log_replay_state(context, self.settings.mode)
         fence.set_page(context)
         return markdown
 

@@ -23,9 +23,10 @@ import marshal
 import os
 import secrets
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
+
+from . import store  # store.load calls `parsed`; this module writes through store
 
 # What the parsed data depends on besides the file's bytes: this layout, Python's marshal,
 # the parser and schema (store.py's `SCHEMA` stamp, given by the caller).
@@ -63,7 +64,8 @@ def parsed(
     value = parse(raw)
     try:
         payload = marshal.dumps(value)
-        _write(entry, _tag(key, schema, raw, payload) + payload)
+        # atomic: a build that reads the entry meanwhile sees all of it or none
+        store.write_atomic(entry, _tag(key, schema, raw, payload) + payload, mode=0o600)
     except (OSError, ValueError):
         pass  # a read-only checkout, a full disk: the build goes on without the cache
     return value
@@ -113,16 +115,3 @@ def _new_key(path: Path) -> bytes | None:
     with os.fdopen(fd, "wb") as f:
         f.write(key)
     return key
-
-
-def _write(entry: Path, data: bytes) -> None:
-    """Temp file and rename: a build that reads the entry meanwhile sees all of it or none."""
-    entry.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{entry.name}.", dir=entry.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp, entry)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -374,7 +374,7 @@ def _go_json_string(value: str) -> str:
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
-# --- the API capture.py uses -------------------------------------------------------------
+# --- the API live.py uses ----------------------------------------------------------------
 
 
 def redact_result(result, secrets):

@@ -28,7 +28,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import dataclass, fields
 
-from . import history
+from . import config, history
 from .markup import EMPTY, HTML, escape, fmt, join
 from .snippets import TranscriptPart
 from .store import CommandResult, Provenance, SnippetCapture
@@ -43,7 +43,7 @@ class View:
     capture: SnippetCapture | None
     stale: bool = False
     title: str | None = None
-    fold: int = 40  # fold output longer than this many lines; 0 never folds
+    fold: int = config.default("fold")  # fold output longer than this; 0 never folds
     lang: str = "en"
     anchor: str | None = None
     # A console transcript: its parts in order (commands that re-run and text kept as is).
@@ -52,7 +52,7 @@ class View:
     tab_set: str = "1"  # unique on the page: names the tabs' radio inputs
     # Given by the MkDocs plugin: takes a part that search skips (data-search-exclude) and
     # returns what stands for it in the page's content until the finished page gets it
-    # back (plugin.Asides). None: every part in place.
+    # back (asides.Asides). None: every part in place.
     aside: Callable[[HTML], HTML] | None = None
 
     @property

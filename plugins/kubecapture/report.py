@@ -123,20 +123,22 @@ def page_markdown(
     return saved.to_markdown(lang, page, titles, directory_urls)
 
 
-def log_replay_state(context, plan, mode: str) -> None:
-    """Tell the author about snippets shown without a current capture."""
+def log_replay_state(context, mode: str) -> None:
+    """Tell the author about the snippets of a page (fence.PageContext) shown without a
+    current capture."""
+    snippets = context.snippets
     if context.capture is None:
-        missing = len(plan.snippets)
+        missing = len(snippets)
     else:
         missing = sum(
-            1 for s, n in with_occurrence(plan.snippets) if context.capture.find(s.key, n) is None
+            1 for s, n in with_occurrence(snippets) if context.capture.find(s.key, n) is None
         )
     if context.stale:
         log.warning(
             "%s: captures are stale (its snippets changed since they were captured); "
             "run `kubecapture refresh %s` with a cluster",
-            plan.page,
-            plan.page,
+            context.page,
+            context.page,
         )
     if missing:
         # In replay mode placeholders are expected, so they are news, not a warning.
@@ -144,7 +146,7 @@ def log_replay_state(context, plan, mode: str) -> None:
         log.log(
             level,
             "%s: %d of %d snippet(s) not captured yet (placeholder shown)",
-            plan.page,
+            context.page,
             missing,
-            len(plan.snippets),
+            len(context.snippets),
         )

@@ -2,7 +2,13 @@
 
 Knows nothing of kubectl. Files are deterministic (stable key order, block
 scalars for multi-line text) so `git diff` shows only real changes, and are
-replaced atomically so a crash never leaves half a file.
+replaced atomically so a crash never leaves half a file (`write_atomic`, which every
+file kubecapture keeps goes through: captures, the report, the read cache's entries,
+the sandbox record).
+
+Every reader (the plugin, the CLI, the `kubecapture.fence` extension) loads captures
+through `load`, and so through one read cache: in this process, the parsed data of each
+file by the digest of its bytes; between builds, readcache.py's entries.
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import threading
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -385,7 +392,7 @@ def load(path: Path, cache_dir: Path | None = None) -> PageCapture | None:
             f"{MAX_FILE_BYTES // 2**20} MiB one may hold; it is not read"
         )
     try:
-        data = readcache.parsed(raw, path, cache_dir, _parse, SCHEMA)
+        data = _parsed(raw, path, cache_dir)
     except (yaml.YAMLError, ValueError) as e:  # UnicodeDecodeError is a ValueError
         raise CaptureFileError(
             f"{path}: malformed capture file ({_reason(e)}); fix it or delete it to capture again"
@@ -395,6 +402,32 @@ def load(path: Path, cache_dir: Path | None = None) -> PageCapture | None:
         key=data["key"],
         snippets=[_snippet_from(s) for s in data.get("snippets", ())],
     )
+
+
+_loaded_lock = threading.Lock()
+_loaded: dict[Path, tuple[bytes, dict]] = {}  # path -> (digest of its bytes, parsed data)
+
+
+def _parsed(raw: bytes, path: Path, cache_dir: Path | None) -> dict:
+    """The file's data, parsed once per process while its bytes are the same (Zensical
+    renders each page with a new extension; `mkdocs serve` rebuilds in one process), else
+    through readcache.py. Keyed by the bytes, not the file's mtime: an edit that keeps
+    size and mtime still shows. The data is never changed: `load` builds new objects."""
+    digest = hashlib.blake2b(raw, digest_size=16).digest()
+    with _loaded_lock:
+        hit = _loaded.get(path)
+    if hit is not None and hit[0] == digest:
+        return hit[1]
+    data = readcache.parsed(raw, path, cache_dir, _parse, SCHEMA)
+    with _loaded_lock:
+        _loaded[path] = (digest, data)
+    return data
+
+
+def forget_loaded() -> None:
+    """Empty the in-process cache (tests of readcache.py's entries)."""
+    with _loaded_lock:
+        _loaded.clear()
 
 
 def _reason(e: Exception) -> str:
@@ -485,20 +518,41 @@ def save(path: Path, capture: PageCapture) -> bool:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Temp file in the same folder, fsync, rename: readers see the old or the new file,
-    never half of one, even if the process is killed mid-write."""
+    write_atomic(path, text.encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Temp file in the same folder, fsync, rename, fsync the folder: readers see the old
+    or the new file, never half of one, even if the process is killed mid-write, and
+    after a crash the file is the new one or the old one. `mode`: 0o644 for a file of the
+    repository (mkstemp makes it private), 0o600 for one private to this user."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; a capture is a file of the repo
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    _fsync_folder(path.parent)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Make the rename itself durable; a file system that cannot sync a folder is let be."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def all_capture_files(captures_dir: Path) -> list[Path]:

@@ -1,6 +1,10 @@
 """The API server's write verbs (create, update, patch, delete, the scale and status
 subresources) over the object store, with the real server's admission, defaulting and
-errors; `Cluster` is what the HTTP front end drives, scenario controls included."""
+errors; `Cluster` is what the HTTP front end drives, scenario controls included.
+
+Just over 500 lines: the verbs share their checks (body, namespace, preconditions) and
+are one class the front end calls; the per-kind rules are already kinds.py's and
+validation.py's."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import random
 
 from . import kinds
 from .controllers.lifecycle import finalize_namespace, orphan_dependents
-from .kinds import Invalid, rand_suffix, ts
+from .kinds import rand_suffix, ts
 from .patch import PatchError, json_patch, merge_patch, strategic_merge
 from .resources import (
     ApiError,
@@ -22,6 +26,7 @@ from .resources import (
     runtime_for,
 )
 from .store import Store
+from .validation import Invalid, validate
 
 REVIEW_KINDS = {
     "SelfSubjectAccessReview",
@@ -129,7 +134,7 @@ class Cluster(Store):
             if not md.get("name") and md.get("generateName"):
                 md["name"] = md["generateName"] + rand_suffix()
             try:
-                kinds.validate(body)
+                validate(body)
             except Invalid as e:
                 raise invalid(e) from None
             if res.namespaced:
@@ -292,7 +297,7 @@ class Cluster(Store):
                     else:
                         new.pop("status", None)
                 try:
-                    kinds.validate(new)
+                    validate(new)
                 except Invalid as e:
                     raise invalid(e) from None
                 new = kinds.apply_defaults(new)

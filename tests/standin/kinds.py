@@ -1,8 +1,7 @@
-"""Per-kind API server behaviour: defaulting, admission and validation of built-in types,
-the way a v1.24 kube-apiserver does it (shapes taken from the recorded responses).
-
-Over 500 lines on purpose: a table of kinds, each a short section; one file keeps every
-kind's rules side by side, as the API server's own defaulting files are read."""
+"""Per-kind API server behaviour: defaulting and admission of built-in types, the way a
+v1.24 kube-apiserver does it (shapes taken from the recorded responses); validation is
+validation.py. Also the small helpers every part of the stand-in uses: generated names,
+uids, timestamps, ages."""
 
 from __future__ import annotations
 
@@ -11,13 +10,10 @@ import calendar
 import copy
 import json
 import random
-import re
 import time
 import uuid
 
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand
-DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 
 # kinds whose metadata.generation the server maintains
 GENERATION_KINDS = {
@@ -35,7 +31,6 @@ GENERATION_KINDS = {
     "CustomResourceDefinition",
 }
 # kinds whose names are DNS-1123 labels rather than subdomains
-LABEL_NAMED = {"Namespace", "Service"}
 
 METADATA_ORDER = [
     "name",
@@ -111,104 +106,6 @@ def order_metadata(md: dict) -> dict:
     out = {k: md[k] for k in METADATA_ORDER if k in md}
     out.update({k: v for k, v in md.items() if k not in out})
     return out
-
-
-class Invalid(Exception):
-    """422: a field failed validation. ``causes`` are (reason, message, field)."""
-
-    def __init__(self, kind: str, name: str, causes: list[tuple[str, str, str]], group: str = ""):
-        super().__init__(kind)
-        self.kind, self.name, self.causes, self.group = kind, name, causes, group
-
-
-def _name_causes(kind: str, md: dict) -> list[tuple[str, str, str]]:
-    name = md.get("name")
-    if not name:
-        if md.get("generateName"):
-            return []
-        return [
-            (
-                "FieldValueRequired",
-                "Required value: name or generateName is required",
-                "metadata.name",
-            )
-        ]
-    if kind in LABEL_NAMED:
-        if len(name) > 63 or not DNS1123_LABEL.match(name):
-            return [
-                (
-                    "FieldValueInvalid",
-                    f'Invalid value: "{name}": a lowercase RFC 1123 label must consist of '
-                    "lower "
-                    "case alphanumeric characters or '-', and must start and end with an "
-                    "alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for "
-                    "validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')",
-                    "metadata.name",
-                )
-            ]
-    elif len(name) > 253 or not DNS1123_SUBDOMAIN.match(name):
-        return [
-            (
-                "FieldValueInvalid",
-                f'Invalid value: "{name}": a lowercase RFC 1123 subdomain must consist of '
-                "lower "
-                "case alphanumeric characters, '-' or '.', and must start and end with an "
-                "alphanumeric character (e.g. 'example.com', regex used for validation is "
-                "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
-                "metadata.name",
-            )
-        ]
-    return []
-
-
-def _container_causes(spec: dict, prefix: str) -> list[tuple[str, str, str]]:
-    causes = []
-    containers = spec.get("containers")
-    if not containers:
-        return [("FieldValueRequired", "Required value", f"{prefix}.containers")]
-    for i, c in enumerate(containers):
-        if not c.get("name"):
-            causes.append(
-                ("FieldValueRequired", "Required value", f"{prefix}.containers[{i}].name")
-            )
-        if not c.get("image"):
-            causes.append(
-                ("FieldValueRequired", "Required value", f"{prefix}.containers[{i}].image")
-            )
-    return causes
-
-
-def validate(obj: dict) -> None:
-    kind = obj.get("kind", "")
-    md = obj.get("metadata") or {}
-    group = obj.get("apiVersion", "v1").rpartition("/")[0]
-    causes = _name_causes(kind, md)
-    spec = obj.get("spec") or {}
-    if kind == "Pod":
-        causes += _container_causes(spec, "spec")
-    elif kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"):
-        tmpl = spec.get("template") or {}
-        causes += _container_causes(tmpl.get("spec") or {}, "spec.template.spec")
-        sel = (spec.get("selector") or {}).get("matchLabels")
-        if not spec.get("selector"):
-            causes.append(("FieldValueRequired", "Required value", "spec.selector"))
-        labels = (tmpl.get("metadata") or {}).get("labels") or {}
-        if sel and any(labels.get(k) != v for k, v in sel.items()):
-            shown = ", ".join(f'"{k}":"{v}"' for k, v in sorted(labels.items()))
-            causes.append(
-                (
-                    "FieldValueInvalid",
-                    f"Invalid value: map[string]string{{{shown}}}: `selector` does not "
-                    "match template `labels`",
-                    "spec.template.metadata.labels",
-                )
-            )
-    elif kind == "Service":
-        for i, p in enumerate(spec.get("ports") or []):
-            if not p.get("port"):
-                causes.append(("FieldValueRequired", "Required value", f"spec.ports[{i}].port"))
-    if causes:
-        raise Invalid(kind, md.get("name") or md.get("generateName") or "", causes, group)
 
 
 # --- defaulting -------------------------------------------------------------------------

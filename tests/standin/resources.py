@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from . import recorded
-from .kinds import Invalid
+from .validation import Invalid
 
 
 class ApiError(Exception):
