@@ -107,6 +107,40 @@ def test_read_pages_share_a_phase_and_a_changing_page_stands_alone():
     ]
 
 
+def test_the_run_order_waits_for_each_phase_then_runs_sandboxes_one_per_name():
+    """RunOrder alone (no threads): a phase's pages together, the next phase only after
+    all of it finished, sandboxed pages after every shared one, never two of one name."""
+    a, b = plan("a.md", "kubectl get node"), plan("b.md", "kubectl get namespace")
+    c = plan("c.md", "kubectl create namespace x")
+    s1, s2 = (
+        plan("s1.md", "kubectl get pod", sandbox=True),
+        plan("s2.md", "kubectl get pod", sandbox=True),
+    )
+    s3 = plan("s3.md", "kubectl get pod", sandbox=True)
+    s3.namespace = s1.namespace  # two pages may name one sandbox
+    order = planning.RunOrder([a, b, c, s1, s3, s2])
+
+    def starts():
+        found = []
+        while (p := order.next()) is not None:
+            found.append(p.page)
+        return found
+
+    assert starts() == ["a.md", "b.md"]  # one phase, side by side
+    order.finished(a)
+    assert starts() == []  # c waits for all of the phase
+    order.finished(b)
+    assert starts() == ["c.md"]
+    order.finished(c)
+    assert starts() == ["s1.md", "s2.md"]  # s3 shares s1's sandbox name
+    order.finished(s2)
+    assert starts() == []
+    order.finished(s1)
+    assert starts() == ["s3.md"]
+    order.finished(s3)
+    assert starts() == []
+
+
 def test_session_keeps_phase_order_and_runs_read_pages_together(monkeypatch, tmp_path):
     """Session.run with a fake page runner: read pages of a phase overlap, a changing
     page overlaps with no shared page, sandboxed pages run after every shared page (so

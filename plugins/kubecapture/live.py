@@ -11,7 +11,6 @@ import shutil
 import signal
 import threading
 import time
-from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -21,10 +20,10 @@ from . import cluster as kube
 from . import history, kubectl_args, log, redact, report, runner, sandbox, secrets
 from .planning import (
     PagePlan,
+    RunOrder,
     Settings,
     needs_settle,
     settles_after,
-    shared_phases,
     side_by_side,
     unexpected_exit,
 )
@@ -113,61 +112,42 @@ class Session:
             if on_done:
                 on_done(page_run)
 
-        shared = [p for p in plans if not p.sandbox]
-        if shared:
+        if any(not p.sandbox for p in plans):
             self._wait_for_deletions(cluster)
-        phases = deque(shared_phases(shared))
-        isolated = deque(p for p in plans if p.sandbox)
-        phase: deque[PagePlan] = deque()
-        running: set[Future] = set()
-        running_phase: set[Future] = set()
-        sandboxes: dict[Future, str] = {}  # two pages may map to one name: never at once
+        order = RunOrder(plans)
+        running: dict[Future, PagePlan] = {}
         workers = max(1, self.settings.workers)
         pool = ThreadPoolExecutor(max_workers=workers)
         try:
-            try:
-                while True:
-                    if not phase and not running_phase and phases:
-                        phase = deque(phases.popleft())
-                    shared_done = not (phase or phases or running_phase)
-                    while len(running) < workers and (phase or (isolated and shared_done)):
-                        if phase:
-                            future = pool.submit(run_one, phase.popleft())
-                            running_phase.add(future)
-                        else:
-                            busy = {sandboxes[f] for f in running if f in sandboxes}
-                            plan = next((p for p in isolated if p.namespace not in busy), None)
-                            if plan is None:
-                                break
-                            isolated.remove(plan)
-                            future = pool.submit(run_one, plan)
-                            sandboxes[future] = plan.namespace
-                        running.add(future)
-                    if not running:
-                        break
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for future in done:
-                        future.result()  # an unexpected error stops the run
-                    running -= done
-                    running_phase -= done
-            except BaseException as e:
-                # Ctrl-C: kill running kubectl, stop settling; each page deletes its sandbox
-                self._cancel.set()
-                if isinstance(e, KeyboardInterrupt):
-                    log.warning(
-                        "interrupted: stopping kubectl and deleting sandbox namespaces; "
-                        "unfinished pages keep their previous captures"
-                    )
-                raise
-            finally:
-                _join(pool)
-                if self._commands is not None:
-                    self._commands.shutdown(wait=True)
-                    self._commands = None
-        except BaseException:
-            self.close()  # then remove any sandbox still alive before leaving
+            while True:
+                while len(running) < workers and (plan := order.next()) is not None:
+                    running[pool.submit(run_one, plan)] = plan
+                if not running:
+                    break
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    future.result()  # an unexpected error stops the run
+                    order.finished(running.pop(future))
+        except BaseException as e:
+            # Ctrl-C: kill running kubectl, stop settling; each page deletes its sandbox,
+            # then any sandbox still alive is removed before leaving
+            self._cancel.set()
+            if isinstance(e, KeyboardInterrupt):
+                log.warning(
+                    "interrupted: stopping kubectl and deleting sandbox namespaces; "
+                    "unfinished pages keep their previous captures"
+                )
+            self._stop_workers(pool)
+            self.close()
             raise
+        self._stop_workers(pool)
         return [results[p.page] for p in plans if p.page in results]
+
+    def _stop_workers(self, pool: ThreadPoolExecutor) -> None:
+        _join(pool)
+        if self._commands is not None:
+            self._commands.shutdown(wait=True)
+            self._commands = None
 
     def _wait_for_deletions(self, cluster: kube.Cluster) -> None:
         """Sandboxes of an earlier build may still be terminating: `kubectl get namespace`

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -218,6 +219,41 @@ def side_by_side(plan: PagePlan) -> bool:
 def reads_only(plan: PagePlan) -> bool:
     """A page whose every command is read-only."""
     return all(kubectl_args.is_read_only(c.argv) for s in plan.snippets for c in s.commands)
+
+
+class RunOrder:
+    """Which page may start next. Pages that share the cluster go phase by phase
+    (`shared_phases`: a phase's pages side by side, the next phase once all of it has
+    finished); then the sandboxed pages, never two with the same sandbox name at once
+    (two pages may name one). No threads: the session asks `next()` while it has a free
+    worker, and reports each page it saw finish."""
+
+    def __init__(self, plans: list[PagePlan]):
+        self._phases = deque(deque(p) for p in shared_phases([p for p in plans if not p.sandbox]))
+        self._isolated = [p for p in plans if p.sandbox]
+        self._shared_running = 0
+        self._busy: set[str | None] = set()  # sandbox names of the sandboxed pages running
+
+    def next(self) -> PagePlan | None:
+        """A page that may start now; None: wait for one to finish (or nothing is left)."""
+        while self._phases and not self._phases[0] and not self._shared_running:
+            self._phases.popleft()  # that phase has finished
+        if self._phases and self._phases[0]:
+            self._shared_running += 1
+            return self._phases[0].popleft()
+        if self._phases or self._shared_running:
+            return None  # sandboxed pages start after every shared one
+        plan = next((p for p in self._isolated if p.namespace not in self._busy), None)
+        if plan is not None:
+            self._isolated.remove(plan)
+            self._busy.add(plan.namespace)
+        return plan
+
+    def finished(self, plan: PagePlan) -> None:
+        if plan.sandbox:
+            self._busy.discard(plan.namespace)
+        else:
+            self._shared_running -= 1
 
 
 def shared_phases(plans: list[PagePlan]) -> list[list[PagePlan]]:
