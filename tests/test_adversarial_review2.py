@@ -1,0 +1,208 @@
+"""Second adversarial review: hostile pages and files that got past the first corpus.
+
+Each test shows one bypass as it really happened against the API stand-in (the world of
+test_adversarial_args: a logging kubectl wrapper, a victim namespace, a Secret of
+namespace `other`), or on the pure functions where no cluster is needed.
+"""
+
+from __future__ import annotations
+
+import pytest
+import test_adversarial_args as corpus
+from test_adversarial_args import BENIGN, MARKER, _b64, capture, snapshot
+
+world = corpus.world  # the corpus's world: stand-in, logging kubectl, victims, marker
+
+
+def _page(front: str, *commands: str) -> str:
+    head = f"---\nkubecapture: {front}\n---\n\n" if front else ""
+    body = "\n".join(f'```kubectl id="c{i}"\n{c}\n```\n' for i, c in enumerate(commands))
+    return f"{head}# hostile\n\n{body}"
+
+
+def _alive(world, resource, ns, name):
+    with world.standin.cluster.lock:
+        obj = world.standin.cluster.get_obj(("", resource), ns, name)
+    return obj is not None and not obj["metadata"].get("deletionTimestamp")
+
+
+def test_help_does_not_count_as_creating_what_a_later_delete_removes(world):
+    """`kubectl create namespace victim --help` prints help and exits 0 without creating
+    anything; it must not permit deleting the namespace `victim` that was already there."""
+    page = _page("", "kubectl create namespace victim --help", "kubectl delete namespace victim")
+    capture(world, {"hostile.md": page, "benign.md": BENIGN})
+    assert _alive(world, "namespaces", "", "victim")
+    ran = [" ".join(a) for a in world.argvs()]
+    assert not [r for r in ran if "delete namespace victim" in r], ran
+
+
+def _k(world, *args):
+    import subprocess
+
+    from conftest import KUBECTL
+
+    return subprocess.run(
+        [str(KUBECTL), *args], env=world.env, capture_output=True, text=True, check=True
+    )
+
+
+def test_append_hash_does_not_create_the_name_a_later_delete_removes(world):
+    """`create configmap keep --append-hash` creates `keep-<hash>`, not `keep`: the
+    namespace's own `keep` must not become the page's to delete."""
+    page = _page(
+        "",
+        "kubectl create configmap keep -n victim --from-literal=a=b --append-hash",
+        "kubectl delete configmap keep -n victim",
+    )
+    before = snapshot(world)
+    capture(world, {"hostile.md": page, "benign.md": BENIGN})
+    with world.standin.cluster.lock:
+        kept = world.standin.cluster.get_obj(("", "configmaps"), "victim", "keep")
+    assert kept and kept["metadata"]["uid"] == before["uids"][("configmaps", "victim", "keep")]
+    ran = [" ".join(a) for a in world.argvs()]
+    assert not [r for r in ran if "delete configmap keep" in r], ran
+
+
+VWC = """apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingWebhookConfiguration
+metadata: {name: victim-webhook}
+webhooks: []
+"""
+
+
+def test_a_category_of_cluster_wide_types_is_not_in_the_sandbox(world, tmp_path):
+    """`api-extensions` names webhooks, API services and CRDs: all cluster-wide."""
+    manifest = tmp_path / "vwc.yaml"
+    manifest.write_text(VWC)
+    _k(world, "create", "-f", str(manifest))
+    page = _page("{sandbox: true}", "kubectl delete api-extensions --all")
+    capture(world, {"hostile.md": page, "benign.md": BENIGN})
+    with world.standin.cluster.lock:
+        alive = world.standin.cluster.get_obj(
+            ("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
+            "",
+            "victim-webhook",
+        )
+    assert alive is not None, "the webhook configuration was deleted"
+    ran = [" ".join(a) for a in world.argvs()]
+    assert not [r for r in ran if "delete api-extensions" in r], ran
+
+
+# --- cluster-wide types the first list did not know ------------------------------------------
+
+
+def _plan(root, front: str, *commands: str):
+    from kubecapture import planning
+
+    (root / "docs").mkdir(parents=True, exist_ok=True)
+    (root / "snippets" / "manifests").mkdir(parents=True, exist_ok=True)
+    settings = planning.Settings(captures_dir=root / "snippets" / "captures", workdir=root)
+    return planning.plan_page("p.md", _page(front, *commands), settings)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        # built-in cluster-scoped types of kubectl/Kubernetes 1.37 missing from the list
+        "kubectl delete servicecidrs --all",
+        "kubectl delete ipaddresses --all",
+        "kubectl delete volumeattributesclasses --all",
+        "kubectl delete mutatingadmissionpolicies --all",
+        "kubectl delete mutatingadmissionpolicybindings --all",
+        "kubectl delete deviceclasses,resourceslices --all",
+        "kubectl delete clustertrustbundles --all",
+        "kubectl label servicecidr kubernetes evil=1",
+        "kubectl patch ipaddress 10.96.0.1 --type=merge -p '{\"spec\":{}}'",
+        # a category of cluster-wide types, a custom resource, a namespaced name in another group
+        "kubectl delete api-extensions --all",
+        "kubectl delete widgets.example.com --all",
+        "kubectl delete deployments.example.com --all",
+        "kubectl annotate deployments.example.com/web a=b",
+    ],
+)
+def test_a_type_not_known_to_be_namespaced_is_not_the_sandboxes(tmp_path, command):
+    from kubecapture.snippets import SnippetError
+
+    with pytest.raises(SnippetError, match="may be cluster-wide|cluster-wide"):
+        _plan(tmp_path, "{sandbox: true}", command)
+
+
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "apiVersion: admissionregistration.k8s.io/v1\nkind: MutatingAdmissionPolicy\n"
+        "metadata: {name: evil}\n",
+        "apiVersion: networking.k8s.io/v1\nkind: ServiceCIDR\nmetadata: {name: evil}\n",
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: evil}\n",
+        # a namespaced kind's name in another group
+        "apiVersion: example.com/v1\nkind: Deployment\nmetadata: {name: evil}\n",
+    ],
+)
+@pytest.mark.parametrize("command", ["kubectl apply -f {m}", "kubectl delete -f {m}"])
+def test_a_manifest_kind_not_known_to_be_namespaced_is_not_the_sandboxes(
+    tmp_path, manifest, command
+):
+    from kubecapture.snippets import SnippetError
+
+    path = tmp_path / "snippets" / "manifests" / "m.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(manifest)
+    with pytest.raises(SnippetError, match="cluster-wide"):
+        _plan(tmp_path, "{sandbox: true}", command.format(m="snippets/manifests/m.yaml"))
+
+
+def test_namespaced_types_in_their_own_groups_stay_the_sandboxes(tmp_path):
+    (tmp_path / "snippets" / "manifests").mkdir(parents=True)
+    (tmp_path / "snippets" / "manifests" / "d.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n"
+    )
+    assert _plan(
+        tmp_path,
+        "{sandbox: true}",
+        "kubectl delete deployments.v1.apps web",
+        "kubectl delete deploy.apps/web pods.v1/x",
+        "kubectl delete all --all",
+        "kubectl set env deployment/web KEY-",
+        "kubectl apply -f snippets/manifests/d.yaml",
+        "kubectl delete -f snippets/manifests/d.yaml",
+    ).snippets
+
+
+# --- a manifest kubectl reads as a list though its kind is no List ---------------------------
+
+# kubectl (apimachinery's unstructured decoder) reads any object with a top-level `items`
+# list as a list of those items, whatever its kind says.
+NOT_A_LIST = """apiVersion: v1
+kind: ConfigMap
+metadata: {name: harmless}
+items:
+- apiVersion: v1
+  kind: %s
+  metadata: {name: %s%s}
+"""
+
+
+def test_items_of_an_object_that_is_no_list_are_read_by_the_guard(world):
+    path = world.root / "snippets" / "manifests" / "cm.yaml"
+    path.write_text(NOT_A_LIST % ("Namespace", "victim", ""))
+    page = _page("{sandbox: true}", "kubectl delete -f snippets/manifests/cm.yaml")
+    capture(world, {"hostile.md": page, "benign.md": BENIGN})
+    assert _alive(world, "namespaces", "", "victim"), "the namespace victim was deleted"
+    ran = [" ".join(a) for a in world.argvs()]
+    assert not [r for r in ran if "delete -f" in r], ran
+
+
+def test_items_of_an_object_that_is_no_list_count_for_redaction(world):
+    """`get -f` of such a file reads a Secret of namespace `other`: its values are masked."""
+    path = world.root / "snippets" / "manifests" / "cm.yaml"
+    path.write_text(NOT_A_LIST % ("Secret", "hidden", ", namespace: other"))
+    page = _page("", "kubectl get -f snippets/manifests/cm.yaml -o jsonpath={..data.word}")
+    before = snapshot(world)
+    outcome = capture(world, {"hostile.md": page, "benign.md": BENIGN})
+    assert outcome.refused is None
+    shown = outcome.captured["hostile.md"].snippets[0].results[0].stdout
+    assert shown.strip(), "the command printed nothing: the check would prove nothing"
+    for file in (world.root / "snippets").rglob("*"):
+        if file.is_file() and file not in before["files"]:
+            data = file.read_bytes()
+            assert MARKER.encode() not in data and _b64(MARKER) not in data, file
