@@ -206,3 +206,31 @@ def test_items_of_an_object_that_is_no_list_count_for_redaction(world):
         if file.is_file() and file not in before["files"]:
             data = file.read_bytes()
             assert MARKER.encode() not in data and _b64(MARKER) not in data, file
+
+
+# --- a value as Go's encoding/json writes it ----------------------------------------------
+
+GO_VALUE = "<p&a>s<s&w>o<r&d>"  # every 6 characters hold one of < > &
+GO_ESCAPED = GO_VALUE.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def test_a_value_json_escaped_as_go_writes_it_is_masked(world, tmp_path):
+    """kubectl writes the last-applied annotation with Go's encoding/json, which escapes
+    < > & as \\u003c \\u003e \\u0026; a template printing that annotation without its
+    `"kind":"Secret"` shows a Secret's value in that form."""
+    manifest = tmp_path / "secret.yaml"
+    manifest.write_text(
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: amp, namespace: other}\n"
+        f"stringData: {{pw: '{GO_VALUE}'}}\n"
+    )
+    _k(world, "apply", "-f", str(manifest))
+    template = (
+        "{{slice (index .metadata.annotations "
+        '"kubectl.kubernetes.io/last-applied-configuration") 34}}'
+    )
+    page = _page("", f"kubectl get secret amp -n other -o go-template='{template}'")
+    outcome = capture(world, {"hostile.md": page, "benign.md": BENIGN})
+    assert outcome.refused is None
+    shown = outcome.captured["hostile.md"].snippets[0].results[0].stdout
+    assert "stringData" in shown and "Secret" not in shown, shown  # the case it is about
+    assert GO_ESCAPED not in shown, shown
