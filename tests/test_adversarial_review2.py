@@ -234,3 +234,32 @@ def test_a_value_json_escaped_as_go_writes_it_is_masked(world, tmp_path):
     shown = outcome.captured["hostile.md"].snippets[0].results[0].stdout
     assert "stringData" in shown and "Secret" not in shown, shown  # the case it is about
     assert GO_ESCAPED not in shown, shown
+
+
+# --- a page without a sandbox changes other namespaces ---------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="policy: without a sandbox (the default) a page may write namespaced objects in "
+    "any namespace (guard._write_outside_reason, test_guard_policy asserts it); refusing -n "
+    "of a namespace the page did not create needs the owner's decision",
+)
+def test_a_page_without_front_matter_grants_nothing_in_kube_system(world):
+    """The default site (no sandbox) and a page with no front matter at all: a RoleBinding
+    in kube-system gives anonymous users cluster-admin's rights there (its service
+    accounts' tokens, pods run as them), with no `allow_destructive` in the diff."""
+    (world.root / "snippets" / "manifests" / "rb.yaml").write_text(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\n"
+        "metadata: {name: evil, namespace: kube-system}\n"
+        "roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\n"
+        "subjects: [{kind: Group, name: 'system:unauthenticated', "
+        "apiGroup: rbac.authorization.k8s.io}]\n"
+    )
+    page = _page("", "kubectl apply -f snippets/manifests/rb.yaml")
+    capture(world, {"hostile.md": page, "benign.md": BENIGN})
+    with world.standin.cluster.lock:
+        made = world.standin.cluster.get_obj(
+            ("rbac.authorization.k8s.io", "rolebindings"), "kube-system", "evil"
+        )
+    assert made is None, "a RoleBinding evil was made in kube-system"
