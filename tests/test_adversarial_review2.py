@@ -263,3 +263,43 @@ def test_a_page_without_front_matter_grants_nothing_in_kube_system(world):
             ("rbac.authorization.k8s.io", "rolebindings"), "kube-system", "evil"
         )
     assert made is None, "a RoleBinding evil was made in kube-system"
+
+
+# --- links in the notes to files of the machine ----------------------------------------------
+
+
+def test_a_link_in_the_notes_to_a_file_outside_is_not_published(tmp_path):
+    """A pull request can add links: docs/leak.txt (MkDocs copies it into the site) and
+    snippets/link.txt (the notes include snippets/ with --8<--) to a file of the machine
+    (~/.kube/config, /proc/self/environ): what they lead to must not reach the site."""
+    import os
+
+    import yaml
+    from sites import build, make_site, offline_env
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text(f"secret {MARKER}\n")
+    page = '# Home\n\n--8<-- "link.txt"\n\n[x](leak.txt)\n'
+    site = make_site(tmp_path / "site", {"index.md": page, "ok.md": "# Ok\n"})
+    config = yaml.safe_load(site.read_text())
+    config["markdown_extensions"].append(
+        {"pymdownx.snippets": {"base_path": ["snippets"], "check_paths": True}}
+    )
+    site.write_text(yaml.safe_dump(config))
+    root = site.parent
+    (root / "snippets").mkdir()
+    (root / "snippets" / "link.txt").symlink_to(outside / "secret.txt")
+    (root / "docs" / "leak.txt").symlink_to(outside / "secret.txt")
+    (root / "docs" / "inside.md").symlink_to(root / "docs" / "ok.md")  # a link in the notes
+    built = build(site, offline_env(), mode="replay")
+    for path in (root / "site").rglob("*") if (root / "site").exists() else ():
+        if path.is_file():
+            assert MARKER.encode() not in path.read_bytes(), path
+    assert built.returncode != 0 and "leak.txt is a link to" in built.log, built.log
+    # links that stay in the notes are fine
+    os.unlink(root / "docs" / "leak.txt")
+    os.unlink(root / "snippets" / "link.txt")
+    (root / "snippets" / "link.txt").write_text("included\n")
+    built = build(site, offline_env(), mode="replay")
+    assert built.returncode == 0, built.log

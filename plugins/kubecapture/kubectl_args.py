@@ -623,6 +623,25 @@ def confine(name: str, workdir: Path, roots: tuple[Path, ...], *, recursive: boo
             dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
 
 
+def links_leaving(dirs: tuple[Path, ...], roots: tuple[Path, ...]) -> list[tuple[Path, Path]]:
+    """(link, where it leads) of every symbolic link under `dirs` that resolves outside
+    `roots`: MkDocs copies what docs/ links to into the site, and pymdownx.snippets
+    includes what a link in snippets/ leads to (`--8<--`), whatever it is (the build's
+    /proc/self/environ, ~/.kube/config). Links to folders are checked, not walked."""
+    out = []
+    for top in dict.fromkeys(d.resolve() for d in dirs if d.is_dir()):
+        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+            for entry in (*dirnames, *filenames):
+                path = Path(dirpath) / entry
+                if not path.is_symlink():
+                    continue
+                resolved = path.resolve()
+                if not any(resolved == r or r in resolved.parents for r in roots):
+                    out.append((path, resolved))
+            dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+    return out
+
+
 def _inside(path: Path, roots: tuple[Path, ...], name: str) -> None:
     resolved = path.resolve()
     for root in roots:
