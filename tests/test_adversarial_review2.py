@@ -303,3 +303,20 @@ def test_a_link_in_the_notes_to_a_file_outside_is_not_published(tmp_path):
     (root / "snippets" / "link.txt").write_text("included\n")
     built = build(site, offline_env(), mode="replay")
     assert built.returncode == 0, built.log
+
+
+def test_a_link_in_the_captures_folder_does_not_send_a_capture_outside(tmp_path, kube_env):
+    """snippets/captures/evil -> a folder of the machine (.github/workflows, ~/.ssh):
+    `kubecapture refresh` of docs/evil/p.md would write evil/p.yaml there."""
+    from sites import kubecapture, make_site
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    page = "# P\n\n```kubectl\nkubectl get namespace default -o name\n```\n"
+    site = make_site(tmp_path / "site", {"evil/p.md": page}, captures_dir="snippets/captures")
+    captures = site.parent / "snippets" / "captures"
+    captures.mkdir(parents=True)
+    (captures / "evil").symlink_to(outside, target_is_directory=True)
+    ran = kubecapture(site, kube_env, "refresh")
+    assert not (outside / "p.yaml").exists(), ran.log
+    assert ran.returncode != 0 and "is a link to" in ran.log, ran.log

@@ -18,7 +18,7 @@ from mkdocs.structure.files import get_files
 from . import drift, history, live, matrix, report
 from .cluster import ClusterUnavailable
 from .config import OptionsError, load_site
-from .planning import PagePlan, Settings, is_complete, plan_page
+from .planning import PagePlan, Settings, is_complete, links_out, plan_page
 from .snippets import SnippetError
 from .store import CaptureFileError, all_capture_files, capture_path
 from .store import load as load_capture
@@ -54,6 +54,9 @@ def load(config_file: Path, mode: str) -> Site:
     except OptionsError as e:
         raise SystemExit(f"kubecapture: {e}") from None
     settings = Settings.from_options(options, config_file.resolve().parent, mode)
+    links = links_out(settings, Path(site.docs_dir))
+    if links:
+        raise SystemExit(f"kubecapture: {links}")
     plans, refused = [], {}
     for file in get_files(site).documentation_pages():
         try:

@@ -14,7 +14,6 @@ from . import (
     asides,
     console,
     fence,
-    kubectl_args,
     live,
     log,
     matrix,
@@ -95,7 +94,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             return files
         self.plans, self.fresh, self.refused, self.errors = {}, {}, {}, 0
         self.parts = asides.Asides()
-        _refuse_links_out(self.settings, Path(config.docs_dir))
+        links = planning.links_out(self.settings, Path(config.docs_dir))
+        if links:  # before anything runs or is written
+            raise PluginError(f"kubecapture: {links}")
         for file in files.documentation_pages():
             try:
                 page = planning.plan_page(file.src_uri, file.content_string, self.settings)
@@ -293,21 +294,6 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             warn=False,
             tabs=self.tabs,
             aside=self.parts,
-        )
-
-
-def _refuse_links_out(settings: planning.Settings, docs_dir: Path) -> None:
-    """A link in docs/ or snippets/ to a file outside the notes would put that file in the
-    site (a pull request can add one): the build stops before anything runs."""
-    roots = (*kubectl_args.content_roots(settings.workdir, settings.content_dirs),)
-    roots += (docs_dir.resolve(),)
-    found = kubectl_args.links_leaving((docs_dir, *roots), roots)
-    if found:
-        link, target = found[0]
-        raise PluginError(
-            f"kubecapture: {link} is a link to {target}, outside the notes' content "
-            f"({', '.join(str(r) for r in dict.fromkeys(roots))}); MkDocs and --8<-- would "
-            f"publish what it leads to ({len(found)} such link(s))"
         )
 
 
