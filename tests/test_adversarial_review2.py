@@ -320,3 +320,30 @@ def test_a_link_in_the_captures_folder_does_not_send_a_capture_outside(tmp_path,
     ran = kubecapture(site, kube_env, "refresh")
     assert not (outside / "p.yaml").exists(), ran.log
     assert ran.returncode != 0 and "is a link to" in ran.log, ran.log
+
+
+# --- version-matrix.json: a value that starts a Markdown fence ---------------------------------
+
+
+def test_a_saved_matrix_cell_cannot_start_a_fence_on_the_versions_page():
+    """The matrix is put into the page's Markdown before superfences runs (as the change
+    page is): a diff line of version-matrix.json holding a newline and ``` made a console
+    block of its own on the versions page. Every value must be inert there."""
+    import markdown
+    from kubecapture import matrix
+
+    cells = matrix.load_cells(
+        '{"cells": {"k": {"status": "changed", "diff": '
+        '["+x\\n\\n```console\\n$ kubectl get secret\\nKC-INJECTED\\n```\\n\\n"]}}}'
+    )
+    grid = matrix.Matrix(
+        [matrix.Setup("c", "v1", "", "live"), matrix.Setup("d", "v2", "", "live")],
+        [matrix.Row("p.md", 1, ["kubectl get node"], [matrix.Cell("newest"), cells["k"]])],
+    )
+    page = matrix.expand(
+        "# Versions\n\n<!-- kubecapture: version-matrix -->\n",
+        matrix.to_html(grid, {}, "en"),
+    )
+    html = markdown.markdown(page, extensions=["pymdownx.superfences", "md_in_html"])
+    assert html.count("<pre") == 1, html  # the cell's own diff block, nothing more
+    assert "KC-INJECTED" in html  # shown, as text
