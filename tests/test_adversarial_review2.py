@@ -347,3 +347,43 @@ def test_a_saved_matrix_cell_cannot_start_a_fence_on_the_versions_page():
     html = markdown.markdown(page, extensions=["pymdownx.superfences", "md_in_html"])
     assert html.count("<pre") == 1, html  # the cell's own diff block, nothing more
     assert "KC-INJECTED" in html  # shown, as text
+
+
+# --- the CLI prints what a capture file holds -------------------------------------------------
+
+ESCAPES = "\x1b]52;c;cm0gLXJmIH4K\x07\x1b]0;pwned\x07\x9b2J"  # clipboard, title, C1 CSI
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("history",), ("matrix",), ("matrix", "--json"), ("compare", "index.md", "x", "1", "0")],
+)
+def test_escape_sequences_of_a_capture_never_reach_the_authors_terminal(tmp_path, args):
+    """`kubecapture history/matrix/compare` on a pull request's capture file: its labels,
+    commands and outputs reach the author's terminal as text, never as control sequences
+    (OSC 52 writes the clipboard, OSC 0 the title, CSI clears the screen)."""
+    import os
+    import re
+
+    from kubecapture import history, planning, store
+    from sites import kubecapture, make_site
+
+    page = '# P\n\n```kubectl id="x"\nkubectl get node\n```\n'
+    site = make_site(tmp_path / "site", {"index.md": page})
+    settings = planning.Settings(captures_dir=site.parent / "captures", workdir=site.parent)
+    plan = planning.plan_page("index.md", page, settings)
+
+    def entry(n: int) -> store.SnippetCapture:
+        prov = store.Provenance(
+            "minikube" + ESCAPES, f"v1.2{n}.0", "v1.37.1", f"2026-11-2{n}T01:00:00Z"
+        )
+        result = store.CommandResult("kubectl get node", 1, f"out {n} {ESCAPES}\n", ESCAPES)
+        return store.SnippetCapture(plan.snippets[0].key, [result], prov, "x")
+
+    newer, older = entry(2), entry(1)
+    newer.history = [older]
+    newer.change = store.Change(history.change_digest(newer, older), "changed", [ESCAPES])
+    store.save(plan.capture_file, store.PageCapture("index.md", plan.key, [newer]))
+    ran = kubecapture(site, dict(os.environ), *args)
+    assert "out 2" in ran.log or "minikube" in ran.log, ran.log  # it printed the capture
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", ran.log), repr(ran.log)
