@@ -8,7 +8,10 @@ extension's on a Zensical site) and plans pages in the order `mkdocs build` does
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +21,7 @@ from mkdocs.structure.files import get_files
 from . import drift, history, live, matrix, report
 from .cluster import ClusterUnavailable
 from .config import OptionsError, load_site
-from .planning import PagePlan, Settings, is_complete, plan_page
+from .planning import PagePlan, Settings, is_complete, links_out, plan_page
 from .snippets import SnippetError
 from .store import CaptureFileError, all_capture_files, capture_path
 from .store import load as load_capture
@@ -54,6 +57,9 @@ def load(config_file: Path, mode: str) -> Site:
     except OptionsError as e:
         raise SystemExit(f"kubecapture: {e}") from None
     settings = Settings.from_options(options, config_file.resolve().parent, mode)
+    links = links_out(settings, Path(site.docs_dir))
+    if links:
+        raise SystemExit(f"kubecapture: {links}")
     plans, refused = [], {}
     for file in get_files(site).documentation_pages():
         try:
@@ -330,7 +336,33 @@ def main(argv: list[str] | None = None) -> int:
         "--imported", action="store_true", help="also drop imported outputs (the original notes)"
     )
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
+    # What a capture file holds (a pull request's) is printed as text, never as the
+    # terminal's control sequences (OSC 52 writes the clipboard, CSI clears the screen).
+    with (
+        contextlib.redirect_stdout(_Printable(sys.stdout)),
+        contextlib.redirect_stderr(_Printable(sys.stderr)),
+    ):
+        logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
+        return _dispatch(args)
+
+
+class _Printable(io.TextIOBase):
+    """A text stream that shows control characters (but newlines and tabs) as `\\x1b`."""
+
+    _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(self._CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+
+def _dispatch(args) -> int:
     try:
         if args.command == "status":
             return cmd_status(args)

@@ -41,6 +41,8 @@ from .kubectl_args import (
     confine,
     content_roots,
     manifest_objects,
+    namespaced,
+    namespaced_kind,
     own_label,
     parse,
 )
@@ -212,8 +214,8 @@ def _write_outside_reason(
                 kind = obj.get("kind")
                 meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
                 ns = meta.get("namespace")
-                if kind in CLUSTER_SCOPED_KINDS and kind != "Namespace":
-                    return f"{name} holds a {kind}, which is cluster-wide"
+                if kind != "Namespace" and not namespaced_kind(obj):
+                    return f"{name} holds {_kind_reason(obj)}"
                 if sandbox is not None and ns and ns != sandbox:
                     return f"{name} holds objects of namespace {ns}, outside the sandbox"
         except ManifestUnknown:
@@ -221,7 +223,7 @@ def _write_outside_reason(
     if p.verb in ("create", "run", "apply", "replace"):
         return None  # what they make is checked above (create's opt-in for cluster-wide)
     for resource, name in _command_line_targets(p):
-        if resource not in CLUSTER_SCOPED:
+        if namespaced(resource):
             continue
         own = (
             resource == "namespaces"
@@ -229,16 +231,35 @@ def _write_outside_reason(
             and (name == sandbox or ("namespaces", name, None) in created)
         )
         if not own:
-            return f"{resource} are cluster-wide, outside the page's sandbox"
+            return _scope_reason(resource)
     return None
+
+
+def _scope_reason(resource: str) -> str:
+    """Why a type on the command line is not the sandbox's."""
+    if resource in CLUSTER_SCOPED:
+        return f"{resource} are cluster-wide, outside the page's sandbox"
+    return (
+        f"{resource} is not a built-in namespaced type, so it may be cluster-wide (a newer "
+        "built-in type, a custom resource or a category such as api-extensions)"
+    )
+
+
+def _kind_reason(obj: dict) -> str:
+    kind, version = obj.get("kind"), obj.get("apiVersion")
+    if kind in CLUSTER_SCOPED_KINDS:
+        return f"a {kind}, which is cluster-wide"
+    return (
+        f"a {kind} ({version}), which is not a built-in namespaced kind, so it may be cluster-wide"
+    )
 
 
 def _command_line_targets(p: Parsed) -> list[tuple[str, str | None]]:
     """The objects `label ns demo a=b`, `set image deployment/web web=x`, `scale ...`
     name: the words that are neither labels (`a=b`, `a-`) nor settings (`web=x`)."""
     words = [w for w in p.positionals if "=" not in w]
-    if p.path in (("label",), ("annotate",)):
-        words = [w for w in words if not w.endswith("-")]
+    if p.path in (("label",), ("annotate",), ("set", "env")):
+        words = [w for w in words if not w.endswith("-")]  # a key removed, not an object
     if not words:
         return []
     if all("/" in w for w in words):
@@ -309,10 +330,10 @@ def _outside_reason(p: Parsed, sandbox: str | None, workdir: Path) -> str | None
     if verb == "exec":
         return None  # a pod of the sandbox (its namespace is checked above)
     for resource, name in _targets(p):
-        if resource in CLUSTER_SCOPED:
-            if resource == "namespaces" and name == sandbox:
-                continue  # the page's own sandbox
-            return f"{resource} are cluster-wide, outside the page's sandbox"
+        if resource == "namespaces" and name == sandbox:
+            continue  # the page's own sandbox
+        if not namespaced(resource):
+            return _scope_reason(resource)
     return None
 
 
@@ -323,10 +344,10 @@ def _files_outside(files: list[str], recursive: bool, sandbox: str, workdir: Pat
                 kind = obj.get("kind")
                 meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
                 ns = meta.get("namespace")
-                if kind in CLUSTER_SCOPED_KINDS and not (
+                if not namespaced_kind(obj) and not (
                     kind == "Namespace" and meta.get("name") == sandbox
                 ):
-                    return f"{name} holds a {kind}, which is cluster-wide"
+                    return f"{name} holds {_kind_reason(obj)}"
                 if ns and ns != sandbox:
                     return f"{name} holds objects of namespace {ns}, outside the sandbox"
         except ManifestUnknown as e:
@@ -365,8 +386,10 @@ def _named_targets(p: Parsed) -> list[tuple[str, str, str | None]]:
 
 def _creates(p: Parsed) -> list[tuple[str, str, str | None]]:
     """(resource, name, namespace) a `kubectl create TYPE NAME` / `kubectl run NAME` makes."""
-    if p.dry_run or p.has("filename"):
-        return []
+    if p.dry_run or p.has("filename") or p.true("help"):
+        return []  # `--help` prints help and creates nothing, exiting 0 all the same
+    if p.true("append-hash"):
+        return []  # it creates NAME-<hash>: NAME itself is someone else's
     if p.path == ("run",) and p.positionals:
         return [("pods", p.positionals[0], p.namespace)]
     if len(p.path) >= 2 and p.path[0] == "create" and p.positionals:

@@ -455,9 +455,38 @@ def waits(argv) -> bool:
 
 def canonical(resource: str) -> str:
     """`deploy` -> `deployments`; `nodes.v1` or `clusterroles.rbac.authorization.k8s.io`
-    -> the plural without group; unknown names stay as written (lower case)."""
-    name = resource.lower().split(".", 1)[0]
-    return _CANONICAL.get(name, name)
+    -> the plural without group; unknown names stay as written (lower case). A namespaced
+    type's name with another group than its own (`deployments.example.com`, a custom
+    resource that may be cluster-wide) stays as written too."""
+    name, _, group = resource.lower().partition(".")
+    plural = _CANONICAL.get(name)
+    if plural is None:
+        return resource.lower() if group else name
+    if plural in _NAMESPACED_GROUPS:
+        # `pods.v1`, `deployments.apps`, `deployments.v1.apps`
+        head, _, rest = group.partition(".")
+        given = rest if re.fullmatch(r"v\d+(?:(?:alpha|beta)\d+)?", head) else group
+        if given and given not in _NAMESPACED_GROUPS[plural]:
+            return resource.lower()
+    return plural
+
+
+def namespaced(resource: str) -> bool:
+    """Does `resource` (as `canonical` gives it) name a built-in namespaced type? Anything
+    else may be cluster-wide: a type of the cluster-scoped list, a newer built-in one
+    (`servicecidrs`), a custom resource, a category (`api-extensions`). Only `all` among
+    categories: it names the namespaced workloads."""
+    return resource in _NAMESPACED_GROUPS or resource == "all"
+
+
+def namespaced_kind(obj: dict) -> bool:
+    """Is a manifest's object of a built-in namespaced kind, in that kind's own API group?
+    An unknown kind, a kind of another group, or no kind at all may be cluster-wide."""
+    kind, version = obj.get("kind"), obj.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(version, str):
+        return False
+    group = version.rpartition("/")[0]
+    return group in _NAMESPACED_KINDS.get(kind, ())
 
 
 # Resource names (plural, singular, short) -> canonical plural.
@@ -519,6 +548,35 @@ _CANONICAL = {
     for a in (plural, *aliases)
 }
 CLUSTER_SCOPED = set(_CLUSTER_ALIASES)
+# The API groups of the namespaced types (a type written with a group must name its own).
+_CORE, _APPS, _BATCH, _NET = ("",), ("apps",), ("batch",), ("networking.k8s.io",)
+_RBAC = ("rbac.authorization.k8s.io",)
+_NAMESPACED_GROUPS = {
+    "pods": _CORE, "services": _CORE, "secrets": _CORE, "configmaps": _CORE,
+    "serviceaccounts": _CORE, "persistentvolumeclaims": _CORE, "endpoints": _CORE,
+    "limitranges": _CORE, "resourcequotas": _CORE, "replicationcontrollers": _CORE,
+    "events": ("", "events.k8s.io"),
+    "deployments": _APPS, "replicasets": _APPS, "statefulsets": _APPS, "daemonsets": _APPS,
+    "jobs": _BATCH, "cronjobs": _BATCH,
+    "ingresses": _NET, "networkpolicies": _NET,
+    "roles": _RBAC, "rolebindings": _RBAC,
+    "horizontalpodautoscalers": ("autoscaling",),
+    "poddisruptionbudgets": ("policy",),
+    "leases": ("coordination.k8s.io",),
+}  # fmt: skip
+assert set(_NAMESPACED_GROUPS) == set(_NAMESPACED_ALIASES)
+# Manifest kinds -> their API groups, for `-f`: what is not here may be cluster-wide.
+_NAMESPACED_KINDS = {
+    "Pod": _CORE, "Service": _CORE, "Secret": _CORE, "ConfigMap": _CORE,
+    "ServiceAccount": _CORE, "PersistentVolumeClaim": _CORE, "Endpoints": _CORE,
+    "LimitRange": _CORE, "ResourceQuota": _CORE, "ReplicationController": _CORE,
+    "PodTemplate": _CORE, "Event": ("", "events.k8s.io"),
+    "Deployment": _APPS, "ReplicaSet": _APPS, "StatefulSet": _APPS, "DaemonSet": _APPS,
+    "ControllerRevision": _APPS, "Job": _BATCH, "CronJob": _BATCH,
+    "Ingress": _NET, "NetworkPolicy": _NET, "Role": _RBAC, "RoleBinding": _RBAC,
+    "HorizontalPodAutoscaler": ("autoscaling",), "PodDisruptionBudget": ("policy",),
+    "Lease": ("coordination.k8s.io",), "EndpointSlice": ("discovery.k8s.io",),
+}  # fmt: skip
 CLUSTER_SCOPED_KINDS = {
     "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
     "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
@@ -563,6 +621,25 @@ def confine(name: str, workdir: Path, roots: tuple[Path, ...], *, recursive: boo
                 break
             # links to folders are checked above but not walked (kubectl's walk does not)
             dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+
+
+def links_leaving(dirs: tuple[Path, ...], roots: tuple[Path, ...]) -> list[tuple[Path, Path]]:
+    """(link, where it leads) of every symbolic link under `dirs` that resolves outside
+    `roots`: MkDocs copies what docs/ links to into the site, and pymdownx.snippets
+    includes what a link in snippets/ leads to (`--8<--`), whatever it is (the build's
+    /proc/self/environ, ~/.kube/config). Links to folders are checked, not walked."""
+    out = []
+    for top in dict.fromkeys(d.resolve() for d in dirs if d.is_dir()):
+        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+            for entry in (*dirnames, *filenames):
+                path = Path(dirpath) / entry
+                if not path.is_symlink():
+                    continue
+                resolved = path.resolve()
+                if not any(resolved == r or r in resolved.parents for r in roots):
+                    out.append((path, resolved))
+            dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+    return out
 
 
 def _inside(path: Path, roots: tuple[Path, ...], name: str) -> None:
@@ -672,7 +749,8 @@ def manifest_objects(
 ) -> Iterator[dict]:
     """The objects of the manifests `-f NAME` names, found as kubectl finds them: the file,
     or the .yaml/.yml/.json files of a directory, of its subdirectories too when
-    `recursive` (kubectl's `-R`); a List gives its items. A relative NAME is under `workdir`.
+    `recursive` (kubectl's `-R`); an object with an `items` list gives its items (kubectl
+    reads it as a list, whatever its kind). A relative NAME is under `workdir`.
 
     Raises ManifestUnknown, when the iteration reaches it, for stdin, a URL, or a file that
     cannot be read or parsed; with `skip_unreadable` such a file gives nothing instead.
@@ -718,7 +796,10 @@ def _load_manifest(path: str, mtime_ns: int, size: int) -> tuple:
 def _objects(docs):
     for d in docs:
         if isinstance(d, dict):
-            if isinstance(d.get("items"), list) and str(d.get("kind", "")).endswith("List"):
+            # kubectl (apimachinery's unstructured decoder) reads any object with an
+            # `items` list as a list of those items, whatever its kind: `kind: ConfigMap`
+            # with `items: [Namespace ...]` deletes the namespaces
+            if isinstance(d.get("items"), list):
                 yield from _objects(d["items"])
             else:
                 yield d

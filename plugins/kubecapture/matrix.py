@@ -19,7 +19,7 @@ from typing import Literal
 import jinja2
 
 from . import drift, history
-from .reportpage import diff_lines
+from .reportpage import diff_lines, esc
 from .snippets import one_line
 from .store import PageCapture, Provenance, SnippetCapture
 from .strings import matrix_strings, report_strings
@@ -214,7 +214,10 @@ def _ref(row: Row) -> str:
     return f"#{row.ref}" if isinstance(row.ref, int) else row.ref
 
 
-_ENV = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+# The matrix goes into the page's Markdown before its preprocessors run (superfences,
+# --8<--), as the change page does: every value escaped and inert there (reportpage.esc),
+# so no text of a capture or of version-matrix.json starts a fence or an include.
+_ENV = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, finalize=esc)
 _PAGE = _ENV.from_string(
     """\
 <div class="kc-matrix">

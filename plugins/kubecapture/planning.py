@@ -273,3 +273,21 @@ def shared_phases(plans: list[PagePlan]) -> list[list[PagePlan]]:
         else:
             phases.append([plan])
     return phases
+
+
+def links_out(settings: Settings, docs_dir: Path) -> str | None:
+    """Why the site may not be built or captured (None: it may): a link in docs/, the
+    folders kubectl reads or the captures folder leads outside them. A pull request can add
+    one: MkDocs would copy what docs/leak.txt leads to into the site, --8<-- include
+    snippets/link.txt, and a capture of docs/evil/p.md go through snippets/captures/evil."""
+    roots = (*kubectl_args.content_roots(settings.workdir, settings.content_dirs),)
+    roots += (docs_dir.resolve(), settings.captures_dir.resolve())
+    found = kubectl_args.links_leaving((docs_dir, settings.captures_dir, *roots), roots)
+    if not found:
+        return None
+    link, target = found[0]
+    return (
+        f"{link} is a link to {target}, outside the notes' content and captures "
+        f"({', '.join(str(r) for r in dict.fromkeys(roots))}); nothing is run or written "
+        f"({len(found)} such link(s))"
+    )

@@ -95,6 +95,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             return files
         self.plans, self.fresh, self.refused, self.errors = {}, {}, {}, 0
         self.parts = asides.Asides()
+        links = planning.links_out(self.settings, Path(config.docs_dir))
+        if links:  # before anything runs or is written
+            raise PluginError(f"kubecapture: {links}")
         for file in files.documentation_pages():
             try:
                 page = planning.plan_page(file.src_uri, file.content_string, self.settings)

@@ -11,7 +11,8 @@ Four kinds of things are masked:
      encoded text has at least ``MIN_ENCODED_LENGTH`` characters (a raw value of 4 bytes
      or more): base64 text does not collide with ordinary words;
    - a multi-line value also when its lines are re-indented (a YAML block scalar) or
-     JSON-escaped (``\\n``, as in a last-applied-configuration annotation);
+     JSON-escaped (``\\n``, as in a last-applied-configuration annotation), also as
+     Go's encoding/json escapes it (``<`` as ``\\u003c``, ``&`` as ``\\u0026``);
    - an output that is exactly a secret value (a jsonpath query), whatever its length.
 2. Secrets printed as objects, whatever the length of their values: the ``data`` and
    ``stringData`` values of any Secret shown as YAML or JSON (``get secret -o yaml``, a
@@ -83,8 +84,9 @@ def encodings(value: str) -> set[str]:
             forms.add(encoded)
         if len(v) >= MIN_SECRET_LENGTH:
             escaped = json.dumps(v, ensure_ascii=False)[1:-1]
-            if escaped != v:
-                forms.add(escaped)
+            # and as Go's encoding/json writes it (kubectl's last-applied annotation)
+            go = _go_json_string(v)[1:-1]
+            forms.update(f for f in (escaped, go) if f != v)
     return forms
 
 
