@@ -239,12 +239,6 @@ def test_a_value_json_escaped_as_go_writes_it_is_masked(world, tmp_path):
 # --- a page without a sandbox changes other namespaces ---------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="policy: without a sandbox (the default) a page may write namespaced objects in "
-    "any namespace (guard._write_outside_reason, test_guard_policy asserts it); refusing -n "
-    "of a namespace the page did not create needs the owner's decision",
-)
 def test_a_page_without_front_matter_grants_nothing_in_kube_system(world):
     """The default site (no sandbox) and a page with no front matter at all: a RoleBinding
     in kube-system gives anonymous users cluster-admin's rights there (its service

@@ -156,8 +156,16 @@ def test_changes_inside_the_sandbox_and_of_what_the_page_made(site):
         "kubectl set image deployment/web web=nginx:1.27",
         front="{sandbox: true}",
     ).snippets
-    # without a sandbox: namespaced changes as before, nothing cluster-wide
-    assert plan(site, "kubectl create deployment web -n other --image=x").snippets
+    # without a sandbox: namespaced changes in the page's own namespaces (the context's,
+    # default, one it created), nothing cluster-wide
+    assert plan(site, "kubectl create deployment web --image=x").snippets
+    assert plan(site, "kubectl create deployment web -n default --image=x").snippets
+    assert plan(
+        site, "kubectl create namespace demo", "kubectl create deployment web -n demo --image=x"
+    ).snippets
+    assert "namespace other, outside the page's own" in refused(
+        site, "kubectl create deployment web -n other --image=x"
+    )
     assert "cluster-wide" in refused(site, "kubectl label ns default a=b")
 
 

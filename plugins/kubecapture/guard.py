@@ -198,16 +198,21 @@ def _write_outside_reason(
     workdir: Path,
 ) -> str | None:
     """Why a command that changes objects may change them outside the page's sandbox
-    (None: it stays inside). Without a sandbox a page may change namespaced objects as
-    before, but nothing cluster-wide except namespaces it creates; with one, only what is
-    in the sandbox."""
-    if sandbox is not None:
-        if p.all_namespaces:
-            return "it acts on all namespaces, not only the page's sandbox"
-        if p.namespace is not None and p.namespace != sandbox:
-            return f"it acts in namespace {p.namespace}, outside the page's sandbox {sandbox}"
-    elif p.all_namespaces:
-        return "it acts on all namespaces"
+    (None: it stays inside). With a sandbox, only what is in the sandbox. Without one, a
+    page changes namespaced objects of its own namespaces only: the context's (no
+    namespace named), `default`, or one the page created; nothing cluster-wide but the
+    namespaces it creates (a page must not bind a role in kube-system unseen)."""
+    if p.all_namespaces:
+        return "it acts on all namespaces" + (", not only the page's sandbox" if sandbox else "")
+
+    def foreign(ns: str) -> bool:
+        if sandbox is not None:
+            return ns != sandbox
+        return ns != "default" and ("namespaces", ns, None) not in created
+
+    where = f"the page's sandbox {sandbox}" if sandbox else "the page's own namespaces"
+    if p.namespace is not None and foreign(p.namespace):
+        return f"it acts in namespace {p.namespace}, outside {where}"
     for name in p.values("filename"):
         try:
             for obj in manifest_objects(name, workdir, recursive=p.recursive):
@@ -216,8 +221,8 @@ def _write_outside_reason(
                 ns = meta.get("namespace")
                 if kind != "Namespace" and not namespaced_kind(obj):
                     return f"{name} holds {_kind_reason(obj)}"
-                if sandbox is not None and ns and ns != sandbox:
-                    return f"{name} holds objects of namespace {ns}, outside the sandbox"
+                if ns and foreign(str(ns)):
+                    return f"{name} holds objects of namespace {ns}, outside {where}"
         except ManifestUnknown:
             continue  # kubectl cannot read it either
     if p.verb in ("create", "run", "apply", "replace"):
