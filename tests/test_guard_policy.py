@@ -190,6 +190,11 @@ def test_cluster_wide_objects_in_manifests_need_the_page_to_allow_it(site):
         "kubectl annotate pod web kubecapture.io/owner=me",
         "kubectl run web --image=x -l app.kubernetes.io/managed-by=kubecapture",
         'kubectl patch ns kc-p -p {"metadata":{"labels":{"a":"kubecapture"}}}',
+        # the Pod Security level kubecapture holds a sandbox's pods to
+        "kubectl label ns kc-p pod-security.kubernetes.io/enforce=privileged --overwrite",
+        "kubectl label ns kc-p pod-security.kubernetes.io/enforce-",
+        "kubectl patch ns kc-p -p "
+        '{"metadata":{"labels":{"pod-security.kubernetes.io/enforce":null}}}',
     ],
 )
 def test_kubecaptures_own_labels_are_refused(site, command):

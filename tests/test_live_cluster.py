@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import pytest
+import yaml
 from kubecapture import store
 from sites import build, kubecapture, make_site, page_html
 
@@ -191,6 +192,36 @@ def test_context_guard_on_a_real_cluster(tmp_path, real_cluster_env, real_contex
     assert "kc-missing" in page_html(site, "sandbox/index.html")
     assert not (site.parent / "captures" / "sandbox.yaml").exists()
     assert namespaces(kubectl_bin, real_cluster_env) == before
+
+
+HOST_POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: host-reader
+spec:
+  containers:
+    - name: c
+      image: registry.k8s.io/pause:3.9
+      volumeMounts: [{name: host, mountPath: /host}]
+  volumes: [{name: host, hostPath: {path: /}}]
+"""
+
+
+def test_a_sandboxed_page_cannot_mount_the_node(tmp_path, real_cluster_env, real_context):
+    """A sandbox's pods are held to Pod Security's baseline, enforced by the API server: a
+    pod that mounts the node's root (what would read the node's files on minikube) is
+    refused, and the page's capture says so."""
+    page = (
+        "---\nkubecapture:\n  sandbox: kc-live-host\n---\n# Host\n\n"
+        '```kubectl id="host"\nkubectl apply -f snippets/manifests/host.yaml\n```\n'
+    )
+    site = live_site(tmp_path, real_context, {"host.md": page})
+    (site.parent / "snippets" / "manifests" / "host.yaml").write_text(HOST_POD)
+    build(site, real_cluster_env, mode="refresh")
+    capture = yaml.safe_load((site.parent / "captures" / "host.yaml").read_text())
+    [result] = capture["snippets"][0]["results"]
+    assert result["exit_code"] != 0
+    assert "violates PodSecurity" in result["stderr"] and "hostPath" in result["stderr"]
 
 
 def notes_copy(tmp_path: Path, context: str) -> Path:

@@ -41,6 +41,7 @@ from .kubectl_args import (
     confine,
     content_roots,
     manifest_objects,
+    mentions_own_label,
     namespaced,
     namespaced_kind,
     own_label,
@@ -165,7 +166,7 @@ def _own_label(p: Parsed, workdir: Path) -> str | None:
                 return word
     if p.path == ("patch",):
         for name, path in p.files():
-            if name == "patch-file" and "kubecapture" in _text(workdir, path).lower():
+            if name == "patch-file" and mentions_own_label(_text(workdir, path)):
                 return f"in {path}"
     if p.effect == "read":
         return None

@@ -408,15 +408,24 @@ def _check_output(value: str, written: str) -> None:
         raise Refused(f"`{written}`: {value!r} is not an output format kubecapture knows")
 
 
+# Labels kubecapture sets on its sandboxes: how it finds them, and the Pod Security level
+# their pods are held to (sandbox.SANDBOX_LABELS).
+OWN_LABEL_WORDS = ("kubecapture", "pod-security.kubernetes.io")
+
+
 def own_label(key: str, value: str | None) -> bool:
-    """A label or annotation kubecapture itself uses to find its sandboxes."""
-    if "kubecapture" in key.lower():
+    """A label or annotation kubecapture itself sets on its sandboxes."""
+    if mentions_own_label(key):
         return True
     return key == _MANAGED_BY and (value is None or "kubecapture" in value.lower())
 
 
+def mentions_own_label(text: str) -> bool:
+    return any(word in text.lower() for word in OWN_LABEL_WORDS)
+
+
 def _refuse_own_label(text: str, written: str) -> None:
-    if "kubecapture" in text.lower():
+    if mentions_own_label(text):
         raise Refused(f"`{written}`: a page may not set kubecapture's own labels")
 
 

@@ -29,6 +29,10 @@ from .cluster import (
 
 # A label for people (and for the wait for terminating sandboxes): never a reason to delete.
 MANAGED_BY = {"app.kubernetes.io/managed-by": "kubecapture"}
+# A sandbox's pods are held to Pod Security's baseline level where the API server enforces
+# it (1.25+): no privileged containers, hostPath volumes or host namespaces, so a page
+# cannot read or change the node through a pod. Pages may not change these labels.
+SANDBOX_LABELS = {**MANAGED_BY, "pod-security.kubernetes.io/enforce": "baseline"}
 POLL = 0.25  # seconds between two looks at a namespace that is settling
 
 
@@ -50,7 +54,7 @@ def create_namespace(
     from urllib3.exceptions import HTTPError
 
     core = client.CoreV1Api(api_for(cluster))
-    body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=dict(MANAGED_BY)))
+    body = client.V1Namespace(metadata=client.V1ObjectMeta(name=name, labels=dict(SANDBOX_LABELS)))
     deadline = time.monotonic() + timeout
     try:
         while True:
