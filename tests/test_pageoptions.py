@@ -4,6 +4,8 @@ the same page key."""
 
 from __future__ import annotations
 
+import re
+
 import markdown
 import pytest
 from kubecapture import fence, pageoptions, planning, store
@@ -90,3 +92,13 @@ def test_a_bad_option_names_its_line(front, message):
     with pytest.raises(SnippetError) as info:
         pageoptions.read(text, "p.md")
     assert str(info.value).startswith(message), str(info.value)
+
+
+@pytest.mark.parametrize("key", ["1", "true", "null"])
+def test_a_key_yaml_reads_as_no_string_is_one_sentence(key):
+    """`kubecapture: {1: x}`: YAML reads the key as a number (or true, None, a list): one
+    sentence naming page and line, not a traceback."""
+    markdown = f"---\nkubecapture:\n  {key}: x\n---\n# P\n"
+    with pytest.raises(SnippetError) as e:
+        pageoptions.read(markdown, "p.md")
+    assert re.match(r"p\.md:[23]: unknown front matter option kubecapture\.", str(e.value))

@@ -115,7 +115,7 @@ def read(markdown: str, page: str, sandbox: bool = False) -> PageOptions:
         if key not in NAMES:
             raise SnippetError(
                 page,
-                line_naming(markdown, key),
+                line_naming(markdown, str(key)),  # a key YAML read as a number: 1: x
                 f"unknown front matter option kubecapture.{key} (known: {', '.join(NAMES)})",
             )
     options = PageOptions(config_file_path=page)
@@ -145,8 +145,14 @@ def front_matter(markdown: str) -> tuple[dict, int]:
 
 
 def line_naming(markdown: str, key: str) -> int:
-    """The first line of the page that names `key` (1 if none does), for messages."""
-    return next((i for i, text in enumerate(markdown.splitlines(), 1) if key in text), 1)
+    """The first line of the page that names `key`, else the `kubecapture:` line (a key
+    YAML read as true or null is written otherwise), else 1; for messages."""
+    lines = list(enumerate(markdown.splitlines(), 1))
+    for word in (key, "kubecapture:"):
+        found = next((i for i, text in lines if word in text), None)
+        if found is not None:
+            return found
+    return 1
 
 
 def sandbox_name(page: str) -> str:
