@@ -55,6 +55,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
         self.search_rank = False  # the Japanese search script in the site
         self.parts: asides.Asides | None = None  # what search skips, until the page is written
+        self._compact = None  # (page, its content with placeholders) while it is written
         self.nav_order: dict[str, int] = {}  # page -> its place in the nav
         # Pages refused (a snippet error, a malformed capture file): each said so in one
         # sentence; they keep their captures, the other pages go on, and the build fails
@@ -239,8 +240,20 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             self.parts.seal()
         return html
 
+    @event_priority(100)  # before search indexes the page
+    def on_page_context(self, context, page, config, nav):
+        # The page's outputs back in its content, for search and the template, until the
+        # page is written (on_post_page): then its content is the compact one again.
+        if self.parts and page.content:
+            self._compact = (page, page.content)
+            page.content = self.parts.unhold(page.content)
+        return context
+
     @event_priority(100)  # before any plugin that rewrites or minifies the finished page
     def on_post_page(self, output, page, config):
+        if self._compact and self._compact[0] is page:
+            page.content = self._compact[1]
+        self._compact = None
         return self.parts.restore(output) if self.parts else output
 
     def on_post_template(self, output_content, template_name, config):
