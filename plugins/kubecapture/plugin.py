@@ -262,9 +262,11 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             return offline.relative_to_root(output_content)
         return output_content
 
-    @event_priority(100)  # every page is written: free the parts before search's index
+    @event_priority(100)  # every page is written: free what it needed before search's index
     def on_post_build(self, config):
-        self.parts = None
+        # Nor does any page need its plan or capture now: search's index is built next, the
+        # build's largest moment (the next build plans again).
+        self.parts, self.plans, self.fresh = None, {}, {}
         if self.errors:
             raise PluginError(
                 f"kubecapture: {self.errors} error(s) in pages or capture files (see above); "
