@@ -272,6 +272,26 @@ def test_asides_come_back_whole_in_the_finished_page():
     )
     plain = "<p>no snippet here</p>"
     assert asides.restore(plain) is plain
+    assert asides.unhold(plain) is plain
+
+
+def test_held_outputs_come_back_before_search_and_asides_after():
+    """An output search indexes is held like an aside, but comes back on its own (before
+    search parses the page), the asides around it staying placeholders."""
+    from kubecapture.asides import Asides
+    from kubecapture.markup import HTML
+
+    asides = Asides()
+    skipped = asides(HTML("<details>provenance</details>"))
+    output = asides.hold(HTML('<span class="go">NAME\nnode-1</span>'))
+    asides.seal()
+    text = f"<pre><code>{output}</code></pre>{skipped}"
+    shown = '<pre><code><span class="go">NAME\nnode-1</span></code></pre>'
+    for_search = asides.unhold(text)
+    assert for_search == shown + str(skipped)
+    whole = shown + "<details>provenance</details>"
+    assert asides.restore(for_search) == whole
+    assert asides.restore(text) == whole  # a page nobody unheld gets everything back too
 
 
 def test_search_parses_the_newest_output_and_the_page_gets_every_part_back(tmp_path):

@@ -25,23 +25,39 @@ class Asides:
 
     MkDocs renders every page's Markdown before it writes any page, so the parts of all
     pages wait at once: each page's are kept compressed (`seal`, when its content is done),
-    a few percent of their size."""
+    a few percent of their size.
+
+    The newest outputs, which search does index, wait the same way (`hold`): each page's
+    come back into its content just before search parses it (`unhold`, the plugin's
+    `on_page_context`), so the site's pages never hold every output at once."""
 
     def __init__(self):
         self.token = secrets.token_hex(6)
         self._placeholder = re.compile(rf"<!--kc-aside-{self.token}-(\d+)-(\d+)-->")
+        self._held = re.compile(rf"<!--kc-held-{self.token}-(\d+)-(\d+)-->")
         self._sealed: list[tuple[list[int], bytes]] = []  # per page: lengths, text
         self._open: list[str] = []  # the parts of the page being rendered
         self._unpacked: tuple[int, list[str]] | None = None  # the last page restored
 
-    def __call__(self, html: HTML) -> HTML:
+    def __call__(self, html: HTML, kind: str = "aside") -> HTML:
         """The placeholder that stands for `html` (escaped already: an `HTML`)."""
         self._open.append(str(HTML.escape(html)))
-        return HTML("<!--kc-aside-%s-%d-%d-->") % (
+        return HTML("<!--kc-%s-%s-%d-%d-->") % (
+            kind,
             self.token,
             len(self._sealed),
             len(self._open) - 1,
         )
+
+    def hold(self, html: HTML) -> HTML:
+        """A part search indexes (an output): back in the content before search parses it."""
+        return self(html, "held")
+
+    def unhold(self, text: str) -> str:
+        """`text` with its held parts back (asides stay placeholders)."""
+        if f"<!--kc-held-{self.token}-" not in text:
+            return text
+        return self._held.sub(lambda m: self._parts(int(m[1]))[int(m[2])], text)
 
     def seal(self) -> None:
         """The page's content is done: keep its parts compressed."""
@@ -51,6 +67,8 @@ class Asides:
             self._open = []
 
     def restore(self, text: str) -> str:
+        """`text` with every part back, held ones included."""
+        text = self.unhold(text)
         if f"<!--kc-aside-{self.token}-" not in text:
             return text
         return self._placeholder.sub(lambda m: self._parts(int(m[1]))[int(m[2])], text)

@@ -60,6 +60,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.offline = False  # Material's offline plugin is on: serve its shim ourselves
         self.search_rank = False  # the Japanese search script in the site
         self.parts: asides.Asides | None = None  # what search skips, until the page is written
+        self._compact = None  # (page, its content with placeholders) while it is written
         self.nav_order: dict[str, int] = {}  # page -> its place in the nav
         # Pages refused (a snippet error, a malformed capture file): each said so in one
         # sentence; they keep their captures, the other pages go on, and the build fails
@@ -252,8 +253,20 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             self.parts.seal()
         return html
 
+    @event_priority(100)  # before search indexes the page
+    def on_page_context(self, context, page, config, nav):
+        # The page's outputs back in its content, for search and the template, until the
+        # page is written (on_post_page): then its content is the compact one again.
+        if self.parts and page.content:
+            self._compact = (page, page.content)
+            page.content = self.parts.unhold(page.content)
+        return context
+
     @event_priority(100)  # before any plugin that rewrites or minifies the finished page
     def on_post_page(self, output, page, config):
+        if self._compact and self._compact[0] is page:
+            page.content = self._compact[1]
+        self._compact = None
         return self.parts.restore(output) if self.parts else output
 
     def on_post_template(self, output_content, template_name, config):
@@ -262,9 +275,11 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             return offline.relative_to_root(output_content)
         return output_content
 
-    @event_priority(100)  # every page is written: free the parts before search's index
+    @event_priority(100)  # every page is written: free what it needed before search's index
     def on_post_build(self, config):
-        self.parts = None
+        # Nor does any page need its plan or capture now: search's index is built next, the
+        # build's largest moment (the next build plans again).
+        self.parts, self.plans, self.fresh = None, {}, {}
         if self.errors:
             raise PluginError(
                 f"kubecapture: {self.errors} error(s) in pages or capture files (see above); "

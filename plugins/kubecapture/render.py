@@ -94,7 +94,7 @@ def _render(view: View) -> HTML:
     return fmt(
         "<div %s>%s%s</div>",
         _attrs(attrs),
-        _terminal_block(view.title, body),
+        _terminal_block(view.title, _hold(view, body)),
         _footer(view, t, state),
     )
 
@@ -136,9 +136,10 @@ def _with_history(view: View, t: dict[str, str], classes: list[str]) -> HTML:
             fold=view.fold,
             lang=view.lang,
         )
-        terminals.append(
-            _terminal_block(view.title, _terminal(entry, one, t), _pre_id(view, i, "output"))
-        )
+        body = _terminal(entry, one, t)
+        if i == 0:  # the earlier outputs go aside whole, with the notes around them
+            body = _hold(view, body)
+        terminals.append(_terminal_block(view.title, body, _pre_id(view, i, "output")))
         marker = _change_marker(entry, older, t, _pre_id(view, i, "diff")) if older else EMPTY
         notes.append(_footer(one, t, one.state) + marker)
     attrs = {"class": " ".join([*classes, "kc-history"])}
@@ -155,6 +156,14 @@ def _with_history(view: View, t: dict[str, str], classes: list[str]) -> HTML:
 def _aside(view: View, html: HTML) -> HTML:
     """A part search skips, through the view's `aside` when it has one."""
     return view.aside(html) if view.aside else html
+
+
+def _hold(view: View, html: HTML) -> HTML:
+    """A terminal's body (prompts and output, which search indexes): through the aside's
+    `hold` when it has one (plugin: kept compressed until search parses the page). The
+    tags around it stay in place, so MkDocs still sees every id of the page."""
+    hold = getattr(view.aside, "hold", None)
+    return hold(html) if hold else html
 
 
 def _entry_attrs(entry: SnippetCapture, newest: bool, extra: str) -> HTML:
