@@ -171,6 +171,16 @@ def test_a_file_loaded_again_in_one_process_is_neither_parsed_nor_read_from_entr
     assert store.load(path) == sample()
 
 
+def test_the_files_kept_parsed_in_the_process_are_the_last_few(tmp_path):
+    """A build reads most capture files once: the process keeps the last ones read, not
+    every page's parsed history to the end of the build (its peak memory)."""
+    paths = [tmp_path / f"p{i}.yaml" for i in range(store._LOADED_MAX + 8)]
+    for path in paths:
+        store.save(path, sample())
+        store.load(path)
+    assert list(store._loaded) == paths[-store._LOADED_MAX :]
+
+
 def test_an_edited_file_is_parsed_again(tmp_path):
     """The entry is keyed by the file's bytes: a hand edit (same size, same mtime even)
     shows at once."""
