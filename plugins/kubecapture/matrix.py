@@ -126,7 +126,7 @@ def _row(page, snippet: SnippetCapture, position: int, setups: list[Setup], know
         elif entry is newest:
             cells.append(Cell("newest"))
         else:
-            saved = known.get(history.change_digest(newest, entry))
+            saved = known.get(history.change_digest(newest, entry)) if known else None
             cells.append(saved or _cell(entry, newest))
     return Row(page, snippet.id or position, newest.commands, cells)
 

@@ -148,5 +148,5 @@ def log_replay_state(context, mode: str) -> None:
             "%s: %d of %d snippet(s) not captured yet (placeholder shown)",
             context.page,
             missing,
-            len(context.snippets),
+            len(snippets),
         )
