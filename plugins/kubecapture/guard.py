@@ -216,16 +216,14 @@ def _write_outside_reason(
         return f"it acts in namespace {p.namespace}, outside {where}"
     for name in p.values("filename"):
         try:
-            for obj in manifest_objects(name, workdir, recursive=p.recursive):
-                kind = obj.get("kind")
-                meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-                ns = meta.get("namespace")
-                if kind != "Namespace" and not namespaced_kind(obj):
-                    return f"{name} holds {_kind_reason(obj)}"
-                if ns and foreign(str(ns)):
-                    return f"{name} holds objects of namespace {ns}, outside {where}"
+            # a page may create namespaces: any Namespace object is its own
+            reason = _manifest_outside(
+                name, p.recursive, workdir, lambda ns: foreign(str(ns)), where, lambda _: True
+            )
         except ManifestUnknown:
             continue  # kubectl cannot read it either
+        if reason:
+            return reason
     if p.verb in ("create", "run", "apply", "replace"):
         return None  # what they make is checked above (create's opt-in for cluster-wide)
     for resource, name in _command_line_targets(p):
@@ -346,20 +344,36 @@ def _outside_reason(p: Parsed, sandbox: str | None, workdir: Path) -> str | None
 def _files_outside(files: list[str], recursive: bool, sandbox: str, workdir: Path) -> str | None:
     for name in files:
         try:
-            for obj in manifest_objects(name, workdir, recursive=recursive):
-                kind = obj.get("kind")
-                meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-                ns = meta.get("namespace")
-                if not namespaced_kind(obj) and not (
-                    kind == "Namespace" and meta.get("name") == sandbox
-                ):
-                    return f"{name} holds {_kind_reason(obj)}"
-                if ns and ns != sandbox:
-                    return f"{name} holds objects of namespace {ns}, outside the sandbox"
+            # of the Namespace objects, only the sandbox itself is the page's
+            reason = _manifest_outside(
+                name,
+                recursive,
+                workdir,
+                lambda ns: ns != sandbox,
+                "the sandbox",
+                lambda namespace: namespace == sandbox,
+            )
         except ManifestUnknown as e:
             if e.remote:
                 return f"kubecapture cannot tell where the objects of {name} live"
             return f"kubecapture cannot read {name} to tell where its objects live"
+        if reason:
+            return reason
+    return None
+
+
+def _manifest_outside(name, recursive, workdir, foreign, where: str, own_namespace) -> str | None:
+    """Why an object of the manifests `-f NAME` names lies outside what the page may
+    change: a kind that may be cluster-wide (a Namespace only if `own_namespace(its
+    name)`), or a `foreign(namespace)`. Raises ManifestUnknown as manifest_objects does."""
+    for obj in manifest_objects(name, workdir, recursive=recursive):
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        namespace_ok = obj.get("kind") == "Namespace" and own_namespace(meta.get("name"))
+        if not namespaced_kind(obj) and not namespace_ok:
+            return f"{name} holds {_kind_reason(obj)}"
+        ns = meta.get("namespace")
+        if ns and foreign(ns):
+            return f"{name} holds objects of namespace {ns}, outside {where}"
     return None
 
 
