@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import queue
+import re
 import shlex
 import socket
 import subprocess
@@ -272,24 +273,33 @@ def test_asides_come_back_whole_in_the_finished_page():
     )
     plain = "<p>no snippet here</p>"
     assert asides.restore(plain) is plain
-    assert asides.unhold(plain) is plain
+    assert asides.for_search(plain) is plain
 
 
 def test_held_outputs_come_back_before_search_and_asides_after():
     """An output search indexes is held like an aside, but comes back on its own (before
-    search parses the page), the asides around it staying placeholders."""
+    search parses the page), its column padding squeezed, the asides around it staying
+    placeholders; the finished page gets the output as it was rendered."""
     from kubecapture.asides import Asides
     from kubecapture.markup import HTML
 
     asides = Asides()
     skipped = asides(HTML("<details>provenance</details>"))
-    output = asides.hold(HTML('<span class="go">NAME\nnode-1</span>'))
+    table = '<span class="go">NAME     STATUS\nnode-1   Ready\n</span>'
+    output = asides.hold(HTML(table))
+    second = asides.hold(HTML('<span class="go">a  b</span>'))
     asides.seal()
-    text = f"<pre><code>{output}</code></pre>{skipped}"
-    shown = '<pre><code><span class="go">NAME\nnode-1</span></code></pre>'
-    for_search = asides.unhold(text)
-    assert for_search == shown + str(skipped)
-    whole = shown + "<details>provenance</details>"
+    text = f"<pre><code>{output}</code></pre>{skipped}<pre><code>{second}</code></pre>"
+    for_search = asides.for_search(text)
+    parsed = re.sub(r"<!--.*?-->", "", for_search)  # what search's parser keeps
+    assert parsed == (
+        '<pre><code><span class="go">NAME STATUS\nnode-1 Ready\n</span></code></pre>'
+        '<pre><code><span class="go">a b</span></code></pre>'
+    )
+    whole = (
+        f"<pre><code>{table}</code></pre><details>provenance</details>"
+        '<pre><code><span class="go">a  b</span></code></pre>'
+    )
     assert asides.restore(for_search) == whole
     assert asides.restore(text) == whole  # a page nobody unheld gets everything back too
 
@@ -314,7 +324,7 @@ def test_search_parses_the_newest_output_and_the_page_gets_every_part_back(tmp_p
         snippet.key, [store.CommandResult("kubectl get node", 0, "old-node v1.22.2\n")], original
     )
     newest = store.SnippetCapture(
-        snippet.key, [store.CommandResult("kubectl get node", 0, "new-node v1.24.0\n")], live
+        snippet.key, [store.CommandResult("kubectl get node", 0, "new-node    v1.24.0\n")], live
     )
     newest.id = older.id = "nodes"
     merged = history.merge(older, newest, keep=5)
@@ -328,7 +338,9 @@ def test_search_parses_the_newest_output_and_the_page_gets_every_part_back(tmp_p
     )
     assert in_place in html and "kc-aside" not in html
     index = (site.parent / "site" / "search" / "search_index.json").read_text()
-    assert "new-node v1.24.0" in index
+    assert "new-node v1.24.0" in index  # the column padding squeezed (the page keeps it)
+    assert "new-node    v1.24.0" in html and "new-node    v1" not in index
+    assert "kc-shown" not in html and "kc-held" not in html
     assert "old-node" not in index and "2026-11-26" not in index and "minikube" not in index
 
 

@@ -14,6 +14,8 @@ import zlib
 
 from .markup import HTML
 
+_PADDING = re.compile(" {2,}")  # a table's column padding, in what search indexes
+
 
 class Asides:
     """The parts of the snippets that search skips (provenance, change markers, earlier
@@ -28,13 +30,21 @@ class Asides:
     a few percent of their size.
 
     The newest outputs, which search does index, wait the same way (`hold`): each page's
-    come back into its content just before search parses it (`unhold`, the plugin's
-    `on_page_context`), so the site's pages never hold every output at once."""
+    come back into its content just before search parses it (`for_search`, the plugin's
+    `on_page_context`), so the site's pages never hold every output at once. What search
+    gets of an output has its column padding squeezed to one space: the same words (its
+    index splits them at whitespace), half the characters of a kubectl table, and the
+    index is the largest thing a build holds (three copies while it is written). The
+    finished page gets the output as captured (`restore`)."""
 
     def __init__(self):
         self.token = secrets.token_hex(6)
         self._placeholder = re.compile(rf"<!--kc-aside-{self.token}-(\d+)-(\d+)-->")
         self._held = re.compile(rf"<!--kc-held-{self.token}-(\d+)-(\d+)-->")
+        # an output as search got it: its placeholder, the squeezed text, an end mark
+        self._shown = re.compile(
+            rf"<!--kc-shown-{self.token}-(\d+)-(\d+)-->.*?<!--kc-shown-{self.token}-->", re.S
+        )
         self._sealed: list[tuple[list[int], bytes]] = []  # per page: lengths, text
         self._open: list[str] = []  # the parts of the page being rendered
         self._unpacked: tuple[int, list[str]] | None = None  # the last page restored
@@ -53,11 +63,18 @@ class Asides:
         """A part search indexes (an output): back in the content before search parses it."""
         return self(html, "held")
 
-    def unhold(self, text: str) -> str:
-        """`text` with its held parts back (asides stay placeholders)."""
+    def for_search(self, text: str) -> str:
+        """`text` with its held parts back as search is to index them, padding squeezed,
+        each between marks `restore` finds (asides stay placeholders)."""
         if f"<!--kc-held-{self.token}-" not in text:
             return text
-        return self._held.sub(lambda m: self._parts(int(m[1]))[int(m[2])], text)
+        end = f"<!--kc-shown-{self.token}-->"
+
+        def shown(m: re.Match) -> str:
+            part = _PADDING.sub(" ", self._part(m))
+            return f"<!--kc-shown-{self.token}-{m[1]}-{m[2]}-->{part}{end}"
+
+        return self._held.sub(shown, text)
 
     def seal(self) -> None:
         """The page's content is done: keep its parts compressed."""
@@ -67,11 +84,15 @@ class Asides:
             self._open = []
 
     def restore(self, text: str) -> str:
-        """`text` with every part back, held ones included."""
-        text = self.unhold(text)
-        if f"<!--kc-aside-{self.token}-" not in text:
+        """`text` with every part back as it was rendered, held ones included."""
+        if f"-{self.token}-" not in text:
             return text
-        return self._placeholder.sub(lambda m: self._parts(int(m[1]))[int(m[2])], text)
+        for pattern in (self._shown, self._held, self._placeholder):
+            text = pattern.sub(self._part, text)
+        return text
+
+    def _part(self, m: re.Match) -> str:
+        return self._parts(int(m[1]))[int(m[2])]
 
     def _parts(self, n: int) -> list[str]:
         if n == len(self._sealed):  # not sealed yet (its content is still being made)

@@ -29,6 +29,7 @@ from .cluster import ClusterUnavailable
 from .config import KubeCaptureConfig, effective_mode
 from .snippets import SnippetError
 from .store import CaptureFileError, PageCapture, capture_path
+from .store import forget_loaded as forget_loaded_captures
 from .store import load as load_capture
 
 FENCE = {
@@ -255,11 +256,11 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
 
     @event_priority(100)  # before search indexes the page
     def on_page_context(self, context, page, config, nav):
-        # The page's outputs back in its content, for search and the template, until the
-        # page is written (on_post_page): then its content is the compact one again.
+        # The page's outputs back in its content as search indexes them, until the page is
+        # written (on_post_page): it gets them as captured, its content is compact again.
         if self.parts and page.content:
             self._compact = (page, page.content)
-            page.content = self.parts.unhold(page.content)
+            page.content = self.parts.for_search(page.content)
         return context
 
     @event_priority(100)  # before any plugin that rewrites or minifies the finished page
@@ -280,6 +281,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         # Nor does any page need its plan or capture now: search's index is built next, the
         # build's largest moment (the next build plans again).
         self.parts, self.plans, self.fresh = None, {}, {}
+        forget_loaded_captures()
         if self.errors:
             raise PluginError(
                 f"kubecapture: {self.errors} error(s) in pages or capture files (see above); "

@@ -435,7 +435,8 @@ def _parsed(raw: bytes, path: Path, cache_dir: Path | None) -> dict:
 
 
 def forget_loaded() -> None:
-    """Empty the in-process cache (tests of readcache.py's entries)."""
+    """Empty the in-process cache: at the end of a build (its last files are not needed
+    while search writes its index), and in tests of readcache.py's entries."""
     with _loaded_lock:
         _loaded.clear()
 
