@@ -54,7 +54,8 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
 
     def __init__(self):
         self.settings: planning.Settings | None = None
-        self.plans: dict[str, planning.PagePlan] = {}
+        self.plans: dict[str, planning.PagePlan] = {}  # until each page is rendered
+        self.capture_files: dict[str, Path] = {}  # every planned page's (version matrix)
         self.fresh: dict[str, PageCapture] = {}  # captured during this build
         self.lang = "en"
         self.tabs = True
@@ -96,6 +97,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         if not self.settings:
             return files
         self.plans, self.fresh, self.refused, self.errors = {}, {}, {}, 0
+        self.capture_files = {}
         self.parts = asides.Asides()
         links = planning.links_out(self.settings, Path(config.docs_dir))
         if links:  # before anything runs or is written
@@ -110,6 +112,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                 continue
             if page.snippets:
                 self.plans[file.src_uri] = page
+                self.capture_files[file.src_uri] = page.capture_file
         self._run_live(list(self.plans.values()))
         for name in ("kubecapture.css", "kubecapture.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
@@ -188,7 +191,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         if page.file.src_uri in self.refused:
             fence.set_page(self._refused_page(page.file.src_uri))
             return markdown
-        planned = self.plans.get(page.file.src_uri)
+        # A page is rendered once a build: its plan goes with its render (on big sites the
+        # plans are megabytes, and the build's peak comes later).
+        planned = self.plans.pop(page.file.src_uri, None)
         if not planned:
             fence.set_page(None)
             return markdown
@@ -217,23 +222,21 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         """The version matrix of every planned page's captures, linked from `page`."""
         captures = []
         links = {}
-        titles = reportpage.titles_of(docs_dir, self.plans)
-        plans = sorted(
-            self.plans.values(), key=lambda p: self.nav_order.get(p.page, len(self.nav_order))
-        )
-        for plan in plans:
+        titles = reportpage.titles_of(docs_dir, self.capture_files)
+        pages = sorted(self.capture_files, key=lambda p: self.nav_order.get(p, len(self.nav_order)))
+        for planned in pages:
             try:
-                capture = self.fresh.get(plan.page) or load_capture(
-                    plan.capture_file, self.settings.cache_dir
+                capture = self.fresh.get(planned) or load_capture(
+                    self.capture_files[planned], self.settings.cache_dir
                 )
             except CaptureFileError as e:
                 raise PluginError(str(e)) from None
             if capture is not None:
                 captures.append(capture)
-            file = files.get_file_from_path(plan.page)
+            file = files.get_file_from_path(planned)
             if file is not None:
-                title = titles.get(plan.page, plan.page)
-                links[plan.page] = (title, file.url_relative_to(page.file))
+                title = titles.get(planned, planned)
+                links[planned] = (title, file.url_relative_to(page.file))
         known = report.saved_matrix_cells(self.settings.captures_dir)
         return matrix.to_html(matrix.build(captures, known), links, self.lang)
 
@@ -280,7 +283,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
     def on_post_build(self, config):
         # Nor does any page need its plan or capture now: search's index is built next, the
         # build's largest moment (the next build plans again).
-        self.parts, self.plans, self.fresh = None, {}, {}
+        self.parts, self.plans, self.fresh, self.capture_files = None, {}, {}, {}
         forget_loaded_captures()
         if self.errors:
             raise PluginError(
