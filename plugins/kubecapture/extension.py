@@ -29,8 +29,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from . import ASSETS, config, log, markers, pageoptions, planning
-from .fence import PageContext, current_page
-from .report import log_replay_state
+from .fence import PageContext, current_page, log_replay_state
 from .snippets import Snippet, page_key, parse_page, with_occurrence
 from .store import CaptureFileError, PageCapture, all_capture_files
 from .store import load as load_capture

@@ -9,6 +9,7 @@ the same HTML comes out.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -16,7 +17,14 @@ from dataclasses import dataclass, field
 
 from . import config, log, render
 from .planning import unexpected_exit
-from .snippets import OPTIONS, Snippet, SnippetError, convert_option, parse_commands
+from .snippets import (
+    OPTIONS,
+    Snippet,
+    SnippetError,
+    convert_option,
+    parse_commands,
+    with_occurrence,
+)
 from .store import PageCapture
 
 
@@ -91,6 +99,34 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
         aside=context.aside if context else None,
     )
     return render.render(view)
+
+
+def log_replay_state(context: PageContext, mode: str) -> None:
+    """Tell the author about the snippets of a page shown without a current capture."""
+    snippets = context.snippets
+    if context.capture is None:
+        missing = len(snippets)
+    else:
+        missing = sum(
+            1 for s, n in with_occurrence(snippets) if context.capture.find(s.key, n) is None
+        )
+    if context.stale:
+        log.warning(
+            "%s: captures are stale (its snippets changed since they were captured); "
+            "run `kubecapture refresh %s` with a cluster",
+            context.page,
+            context.page,
+        )
+    if missing:
+        # In replay mode placeholders are expected, so they are news, not a warning.
+        level = logging.INFO if mode == "replay" else logging.WARNING
+        log.log(
+            level,
+            "%s: %d of %d snippet(s) not captured yet (placeholder shown)",
+            context.page,
+            missing,
+            len(snippets),
+        )
 
 
 _no_context_warned = False

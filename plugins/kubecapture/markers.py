@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from . import allowlist
-from .report import page_markdown
 from .snippets import find_fences
 
 REPORT = re.compile(r"^\s*<!--\s*kubecapture:\s*drift-report\s*-->\s*$")
@@ -60,7 +59,7 @@ def report_lines(
     return replace(
         lines,
         REPORT,
-        lambda: page_markdown(captures_dir, lang, page, docs_dir, directory_urls),
+        lambda: _report(captures_dir, lang, page, docs_dir, directory_urls),
     )
 
 
@@ -88,3 +87,9 @@ def allowlist_lines(lines: list[str], lang: str) -> list[str]:
 def expand_matrix(markdown: str, html: str) -> str:
     """`markdown` with each version-matrix marker replaced by `html`."""
     return "\n".join(replace(markdown.split("\n"), VERSION_MATRIX, lambda: html))
+
+
+def _report(*args) -> str:
+    from .report import page_markdown  # only a page with the marker needs drift's report
+
+    return page_markdown(*args)

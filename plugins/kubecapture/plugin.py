@@ -14,18 +14,13 @@ from . import (
     asides,
     console,
     fence,
-    live,
     log,
     markers,
-    matrix,
     offline,
     planning,
-    report,
-    reportpage,
     search_rank,
     templates,
 )
-from .cluster import ClusterUnavailable
 from .config import KubeCaptureConfig, effective_mode
 from .snippets import SnippetError
 from .store import CaptureFileError, PageCapture, capture_path
@@ -128,7 +123,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                 File.generated(
                     config,
                     self.config.report_page,
-                    content=report.page_markdown(
+                    content=_report_markdown(
                         self.settings.captures_dir,
                         self.lang,
                         self.config.report_page,
@@ -140,10 +135,15 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         return files
 
     def _run_live(self, plans: list[planning.PagePlan]) -> None:
+        due = [p for p in plans if self._due(p)]
+        if not due:
+            return
+        # Imported when something runs: a build from captures (most builds, and every one
+        # without a cluster) needs none of the cluster's modules.
+        from . import live
+        from .cluster import ClusterUnavailable
+
         try:
-            due = [p for p in plans if self._due(p)]
-            if not due:
-                return
             runs, _ = live.run_pages(self.settings, due, plans)
         except CaptureFileError as e:  # the drift report could not read a capture file
             self._error(str(e))
@@ -214,12 +214,14 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             tabs=self.tabs,
             aside=self.parts,
         )
-        report.log_replay_state(context, self.settings.mode)
+        fence.log_replay_state(context, self.settings.mode)
         fence.set_page(context)
         return markdown
 
     def _matrix_html(self, page, files, docs_dir: Path) -> str:
         """The version matrix of every planned page's captures, linked from `page`."""
+        from . import matrix, report, reportpage  # only a site with the matrix needs them
+
         captures = []
         links = {}
         titles = reportpage.titles_of(docs_dir, self.capture_files)
@@ -328,3 +330,9 @@ def _register_fence(config) -> None:
     for custom in (FENCE, CONSOLE_FENCE):
         if not any(f.get("name") == custom["name"] for f in fences):
             fences.append(custom)
+
+
+def _report_markdown(*args) -> str:
+    from . import report  # only a site with the report page needs it (and drift's report)
+
+    return report.page_markdown(*args)

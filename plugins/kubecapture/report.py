@@ -1,4 +1,4 @@
-"""What the build tells the author: progress lines, the drift report, placeholder notes.
+"""What a live run tells the author: progress lines, the drift report, the report page.
 
 Shared by the plugin and the CLI. After a live run the terminal gets what this run
 changed; the saved drift report (`drift-report.json` beside the captures, and the site's
@@ -7,11 +7,9 @@ report page) covers every snippet's whole capture history.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 from . import driftreport, log, matrix, reportpage
-from .snippets import with_occurrence
 from .store import CaptureFileError, all_capture_files, write_text_atomic
 from .store import load as load_capture
 
@@ -121,32 +119,3 @@ def page_markdown(
             saved = driftreport.DriftReport.empty()
     titles = reportpage.titles_of(docs_dir, {e.page for e in saved.entries})
     return saved.to_markdown(lang, page, titles, directory_urls)
-
-
-def log_replay_state(context, mode: str) -> None:
-    """Tell the author about the snippets of a page (fence.PageContext) shown without a
-    current capture."""
-    snippets = context.snippets
-    if context.capture is None:
-        missing = len(snippets)
-    else:
-        missing = sum(
-            1 for s, n in with_occurrence(snippets) if context.capture.find(s.key, n) is None
-        )
-    if context.stale:
-        log.warning(
-            "%s: captures are stale (its snippets changed since they were captured); "
-            "run `kubecapture refresh %s` with a cluster",
-            context.page,
-            context.page,
-        )
-    if missing:
-        # In replay mode placeholders are expected, so they are news, not a warning.
-        level = logging.INFO if mode == "replay" else logging.WARNING
-        log.log(
-            level,
-            "%s: %d of %d snippet(s) not captured yet (placeholder shown)",
-            context.page,
-            missing,
-            len(snippets),
-        )
