@@ -12,7 +12,7 @@ import re
 import secrets
 import zlib
 
-from .markup import HTML
+from .markup import HTML, fmt
 
 _LEVEL = 1  # with the dictionary about half the size of level 1 without it
 _WINDOW = 32 * 1024  # zlib uses a dictionary's last 32 KiB
@@ -56,11 +56,8 @@ class Asides:
     def __call__(self, html: HTML, kind: str = "aside") -> HTML:
         """The placeholder that stands for `html` (escaped already: an `HTML`)."""
         self._open.append(str(HTML.escape(html)))
-        return HTML("<!--kc-%s-%s-%d-%d-->") % (
-            kind,
-            self.token,
-            len(self._sealed),
-            len(self._open) - 1,
+        return fmt(
+            "<!--kc-%s-%s-%d-%d-->", kind, self.token, len(self._sealed), len(self._open) - 1
         )
 
     def hold(self, html: HTML) -> HTML:

@@ -78,11 +78,12 @@ def _planned(context: PageContext, snippet: Snippet) -> bool:
 
 
 def _find_capture(context: PageContext, snippet: Snippet):
-    if context.capture is None:
+    page_capture = context.page_capture()
+    if page_capture is None:
         return None
     n = context.rendered[snippet.key]
     context.rendered[snippet.key] += 1
-    capture = context.capture.find(snippet.key, n)
+    capture = page_capture.find(snippet.key, n)
     if capture and context.warn:
         warn_unexpected_exit(context, snippet, n, capture)
     return capture

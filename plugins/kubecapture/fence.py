@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from . import config, log, render
+from . import config, log, render, rendercache
 from .planning import unexpected_exit
 from .snippets import (
     OPTIONS,
@@ -40,10 +40,25 @@ class PageContext:
     tabs: bool = True  # earlier outputs as Material content tabs (False: a plain list)
     rendered: Counter = field(default_factory=Counter)
     aside: Callable[[str], str] | None = None  # see render.View.aside (MkDocs only)
+    # The page's snippets as an earlier build rendered them (MkDocs only); with a `hit`
+    # the capture file is read only if a fence is not among them (`load`).
+    renders: rendercache.PageRenders | None = None
+    load: Callable[[], PageCapture | None] | None = None
+
+    def page_capture(self) -> PageCapture | None:
+        if self.load is not None:
+            self.capture, self.load = self.load(), None
+        return self.capture
+
+    def has_capture(self) -> bool:
+        if self.load is not None and self.renders is not None and self.renders.hit:
+            return True  # kept renders were made from this very file: it parses
+        return self.page_capture() is not None
 
     @property
     def stale(self) -> bool:
-        return self.capture is not None and self.capture.key != self.key
+        capture = self.page_capture()
+        return capture is not None and capture.key != self.key
 
 
 _current = threading.local()
@@ -79,13 +94,22 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
     except SnippetError:
         commands = ()
     snippet = Snippet(context.page if context else "?", 0, commands, dict(options))
-    capture = None
-    if context and context.capture is not None:
+    n = None
+    if context and context.has_capture():
         n = context.rendered[snippet.key]
         context.rendered[snippet.key] += 1
-        capture = context.capture.find(snippet.key, n)
-        if capture and context.warn:
-            warn_unexpected_exit(context, snippet, n, capture)
+    tab_set = str(sum(context.rendered.values())) if context else "1"
+    renders = context.renders if context else None
+    if renders is not None:
+        key = rendercache.fence_key(src, options, n, tab_set)
+        kept = renders.get(key, context.aside)
+        if kept is not None:
+            return kept
+    capture = context.page_capture().find(snippet.key, n) if n is not None else None
+    warnings = unexpected_exits(context, snippet, n, capture) if capture and context.warn else []
+    for message in warnings:
+        log.warning(message)
+    recorder = rendercache.Recorder(context.aside) if renders and context.aside else None
     view = render.View(
         commands=[c.text for c in commands] or [src.strip()],
         capture=capture,
@@ -95,38 +119,52 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
         lang=context.lang if context else "en",
         anchor=f"kc-{options['id']}" if options.get("id") else None,
         tabs=context.tabs if context else True,
-        tab_set=str(sum(context.rendered.values())) if context else "1",
-        aside=context.aside if context else None,
+        tab_set=tab_set,
+        aside=recorder or (context.aside if context else None),
     )
-    return render.render(view)
+    html = render.render(view)
+    if renders is not None:
+        renders.add(key, html, recorder, warnings)
+    return html
 
 
 def log_replay_state(context: PageContext, mode: str) -> None:
     """Tell the author about the snippets of a page shown without a current capture."""
-    snippets = context.snippets
-    if context.capture is None:
+    renders = context.renders
+    if renders is not None and context.load is not None and renders.replay_messages():
+        return  # said as when the page was rendered from the same inputs
+    messages = replay_state(context, mode)
+    for level, message in messages:
+        log.log(level, "%s", message)
+    if renders is not None:
+        renders.keep_messages(messages)
+
+
+def replay_state(context: PageContext, mode: str) -> list[tuple[int, str]]:
+    snippets, capture = context.snippets, context.page_capture()
+    if capture is None:
         missing = len(snippets)
     else:
-        missing = sum(
-            1 for s, n in with_occurrence(snippets) if context.capture.find(s.key, n) is None
-        )
+        missing = sum(1 for s, n in with_occurrence(snippets) if capture.find(s.key, n) is None)
+    messages = []
     if context.stale:
-        log.warning(
-            "%s: captures are stale (its snippets changed since they were captured); "
-            "run `kubecapture refresh %s` with a cluster",
-            context.page,
-            context.page,
+        messages.append(
+            (
+                logging.WARNING,
+                f"{context.page}: captures are stale (its snippets changed since they were "
+                f"captured); run `kubecapture refresh {context.page}` with a cluster",
+            )
         )
     if missing:
         # In replay mode placeholders are expected, so they are news, not a warning.
-        level = logging.INFO if mode == "replay" else logging.WARNING
-        log.log(
-            level,
-            "%s: %d of %d snippet(s) not captured yet (placeholder shown)",
-            context.page,
-            missing,
-            len(snippets),
+        messages.append(
+            (
+                logging.INFO if mode == "replay" else logging.WARNING,
+                f"{context.page}: {missing} of {len(snippets)} snippet(s) not captured yet "
+                "(placeholder shown)",
+            )
         )
+    return messages
 
 
 _no_context_warned = False
@@ -146,10 +184,14 @@ def warn_no_context() -> None:
 
 def warn_unexpected_exit(context: PageContext, snippet: Snippet, n: int, capture) -> None:
     """Replay repeats the live run's warning, so `--strict` keeps failing until fixed."""
+    for message in unexpected_exits(context, snippet, n, capture):
+        log.warning(message)
+
+
+def unexpected_exits(context: PageContext, snippet: Snippet, n: int, capture) -> list[str]:
     same = [s for s in context.snippets if s.key == snippet.key]
     located = same[n] if n < len(same) else snippet  # the parsed one knows its lines
-    for message in unexpected_exit(context.page, located, capture.results):
-        log.warning(message)
+    return unexpected_exit(context.page, located, capture.results)
 
 
 def makeExtension(**kwargs):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from . import (
     markers,
     offline,
     planning,
+    rendercache,
     search_rank,
     templates,
 )
@@ -197,26 +200,45 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         if not planned:
             fence.set_page(None)
             return markdown
-        page_capture = self.fresh.get(planned.page)
-        if page_capture is None:
-            try:
-                page_capture = load_capture(planned.capture_file, self.settings.cache_dir)
-            except CaptureFileError as e:
-                self._error(f"{planned.page}: {e}")  # its snippets show placeholders
+        fresh = self.fresh.get(planned.page)
         context = fence.PageContext(
             page=planned.page,
             snippets=planned.snippets,
-            capture=page_capture,
+            capture=fresh,
             key=planned.key,
             lang=self.lang,
             fold=self.config.fold,
-            warn=planned.page not in self.fresh,  # a live run already warned
+            warn=fresh is None,  # a live run already warned
             tabs=self.tabs,
             aside=self.parts,
         )
+        if fresh is None:  # read when a fence needs it: kept renders may make it needless
+            context.load = functools.partial(self._load, planned)
+            context.renders = self._kept_renders(planned, context)
         fence.log_replay_state(context, self.settings.mode)
         fence.set_page(context)
         return markdown
+
+    def _load(self, planned: planning.PagePlan) -> PageCapture | None:
+        try:
+            return load_capture(planned.capture_file, self.settings.cache_dir)
+        except CaptureFileError as e:
+            self._error(f"{planned.page}: {e}")  # its snippets show placeholders
+            return None
+
+    def _kept_renders(self, planned, context) -> rendercache.PageRenders | None:
+        """The page's snippets as an earlier build rendered them from the same inputs
+        (rendercache.py); None without the cache or without a capture file."""
+        if self.settings.cache_dir is None:
+            return None
+        try:
+            raw = planned.capture_file.read_bytes()
+        except OSError:
+            return None
+        lines = [[s.line, [c.line for c in s.commands]] for s in planned.snippets]
+        shape = [planned.key, lines, context.lang, context.fold, context.tabs]
+        inputs = json.dumps([*shape, self.settings.mode]).encode() + b"\0" + raw
+        return rendercache.PageRenders(self.settings.cache_dir, planned.capture_file, inputs)
 
     def _matrix_html(self, page, files, docs_dir: Path) -> str:
         """The version matrix of every planned page's captures, linked from `page`."""
@@ -250,6 +272,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         return env
 
     def on_page_content(self, html, page, config, files):
+        context = fence.current_page()
+        if context is not None and context.renders is not None:
+            context.renders.save()
         fence.set_page(None)
         # MkDocs checks links to anchors against the ids it saw in the Markdown; a snippet's
         # id (`page.md#kc-get-node`) is in the HTML the fence made, which it does not see.

@@ -46,29 +46,56 @@ def parsed(
     machine. Only plain data (dicts, lists, strings, numbers) can be cached; `parse`
     errors propagate and leave the cache as it was. `schema` names what `parse` checks,
     so entries of another version of it are misses."""
-    key = _key() if cache_dir is not None else None
-    if key is None:
-        return parse(raw)
-    entry = cache_dir / hashlib.blake2b(str(path.resolve()).encode(), digest_size=12).hexdigest()
-    try:
-        stored = entry.read_bytes()
-    except OSError:
-        stored = b""  # no entry yet: parse
-    if len(stored) > _TAG:
-        payload = stored[_TAG:]
-        if hmac.compare_digest(stored[:_TAG], _tag(key, schema, raw, payload)):
-            try:
-                return marshal.loads(payload)
-            except (ValueError, EOFError, TypeError):
-                pass  # written by this machine, yet unreadable (another marshal): parse
+    name = str(path.resolve())
+    payload = get(cache_dir, name, raw, schema)
+    if payload is not None:
+        try:
+            return marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            pass  # written by this machine, yet unreadable (another marshal): parse
     value = parse(raw)
     try:
-        payload = marshal.dumps(value)
-        # atomic: a build that reads the entry meanwhile sees all of it or none
-        store.write_atomic(entry, _tag(key, schema, raw, payload) + payload, mode=0o600)
-    except (OSError, ValueError):
-        pass  # a read-only checkout, a full disk: the build goes on without the cache
+        put(cache_dir, name, raw, schema, marshal.dumps(value))
+    except ValueError:
+        pass  # not plain data: not cached
     return value
+
+
+def get(cache_dir: Path | None, name: str, source: bytes, schema: str) -> bytes | None:
+    """The payload `put` stored under `name` for these `source` bytes and this `schema`,
+    if this machine's user wrote it and it is whole; else None (a miss)."""
+    key = _key() if cache_dir is not None else None
+    if key is None:
+        return None
+    try:
+        stored = _entry(cache_dir, name).read_bytes()
+    except OSError:
+        return None  # no entry yet
+    payload = stored[_TAG:]
+    if len(stored) > _TAG and hmac.compare_digest(
+        stored[:_TAG], _tag(key, schema, source, payload)
+    ):
+        return payload
+    return None
+
+
+def put(cache_dir: Path | None, name: str, source: bytes, schema: str, payload: bytes) -> None:
+    """Keep `payload` under `name` as derived from `source`; best effort: a read-only
+    checkout or a full disk leaves the cache as it was."""
+    key = _key() if cache_dir is not None else None
+    if key is None:
+        return
+    try:
+        # atomic: a build that reads the entry meanwhile sees all of it or none
+        store.write_atomic(
+            _entry(cache_dir, name), _tag(key, schema, source, payload) + payload, mode=0o600
+        )
+    except OSError:
+        pass
+
+
+def _entry(cache_dir: Path, name: str) -> Path:
+    return cache_dir / hashlib.blake2b(name.encode(), digest_size=12).hexdigest()
 
 
 def _tag(key: bytes, schema: str, raw: bytes, payload: bytes) -> bytes:
