@@ -218,8 +218,9 @@ def test_malformed_capture_file_is_an_error_naming_the_file(tmp_path, standin, k
 def test_replay_reads_unchanged_captures_from_the_cache_and_shows_edits_at_once(
     tmp_path, standin, kube_env
 ):
-    """Parsed captures are kept in `.cache/plugin/kubecapture` beside mkdocs.yml; a replay
-    from the cache is the same page, and a hand edit of a capture shows in the next build."""
+    """Parsed captures and rendered snippets are kept in `.cache/plugin/kubecapture` beside
+    mkdocs.yml; a replay from the cache is the same page, and a hand edit of a capture
+    shows in the next build (its entries replaced, not added to)."""
     site = make_site(tmp_path / "site", {"index.md": PAGE})
     assert build(site, kube_env, "--strict").returncode == 0
     cache = site.parent / ".cache" / "plugin" / "kubecapture"
@@ -229,7 +230,7 @@ def test_replay_reads_unchanged_captures_from_the_cache_and_shows_edits_at_once(
         replay = build(site, kube_env, "--strict", mode="replay")
         assert replay.returncode == 0, replay.log
         assert page_html(site) == html
-        assert len(list(cache.iterdir())) == 1
+        assert len(list(cache.iterdir())) == 2  # the parsed file, the rendered snippets
 
     path = store.capture_path(site.parent / "captures", "index.md")
     page = store.load(path)
@@ -237,6 +238,7 @@ def test_replay_reads_unchanged_captures_from_the_cache_and_shows_edits_at_once(
     store.save(path, page)
     assert build(site, kube_env, "--strict", mode="replay").returncode == 0
     assert "edited     Ready" in page_html(site)
+    assert len(list(cache.iterdir())) == 2
 
 
 def test_no_cache_with_cache_false(tmp_path, standin, kube_env):

@@ -114,7 +114,8 @@ class KubeCaptureConfig(base.Config):
     # search_last (paths in docs/, a folder ending in /) come last among equal matches.
     search_rank = c.Type(bool, default=True)
     search_last = c.ListOfItems(c.Type(str), default=[])
-    # Parsed capture files kept between builds (readcache.py), as Material keeps its own.
+    # Parsed capture files and rendered snippets kept between builds (readcache.py,
+    # rendercache.py), as Material keeps its own.
     cache = c.Type(bool, default=True)
     cache_dir = Text(default=".cache/plugin/kubecapture")
 

@@ -88,7 +88,10 @@ def put(cache_dir: Path | None, name: str, source: bytes, schema: str, payload: 
     try:
         # atomic: a build that reads the entry meanwhile sees all of it or none
         store.write_atomic(
-            _entry(cache_dir, name), _tag(key, schema, source, payload) + payload, mode=0o600
+            _entry(cache_dir, name),
+            _tag(key, schema, source, payload) + payload,
+            mode=0o600,
+            durable=False,  # a torn entry has no valid tag: a miss
         )
     except OSError:
         pass
