@@ -86,6 +86,20 @@ def test_an_unchanged_page_is_shown_again_without_parsing_or_rendering(
     assert warned_again == warned  # `--strict` keeps failing until the page is fixed
 
 
+def test_a_stale_page_says_so_again_from_the_cache(tmp_path, monkeypatch, caplog):
+    site = capture_site(tmp_path)
+    grown = PAGE + "\n```kubectl\nkubectl get namespace\n```\n"  # after the capture
+    (site.parent / "docs" / "index.md").write_text(grown, encoding="utf-8")
+    first, warned = build_here(site, monkeypatch, caplog)
+    said = [r.getMessage() for r in caplog.records if "not captured yet" in r.getMessage()]
+    assert any("captures are stale" in w for w in warned) and said
+
+    no_rendering(monkeypatch)
+    again, warned_again = build_here(site, monkeypatch, caplog)
+    assert again == first and warned_again == warned
+    assert [r.getMessage() for r in caplog.records if "not captured yet" in r.getMessage()] == said
+
+
 @pytest.mark.parametrize(
     "change",
     ["output", "fence title", "plugin fold", "theme language", "kubecapture's code", "cache"],

@@ -131,40 +131,36 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
 def log_replay_state(context: PageContext, mode: str) -> None:
     """Tell the author about the snippets of a page shown without a current capture."""
     renders = context.renders
-    if renders is not None and context.load is not None and renders.replay_messages():
-        return  # said as when the page was rendered from the same inputs
-    messages = replay_state(context, mode)
-    for level, message in messages:
-        log.log(level, "%s", message)
-    if renders is not None:
-        renders.keep_messages(messages)
-
-
-def replay_state(context: PageContext, mode: str) -> list[tuple[int, str]]:
-    snippets, capture = context.snippets, context.page_capture()
-    if capture is None:
-        missing = len(snippets)
-    else:
-        missing = sum(1 for s, n in with_occurrence(snippets) if capture.find(s.key, n) is None)
-    messages = []
-    if context.stale:
-        messages.append(
-            (
-                logging.WARNING,
-                f"{context.page}: captures are stale (its snippets changed since they were "
-                f"captured); run `kubecapture refresh {context.page}` with a cluster",
-            )
+    kept = renders.state() if renders is not None and context.load is not None else None
+    stale, missing = kept or replay_state(context)
+    if renders is not None and kept is None:
+        renders.keep_state(stale, missing)
+    if stale:
+        log.warning(
+            "%s: captures are stale (its snippets changed since they were captured); "
+            "run `kubecapture refresh %s` with a cluster",
+            context.page,
+            context.page,
         )
     if missing:
         # In replay mode placeholders are expected, so they are news, not a warning.
-        messages.append(
-            (
-                logging.INFO if mode == "replay" else logging.WARNING,
-                f"{context.page}: {missing} of {len(snippets)} snippet(s) not captured yet "
-                "(placeholder shown)",
-            )
+        level = logging.INFO if mode == "replay" else logging.WARNING
+        log.log(
+            level,
+            "%s: %d of %d snippet(s) not captured yet (placeholder shown)",
+            context.page,
+            missing,
+            len(context.snippets),
         )
-    return messages
+
+
+def replay_state(context: PageContext) -> tuple[bool, int]:
+    """Are the page's captures stale; how many of its snippets have none."""
+    snippets, capture = context.snippets, context.page_capture()
+    if capture is None:
+        return context.stale, len(snippets)
+    missing = sum(1 for s, n in with_occurrence(snippets) if capture.find(s.key, n) is None)
+    return context.stale, missing
 
 
 _no_context_warned = False

@@ -237,7 +237,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             return None
         lines = [[s.line, [c.line for c in s.commands]] for s in planned.snippets]
         shape = [planned.key, lines, context.lang, context.fold, context.tabs]
-        inputs = json.dumps([*shape, self.settings.mode]).encode() + b"\0" + raw
+        inputs = json.dumps(shape).encode() + b"\0" + raw
         return rendercache.PageRenders(self.settings.cache_dir, planned.capture_file, inputs)
 
     def _matrix_html(self, page, files, docs_dir: Path) -> str:

@@ -8,10 +8,11 @@ time: it is read back instead, and the capture file is not parsed at all.
 
 What is kept per page: each fence's HTML, keyed by what the fence says (its text, its
 options, which occurrence of its snippet it is); the parts search skips, kept apart so
-that they go aside (asides.py) as when rendered; and the warnings the page gave, said
-again. A fence not found renders as usual (its capture file is read then) and the
-page's entry is written anew. Entries are readcache.py's: tagged with this machine's
-key, so a file planted in the checkout is a miss, never HTML on a page.
+that they go aside (asides.py) as when rendered; and what the page's warnings are made
+of, so they are said again. A fence not found renders as usual (its capture file is
+read then) and the page's entry is written anew. Entries are readcache.py's: tagged
+with this machine's key, so a file planted in the checkout is a miss, never HTML on a
+page.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 from . import log, readcache
 from .markup import HTML
 
-_SCHEMA = "kubecapture-rendercache 1"
+_SCHEMA = "kubecapture-rendercache 2"
 
 
 @functools.cache
@@ -55,29 +56,25 @@ class PageRenders:
         self._where = (cache_dir, f"rendered {capture_file.resolve()}")
         self._source = code_digest() + inputs
         self._fences: dict[str, tuple] = {}
-        self._messages: list[tuple[int, str]] = []
+        self._state: tuple = ()
         self._changed = False
         payload = readcache.get(*self._where, self._source, _SCHEMA)
         self.hit = False  # an earlier build's entry: its capture file parsed fine
         if payload is not None:
             try:
-                self._messages, self._fences = marshal.loads(zlib.decompress(payload))
+                self._state, self._fences = marshal.loads(zlib.decompress(payload))
                 self.hit = True
             except (ValueError, EOFError, TypeError, zlib.error):
                 pass
 
-    # -- the page's own messages (log_replay_state) -------------------------------------
+    # -- what the page as a whole said (fence.log_replay_state) ----------------------------
 
-    def replay_messages(self) -> bool:
-        """Say again what the page said when it was rendered; False if nothing is kept."""
-        if not self.hit:
-            return False
-        for level, message in self._messages:
-            log.log(level, "%s", message)
-        return True
+    def state(self) -> tuple[bool, int] | None:
+        """(stale, snippets without a capture) when the page was rendered; None: unknown."""
+        return (bool(self._state[0]), int(self._state[1])) if self.hit and self._state else None
 
-    def keep_messages(self, messages: list[tuple[int, str]]) -> None:
-        self._messages = [(int(level), str(message)) for level, message in messages]
+    def keep_state(self, stale: bool, missing: int) -> None:
+        self._state = (stale, missing)
         self._changed = True
 
     # -- fences ------------------------------------------------------------------------
@@ -118,7 +115,7 @@ class PageRenders:
 
     def save(self) -> None:
         if self._changed:
-            payload = zlib.compress(marshal.dumps((self._messages, self._fences)), 1)
+            payload = zlib.compress(marshal.dumps((self._state, self._fences)), 1)
             readcache.put(*self._where, self._source, _SCHEMA, payload)
             self._changed = False
 
