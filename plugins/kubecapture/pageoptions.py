@@ -8,6 +8,7 @@ same page key. A value that does not validate is a SnippetError naming page and 
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 
@@ -118,15 +119,28 @@ def read(markdown: str, page: str, sandbox: bool = False) -> PageOptions:
                 line_naming(markdown, str(key)),  # a key YAML read as a number: 1: x
                 f"unknown front matter option kubecapture.{key} (known: {', '.join(NAMES)})",
             )
-    options = PageOptions(config_file_path=page)
-    options.load_dict({"sandbox": sandbox, **written})
-    errors, _warnings = options.validate()
+    if not written:
+        return _site_default(sandbox)  # most pages: validated once per build, not per page
+    options, errors = _validated({"sandbox": sandbox, **written})
     if errors:
         key, error = errors[0]
         raise SnippetError(
             page, line_naming(markdown, key), f"front matter kubecapture.{key}{error}"
         )
     return options
+
+
+def _validated(written: dict) -> tuple[PageOptions, list]:
+    options = PageOptions()
+    options.load_dict(written)
+    errors, _warnings = options.validate()
+    return options, errors
+
+
+@functools.cache
+def _site_default(sandbox: bool) -> PageOptions:
+    """The options of a page that sets none (read only, so one object serves them all)."""
+    return _validated({"sandbox": sandbox})[0]  # a bool is a valid `sandbox`
 
 
 def front_matter(markdown: str) -> tuple[dict, int]:
