@@ -51,7 +51,7 @@ class PageContext:
         return self.capture
 
     def has_capture(self) -> bool:
-        if self.load is not None and self.renders is not None and self.renders.hit:
+        if self.renders is not None and self.renders.hit:
             return True  # kept renders were made from this very file: it parses
         return self.page_capture() is not None
 
@@ -131,7 +131,7 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
 def log_replay_state(context: PageContext, mode: str) -> None:
     """Tell the author about the snippets of a page shown without a current capture."""
     renders = context.renders
-    kept = renders.state() if renders is not None and context.load is not None else None
+    kept = renders.state() if renders is not None else None
     stale, missing = kept or replay_state(context)
     if renders is not None and kept is None:
         renders.keep_state(stale, missing)

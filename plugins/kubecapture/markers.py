@@ -59,7 +59,7 @@ def report_lines(
     return replace(
         lines,
         REPORT,
-        lambda: _report(captures_dir, lang, page, docs_dir, directory_urls),
+        lambda: report_markdown(captures_dir, lang, page, docs_dir, directory_urls),
     )
 
 
@@ -89,7 +89,8 @@ def expand_matrix(markdown: str, html: str) -> str:
     return "\n".join(replace(markdown.split("\n"), VERSION_MATRIX, lambda: html))
 
 
-def _report(*args) -> str:
-    from .report import page_markdown  # only a page with the marker needs drift's report
+def report_markdown(*args) -> str:
+    """report.page_markdown, imported when a site has the report (drift's modules)."""
+    from .report import page_markdown
 
     return page_markdown(*args)

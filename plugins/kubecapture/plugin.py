@@ -126,7 +126,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                 File.generated(
                     config,
                     self.config.report_page,
-                    content=_report_markdown(
+                    content=markers.report_markdown(
                         self.settings.captures_dir,
                         self.lang,
                         self.config.report_page,
@@ -355,9 +355,3 @@ def _register_fence(config) -> None:
     for custom in (FENCE, CONSOLE_FENCE):
         if not any(f.get("name") == custom["name"] for f in fences):
             fences.append(custom)
-
-
-def _report_markdown(*args) -> str:
-    from . import report  # only a site with the report page needs it (and drift's report)
-
-    return report.page_markdown(*args)

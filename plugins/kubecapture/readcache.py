@@ -3,8 +3,9 @@
 The YAML capture files are the source of truth, and parsing them is most of what a replay
 build spends on captures (a site with capture history stores three outputs per snippet).
 A file whose bytes did not change is read back from `marshal` instead, about ten times
-faster. One cache entry per capture file; a missing, stale or unreadable entry is a miss,
-never an error. Nothing in the cache is needed: delete it at any time.
+faster. One cache entry per capture file (and one per page for rendercache.py, through
+`get` and `put`); a missing, stale or unreadable entry is a miss, never an error. Nothing
+in the cache is needed: delete it at any time.
 
 An entry can never change what the YAML says. The cache folder sits in the checkout
 (`.cache/plugin/kubecapture`), where a pull request can put files of its choosing, so an
