@@ -9,8 +9,9 @@ from getrusage as a cross-check that holds up on a busy machine; medians):
 - replay:  kubectl fences + kubecapture, every capture valid, KUBECAPTURE_MODE=replay;
 - auto:    the same, default mode (reads each capture's header to plan, runs nothing);
 - history: replay with three outputs per snippet (two earlier ones behind tabs), the
-           read cache filled by the warm-up build as by an author's earlier builds;
-- history-cold: the same with the read cache off, as a first build after a clone;
+           caches (parsed captures, rendered snippets) filled by the warm-up build as by
+           an author's earlier builds;
+- history-cold: the same with the cache off, as a first build after a clone;
 - live:    `kubecapture refresh` of every page against the API stand-in in
            tests/standin (real kubectl from the venv), versus the same kubectl
            commands run one after another (the sequential sum).
@@ -315,8 +316,9 @@ def bench_replay(work: Path, pages: int, snippets: int, runs: int, pasted: bool)
 
 
 def without_cache(config_file: Path) -> Path:
-    """The same site with the plugin's read cache off: every build parses every capture,
-    as the first build after a clone (or after every capture changed) does."""
+    """The same site with the plugin's cache off: every build parses every capture and
+    renders every snippet, as the first build after a clone (or after every capture
+    changed) does."""
     config = yaml.safe_load(config_file.read_text(encoding="utf-8"))
     for plugin in config["plugins"]:
         if isinstance(plugin, dict) and "kubecapture" in plugin:
@@ -450,7 +452,7 @@ REPLAY_ROWS = (
     ("replay", "kubecapture replay", True),
     ("auto", "kubecapture auto, all valid", True),
     ("history", "kubecapture replay, 3 entries per snippet", True),
-    ("history-cold", "  the same, read cache off (a first build)", False),
+    ("history-cold", "  the same, cache off (a first build)", False),
 )
 
 
