@@ -334,13 +334,8 @@ def without_cache(config_file: Path) -> Path:
 def start_standin(work: Path):
     sys.path.insert(0, str(ROOT / "tests"))
     from standin import StandIn
-    from standin import server as http
 
-    # The stand-in writes a response's headers and body in two sends; on a kept-alive
-    # connection Nagle's algorithm then waits for the client's delayed ACK: ~40 ms per
-    # request that a real API server (Go, TCP_NODELAY) never adds. kubectl opens fresh
-    # connections and is not hit, but the plugin's own requests (Secrets to redact) are.
-    http._Handler.disable_nagle_algorithm = True
+    # (Its handler sets TCP_NODELAY, as a real API server does: see the README.)
     server = StandIn().start()
     kubeconfig = server.write_kubeconfig(work / "kubeconfig", context="minikube")
     return server, kubeconfig
