@@ -12,6 +12,7 @@ import yaml
 from kubecapture import history, planning, readcache, render, rendercache, store
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
+from mkdocs.exceptions import Abort
 from sites import make_site
 
 PAGE = """# Nodes
@@ -156,3 +157,24 @@ def test_a_planted_or_changed_entry_is_a_miss_never_html_on_the_page(tmp_path, m
         entry.write_bytes(bytes(data))
     again, _ = build_here(site, monkeypatch, caplog)
     assert again == first
+
+
+def test_a_capture_file_that_does_not_load_is_refused_on_every_build(tmp_path, monkeypatch, caplog):
+    """No kept render stands in for a capture file that cannot be read: its one sentence,
+    the failed build and the same placeholders come back every time."""
+    site = capture_site(tmp_path)
+    path = store.capture_path(site.parent / "captures", "index.md")
+    path.write_text(path.read_text().replace("snippets:", "snippets: [", 1))
+    pages = []
+    for _ in range(3):
+        monkeypatch.setenv("KUBECAPTURE_MODE", "replay")
+        monkeypatch.chdir(site.parent)
+        store.forget_loaded()
+        caplog.clear()
+        with pytest.raises(Abort):
+            mkdocs_build(load_config(str(site)))
+        errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+        assert any("malformed capture file" in e for e in errors), errors
+        pages.append((site.parent / "site" / "index.html").read_text(encoding="utf-8"))
+    assert pages[0].count("kc-missing") == 2  # both snippets: a placeholder
+    assert pages[1] == pages[0] and pages[2] == pages[0]

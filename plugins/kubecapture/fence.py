@@ -105,7 +105,8 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
         kept = renders.get(key, context.aside)
         if kept is not None:
             return kept
-    capture = context.page_capture().find(snippet.key, n) if n is not None else None
+    page_capture = context.page_capture() if n is not None else None  # None: did not load
+    capture = page_capture.find(snippet.key, n) if page_capture is not None else None
     warnings = unexpected_exits(context, snippet, n, capture) if capture and context.warn else []
     for message in warnings:
         log.warning(message)

@@ -273,7 +273,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
 
     def on_page_content(self, html, page, config, files):
         context = fence.current_page()
-        if context is not None and context.renders is not None:
+        # Kept only from a capture file that loaded: a hit says the file parses, and one
+        # that does not is read (and its error said) on every build.
+        if context is not None and context.renders is not None and context.capture is not None:
             context.renders.save()
         fence.set_page(None)
         # MkDocs checks links to anchors against the ids it saw in the Markdown; a snippet's
