@@ -178,3 +178,21 @@ def test_a_capture_file_that_does_not_load_is_refused_on_every_build(tmp_path, m
         pages.append((site.parent / "site" / "index.html").read_text(encoding="utf-8"))
     assert pages[0].count("kc-missing") == 2  # both snippets: a placeholder
     assert pages[1] == pages[0] and pages[2] == pages[0]
+
+
+def test_hostile_output_is_as_escaped_from_the_cache_as_when_rendered(
+    tmp_path, monkeypatch, caplog
+):
+    """A capture's output that looks like markup, or like the placeholders asides use,
+    comes back from a kept render escaped exactly as rendering escapes it."""
+    hostile = (
+        "</code></pre><script>alert(1)</script>\n"
+        "<!--kc-held-000000000000-0-0--> <!--kc-shown-000000000000-->\n"
+    )
+    site = capture_site(tmp_path, newest=hostile)
+    first, _ = build_here(site, monkeypatch, caplog)
+    no_rendering(monkeypatch)
+    again, _ = build_here(site, monkeypatch, caplog)
+    assert again == first
+    assert "<script>alert" not in again and "&lt;script&gt;alert(1)&lt;/script&gt;" in again
+    assert "<!--kc-" not in again
