@@ -23,7 +23,7 @@ from pathlib import Path
 
 import yaml
 
-from . import readcache
+from . import plainyaml, readcache
 
 # 2 adds `history` (earlier outputs of a snippet) and optional provenance fields; files of
 # format 1 are the same without them and load as they are.
@@ -37,94 +37,20 @@ MAX_FILE_BYTES = 16 * 1024 * 1024
 # Nesting a capture file needs is 6 levels (file, snippets, history, results, ...).
 _MAX_DEPTH = 16
 
-# libyaml's parser when PyYAML has it: ~10x faster than the pure-Python one, which is
-# most of what a replay build of a big site would otherwise spend on captures.
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_STR = "tag:yaml.org,2002:str"
-# Scalars other than strings a file may hold (what YAML's core schema resolves plain text
-# to); anything else (binary, sets, merge keys, python objects) is refused.
-_SCALAR_TAGS = frozenset(
-    f"tag:yaml.org,2002:{t}" for t in ("null", "bool", "int", "float", "timestamp")
-)
-_NO_KEY = object()
 
-
-class YamlRefused(ValueError):
+class YamlRefused(plainyaml.YamlRefused):
     """YAML that a capture file may not hold (the message says where and what)."""
 
 
 def plain_yaml(text: str):
-    """The YAML document in `text` as plain data (dicts, lists, strings, numbers, bools,
-    None), read straight from the parser's events: anchors, aliases and merge keys are
-    refused when the parser meets them, before anything is built, so an alias bomb (a
-    few KiB that expand to gigabytes) costs nothing; as are duplicate keys (the one a
-    reviewer reads might not be the one that counts), non-scalar keys, tags beyond
-    YAML's core scalars, nesting deeper than a capture file has, and a second document.
-    Otherwise the same values as yaml.safe_load."""
-    loader = _Loader(text)
-    get, resolve, construct = loader.get_event, loader.resolve, loader.yaml_constructors
-    scalar_event, mapping_start = yaml.ScalarEvent, yaml.MappingStartEvent
-    stack: list[list] = []  # per open collection: [container, its pending key]
-    root = None
+    """The YAML document in `text` as plain data (plainyaml.load): anchors, aliases, merge
+    keys, duplicate keys, non-scalar keys, tags beyond YAML's core scalars, nesting deeper
+    than a capture file has and a second document are refused. Otherwise the same values
+    as yaml.safe_load."""
     try:
-        get()  # stream start
-        if loader.check_event(yaml.StreamEndEvent):
-            return None
-        get()  # document start
-        while True:
-            event = get()
-            kind = type(event)
-            if kind is scalar_event:
-                value, is_scalar = event.value, True
-                if event.anchor is not None:
-                    _refuse(event, f"an anchor (&{event.anchor})")
-                tag = event.tag
-                if tag is None and event.implicit[0]:  # plain text: YAML says what it is
-                    tag = resolve(yaml.ScalarNode, value, (True, False))
-                if tag is not None and tag != _STR and tag != "!":
-                    if tag not in _SCALAR_TAGS:
-                        _refuse(event, f"a value tagged {tag}")
-                    value = construct[tag](loader, yaml.ScalarNode(tag, value))
-            elif kind is mapping_start or kind is yaml.SequenceStartEvent:
-                if event.anchor is not None:
-                    _refuse(event, f"an anchor (&{event.anchor})")
-                if event.tag not in (None, "!"):
-                    _refuse(event, f"a collection tagged {event.tag}")
-                if len(stack) >= _MAX_DEPTH:
-                    _refuse(event, f"nesting deeper than {_MAX_DEPTH} levels")
-                stack.append([{} if kind is mapping_start else [], _NO_KEY])
-                continue
-            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-                value, is_scalar = stack.pop()[0], False
-            elif kind is yaml.AliasEvent:
-                _refuse(event, f"an alias (*{event.anchor})")
-            else:  # document end
-                break
-            if not stack:
-                root = value
-                continue
-            top = stack[-1]
-            container = top[0]
-            if type(container) is list:
-                container.append(value)
-            elif top[1] is _NO_KEY:
-                if not is_scalar:
-                    _refuse(event, "a mapping key that is not a plain value")
-                if value in container:
-                    _refuse(event, f"the key {_short(value)} twice in one mapping")
-                top[1] = value
-            else:
-                container[top[1]] = value
-                top[1] = _NO_KEY
-        if not loader.check_event(yaml.StreamEndEvent):
-            _refuse(loader.peek_event(), "a second YAML document")
-        return root
-    finally:
-        loader.dispose()
-
-
-def _refuse(event, what: str):
-    raise YamlRefused(f"line {event.start_mark.line + 1}: {what} is not allowed here")
+        return plainyaml.load(text, max_depth=_MAX_DEPTH)
+    except plainyaml.YamlRefused as e:
+        raise YamlRefused(str(e)) from None
 
 
 def _parse(raw: bytes):
