@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import logging
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +24,7 @@ from .snippets import SnippetError
 from .store import CaptureFileError, all_capture_files, capture_path
 from .store import load as load_capture
 from .store import save as save_capture
+from .terminal import PrintableStream
 
 
 @dataclass
@@ -339,27 +338,11 @@ def main(argv: list[str] | None = None) -> int:
     # What a capture file holds (a pull request's) is printed as text, never as the
     # terminal's control sequences (OSC 52 writes the clipboard, CSI clears the screen).
     with (
-        contextlib.redirect_stdout(_Printable(sys.stdout)),
-        contextlib.redirect_stderr(_Printable(sys.stderr)),
+        contextlib.redirect_stdout(PrintableStream(sys.stdout)),
+        contextlib.redirect_stderr(PrintableStream(sys.stderr)),
     ):
         logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
         return _dispatch(args)
-
-
-class _Printable(io.TextIOBase):
-    """A text stream that shows control characters (but newlines and tabs) as `\\x1b`."""
-
-    _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-    def __init__(self, stream):
-        self._stream = stream
-
-    def write(self, text: str) -> int:
-        self._stream.write(self._CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text))
-        return len(text)
-
-    def flush(self) -> None:
-        self._stream.flush()
 
 
 def _dispatch(args) -> int:

@@ -14,6 +14,8 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .terminal import printable
+
 FENCE_LANGS = ("kubectl",)
 # Options that change what runs, and so take part in the validity key.
 RUN_OPTIONS = {"returncode", "timeout", "settle", "redact"}
@@ -434,12 +436,9 @@ def parse_transcript(body: list[str], info: str, page: str, line: int) -> Snippe
     return Snippet(page, line, tuple(p.command for p in runs), options, pasted=pasted)
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-
 def one_line(text: str) -> str:
     """A command (or message) on one line, for log messages: continuations joined, and
     control characters shown as `\\x1b` (an output's escape sequences never reach the
     author's terminal)."""
     joined = " ".join(text.replace("\\\n", " ").split())
-    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m[0]):02x}", joined)
+    return printable(joined)

@@ -1,0 +1,49 @@
+"""The one function for every string that reaches the author's terminal.
+
+Pages, capture files, `drift-report.json` and the cluster's own data (a node's
+`kubeletVersion`, a context's name) can come from someone else; printed as they are,
+their control characters would be the terminal's commands (OSC 52 writes the clipboard,
+CSI clears the screen, C1 controls do the same in one byte). `printable` shows them as
+`\\x1b` instead; the build's log records (`Printable`, on the plugin's logger) and the
+CLI's output streams (`PrintableStream`) both go through it.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+
+# C0 controls but tab and newline, DEL, C1 controls.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters (but newlines and tabs) shown as `\\x1b`."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
+class Printable(logging.Filter):
+    """Formats a record's message with its arguments, then makes it printable: the
+    arguments (a page's name, a capture's context) are where hostile text comes in."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        shown = printable(message)
+        if shown != message or record.args:
+            record.msg, record.args = shown, None
+        return True
+
+
+class PrintableStream(io.TextIOBase):
+    """A text stream that writes everything through `printable`."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        self._stream.write(printable(text))
+        return len(text)
+
+    def flush(self) -> None:
+        self._stream.flush()
