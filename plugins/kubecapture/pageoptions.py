@@ -17,7 +17,7 @@ from mkdocs.config import base
 from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
 
-from . import allowlist
+from . import allowlist, plainyaml
 from .snippets import SnippetError
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -88,6 +88,10 @@ class PageOptions(base.Config):
     sandbox = Sandbox()
     allow_destructive = Flag()
     allow = Allow()
+    # creating or changing Roles, RoleBindings, ClusterRoles, ClusterRoleBindings
+    allow_rbac = Flag()
+    # reading Secrets outside the page's own namespaces (its sandbox, those it creates)
+    allow_other_secrets = Flag()
 
     def namespace(self, page: str) -> str | None:
         """The page's sandbox namespace (None without a sandbox)."""
@@ -111,7 +115,10 @@ NAMES = tuple(name for name, _ in PageOptions._schema)
 def read(markdown: str, page: str, sandbox: bool = False) -> PageOptions:
     """The page's options, checked; `sandbox` is the site's default for the page's own.
     Raises SnippetError at the line that names the first bad option."""
-    written, _ = front_matter(markdown)
+    try:
+        written, _ = front_matter(markdown)
+    except FrontMatterRefused as e:
+        raise SnippetError(page, e.line, f"front matter: {e.reason}") from None
     for key in written:  # unknown keys are mistakes, not silence
         if key not in NAMES:
             raise SnippetError(
@@ -143,19 +150,150 @@ def _site_default(sandbox: bool) -> PageOptions:
     return _validated({"sandbox": sandbox})[0]  # a bool is a valid `sandbox`
 
 
+class FrontMatterRefused(ValueError):
+    """A `kubecapture:` block not written literally, or front matter beyond the bounds;
+    `line` is the page's line."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(reason)
+        self.line = line
+        self.reason = reason
+
+
+# Front matter nested deeper than this is refused (PyYAML's composer raised
+# RecursionError at about a thousand levels and stopped the build); the options need 3.
+MAX_FRONT_MATTER_DEPTH = 64
+_OPTIONS_DEPTH = 3
+
+
 def front_matter(markdown: str) -> tuple[dict, int]:
     """The page's kubecapture options as written (`kubecapture:` in its front matter) and
     where the front matter ends (0 without one). Broken front matter reads as none:
-    MkDocs and Zensical report it themselves."""
+    MkDocs and Zensical report it themselves.
+
+    Permissions count only when a reviewer reads them as they count: the block is read
+    from the parser's events (never PyYAML's composer, so depth costs no recursion), and
+    FrontMatterRefused is raised when the key `kubecapture` or anything under it is not
+    written literally (escapes, line folding, block scalars, tags, anchors, aliases, a
+    duplicate key), when the top level merges another mapping in (`<<`) or takes a key
+    from an alias, or when the front matter nests deeper than MAX_FRONT_MATTER_DEPTH."""
     m = re.match(r"^---[ \t]*\n(.*?\n)---[ \t]*\n", markdown, re.S)
     if not m:
         return {}, 0
     try:
-        data = yaml.safe_load(m.group(1))
+        options = _kubecapture_block(m.group(1))
+    except _Refused as e:
+        raise FrontMatterRefused(e.line + 1, e.reason) from None  # +1: the `---` line
     except yaml.YAMLError:
         return {}, 0
-    options = data.get("kubecapture") if isinstance(data, dict) else None
-    return (options if isinstance(options, dict) else {}), m.end()
+    return options, m.end()
+
+
+class _Refused(Exception):
+    def __init__(self, event, reason: str):
+        self.line = event.start_mark.line + 1
+        self.reason = reason
+
+
+def _kubecapture_block(text: str) -> dict:
+    loader = yaml.SafeLoader(text)  # pure Python: its marks index the text itself
+    try:
+        get, check = loader.get_event, loader.check_event
+        get()  # stream start
+        if check(yaml.StreamEndEvent):
+            return {}
+        get()  # document start
+        if not check(yaml.MappingStartEvent):
+            _skip(loader, 0)
+            return {}
+        get()
+        options = None
+        while not check(yaml.MappingEndEvent):
+            key = get()
+            if isinstance(key, yaml.AliasEvent):
+                raise _Refused(key, "a key of the front matter is an alias; write it out")
+            if not isinstance(key, yaml.ScalarEvent):
+                _skip(loader, 1, first=key)  # a complex key, then its value
+                _skip(loader, 1)
+                continue
+            if key.value == "<<" and key.style is None:
+                raise _Refused(key, "the front matter merges another mapping in (<<)")
+            if key.value != "kubecapture":
+                _skip(loader, 1)
+                continue
+            if options is not None:
+                raise _Refused(key, "kubecapture: is given twice in the front matter")
+            _literal(key, text, "the key kubecapture")
+            options = _literal_value(loader, text, 1)
+        return options if isinstance(options, dict) else {}
+    finally:
+        loader.dispose()
+
+
+def _skip(loader, depth: int, first=None) -> None:
+    """Read past one node (its first event given or next), bounding its depth."""
+    open_ = 0
+    while True:
+        event = first if first is not None else loader.get_event()
+        first = None
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            open_ += 1
+            if depth + open_ > MAX_FRONT_MATTER_DEPTH:
+                raise _Refused(
+                    event, f"the front matter nests deeper than {MAX_FRONT_MATTER_DEPTH} levels"
+                )
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            open_ -= 1
+        if open_ == 0:
+            return
+
+
+def _literal(event, text: str, what: str) -> None:
+    """Refuse a scalar whose value is not its text as written: a reviewer reading the
+    diff would read something else than what counts."""
+    source = text[event.start_mark.index : event.end_mark.index]
+    if event.style in ('"', "'"):
+        source = source[1:-1]
+    elif event.style is not None:
+        source = None  # a block scalar (| or >)
+    if event.anchor is not None or event.tag is not None or source != event.value:
+        raise _Refused(
+            event,
+            f"{what} is not written literally (escapes, folded lines, block scalars, tags, "
+            "anchors and aliases are refused in kubecapture: so that the pull request shows "
+            "each permission as it counts)",
+        )
+
+
+def _literal_value(loader, text: str, depth: int):
+    """The next node, every part of it written literally, as yaml.safe_load reads it."""
+    event = loader.get_event()
+    if isinstance(event, yaml.AliasEvent):
+        raise _Refused(event, f"an alias (*{event.anchor}) in kubecapture: is refused")
+    if isinstance(event, yaml.ScalarEvent):
+        _literal(event, text, f"{event.value[:40]!r}")
+        return plainyaml.scalar(event, loader.resolve, loader.yaml_constructors, loader)
+    if depth > _OPTIONS_DEPTH:
+        raise _Refused(event, "kubecapture: nests deeper than its options do")
+    if event.anchor is not None or event.tag is not None:
+        raise _Refused(event, "an anchor or a tag in kubecapture: is refused")
+    if isinstance(event, yaml.SequenceStartEvent):
+        items = []
+        while not loader.check_event(yaml.SequenceEndEvent):
+            items.append(_literal_value(loader, text, depth + 1))
+        loader.get_event()
+        return items
+    out: dict = {}
+    while not loader.check_event(yaml.MappingEndEvent):
+        key_event = loader.peek_event()
+        if not isinstance(key_event, yaml.ScalarEvent):
+            raise _Refused(key_event, "a key in kubecapture: that is not a plain word")
+        key = _literal_value(loader, text, depth + 1)
+        if key in out:
+            raise _Refused(key_event, f"the key {key} is given twice in kubecapture:")
+        out[key] = _literal_value(loader, text, depth + 1)
+    loader.get_event()
+    return out
 
 
 def line_naming(markdown: str, key: str) -> int:
