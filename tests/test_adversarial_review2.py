@@ -196,7 +196,10 @@ def test_items_of_an_object_that_is_no_list_count_for_redaction(world):
     """`get -f` of such a file reads a Secret of namespace `other`: its values are masked."""
     path = world.root / "snippets" / "manifests" / "cm.yaml"
     path.write_text(NOT_A_LIST % ("Secret", "hidden", ", namespace: other"))
-    page = _page("", "kubectl get -f snippets/manifests/cm.yaml -o jsonpath={..data.word}")
+    page = _page(
+        "{allow_other_secrets: true}",
+        "kubectl get -f snippets/manifests/cm.yaml -o jsonpath={..data.word}",
+    )
     before = snapshot(world)
     outcome = capture(world, {"hostile.md": page, "benign.md": BENIGN})
     assert outcome.refused is None
@@ -228,7 +231,9 @@ def test_a_value_json_escaped_as_go_writes_it_is_masked(world, tmp_path):
         "{{slice (index .metadata.annotations "
         '"kubectl.kubernetes.io/last-applied-configuration") 34}}'
     )
-    page = _page("", f"kubectl get secret amp -n other -o go-template='{template}'")
+    # allowed to read namespace other: what is read is still masked
+    command = f"kubectl get secret amp -n other -o go-template='{template}'"
+    page = _page("{allow_other_secrets: true}", command)
     outcome = capture(world, {"hostile.md": page, "benign.md": BENIGN})
     assert outcome.refused is None
     shown = outcome.captured["hostile.md"].snippets[0].results[0].stdout

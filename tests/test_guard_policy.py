@@ -176,7 +176,10 @@ def test_cluster_wide_objects_in_manifests_need_the_page_to_allow_it(site):
     )
     command = "kubectl apply -f snippets/manifests/crb.yaml"
     assert "holds a ClusterRoleBinding, which is cluster-wide" in refused(site, command)
-    assert plan(site, command, front="{allow_destructive: true}").snippets
+    # cluster-wide, and a grant of rights: each is a permission of its own
+    assert "allow_rbac: true" in refused(site, command, front="{allow_destructive: true}")
+    front = "{allow_destructive: true, allow_rbac: true}"
+    assert plan(site, command, front=front).snippets
 
 
 # --- kubecapture's own labels ----------------------------------------------------------------

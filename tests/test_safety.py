@@ -131,15 +131,26 @@ def test_kubeconfig_writes_and_plugins_are_refused(command):
         "kubectl config view --minify -o json",
         "kubectl config current-context",
         "kubectl config get-contexts",
-        "kubectl create rolebinding r --clusterrole=view --user=alice",
         "kubectl create clusterrolebinding r --clusterrole=view --user alice --dry-run=client",
-        "kubectl set subject rolebinding r --user=bob",
         "kubectl auth can-i get pods --as=system:serviceaccount:default:default",
         "kubectl get pods -A",
     ],
 )
 def test_reading_and_in_cluster_commands_are_allowed(command):
     assert plan(page(f"\n{command}")).snippets
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "kubectl create rolebinding r --clusterrole=view --user=alice",
+        "kubectl set subject rolebinding r --user=bob",
+    ],
+)
+def test_rbac_in_the_namespace_runs_where_the_page_allows_it(command):
+    """Granting rights is a permission a reviewer sees in the front matter."""
+    assert "allow_rbac: true" in refused(page(f"\n{command}"))
+    assert plan(page(f"\n{command}", front="kubecapture: {allow_rbac: true}")).snippets
 
 
 def test_exec_runs_in_the_sandbox_and_what_follows_dash_dash_is_the_containers():

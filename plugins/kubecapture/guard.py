@@ -27,12 +27,18 @@ run a plugin. On top of that, per page:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from . import plainyaml
 from .kubectl_args import (
     CLUSTER_SCOPED,
     CLUSTER_SCOPED_KINDS,
+    MANIFEST_DEPTH,
+    ManifestRefused,
     ManifestUnknown,
     OutsideContent,
     Parsed,
@@ -50,6 +56,7 @@ from .kubectl_args import (
 from .snippets import Command, Snippet, SnippetError, one_line
 
 NODE_VERBS = {"drain", "cordon", "uncordon", "taint"}
+_MANAGED_BY_PATH = "metadata/labels/app.kubernetes.io/managed-by"
 
 
 # --- the page-level check ----------------------------------------------------------------
@@ -74,6 +81,8 @@ def check_page(
     workdir: Path,
     allow: frozenset[str] = frozenset(),
     content_dirs: tuple[Path, ...] = (),
+    allow_rbac: bool = False,
+    allow_other_secrets: bool = False,
 ) -> dict[int, Permit]:
     """Refuse commands outside the allowlist, files outside the notes, and destructive
     commands outside the sandbox.
@@ -81,8 +90,11 @@ def check_page(
     `sandbox` is the page's sandbox namespace, None when the page has none; `allow` the
     opt-in commands the page's front matter lists (`kubectl create clusterrolebinding`);
     `content_dirs` the folders kubectl may read files from (default: docs/ and snippets/
-    under `workdir`). Returns the permits (by command line) the capture loop must check
-    while running the page.
+    under `workdir`); `allow_rbac` and `allow_other_secrets` the front matter's
+    permissions to create RBAC objects and to read Secrets outside the page's own
+    namespaces. Returns the permits (by command line) the capture loop must check while
+    running the page: a command allowed because an earlier one created what it acts on
+    runs only if that one succeeded.
     """
     roots = content_roots(workdir, content_dirs)
     permits: dict[int, Permit] = {}
@@ -97,7 +109,12 @@ def check_page(
                     for target in _named_targets(p):
                         created.pop(target, None)  # deleted: a second delete needs a new create
             elif p.effect == "write" and not allow_destructive:
-                reason = _write_outside_reason(p, sandbox, created, workdir)
+                reason, relies = _write_outside_reason(p, sandbox, created, workdir)
+                if relies and not reason:
+                    shown = ", ".join(f"namespaces/{n}" for n in sorted(relies))
+                    permits[command.line] = Permit(
+                        command.line, tuple(sorted(set(relies.values()))), shown
+                    )
                 if reason:
                     raise SnippetError(
                         page,
@@ -106,7 +123,33 @@ def check_page(
                         "`allow_destructive: true` under `kubecapture:` in the page's front "
                         "matter to let this page change objects outside its sandbox",
                     )
-            for target in _creates(p):
+            for reason in (
+                _sandbox_object_reason(p, sandbox, workdir),
+                None if allow_rbac else _rbac_reason(p, workdir),
+                _anonymous_subject(p, workdir),
+            ):
+                if reason:
+                    raise SnippetError(
+                        page, command.line, f"refusing to run `{one_line(command.text)}`: {reason}"
+                    )
+            if not allow_other_secrets:
+                relies = {}
+                reason = _secret_read_reason(p, sandbox, created, workdir, relies)
+                if relies and not reason:  # a namespace of that name may be someone else's
+                    shown = ", ".join(f"namespaces/{n}" for n in sorted(relies))
+                    permits[command.line] = Permit(
+                        command.line, tuple(sorted(set(relies.values()))), shown
+                    )
+                if reason:
+                    raise SnippetError(
+                        page,
+                        command.line,
+                        f"refusing to run `{one_line(command.text)}`: {reason}, outside the "
+                        "page's own namespaces (its sandbox, or those it creates); add "
+                        "`allow_other_secrets: true` under `kubecapture:` in the page's front "
+                        "matter to let this page read them",
+                    )
+            for target in _creates(p, workdir):
                 created[target] = command.line
     return permits
 
@@ -144,6 +187,19 @@ def check_command(
                 f"refusing to run `{shown}`: kubectl would read a file that is not the "
                 f"notes' own (--{flag}): {e}; files must be under docs/ or snippets/",
             ) from None
+    for name in p.values("filename"):
+        try:
+            for _ in manifest_objects(name, workdir, recursive=p.recursive):
+                pass
+        except ManifestRefused as e:
+            raise SnippetError(
+                page,
+                command.line,
+                f"refusing to run `{shown}`: {name}: {e.reason}; kubecapture decides on "
+                "manifests read as plain data",
+            ) from None
+        except ManifestUnknown:
+            continue  # kubectl cannot read it either; the destructive check says more
     label = _own_label(p, workdir)
     if label:
         raise SnippetError(
@@ -165,9 +221,14 @@ def _own_label(p: Parsed, workdir: Path) -> str | None:
             if not eq and key.endswith("-") and own_label(key[:-1], None):
                 return word
     if p.path == ("patch",):
-        for name, path in p.files():
-            if name == "patch-file" and mentions_own_label(_text(workdir, path)):
-                return f"in {path}"
+        bodies = [
+            (f"in {path}", _text(workdir, path)) for n, path in p.files() if n == "patch-file"
+        ]
+        bodies += [("in the patch", body) for body in p.values("patch")]
+        for where, body in bodies:
+            found = _patch_own_label(body)
+            if found:
+                return f"{found} {where}"
     if p.effect == "read":
         return None
     for name in p.values("filename"):
@@ -184,6 +245,36 @@ def _own_label(p: Parsed, workdir: Path) -> str | None:
     return None
 
 
+def _patch_own_label(body: str) -> str | None:
+    """kubecapture's own label a patch would set or remove, read from the patch as kubectl
+    decodes it (JSON or YAML; `\\u002e` is a dot, `~1` in a JSON patch path a slash): the
+    text itself may spell it otherwise. A patch that is not plain data says so."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        try:
+            data = plainyaml.load(body, max_depth=MANIFEST_DEPTH)
+        except (plainyaml.YamlRefused, yaml.YAMLError) as e:
+            return f"a patch kubecapture cannot read as plain data ({str(e)[:80]})"
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if own_label(str(key), value if isinstance(value, str) else None):
+                    return f"{key}"
+                if key == "path" and isinstance(value, str):  # a JSON patch operation
+                    path = value.replace("~1", "/").replace("~0", "~")
+                    if mentions_own_label(path) or _MANAGED_BY_PATH in path:
+                        return path
+                stack.append(value)
+        elif isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, str) and mentions_own_label(node):
+            return node[:80]
+    return None
+
+
 def _text(workdir: Path, name: str) -> str:
     path = Path(name) if Path(name).is_absolute() else workdir / name
     try:
@@ -197,45 +288,191 @@ def _write_outside_reason(
     sandbox: str | None,
     created: dict[tuple[str, str, str | None], int],
     workdir: Path,
-) -> str | None:
+) -> tuple[str | None, dict[str, int]]:
     """Why a command that changes objects may change them outside the page's sandbox
-    (None: it stays inside). With a sandbox, only what is in the sandbox. Without one, a
-    page changes namespaced objects of its own namespaces only: the context's (no
-    namespace named), `default`, or one the page created; nothing cluster-wide but the
-    namespaces it creates (a page must not bind a role in kube-system unseen)."""
+    (None: it stays inside), and the namespaces it may change only because an earlier
+    command created them (name -> that command's line). With a sandbox, only what is in
+    the sandbox. Without one, a page changes namespaced objects of its own namespaces
+    only: the context's (no namespace named), `default`, or one the page created; nothing
+    cluster-wide but the namespaces it creates (a page must not bind a role in
+    kube-system unseen). A Namespace object in a manifest is the page's own only when the
+    command creates it (`create -f`) or an earlier command did: `label -f ns.yaml` of
+    someone else's namespace is a change outside."""
+    relies: dict[str, int] = {}
     if p.all_namespaces:
-        return "it acts on all namespaces" + (", not only the page's sandbox" if sandbox else "")
+        reason = "it acts on all namespaces" + (", not only the page's sandbox" if sandbox else "")
+        return reason, relies
 
     def foreign(ns: str) -> bool:
         if sandbox is not None:
             return ns != sandbox
-        return ns != "default" and ("namespaces", ns, None) not in created
+        if ns == "default":
+            return False
+        line = created.get(("namespaces", ns, None))
+        if line is not None:
+            relies[ns] = line
+        return line is None
 
     where = f"the page's sandbox {sandbox}" if sandbox else "the page's own namespaces"
     if p.namespace is not None and foreign(p.namespace):
-        return f"it acts in namespace {p.namespace}, outside {where}"
+        return f"it acts in namespace {p.namespace}, outside {where}", relies
+
+    def own_namespace(name) -> bool:
+        if p.verb == "create":
+            return True  # it makes the namespace, and fails if one of that name exists
+        line = created.get(("namespaces", str(name), None))
+        if line is not None:
+            relies[str(name)] = line
+        return line is not None
+
     for name in p.values("filename"):
         try:
-            # a page may create namespaces: any Namespace object is its own
             reason = _manifest_outside(
-                name, p.recursive, workdir, lambda ns: foreign(str(ns)), where, lambda _: True
+                name, p.recursive, workdir, lambda ns: foreign(str(ns)), where, own_namespace
             )
         except ManifestUnknown:
             continue  # kubectl cannot read it either
         if reason:
-            return reason
+            return reason, relies
     if p.verb in ("create", "run", "apply", "replace"):
-        return None  # what they make is checked above (create's opt-in for cluster-wide)
+        return None, relies  # what they make is checked above (create's opt-in for cluster-wide)
     for resource, name in _command_line_targets(p):
         if namespaced(resource):
             continue
-        own = (
-            resource == "namespaces"
-            and name is not None
-            and (name == sandbox or ("namespaces", name, None) in created)
-        )
-        if not own:
-            return _scope_reason(resource)
+        if resource == "namespaces" and name is not None and name == sandbox:
+            continue
+        line = created.get(("namespaces", name, None)) if resource == "namespaces" else None
+        if line is None:
+            return _scope_reason(resource), relies
+        relies[str(name)] = line
+    return None, relies
+
+
+def _sandbox_object_reason(p: Parsed, sandbox: str | None, workdir: Path) -> str | None:
+    """The sandbox's own Namespace object holds the Pod Security label its pods are held
+    to: only `label` and `annotate` (whose keys are checked) may change it, never a patch
+    or a manifest (`replace -f` of it without labels would remove the label)."""
+    if sandbox is None or p.effect != "write" or p.verb in ("label", "annotate", "delete"):
+        return None
+    why = (
+        f"it would change the sandbox's own Namespace object {sandbox}, which holds the Pod "
+        "Security label its pods are held to (only `kubectl label` and `annotate` may change it)"
+    )
+    if p.verb not in ("create", "run", "apply", "replace"):
+        for resource, name in _command_line_targets(p):
+            if resource == "namespaces" and name == sandbox:
+                return why
+    for obj in _manifest_objects(p, workdir):
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        if obj.get("kind") == "Namespace" and meta.get("name") == sandbox and p.verb != "create":
+            return why
+    return None
+
+
+def _manifest_objects(p: Parsed, workdir: Path) -> list[dict]:
+    """The objects of the command's `-f` manifests that can be read (check_command has
+    refused those that are not plain data)."""
+    if "filename" not in p.flags:
+        return []  # most commands: no manifest to read
+    out = []
+    for name in p.values("filename"):
+        try:
+            out += list(manifest_objects(name, workdir, recursive=p.recursive))
+        except ManifestUnknown:
+            continue
+    return out
+
+
+# --- RBAC and Secrets: permissions a reviewer sees in the front matter --------------------
+
+_RBAC_GROUP = "rbac.authorization.k8s.io"
+_RBAC_KINDS = {"Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding"}
+_RBAC_RESOURCES = {"roles", "rolebindings", "clusterroles", "clusterrolebindings"}
+# Subjects that mean "anyone who reaches the API server": never bound by a page.
+_ANONYMOUS = {"system:anonymous", "system:unauthenticated", "system:authenticated"}
+
+
+def _rbac_reason(p: Parsed, workdir: Path) -> str | None:
+    """Why the command creates or changes RBAC objects (grants rights), which a page
+    does only with `allow_rbac: true`; an opt-in command the page lists in `allow:`
+    (`kubectl create clusterrolebinding`) is that permission already."""
+    if p.effect != "write" or p.verb in ("delete", "label", "annotate"):
+        return None
+    if p.command.opt_in:
+        return None  # check_command required its own `allow:` entry
+    opt_in = "add `allow_rbac: true` under `kubecapture:` in the page's front matter to allow it"
+    if len(p.path) >= 2 and p.path[0] == "create" and canonical(p.path[1]) in _RBAC_RESOURCES:
+        return f"it creates RBAC objects ({p.path[1]}), which grant rights; {opt_in}"
+    if p.path == ("set", "subject"):
+        return f"it changes the subjects of a binding, which grants rights; {opt_in}"
+    if p.verb not in ("create", "apply", "replace"):
+        for resource, _ in _command_line_targets(p):
+            if resource in _RBAC_RESOURCES:
+                return f"it changes RBAC objects ({resource}), which grant rights; {opt_in}"
+    for obj in _manifest_objects(p, workdir):
+        version = obj.get("apiVersion")
+        if obj.get("kind") in _RBAC_KINDS and str(version).startswith(_RBAC_GROUP + "/"):
+            return f"its manifests hold a {obj['kind']}, which grants rights; {opt_in}"
+    return None
+
+
+def _anonymous_subject(p: Parsed, workdir: Path) -> str | None:
+    """A binding to anonymous or unauthenticated users is never made by a page: it opens
+    the cluster to anyone who can reach its API server."""
+    if p.effect != "write":
+        return None
+    names = [str(v) for v in p.values("user", "group")]
+    for obj in _manifest_objects(p, workdir):
+        subjects = obj.get("subjects")
+        for subject in subjects if isinstance(subjects, list) else []:
+            if isinstance(subject, dict):
+                names.append(str(subject.get("name")))
+    for name in names:
+        if name in _ANONYMOUS:
+            return (
+                f"it binds a role to {name}, which opens the cluster to anyone who can reach "
+                "it; no page option allows that"
+            )
+    return None
+
+
+def _secret_read_reason(
+    p: Parsed,
+    sandbox: str | None,
+    created: dict[tuple[str, str, str | None], int],
+    workdir: Path,
+    relies: dict[str, int],
+) -> str | None:
+    """Why the command may print Secrets of a namespace that is not the page's own (its
+    sandbox or one an earlier command created; without a sandbox also the context's and
+    `default`). Redaction by value cannot win against a computed encoding (`printf "%x"`,
+    short pieces); what a page may read can. Writes outside are refused elsewhere, so this
+    looks at what prints objects without changing them: reads and dry runs. `relies`
+    gets the namespaces it may read only because an earlier command created them."""
+    if p.effect != "read" or p.path == ("explain",):
+        return None
+
+    def own(ns: str | None) -> bool:
+        if ns is None or ns == (sandbox or "default"):
+            return True  # its sandbox; without one, the context's namespace or default
+        line = created.get(("namespaces", ns, None))
+        if line is not None:
+            relies[ns] = line
+        return line is not None
+
+    types = {resource for resource, _ in _command_line_targets(p)}
+    if p.verb not in ("create", "run", "apply", "replace") and "secrets" in types:
+        if p.all_namespaces:
+            return "it reads Secrets of all namespaces"
+        if not own(p.namespace):
+            return f"it reads Secrets of namespace {p.namespace}"
+    for obj in _manifest_objects(p, workdir):
+        if obj.get("kind") != "Secret":
+            continue
+        meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+        ns = meta.get("namespace") or p.namespace
+        if p.all_namespaces or not own(None if ns is None else str(ns)):
+            return f"its manifests name a Secret of namespace {ns}"
     return None
 
 
@@ -404,10 +641,20 @@ def _named_targets(p: Parsed) -> list[tuple[str, str, str | None]]:
     return out
 
 
-def _creates(p: Parsed) -> list[tuple[str, str, str | None]]:
-    """(resource, name, namespace) a `kubectl create TYPE NAME` / `kubectl run NAME` makes."""
-    if p.dry_run or p.has("filename") or p.true("help"):
+def _creates(p: Parsed, workdir: Path) -> list[tuple[str, str, str | None]]:
+    """(resource, name, namespace) a `kubectl create TYPE NAME` / `kubectl run NAME` makes,
+    and the namespaces a `kubectl create -f` makes from the page's manifests."""
+    if p.dry_run or p.true("help"):
         return []  # `--help` prints help and creates nothing, exiting 0 all the same
+    if p.has("filename"):
+        if p.path != ("create",):
+            return []
+        names = [
+            (obj.get("metadata") or {}).get("name")
+            for obj in _manifest_objects(p, workdir)
+            if obj.get("kind") == "Namespace" and isinstance(obj.get("metadata"), dict)
+        ]
+        return [("namespaces", n, None) for n in names if isinstance(n, str) and n]
     if p.true("append-hash"):
         return []  # it creates NAME-<hash>: NAME itself is someone else's
     if p.path == ("run",) and p.positionals:

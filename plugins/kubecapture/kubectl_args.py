@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import allowlist
+from . import allowlist, plainyaml
 from .allowlist import Command, Flag
 from .snippets import Snippet
 
@@ -651,6 +651,29 @@ def links_leaving(dirs: tuple[Path, ...], roots: tuple[Path, ...]) -> list[tuple
     return out
 
 
+def written_through_links(workdir: Path, folders) -> tuple[Path, Path] | None:
+    """(link, where it leads) of the first symbolic link on the way from `workdir` to a
+    folder the build writes (the site, the captures, the cache), or inside one: a pull
+    request can add `.cache` or `site` as a link (`.gitignore` does not match a link), and
+    the build would write, or MkDocs clean, where it leads. Folders outside `workdir` (a
+    configured absolute path, `mkdocs serve`'s temporary site) are checked inside only."""
+    top = Path(os.path.abspath(workdir))
+    for folder in folders:
+        if folder is None:
+            continue
+        folder = Path(os.path.abspath(folder))
+        if top in folder.parents:
+            path = top
+            for part in folder.relative_to(top).parts:
+                path = path / part
+                if path.is_symlink():
+                    return path, path.resolve()
+        found = links_leaving((folder,), (folder.resolve(),)) if folder.is_dir() else []
+        if found:
+            return found[0]
+    return None
+
+
 def _inside(path: Path, roots: tuple[Path, ...], name: str) -> None:
     resolved = path.resolve()
     for root in roots:
@@ -784,6 +807,10 @@ def manifest_objects(
         try:
             info = q.stat()
             docs = _load_manifest(str(q), info.st_mtime_ns, info.st_size)
+        except plainyaml.YamlRefused as e:
+            if skip_unreadable:
+                continue
+            raise ManifestRefused(name, f"{q.name} {e}") from None
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             if skip_unreadable:
                 continue
@@ -791,24 +818,39 @@ def manifest_objects(
         yield from _objects(docs)
 
 
+# Manifests nest deeper than capture files (a CRD's schema); far below a recursion limit.
+MANIFEST_DEPTH = 64
+
+
+class ManifestRefused(ManifestUnknown):
+    """A manifest kubectl reads but kubecapture will not decide on: not plain data
+    (anchors, aliases, tags, duplicate keys) or nested too deep. `reason` says which."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(name, remote=False)
+        self.reason = reason
+
+
 @functools.lru_cache(maxsize=512)
 def _load_manifest(path: str, mtime_ns: int, size: int) -> tuple:
     """A manifest's documents, read once per version of the file (the guard and redaction
-    both read it, on every build of `mkdocs serve`); libyaml's safe loader when there."""
-    import yaml
-
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    both read it, on every build of `mkdocs serve`), as plain data (plainyaml.load): what
+    the guard decides on is what kubectl sends, and an alias bomb costs nothing."""
     with open(path, encoding="utf-8") as f:
-        return tuple(yaml.load_all(f.read(), Loader=loader))
+        return tuple(plainyaml.load(f.read(), max_depth=MANIFEST_DEPTH, documents=True))
 
 
 def _objects(docs):
-    for d in docs:
-        if isinstance(d, dict):
-            # kubectl (apimachinery's unstructured decoder) reads any object with an
-            # `items` list as a list of those items, whatever its kind: `kind: ConfigMap`
-            # with `items: [Namespace ...]` deletes the namespaces
+    # kubectl (apimachinery's unstructured decoder) reads any object with an `items`
+    # list as a list of those items, whatever its kind: `kind: ConfigMap` with `items:
+    # [Namespace ...]` deletes the namespaces. A stack, not recursion.
+    stack = [iter(docs)]
+    while stack:
+        d = next(stack[-1], StopIteration)
+        if d is StopIteration:
+            stack.pop()
+        elif isinstance(d, dict):
             if isinstance(d.get("items"), list):
-                yield from _objects(d["items"])
+                stack.append(iter(d["items"]))
             else:
                 yield d

@@ -118,6 +118,8 @@ def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
         workdir=settings.workdir,
         allow=options.allow,
         content_dirs=settings.content_dirs,
+        allow_rbac=options.allow_rbac,
+        allow_other_secrets=options.allow_other_secrets,
     )
     return PagePlan(
         page=page,
@@ -277,9 +279,19 @@ def shared_phases(plans: list[PagePlan]) -> list[list[PagePlan]]:
 
 def links_out(settings: Settings, docs_dir: Path) -> str | None:
     """Why the site may not be built or captured (None: it may): a link in docs/, the
-    folders kubectl reads or the captures folder leads outside them. A pull request can add
-    one: MkDocs would copy what docs/leak.txt leads to into the site, --8<-- include
-    snippets/link.txt, and a capture of docs/evil/p.md go through snippets/captures/evil."""
+    folders kubectl reads or the captures folder leads outside them, or a folder the build
+    writes (captures, cache) is reached through a link. A pull request can add one: MkDocs
+    would copy what docs/leak.txt leads to into the site, --8<-- include
+    snippets/link.txt, a capture of docs/evil/p.md go through snippets/captures/evil, and
+    the cache through a `.cache` link."""
+    written = kubectl_args.written_through_links(
+        settings.workdir, (settings.captures_dir, settings.cache_dir)
+    )
+    if written:
+        return (
+            f"{written[0]} is a link to {written[1]}, on the way to a folder the build writes "
+            "(the captures, the cache); nothing is run or written"
+        )
     roots = (*kubectl_args.content_roots(settings.workdir, settings.content_dirs),)
     roots += (docs_dir.resolve(), settings.captures_dir.resolve())
     found = kubectl_args.links_leaving((docs_dir, settings.captures_dir, *roots), roots)

@@ -25,10 +25,12 @@ from . import (
     templates,
 )
 from .config import KubeCaptureConfig, effective_mode
+from .kubectl_args import written_through_links
 from .snippets import SnippetError
 from .store import CaptureFileError, PageCapture, capture_path
 from .store import forget_loaded as forget_loaded_captures
 from .store import load as load_capture
+from .terminal import printable
 
 FENCE = {
     "name": "kubectl",
@@ -79,6 +81,16 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             raise PluginError(str(e)) from None
         root = Path(config.config_file_path or ".").resolve().parent
         self.settings = planning.Settings.from_options(self.config, root, mode)
+        # MkDocs empties the site folder before it builds: a `site` link in a pull request
+        # would have it empty the folder the link leads to.
+        link = written_through_links(root, (Path(config.site_dir),))
+        if link:
+            raise PluginError(
+                printable(
+                    f"kubecapture: {link[0]} is a link to {link[1]}; MkDocs would empty "
+                    "and write that folder as the site; nothing is built"
+                )
+            )
         self.lang = str(config.theme.get("language") or "en")
         self.tabs = config.theme.name == "material"  # content tabs are Material's
         _register_fence(config)
@@ -99,7 +111,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.parts = asides.Asides()
         links = planning.links_out(self.settings, Path(config.docs_dir))
         if links:  # before anything runs or is written
-            raise PluginError(f"kubecapture: {links}")
+            raise PluginError(printable(f"kubecapture: {links}"))
         for file in files.documentation_pages():
             try:
                 page = planning.plan_page(file.src_uri, file.content_string, self.settings)
@@ -254,7 +266,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                     self.capture_files[planned], self.settings.cache_dir
                 )
             except CaptureFileError as e:
-                raise PluginError(str(e)) from None
+                raise PluginError(printable(str(e))) from None
             if capture is not None:
                 captures.append(capture)
             file = files.get_file_from_path(planned)

@@ -21,21 +21,35 @@ def secret_values(cluster: Cluster, namespaces) -> set[str]:
         lists = [(core.list_secret_for_all_namespaces,)]
     else:
         lists = [(core.list_namespaced_secret, ns) for ns in sorted(namespaces)]
-    values: set[str] = set()
+    items: list[dict] = []
     for call, *args in lists:
         try:
-            items = list_items(call, *args)
+            items += list_items(call, *args)
         except (client.ApiException, HTTPError, OSError) as e:
             raise ClusterUnavailable(
                 f"cannot read Secrets to redact outputs: {error_reason(e)}"
             ) from None
-        for secret in items:
-            for encoded in (secret.get("data") or {}).values():
-                try:
-                    values.add(base64.b64decode(encoded).decode("utf-8"))
-                except (ValueError, UnicodeDecodeError):
-                    values.add(encoded)  # binary: its base64 form is what kubectl prints
-            values.update(v for v in (secret.get("stringData") or {}).values() if v)
+    return _values_of(items)
+
+
+def _values_of(items: list[dict]) -> set[str]:
+    """The values to mask of these Secrets (as the API answers them)."""
+    values: set[str] = set()
+    for secret in items:
+        for encoded in (secret.get("data") or {}).values():
+            try:
+                raw = base64.b64decode(encoded)
+            except ValueError:
+                values.add(encoded)
+                continue
+            try:
+                values.add(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                # binary: kubectl prints its base64 form, and a template that decodes it
+                # prints the bytes, which the build reads as the runner does
+                values.add(encoded)
+                values.add(raw.decode("utf-8", "replace"))
+        values.update(v for v in (secret.get("stringData") or {}).values() if v)
     return {v for v in values if v}
 
 
