@@ -47,6 +47,11 @@ class PageRun:
     seconds: float = 0.0
 
 
+# The time one page's live run may take, commands and settling together (at least the
+# `timeout` option, one command's).
+PAGE_SECONDS = 900
+
+
 class PageRunError(Exception):
     pass
 
@@ -71,6 +76,7 @@ class Session:
         # spread over threads (see side_by_side).
         self._slots = threading.BoundedSemaphore(max(1, settings.workers))
         self._commands: ThreadPoolExecutor | None = None  # for side_by_side pages
+        self._deadlines: dict[str, float] = {}  # page -> when its run must have ended
 
     def cluster(self) -> kube.Cluster:
         """Connect once per build; later calls reuse the answer (also a refusal)."""
@@ -163,6 +169,7 @@ class Session:
 
     def _run_page(self, plan: PagePlan, cluster: kube.Cluster) -> PageRun:
         start = time.monotonic()
+        self._deadlines[plan.page] = start + self.page_seconds
         page_run = PageRun(plan=plan, old=None)
         try:
             # A malformed old file fails the page before anything runs: it may hold the
@@ -233,10 +240,27 @@ class Session:
             captures.append(SnippetCapture(snippet.key, results, provenance, snippet.id))
         return PageCapture(page=plan.page, key=plan.key, snippets=captures)
 
+    @property
+    def page_seconds(self) -> float:
+        """How long one page's commands and settling may take together: each has its own
+        timeout, and a page of a hundred commands that each wait almost that long (and
+        exit as the fence expects) must not hold the build for days."""
+        return max(PAGE_SECONDS, self.settings.timeout)
+
+    def _left(self, plan: PagePlan, line: int) -> float:
+        """Seconds left of the page's time; a PageRunError when none is."""
+        left = self._deadlines.get(plan.page, float("inf")) - time.monotonic()
+        if left <= 0:
+            raise PageRunError(
+                f"{plan.page}:{line}: the page's commands ran for more than "
+                f"{self.page_seconds:g} s together; the page is stopped and keeps its captures"
+            )
+        return left
+
     def _run_command(self, plan, snippet, command, cluster, env) -> CommandResult:
         if self._cancel.is_set():
             raise Interrupted()
-        timeout = snippet.timeout or self.settings.timeout
+        timeout = min(snippet.timeout or self.settings.timeout, self._left(plan, command.line))
         argv = [cluster.kubectl, *command.argv[1:]]
         while not self._slots.acquire(timeout=runner.CANCEL_POLL):
             if self._cancel.is_set():
@@ -245,7 +269,7 @@ class Session:
             done = runner.run(
                 argv, env=env, cwd=self.settings.workdir, timeout=timeout, cancel=self._cancel
             )
-        except runner.CommandTimeout as e:
+        except (runner.CommandTimeout, runner.OutputTooLarge) as e:
             raise PageRunError(
                 f"{plan.page}:{command.line}: `{one_line(command.text)}` {e}"
             ) from None
@@ -321,7 +345,9 @@ class Session:
 
     def _settle(self, plan: PagePlan, cluster, namespace: str, where: str) -> None:
         """Wait for the sandbox to settle; `where` is "LINE: after this command/snippet"."""
-        problem = sandbox.settle(cluster, namespace, self.settings.settle_timeout, self._cancel)
+        line = int(where.split(":", 1)[0])
+        timeout = min(self.settings.settle_timeout, self._left(plan, line))
+        problem = sandbox.settle(cluster, namespace, timeout, self._cancel)
         if self._cancel.is_set():
             raise Interrupted()
         if problem:

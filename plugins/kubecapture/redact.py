@@ -37,6 +37,7 @@ data on one line, so base64 forms are not searched across line breaks.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import re
 from collections.abc import Iterable
@@ -47,11 +48,8 @@ MIN_SECRET_LENGTH = 6
 MIN_ENCODED_LENGTH = 8
 PIECE_LENGTH = 6
 
-_PEM = re.compile(
-    r"(-----BEGIN (?P<label>[A-Z0-9 ]*PRIVATE KEY)-----)"
-    r"(?:.*?(-----END (?P=label)-----)|[A-Za-z0-9+/=\s\\]*)",
-    re.S,
-)
+_PEM_BEGIN = re.compile(r"-----BEGIN (?P<label>[A-Z0-9 ]*PRIVATE KEY)-----")
+_PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s\\]*")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]{16,}=*")
 _CREDENTIAL_KEYS = (
@@ -170,16 +168,47 @@ class Redactor:
 def mask_patterns(text: str) -> str:
     """Mask what looks like a credential: private keys, JWTs, bearer tokens, kubeconfig
     credential fields."""
-    text = _PEM.sub(_pem_replacement, text)
+    text = _mask_pem(text)
     text = _JWT.sub(MASK, text)
     text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
     return _CREDENTIAL_FIELD.sub(lambda m: m.group(1) + MASK, text)
 
 
-def _pem_replacement(m: re.Match) -> str:
-    begin, end = m.group(1), m.group(3)
-    separator = "\\n" if "\\n" in m.group(0) and "\n" not in m.group(0) else "\n"
-    return separator.join(x for x in (begin, MASK, end) if x)
+def _mask_pem(text: str) -> str:
+    """Each private key block, from its BEGIN line to its END line (or, with no END line,
+    to the end of the base64 that follows), as BEGIN, the mask, END. One pass: the END
+    lines of each label are found once, not searched again from every BEGIN line (30,000
+    BEGIN lines without END took minutes with a lazy `.*?`)."""
+    if "PRIVATE KEY-----" not in text:
+        return text
+    ends: dict[str, list[int]] = {}  # label -> start of each of its END lines, in order
+    out, pos = [], 0
+    for m in _PEM_BEGIN.finditer(text):
+        if m.start() < pos:
+            continue  # inside the block masked before
+        label = m["label"]
+        if label not in ends:
+            marker = f"-----END {label}-----"
+            found, i = [], text.find(marker)
+            while i != -1:
+                found.append(i)
+                i = text.find(marker, i + 1)
+            ends[label] = found
+        after = ends[label]
+        k = bisect.bisect_left(after, m.end())
+        if k < len(after):
+            end_line = f"-----END {label}-----"
+            stop = after[k] + len(end_line)
+        else:
+            end_line = ""
+            stop = _PEM_BODY.match(text, m.end()).end()
+        block = text[m.start() : stop]
+        separator = "\\n" if "\\n" in block and "\n" not in block else "\n"
+        out.append(text[pos : m.start()])
+        out.append(separator.join(x for x in (m.group(0), MASK, end_line) if x))
+        pos = stop
+    out.append(text[pos:])
+    return "".join(out)
 
 
 # --- Secrets printed as objects ----------------------------------------------------------
@@ -199,26 +228,45 @@ def _mask_secret_objects(text: str) -> str:
 
 
 def _holds_secret(text: str) -> bool:
-    """Does this output parse as YAML/JSON holding a Secret object?"""
+    """Does this output parse as YAML/JSON holding a Secret object (a `kind: Secret` at any
+    depth)? Read from the parser's events in one pass, never built: an alias bomb of 1 KiB
+    would be walked node by node (10^9 nodes), and deep nesting would exhaust the stack.
+    YAML that uses anchors or aliases (kubectl never prints them) counts as holding one:
+    its `data:` blocks are masked by their lines."""
     import yaml
 
     if not re.search(r'(?m)^\s*(?:-\s+)?"?kind"?\s*:\s*"?Secret"?,?\s*$', text):
         return False
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)(text)
+    # per open collection: is it a mapping, and is its next scalar a key?
+    stack: list[list[bool]] = []
+    key = None  # the last key read, in the innermost mapping
     try:
-        docs = list(yaml.safe_load_all(text))
+        while True:
+            event = loader.get_event()
+            kind = type(event)
+            if kind is yaml.AliasEvent or getattr(event, "anchor", None) is not None:
+                return True
+            if kind is yaml.ScalarEvent:
+                top = stack[-1] if stack else None
+                if top is not None and top[0]:
+                    if top[1]:
+                        key = event.value
+                    elif key == "kind" and event.value == "Secret":
+                        return True
+                    top[1] = not top[1]
+            elif kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+                if stack and stack[-1][0]:
+                    stack[-1][1] = True  # a collection is a value here: next is a key
+                stack.append([kind is yaml.MappingStartEvent, True])
+            elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+                stack.pop()
+            elif kind is yaml.StreamEndEvent:
+                return False
     except yaml.YAMLError:
         return False
-    return any(_is_secretish(d) for d in docs)
-
-
-def _is_secretish(node) -> bool:
-    if isinstance(node, dict):
-        if node.get("kind") == "Secret":
-            return True
-        return any(_is_secretish(v) for v in node.values())
-    if isinstance(node, list):
-        return any(_is_secretish(v) for v in node)
-    return False
+    finally:
+        loader.dispose()
 
 
 _YAML_BLOCK = re.compile(r"^(?P<indent>[ \t]*)(?:- )?(?P<key>data|stringData):[ \t]*$")
@@ -313,6 +361,10 @@ def _mask_json_objects(text: str) -> str:
             out.append(text[pos : start + 1])
             pos = start + 1
             continue
+        except RecursionError:  # nested past Python's stack (kubectl never prints that)
+            out.append(text[pos:start] + MASK)
+            pos = len(text)
+            break
         chunk = text[start:end]
         if isinstance(obj, dict) and obj.get("kind") == "Secret":
             chunk = _mask_top_maps(chunk)
