@@ -18,6 +18,7 @@ import shlex
 import socket
 import stat
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -153,10 +154,13 @@ def world(standin, kube_env, kubectl_bin, tmp_path, monkeypatch) -> World:
 
 def page_markdown(world: World, case: dict) -> str:
     front = f"---\nkubecapture: {case['front']}\n---\n\n" if case.get("front") else ""
+    if case.get("front_matter"):  # the whole front matter, as written
+        front = f"---\n{case['front_matter']}---\n\n"
     codes = case.get("returncodes") or [0] * len(case["commands"])
     blocks = []
     for i, (command, code) in enumerate(zip(case["commands"], codes, strict=True)):
         opts = f'id="c{i}"' + (f' returncode="{code}"' if code else "")
+        opts += f" {case['fence']}" if case.get("fence") else ""
         blocks.append(f"```kubectl {opts}\n{world.fill(command)}\n```\n")
     return f"{front}# {case['id']}\n\n" + "\n".join(blocks)
 
@@ -272,6 +276,12 @@ def violations(world: World, case: dict, before: dict, outcome: Outcome | None) 
                 labels = (cluster.get_obj(("", "nodes"), "", node) or {}).get("metadata", {})
                 if key in (labels.get("labels") or {}):
                     found.append(f"node {node} was labelled {key}")
+            elif kind == "ns-label":
+                ns, key = what.split()
+                meta = (cluster.get_obj(("", "namespaces"), "", ns) or {}).get("metadata", {})
+                marks = {**(meta.get("labels") or {}), **(meta.get("annotations") or {})}
+                if key in marks or meta.get("finalizers"):
+                    found.append(f"namespace {ns} was changed: {meta}")
             elif kind == "unlabelled":
                 obj = cluster.get_obj(("", "namespaces"), "", what) or {}
                 meta = obj.get("metadata", {})
@@ -319,8 +329,12 @@ def test_a_hostile_page_does_no_harm(case, world):
     prepare(world, case)
     before = snapshot(world)
     pages = {"hostile.md": page_markdown(world, case), "benign.md": f"# benign\n\n{BENIGN}"}
+    start = time.monotonic()
     outcome = capture(world, pages)
+    seconds = time.monotonic() - start
     assert violations(world, case, before, outcome) == []
+    # work on hostile input is bounded: the pages are done well within this
+    assert seconds < case.get("seconds", 60), seconds
     if not case.get("runs") and outcome.refused is None:
         # allowed to run: the guard must then have stopped it at run time
         assert outcome.captured.get("hostile.md") is None or case.get("returncodes")
@@ -340,6 +354,11 @@ def test_the_corpus_covers_every_class():
         "host files written",
         "other programs run",
         "redaction coverage",
+        "invisible permission",
+        "other namespaces' secrets",
+        "rights granted",
+        "unbounded work",
+        "benign twin",
     } <= classes
     assert len({c["id"] for c in CASES}) == len(CASES)
 
