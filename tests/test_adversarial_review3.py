@@ -186,3 +186,23 @@ def test_links_to_folders_the_build_writes_are_found_inside_them_too(tmp_path):
     (cache / "entries").symlink_to(outside, target_is_directory=True)
     found = kubectl_args.written_through_links(settings.workdir, (cache,))
     assert found and found[0] == cache / "entries"
+
+
+def test_big_secret_values_cost_bounded_memory_and_are_still_masked_whole():
+    """Pieces of a 1 MiB value cost ~200 MiB, and compiling it into the pattern took a
+    minute; a page's namespace may hold many."""
+    import tracemalloc
+
+    values = {f"{i:04d}" + "v" * (1 << 20) for i in range(8)}
+    start = time.monotonic()
+    tracemalloc.start()
+    masker = redact.Redactor(values)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200 << 20, peak
+    assert time.monotonic() - start < 10
+    value = min(values)
+    assert masker(f"x {value} y") == f"x {redact.MASK} y"
+    # the twin: a short value printed in pieces is still found
+    short = redact.Redactor({"hunter2-secret-word"})
+    assert short("a hunter2-sec b") == f"a {redact.MASK} b"

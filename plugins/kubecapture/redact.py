@@ -26,9 +26,10 @@ Four kinds of things are masked:
    masked, unless the run is found in the page's own text (``public``: what the page
    shows anyway, e.g. the key ``password`` of ``--from-literal=password=…``).
    Limits: shorter pieces, and anything computed from a value (hex, reversed, one
-   character at a time) are not found. Redaction by value cannot see through
-   computation; what may compute on a Secret (Go templates, a container's shell) is
-   the allowlist's business, not this module's.
+   character at a time) are not found; values longer than ``PIECE_SOURCE_MAX`` (or
+   beyond ``PIECE_BUDGET`` in all) are not cut in pieces, a bound on memory.
+   Redaction by value cannot see through computation; what may compute on a Secret
+   (Go templates, a container's shell) is the allowlist's business, not this module's.
 
 ``describe secret`` prints only byte counts, so it needs nothing; kubectl prints base64
 data on one line, so base64 forms are not searched across line breaks.
@@ -47,6 +48,17 @@ MASK = "********"
 MIN_SECRET_LENGTH = 6
 MIN_ENCODED_LENGTH = 8
 PIECE_LENGTH = 6
+# Pieces cost memory (~200 bytes of set per character of value and base64 form): they are
+# made of values up to PIECE_SOURCE_MAX characters, at most PIECE_BUDGET characters of
+# them in all (shortest first). Longer values (certificates, Helm releases) are masked
+# whole and in their encodings, not in pieces: a Secret of 1 MiB would otherwise cost
+# about 200 MiB, a namespace of them the build's memory.
+PIECE_SOURCE_MAX = 4096
+# Forms longer than this are masked by plain replacement, not in the compiled pattern;
+# multi-line values longer than _MULTILINE_MAX only as printed, not re-indented.
+_REGEX_FORM_MAX = 512
+_MULTILINE_MAX = 64 * 1024
+PIECE_BUDGET = 256 * 1024
 
 _PEM_BEGIN = re.compile(r"-----BEGIN (?P<label>[A-Z0-9 ]*PRIVATE KEY)-----")
 _PEM_BODY = re.compile(r"[A-Za-z0-9+/=\s\\]*")
@@ -94,7 +106,11 @@ def _pieces_of(values: set[str]) -> frozenset[str]:
     in every certificate, and certificates are not secret."""
     n = PIECE_LENGTH
     pieces: set[str] = set()
-    for value in values:
+    budget = PIECE_BUDGET
+    for value in sorted(values, key=len):
+        if len(value) > PIECE_SOURCE_MAX or len(value) > budget:
+            break
+        budget -= len(value)
         body = "\n".join(
             line for line in value.splitlines() if not line.lstrip().startswith("-----")
         )
@@ -121,8 +137,16 @@ class Redactor:
         self._pieces = _pieces_of(self.secrets)
         self._public = "\n".join(public)
         forms = {f for s in self.secrets for f in encodings(s)}
+        # Python's regex compiler takes ~10 µs a character: a 1 MiB value (and its
+        # encodings) took a minute to compile. Long forms are replaced as plain text,
+        # longest first, before the pattern runs (as the pattern prefers the longest).
+        self._long = sorted((f for f in forms if len(f) > _REGEX_FORM_MAX), key=len, reverse=True)
+        self._long += [s for s in self.secrets if len(s) > _MULTILINE_MAX and "\n" in s]
+        forms = {f for f in forms if len(f) <= _REGEX_FORM_MAX}
         alternatives = [re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f))]
-        multi = [p for s in self.secrets if (p := _multiline_pattern(s))]
+        multi = [
+            p for s in self.secrets if len(s) <= _MULTILINE_MAX and (p := _multiline_pattern(s))
+        ]
         # Multi-line patterns first: they are longer than any of their single lines.
         parts = sorted(multi, key=len, reverse=True) + alternatives
         self._known = re.compile("|".join(parts)) if parts else None
@@ -137,6 +161,8 @@ class Redactor:
         if text.strip() in self._exact:
             return text.replace(text.strip(), MASK)
         text = _mask_secret_objects(text)
+        for form in self._long:
+            text = text.replace(form, MASK)
         if self._known is not None:
             text = self._known.sub(MASK, text)
         if self._pieces:
