@@ -206,3 +206,17 @@ def test_big_secret_values_cost_bounded_memory_and_are_still_masked_whole():
     # the twin: a short value printed in pieces is still found
     short = redact.Redactor({"hunter2-secret-word"})
     assert short("a hunter2-sec b") == f"a {redact.MASK} b"
+
+
+def test_secrets_of_a_thousand_namespaces_are_listed_in_one_request(monkeypatch):
+    """A folder of manifests naming a thousand namespaces made a thousand requests after
+    every command of the page."""
+    calls = []
+    monkeypatch.setattr(secrets, "api_for", lambda cluster: None)
+    monkeypatch.setattr(secrets, "list_items", lambda call, *args: calls.append(args) or [])
+    secrets.secret_values(object(), {f"ns-{i}" for i in range(1000)})
+    assert calls == [()]  # list_secret_for_all_namespaces
+    # the twin: a page's few namespaces are listed one by one
+    calls.clear()
+    secrets.secret_values(object(), {"a", "b"})
+    assert calls == [("a",), ("b",)]

@@ -9,6 +9,10 @@ from pathlib import Path
 
 from .cluster import Cluster, ClusterUnavailable, api_for, error_reason, list_items
 
+# A page whose manifests name more namespaces than this has the Secrets of all of them
+# listed at once (more values masked, a bounded number of requests after each command).
+MAX_NAMESPACE_LISTS = 32
+
 
 def secret_values(cluster: Cluster, namespaces) -> set[str]:
     """Every Secret value (decoded) in these namespaces (None: in all namespaces), to mask
@@ -17,6 +21,8 @@ def secret_values(cluster: Cluster, namespaces) -> set[str]:
     from urllib3.exceptions import HTTPError
 
     core = client.CoreV1Api(api_for(cluster))
+    if namespaces is not None and len(namespaces) > MAX_NAMESPACE_LISTS:
+        namespaces = None  # one list of all namespaces, not thousands of requests
     if namespaces is None:
         lists = [(core.list_secret_for_all_namespaces,)]
     else:
