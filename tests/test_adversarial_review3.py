@@ -134,7 +134,9 @@ def test_every_message_of_the_build_reaches_the_terminal_printable(caplog):
     caplog.clear()
     with caplog.at_level(logging.INFO, logger=log.name):
         log.info("captured %s:\n\t%s", "ページ.md", "変化なし")
+        log.info("%d%%", 3)  # a message whose arguments are formatted once, not twice
     assert caplog.records[0].getMessage() == "captured ページ.md:\n\t変化なし"
+    assert caplog.records[1].getMessage() == "3%"
 
 
 # --- folders the build writes ------------------------------------------------------------------

@@ -28,7 +28,10 @@ class Printable(logging.Filter):
     arguments (a page's name, a capture's context) are where hostile text comes in."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # arguments that do not fit: the handler reports it, as always
+            return True
         shown = printable(message)
         if shown != message or record.args:
             record.msg, record.args = shown, None
