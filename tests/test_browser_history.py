@@ -49,7 +49,8 @@ def test_original_and_current_output_as_tabs_copy_in_each(browser, notes):
     page, errors = open_page(browser, notes)
     snippet = page.locator("#kc-get-node")
     expected = [history.tab_label(e, "日付不明") for e in stored("get-node").entries]
-    assert snippet.locator(".tabbed-labels > label").all_inner_texts() == expected
+    texts = snippet.locator(".tabbed-labels > label").all_text_contents()
+    assert texts == expected
     assert expected[-1] == "v1.22.2 · 日付不明"
 
     newest = snippet.locator(".tabbed-block").nth(0)
@@ -128,3 +129,28 @@ def test_the_version_matrix_fits_a_laptop_and_a_phone(browser, notes):
     phone, phone_errors = open_page(browser, notes, width=390, path="versions.html")
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390
     assert errors == phone_errors == []
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(1280, "light"), (390, "dark")])
+def test_every_version_tab_is_in_view(browser, notes, width, scheme):
+    """Issue 27: five versions did not fit even at 1280 px (the v1.22.2 tab that section 4
+    tells readers to open showed as 「v1.22..」 behind a scroll arrow; a phone showed 2 of
+    5). Each tab is whole in its row, no row scrolls; a phone shows the versions alone."""
+    page, errors = open_page(browser, notes, width=width, scheme=scheme)
+    snippet = page.locator("#kc-get-node")
+    snippet.scroll_into_view_if_needed()
+    labels = snippet.locator(".tabbed-labels > label")
+    assert labels.count() == len(stored("get-node").entries) >= 5
+    row = snippet.locator(".tabbed-labels").first
+    assert row.evaluate("r => r.scrollWidth <= r.clientWidth")
+    right = row.bounding_box()["x"] + row.bounding_box()["width"]
+    for i in range(labels.count()):
+        box = labels.nth(i).bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= min(right, width) + 0.5, i
+    last = labels.last.inner_text().split("\n")
+    assert last[0] == "v1.22.2" and (last[1:] == ["日付不明"] if width > 700 else last[1:] == [])
+    assert float(labels.last.evaluate("l => getComputedStyle(l).fontSize")[:-2]) >= 12
+    labels.last.click()
+    assert "v1.22.2" in snippet.locator(".tabbed-block").last.inner_text()
+    shot(page, f"history-tabs-{width}-{scheme}")
+    assert errors == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -488,3 +489,157 @@ def test_a_report_saved_under_other_drift_rules_is_not_shown():
     saved["rules"] -= 1
     with pytest.raises(driftreport.OtherVersion):
         driftreport.DriftReport.from_json(json.dumps(saved))
+
+
+# ---------------------------------------------------------------------------------------
+# Causes as the evidence shows them (issue 27, item 9)
+
+LITEKUBE = Provenance("litekube", "v1.24.0+0", "v1.37.1", "2026-11-29T23:12:48Z", nodes="v1.24.0")
+LOCAL_135 = Provenance("kubecapture-local", "v1.35.4", "v1.37.1", "2026-12-03T01:09:16Z")
+LOCAL_136 = Provenance("kubecapture-local", "v1.36.3", "v1.37.1", "2026-12-03T01:09:49Z")
+EVENTS = (
+    "Name:  node-a\nEvents:\n  Type    Reason          Age   From             Message\n"
+    "  ----    ------          ----  ----             -------\n"
+)
+REGISTERED = "  Normal  RegisteredNode  {}   node-controller  Node node-a registered\n"
+
+
+def _page(pairs) -> tuple[DriftReport, list[tuple[str, Element]]]:
+    report_ = build_report(pairs)
+    return report_, steps_of(report_.to_markdown("ja", "cluster-changes.md", {}, False))
+
+
+def _capture(command: str, out: str, p: Provenance, id: str = "s") -> SnippetCapture:
+    return SnippetCapture("k-" + id, [CommandResult(command, 0, out)], p, id)
+
+
+def test_an_event_counted_again_in_an_upgrade_is_not_put_down_to_the_release():
+    """Upgrading in place restarts the controller-manager, which registers the node once
+    more: the step says the upgrade (not only the release) changed outputs, and the
+    snippet says the same event was recorded again and what that shows."""
+    old = EVENTS + REGISTERED.format("10m") * 2
+    new = EVENTS + REGISTERED.format("5s") + REGISTERED.format("11m") * 2
+    pair = ("n.md", "node", ["kubectl describe node"])
+    _, [(heading, block)] = _page(
+        [
+            (
+                *pair,
+                _capture("kubectl describe node", old, LOCAL_135),
+                _capture("kubectl describe node", new, LOCAL_136),
+            )
+        ]
+    )
+    assert heading.startswith("バージョンアップ")
+    text = block.text()
+    assert "同じイベントがもう一度記録されました: RegisteredNode (2 → 3 件)" in text
+    assert "表に加わった行" not in text
+    assert "アップグレードの作業 (コンポーネントの再起動など)" in text
+    assert "同じ出来事 (たとえばコンポーネントの再起動) がもう一度起きた" in text
+    assert "このバージョンの違いによるものです" not in text
+
+
+def test_what_kubectl_answers_itself_is_not_put_down_to_the_cluster():
+    """`kubectl options` asks no cluster: with the same kubectl on both sides, a changed
+    default (`--cache-dir`, from the HOME kubectl ran with) comes from where kubectl ran,
+    and the page says so; with another kubectl it may also be kubectl's version."""
+    before = "    --cache-dir='/root/.kube/cache':\n\tDefault cache directory\n"
+    after = "    --cache-dir='~/.kube/cache':\n\tDefault cache directory\n"
+    pair = ("o.md", "options", ["kubectl options"])
+    old, new = (
+        _capture("kubectl options", before, LITEKUBE),
+        _capture("kubectl options", after, LOCAL_135),
+    )
+    report_, [(heading, block)] = _page([(*pair, old, new)])
+    assert heading.startswith("クラスターの変更") and report_.entries[0].note == "client"
+    notes = [p.text() for p in block.iter("em")]
+    assert notes == [
+        next(n for n in notes if "kubectl を動かした環境" in n and "クラスターやバージョン" in n)
+    ]
+    newer = replace(LOCAL_135, kubectl_version="v1.38.0")
+    _, [(_, block)] = _page([(*pair, old, _capture("kubectl options", after, newer))])
+    assert "kubectl のバージョンか" in " ".join(p.text() for p in block.iter("em"))
+    # A command that asks the cluster gets no such note.
+    get = ("g.md", "ns", ["kubectl get ns"])
+    report_, _ = _page(
+        [
+            (
+                *get,
+                _capture("kubectl get ns", "a\n", LITEKUBE),
+                _capture("kubectl get ns", "b\n", LOCAL_135),
+            )
+        ]
+    )
+    assert report_.entries[0].note == ""
+
+
+def test_snippets_are_named_by_their_titles_and_sources_claim_no_build_time():
+    """A snippet with a title is named by it (its id is no word a reader has seen); the
+    source of a recorded output says how it was recorded, not 「ビルド時に実行」: the page
+    is made from outputs captured on other days."""
+    page = '# ページ\n\n```kubectl id="nodes" title="ノード一覧"\nkubectl get node\n```\n'
+    settings = planning.Settings(captures_dir=Path("/nonexistent"), workdir=Path("."))
+    [snippet] = planning.plan_page("p.md", page, settings).snippets
+    node = "kubectl get node"
+    old = SnippetCapture(snippet.key, [CommandResult(node, 0, "NAME\na  v1\n")], LOCAL_135, "nodes")
+    new = SnippetCapture(snippet.key, [CommandResult(node, 0, "NAME\na  v2\n")], LOCAL_136, "nodes")
+    pages = [(PageCapture("p.md", "key", [replace(new, history=[old])]), [snippet])]
+    report_ = driftreport.history_report(pages)
+    assert report_.entries[0].title == "ノード一覧"
+    assert DriftReport.from_json(report_.to_json()).entries[0].title == "ノード一覧"
+    [(_, block)] = steps_of(report_.to_markdown("ja", "cluster-changes.md", {}, False))
+    assert [h.text() for h in block.iter("h4")] == ["p.md › ノード一覧"]
+    assert "ビルド時に実行" not in block.text() and "kubectl を実行して記録" in block.text()
+
+
+def test_before_and_after_are_an_update_only_for_an_upgrade():
+    """更新前 / 更新後 for an upgrade; for another cluster (or a downgrade) the sides are
+    変更前 / 変更後, in the table of setups and in the diffs."""
+    get = ("g.md", "ns", ["kubectl get ns"])
+
+    def sides(old_p, new_p):
+        pair = (
+            *get,
+            _capture("kubectl get ns", "a\n", old_p),
+            _capture("kubectl get ns", "b\n", new_p),
+        )
+        [(_, block)] = _page([pair])[1]
+        head = [th.text() for th in next(block.iter("thead")).iter("th")][1:]
+        diff = [s.text() for s in block.iter("span") if s.attrs.get("class") == "gh"]
+        return head, [d.split(":")[0] for d in diff]
+
+    assert sides(LOCAL_135, LOCAL_136) == (["更新前", "更新後"], ["--- 更新前", "+++ 更新後"])
+    assert sides(LITEKUBE, LOCAL_135) == (["変更前", "変更後"], ["--- 変更前", "+++ 変更後"])
+    assert sides(LOCAL_136, LOCAL_135)[0] == ["変更前", "変更後"]  # a downgrade
+
+
+def test_the_matrix_and_the_change_page_classify_a_pair_alike():
+    """Every snippet of the notes: its matrix cell for the output just before the newest
+    says what the change page says of the same two outputs (名前の変化のみ is one on both,
+    never 変化あり on one of them)."""
+    from kubecapture import matrix
+
+    pages = [store.load(p) for p in store.all_capture_files(REPO / "snippets" / "captures")]
+    pages = [p for p in pages if p]
+    table = matrix.build(pages)
+    history = driftreport.history_report((p, ()) for p in pages)
+    said = {
+        (e.page, e.ref if isinstance(e.ref, str) else e.ref + 1, e.before.captured_at): e.status
+        for e in history.entries
+    }
+    as_matrix = {"unchanged": "same", "volatile": "same"}
+    compared = 0
+    for page in pages:
+        for position, snip in enumerate(page.snippets, start=1):
+            if len(snip.entries) < 2:
+                continue
+            row = next(r for r in table.rows if (r.page, r.ref) == (page.page, snip.id or position))
+            second = snip.entries[1]
+            column = table.setups.index(matrix.Setup.of(second.provenance))
+            cell = row.cells[column].status
+            status = said[(page.page, snip.id or position, second.provenance.captured_at)]
+            if cell != "failed":
+                assert cell == as_matrix.get(status, status), (page.page, row.ref)
+                compared += 1
+    assert compared > 30
+    renamed = [c for r in table.rows for c in r.cells if c.status == "renamed"]
+    assert renamed  # the notes' history has a cluster swap whose names changed

@@ -567,7 +567,7 @@ def test_json_round_trip():
     report = sample_report()
     text = report.to_json()
     data = json.loads(text)
-    assert data["version"] == 3 and data["counts"]["changed"] == 1
+    assert data["version"] == 4 and data["counts"]["changed"] == 1
     assert list(data) == sorted(data)
     again = DriftReport.from_json(text)
     assert again == report
@@ -712,3 +712,33 @@ def test_describe_of_several_objects_in_another_order_is_no_change():
     names = ["kube-node-lease", "kube-public", "kube-system"]
     assert compare(command, described(names[::-1]), described(names)).status != "changed"
     assert compare(command, described(names[::-1]), described(names, "y")).status == "changed"
+
+
+DESCRIBE_EVENTS = """\
+Name:               kubecapture-node
+Events:
+  Type    Reason          Age   From             Message
+  ----    ------          ----  ----             -------
+{rows}"""
+REGISTERED = (
+    "  Normal  RegisteredNode  {age}  node-controller  "
+    "Node kubecapture-node event: Registered Node kubecapture-node in Controller\n"
+)
+
+
+def test_an_event_recorded_once_more_is_said_so_not_a_new_row():
+    """An upgrade in place restarts the controller-manager, which registers the node again:
+    one more RegisteredNode event, the same as those listed. That is the same event more
+    often, not a new kind of row; a new reason stays a row added."""
+    old = DESCRIBE_EVENTS.format(rows=REGISTERED.format(age="10m") * 2)
+    new = DESCRIBE_EVENTS.format(
+        rows=REGISTERED.format(age="40s") + REGISTERED.format(age="11m") * 2
+    )
+    c = compare("kubectl describe node", old, new)
+    assert c.status == "changed"
+    assert [str(d) for d in c.differences] == [
+        "Events: recorded again: RegisteredNode (2 → 3 times)"
+    ]
+    other = REGISTERED.format(age="5s").replace("RegisteredNode", "Starting      ")
+    c = compare("kubectl describe node", old, old + other)
+    assert [d.kind for d in c.differences] == ["row_added"]

@@ -257,7 +257,9 @@ def test_a_malformed_saved_marker_is_refused_like_any_other_field(tmp_path):
 
 
 def tabs_of(html: str) -> list[str]:
-    return re.findall(r'<label for="__kc_[^"]+">([^<]*)</label>', html)
+    """Each tab's text (the version and the date are spans of their own)."""
+    labels = re.findall(r'<label for="__kc_[^"]+">(.*?)</label>', html)
+    return [re.sub(r"<[^>]+>", "", label) for label in labels]
 
 
 def test_tabs_newest_first_labelled_with_version_and_date_each_with_its_commands():

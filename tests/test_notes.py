@@ -258,3 +258,79 @@ def test_one_spelling_of_cluster(site):
         if hits := re.findall(r".{0,10}クラスタ(?!ー).{0,10}", words):
             found[str(page.relative_to(site))] = hits
     assert found == {}
+
+
+# --- issue 27: what the notes teach (items 5, 6, 7) -------------------------------------
+
+
+def _sentences(html: str) -> list[str]:
+    return [s for s in re.split(r"[。\n]", prose(html)) if s.strip()]
+
+
+def test_a_pod_is_never_said_to_move_to_another_node(site, seed):
+    """A Pod is never moved: a controller makes a new one, and a Pod created directly is
+    gone with its node. Sections 1 and 5 say so, and a note says where the original
+    notes were wrong."""
+    assert "別の Worker で起動" in seed and "他のノードにデプロイされる" in seed
+    for page in ("01-introduction", "05-resources"):
+        html = (site / "course" / f"{page}.html").read_text(encoding="utf-8")
+        moved = [
+            s
+            for s in _sentences(html)
+            if re.search(r"(別の Worker|他のノード).*(起動し直|デプロイされ)", s)
+        ]
+        assert moved == [], page
+        said = " ".join(_sentences(html))
+        assert "新しい Pod" in said and re.search("移(る|される)ことはありません", said), page
+        assert "代わりは作られ" in said, page  # the Pod without a controller
+        notes = [a for a in admonitions(html) if "元のノート" in a and "新しい Pod" in a]
+        assert notes, page
+
+
+def test_the_fields_said_to_be_required_hold_for_every_manifest_applied(site):
+    """Every manifest section 5 applies has the fields the page calls common; one without
+    `spec` (the Secret) is named where the fields are listed."""
+    markdown = (DOCS / "course" / "05-resources.md").read_text(encoding="utf-8")
+    manifests = _manifests(markdown)
+    assert len(manifests) == 5
+    listed = next(body for heading, body in sections(markdown) if "k8s オブジェクト" in heading)
+    for manifest in manifests:
+        assert {"apiVersion", "kind", "metadata"} <= manifest.keys(), manifest["kind"]
+        if "spec" not in manifest:
+            assert manifest["kind"] in listed and "`spec` の代わりに" in listed
+
+
+def test_what_get_all_leaves_out_is_said_and_a_reader_can_clean_up(site):
+    """`kubectl get all` is not every kind: each kind the page created that its output
+    does not list is named beside it. A reader following on their own cluster (where
+    everything lands in `default`) is told how to delete what they made."""
+    markdown = (DOCS / "course" / "05-resources.md").read_text(encoding="utf-8")
+    listed = _newest_output("course/05-resources.yaml", "get-all")
+    near = _said_near(markdown, "get-all")
+    kinds = set(re.findall(r"^([a-z]+)(?:\.[\w.]+)?/", listed, re.M))  # pod/, deployment.apps/
+    left_out = [m["kind"] for m in _manifests(markdown) if m["kind"].lower() not in kinds]
+    assert left_out == ["Secret"] and "Secret" in near and "出てきません" in near
+    cleanup = next(body for heading, body in sections(markdown) if "後片付け" in heading)
+    assert "kubectl delete" in cleanup and "`default`" in cleanup
+
+
+def test_isolation_and_the_api_server_are_credited_rightly(site, seed):
+    """Section 2: namespaces separate what a process sees, cgroups limit what it uses; the
+    API server is what every component talks to, not only the kubelet."""
+    assert "Kernel Namespaces を利用し" in seed and "api: kubelet と通信するサーバー" in seed
+    html = (site / "course" / "02-overview.html").read_text(encoding="utf-8")
+    said = " ".join(_sentences(html))
+    assert "cgroups" in said and "リソースの量" in said
+    api = next(s for s in _sentences(html) if "kube-apiserver (api)" in s)
+    assert "kubelet と通信する API サーバー" not in api and "窓口" in api
+    notes = [a for a in admonitions(html) if "元のノート" in a]
+    assert any("cgroups" in a for a in notes) and any("kubelet だけ" in a for a in notes)
+
+
+def test_a_services_dns_and_load_balancing_are_said_to_need_a_real_node(site):
+    """A Service's name is resolved by the cluster's DNS and its traffic spread by
+    kube-proxy: the page says what does it, and that an output taken on a simulated node
+    (its provenance line says so) had neither."""
+    markdown = (DOCS / "course" / "05-resources.md").read_text(encoding="utf-8")
+    near = _said_near(markdown, "describe-svc")
+    assert "CoreDNS" in near and "kube-proxy" in near and "模擬ノード" in near

@@ -104,7 +104,8 @@ def test_live_source_and_stale_are_spelled_out():
     live.provenance = store.Provenance("minikube", "v1.24.0", "v1.37.1", "2026-11-26T00:42:00Z")
     html = render.render(View(["kubectl get node"], live, stale=True, lang="ja"))
     assert 'class="kubecapture kc-stale"' in html  # live: not kc-imported
-    assert "<dd>ビルド時に実行</dd>" in html
+    # A replayed output was recorded when its date says: its source claims no build time.
+    assert "<dd>kubectl を実行して記録</dd>" in html and "ビルド時" not in html
     assert "minikube · v1.24.0 · 2026-11-26 · 古いキャプチャ</summary>" in html
     assert "スニペットが変更された後" in html
 

@@ -377,6 +377,14 @@ def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
     for page, elements in mkdocs_pages.items():
         if elements:
             assert zensical_pages.get(page) == elements, page
+    # kubecapture.cjk runs under both: no line break of the source shows as a space
+    # between Japanese characters (tests/test_cjk.py checks the MkDocs build in full).
+    from test_cjk import soft_breaks
+
+    for builder in (mkdocs_dir, zensical_dir):
+        overview = (builder / "course" / "02-overview.html").read_text("utf-8")
+        assert "<article" in overview and "ためのオープンソース" in overview, builder
+        assert soft_breaks(overview) == [], builder
     if report_page:
         name = Path(report_page[1]).with_suffix(".html")
         pages = [(d / name).read_text("utf-8") for d in (mkdocs_dir, zensical_dir)]

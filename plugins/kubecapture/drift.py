@@ -490,6 +490,8 @@ DIFFERENCE_KINDS = {
     "value": "{subject}: {before} → {after}",  # `key: value` line whose value changed
     "row_removed": "row removed: {subject}",
     "row_added": "row added: {subject}",
+    # an event recorded once more, the same as one already listed (e.g. after a restart)
+    "row_repeated": "recorded again: {subject} ({before} → {after} times)",
     "cell": "{subject}: {before} → {after} ({row})",  # subject: the column
     "column_added": "column added: {subject}",
     "column_removed": "column removed: {subject}",
@@ -683,6 +685,11 @@ def _diff_table(old: Table, new: Table) -> list[Difference]:
     out += [Difference("column_removed", h) for h in old.header if h not in new.header]
     common = [h for h in new.header if h in old.header]
     for label, (removed, added, pairs) in _match_rows(old, new, common).items():
+        if new.events and added and not (removed or pairs) and old.header == new.header:
+            olds, news = ([r for r in t.rows if r[t.label_column] == label] for t in (old, new))
+            if olds and all(row in olds for row in news):  # the same event, more often
+                out.append(Difference("row_repeated", label, str(len(olds)), str(len(news))))
+                continue
         out += [Difference("row_removed", label)] * removed
         for ro, rn in pairs:
             out += [

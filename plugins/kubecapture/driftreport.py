@@ -33,6 +33,7 @@ class SnippetPair(NamedTuple):
     old: SnippetCapture | None  # None: never captured before
     new: SnippetCapture
     note: str = ""  # see DriftEntry.note
+    title: str = ""  # the snippet's title, as the page shows it
 
 
 @dataclass
@@ -47,13 +48,16 @@ class DriftEntry:
     before: Provenance | None = None
     changes: list[str] = field(default_factory=list)  # the differences, in English
     diff: list[str] = field(default_factory=list)  # of the outputs as they are
-    # Why a change may be by design: "settle" for a snippet with settle="off", whose output
-    # shows the cluster mid-way and so depends on timing.
+    # What the evidence says of a change's cause: "settle" for a snippet with
+    # settle="off", whose output shows the cluster mid-way and so depends on timing;
+    # "client" for commands that kubectl answers without the cluster (`kubectl options`,
+    # `kubectl config …`): neither the cluster nor its version made such a change.
     note: str = ""
     differences: list[Difference] = field(default_factory=list)
     # Names that changed with the cluster (old -> new), replaced in the old output before
     # comparing: `differences` are what differs beyond them.
     renamed: dict[str, str] = field(default_factory=dict)
+    title: str = ""  # the snippet's title on its page ("" when it has none or is unknown)
 
 
 @dataclass
@@ -72,7 +76,7 @@ class ProvenanceGroup:
 
 
 STATUSES = ("changed", "renamed", "command", "volatile", "unchanged", "new")
-NOTES = ("", "settle")
+NOTES = ("", "settle", "client")
 
 
 class OtherVersion(ValueError):
@@ -84,8 +88,9 @@ class DriftReport:
     entries: list[DriftEntry] = field(default_factory=list)
 
     # 2: entries of every step of the capture history; 3: differences as data, names that
-    # changed with the cluster, the cluster's description in the setups
-    VERSION: ClassVar[int] = 3
+    # changed with the cluster, the cluster's description in the setups; 4: snippet titles,
+    # the "client" note, events recorded again
+    VERSION: ClassVar[int] = 4
 
     @classmethod
     def empty(cls) -> DriftReport:
@@ -277,6 +282,7 @@ _ENTRY_KEYS = {
     "note": str,
     "differences": list,
     "renamed": dict,
+    "title": str,
 }
 _PROVENANCE_KEYS = dict.fromkeys(
     (
@@ -381,6 +387,7 @@ def _entry_from(data: object, where: str) -> DriftEntry:
         note=d.get("note", ""),
         differences=differences,
         renamed=dict(renamed),
+        title=d.get("title", ""),
     )
 
 
@@ -410,8 +417,8 @@ def _group_text(g: ProvenanceGroup) -> str:
 def build_report(pairs: Iterable[SnippetPair | tuple]) -> DriftReport:
     """One entry per snippet; pages sorted, snippets in page order."""
     pairs = [SnippetPair(*p) for p in pairs]
-    renames = _renames(pairs)
-    entries = [_entry(p, renames) for p in pairs]
+    renames = rename_candidates(pairs)
+    entries = [entry(p, renames) for p in pairs]
     entries.sort(key=lambda e: e.page)  # stable: page order kept within a page
     return DriftReport(entries)
 
@@ -419,7 +426,7 @@ def build_report(pairs: Iterable[SnippetPair | tuple]) -> DriftReport:
 _GET_NODES = re.compile(r"^\s*kubectl\s+get\s+(?:nodes?|no)(?:\s|$)")
 
 
-def _renames(pairs: list[SnippetPair]) -> dict[tuple, list[dict[str, str]]]:
+def rename_candidates(pairs: list[SnippetPair]) -> dict[tuple, list[dict[str, str]]]:
     """Per step where the cluster changed: its names that changed with it, as candidate
     mappings. The context's name, and the node's when `kubectl get node` lists one node on
     each side (minikube's node is `minikube`, kind's `kind-control-plane`). When one old
@@ -472,21 +479,26 @@ def _renamed(results: Sequence[CommandResult], names: dict[str, str]) -> list[Co
     return [CommandResult(r.command, r.exit_code, swap(r.stdout), swap(r.stderr)) for r in results]
 
 
-def _entry(pair: SnippetPair, renames: dict[tuple, list[dict[str, str]]]) -> DriftEntry:
+def entry(pair: SnippetPair, renames: dict[tuple, list[dict[str, str]]]) -> DriftEntry:
+    """The comparison of one pair, names that changed with the cluster (`renames`, from
+    rename_candidates over every pair of the same steps) replaced first. The version
+    matrix classifies its cells with this too, so both pages say the same of a pair."""
     commands = list(pair.commands) or [r.command for r in pair.new.results]
     if isinstance(pair.ref, int):
         label = f"#{pair.ref + 1} {one_line(commands[0]) if commands else ''}".rstrip()
     else:
         label = pair.ref
-    entry = DriftEntry(pair.page, pair.ref, label, "new", pair.new.provenance, note=pair.note)
+    out = DriftEntry(
+        pair.page, pair.ref, label, "new", pair.new.provenance, note=pair.note, title=pair.title
+    )
     if pair.old is None:
-        return entry
-    entry.before = pair.old.provenance
+        return out
+    out.before = pair.old.provenance
     if pair.old.commands != pair.new.commands:
-        entry.status = "command"  # not output drift
-        return entry
+        out.status = "command"  # not output drift
+        return out
     c = compare_results(pair.old.results, pair.new.results)
-    entry.status, entry.diff, entry.differences = c.status, c.diff, c.differences
+    out.status, out.diff, out.differences = c.status, c.diff, c.differences
     olds = pair.old.results
     best = None  # (differences left, names used, comparison) of the best candidate
     for names in renames.get(_step_key(pair), ()) if c.status == "changed" else ():
@@ -501,26 +513,40 @@ def _entry(pair: SnippetPair, renames: dict[tuple, list[dict[str, str]]]) -> Dri
             if best is None or left < best[0]:
                 best = (left, used, beyond)
     if best is not None:
-        left, entry.renamed, beyond = best
+        left, out.renamed, beyond = best
         if left:
-            entry.differences = beyond.differences
+            out.differences = beyond.differences
         else:
-            entry.status, entry.differences = "renamed", []
-    entry.changes = [str(d) for d in entry.differences]
-    return entry
+            out.status, out.differences = "renamed", []
+    out.changes = [str(d) for d in out.differences]
+    if out.status == "changed" and not out.note and all(map(client_only, commands)):
+        out.note = "client"
+    return out
+
+
+# kubectl answers these itself, from its own code and files, without asking the cluster.
+_CLIENT_ONLY = re.compile(
+    r"^\s*kubectl\s+(?:options|config|completion|help|version\s+(?:.*\s)?--client)(?:\s|$)"
+)
+
+
+def client_only(command: str) -> bool:
+    """A command whose output kubectl makes without the cluster."""
+    return bool(_CLIENT_ONLY.match(command))
 
 
 def history_pairs(page: PageCapture, snippets: Sequence[Snippet] = ()) -> list[SnippetPair]:
     """Each two consecutive outputs in every snippet's history (older, newer), newest
     first; `snippets` (the page's, when known) tell which are settle="off"."""
     notes = {s.key: _note(s) for s in snippets}
+    titles = {s.key: s.options.get("title") or "" for s in snippets}
     pairs = []
     for index, capture in enumerate(page.snippets):
         entries = capture.entries
         for newer, older in zip(entries, entries[1:], strict=False):
             ref = capture.id or index
-            note = notes.get(capture.key, "")
-            pairs.append(SnippetPair(page.page, ref, newer.commands, older, newer, note))
+            note, title = notes.get(capture.key, ""), titles.get(capture.key, "")
+            pairs.append(SnippetPair(page.page, ref, newer.commands, older, newer, note, title))
     return pairs
 
 
@@ -545,8 +571,9 @@ def page_pairs(
         if before is None and snippet.pasted and any(p.strip() for p in snippet.pasted):
             before, after = _pasted_baseline(snippet.pasted, after)
         commands = [c.text for c in snippet.commands]
-        note = _note(snippet)
-        pairs.append(SnippetPair(new.page, snippet.id or index, commands, before, after, note))
+        note, title = _note(snippet), snippet.options.get("title") or ""
+        ref = snippet.id or index
+        pairs.append(SnippetPair(new.page, ref, commands, before, after, note, title))
     return pairs
 
 

@@ -4,9 +4,11 @@ One row per snippet, one column per cluster setup (context, server version, node
 versions; the original notes' pasted outputs are a setup of their own). Each cell
 compares that setup's output with the snippet's newest output, as drift does (run-to-run
 values do not count): the same, changed (with the normalized diff), failed (an exit code
-that differs from the newest output's and is not 0), the command changed, or not
-captured on that setup. Pure functions over store's dataclasses, and an autoescaping
-template for the page: every string from a capture reaches HTML escaped.
+that differs from the newest output's and is not 0), only names that changed with the
+cluster (as the change page says of the same two outputs: driftreport.entry classifies
+both), the command changed, or not captured on that setup. Pure functions over store's
+dataclasses, and an autoescaping template for the page: every string from a capture
+reaches HTML escaped.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from typing import Literal
 
 import jinja2
 
-from . import drift, history
+from . import driftreport, history
 from .reportpage import diff_lines, esc
 from .snippets import one_line
 from .store import PageCapture, Provenance, SnippetCapture
 from .strings import matrix_strings, report_strings
 
-Status = Literal["newest", "same", "changed", "failed", "command", "missing"]
+Status = Literal["newest", "same", "changed", "renamed", "failed", "command", "missing"]
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Row:
     ref: str | int  # the snippet's id, or its 1-based position on the page
     commands: list[str]
     cells: list[Cell]
+    title: str = ""  # the snippet's title on its page, when known
 
     @property
     def differs(self) -> bool:
@@ -87,17 +90,47 @@ class Matrix:
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
-def build(pages: Iterable[PageCapture], known: Mapping[str, Cell] | None = None) -> Matrix:
+def build(
+    pages: Iterable[PageCapture],
+    known: Mapping[str, Cell] | None = None,
+    titles: Mapping[tuple[str, str], str] | None = None,
+) -> Matrix:
     """The matrix of these pages' captures, pages and snippets in the order given. `known`:
     cells saved by an earlier run (`load_cells`), used where they were made from the same
-    two outputs under the same drift rules."""
+    two outputs under the same drift rules. `titles`: (page, snippet key) -> its title."""
     pages = list(pages)
     setups = _setups(pages)
+    cells = _compared(pages, known or {})
     rows = []
     for page in pages:
         for position, snippet in enumerate(page.snippets, start=1):
-            rows.append(_row(page.page, snippet, position, setups, known or {}))
+            row = _row(page.page, snippet, position, setups, cells)
+            row.title = (titles or {}).get((page.page, snippet.key), "")
+            rows.append(row)
     return Matrix(setups, rows)
+
+
+def _compared(pages: list[PageCapture], known: Mapping[str, Cell]) -> dict[int, Cell]:
+    """The cell of every earlier output against its snippet's newest, by the earlier
+    output's id(): saved ones where they match, the others compared as the change page
+    compares (names that changed with the cluster found over all pairs of a step)."""
+    pairs = [
+        driftreport.SnippetPair(page.page, snippet.id or 0, newest.commands, entry, newest)
+        for page in pages
+        for snippet in page.snippets
+        for newest in snippet.entries[:1]
+        for entry in snippet.entries[1:]
+    ]
+    renames: dict | None = None  # only when some cell is not saved
+    cells = {}
+    for pair in pairs:
+        saved = known.get(history.change_digest(pair.new, pair.old)) if known else None
+        if saved is None:
+            if renames is None:
+                renames = driftreport.rename_candidates(pairs)
+            saved = _cell(pair, renames)
+        cells[id(pair.old)] = saved
+    return cells
 
 
 def _setups(pages: list[PageCapture]) -> list[Setup]:
@@ -115,31 +148,31 @@ def _setups(pages: list[PageCapture]) -> list[Setup]:
     return live + imported
 
 
-def _row(page, snippet: SnippetCapture, position: int, setups: list[Setup], known) -> Row:
+def _row(page, snippet: SnippetCapture, position: int, setups: list[Setup], cells) -> Row:
     newest = snippet.entries[0]
     by_setup = {Setup.of(e.provenance): e for e in reversed(snippet.entries)}
-    cells = []
+    row = []
     for setup in setups:
         entry = by_setup.get(setup)
         if entry is None:
-            cells.append(Cell("missing"))
+            row.append(Cell("missing"))
         elif entry is newest:
-            cells.append(Cell("newest"))
+            row.append(Cell("newest"))
         else:
-            saved = known.get(history.change_digest(newest, entry)) if known else None
-            cells.append(saved or _cell(entry, newest))
-    return Row(page, snippet.id or position, newest.commands, cells)
+            row.append(cells[id(entry)])
+    return Row(page, snippet.id or position, newest.commands, row)
 
 
-def _cell(entry: SnippetCapture, newest: SnippetCapture) -> Cell:
+def _cell(pair: driftreport.SnippetPair, renames: dict) -> Cell:
+    entry, newest = pair.old, pair.new
     if entry.commands != newest.commands:
         return Cell("command")
+    compared = driftreport.entry(pair, renames)
     codes = [r.exit_code for r in entry.results]
-    comparison = drift.compare_results(entry.results, newest.results)
     if codes != [r.exit_code for r in newest.results] and any(codes):
-        return Cell("failed", comparison.diff)
-    if comparison.status == "changed":
-        return Cell("changed", comparison.diff)
+        return Cell("failed", compared.diff)
+    if compared.status in ("changed", "renamed"):
+        return Cell(compared.status, compared.diff)
     return Cell("same")
 
 
@@ -148,18 +181,20 @@ def _cell(entry: SnippetCapture, newest: SnippetCapture) -> Cell:
 # was most of a replay build's extra time; refresh and prune save them beside the report.
 
 CELLS_FILE = "version-matrix.json"
-_SAVED = ("same", "changed", "failed", "command")
+_SAVED = ("same", "changed", "renamed", "failed", "command")
 
 
 def cells_json(pages: Iterable[PageCapture]) -> str:
     """Every comparison cell of these pages, keyed by the digest of its two outputs and
     drift's rules (history.change_digest)."""
+    pages = list(pages)
+    compared = _compared(pages, {})
     cells = {}
     for page in pages:
         for snippet in page.snippets:
             newest = snippet.entries[0]
             for entry in snippet.entries[1:]:
-                cells[history.change_digest(newest, entry)] = asdict(_cell(entry, newest))
+                cells[history.change_digest(newest, entry)] = asdict(compared[id(entry)])
     return json.dumps({"cells": cells}, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
 
 
@@ -189,6 +224,7 @@ _SYMBOLS = {
     "newest": "●",
     "same": "=",
     "changed": "≠",
+    "renamed": "≈",
     "failed": "✗",
     "command": "~",
     "missing": "-",
@@ -268,13 +304,15 @@ def to_html(matrix: Matrix, links: Mapping[str, tuple[str, str]], lang: str) -> 
     for row in matrix.rows:
         title, url = links.get(row.page, (row.page, ""))
         anchor = f"#kc-{row.ref}" if url and isinstance(row.ref, str) else ""
+        sides = (t["diff_this"], t["diff_newest"])  # not 更新前/更新後: maybe another cluster
         rows.append(
             {
                 "href": url + anchor,
-                "title": f"{title} {_ref(row)}",
+                "title": f"{title} › {row.title}" if row.title else f"{title} {_ref(row)}",
                 "command": one_line(row.commands[0]) if row.commands else "",
                 "cells": [
-                    {"status": c.status, "diff": diff_lines(c.diff, words)} for c in row.cells
+                    {"status": c.status, "diff": diff_lines(c.diff, words, *sides)}
+                    for c in row.cells
                 ],
                 "differs": row.differs,
             }

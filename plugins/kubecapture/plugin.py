@@ -56,6 +56,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         self.settings: planning.Settings | None = None
         self.plans: dict[str, planning.PagePlan] = {}  # until each page is rendered
         self.capture_files: dict[str, Path] = {}  # every planned page's (version matrix)
+        self.snippet_titles: dict[tuple[str, str], str] = {}  # (page, key): the matrix's
         self.fresh: dict[str, PageCapture] = {}  # captured during this build
         self.lang = "en"
         self.tabs = True
@@ -108,6 +109,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             return files
         self.plans, self.fresh, self.refused, self.errors = {}, {}, {}, 0
         self.capture_files = {}
+        self.snippet_titles = {}
         self.parts = asides.Asides()
         links = planning.links_out(self.settings, Path(config.docs_dir))
         if links:  # before anything runs or is written
@@ -123,6 +125,9 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             if page.snippets:
                 self.plans[file.src_uri] = page
                 self.capture_files[file.src_uri] = page.capture_file
+                for s in page.snippets:
+                    if s.options.get("title"):
+                        self.snippet_titles[(file.src_uri, s.key)] = s.options["title"]
         self._run_live(list(self.plans.values()))
         for name in ("kubecapture.css", "kubecapture.js"):
             files.append(File.generated(config, f"assets/{name}", abs_src_path=str(ASSETS / name)))
@@ -274,7 +279,8 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
                 title = titles.get(planned, planned)
                 links[planned] = (title, file.url_relative_to(page.file))
         known = report.saved_matrix_cells(self.settings.captures_dir)
-        return matrix.to_html(matrix.build(captures, known), links, self.lang)
+        table = matrix.build(captures, known, self.snippet_titles)
+        return matrix.to_html(table, links, self.lang)
 
     def on_env(self, env, config, files):
         # `mkdocs serve` makes a new template environment for every rebuild; compiling the
@@ -325,6 +331,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
         # Nor does any page need its plan or capture now: search's index is built next, the
         # build's largest moment (the next build plans again).
         self.parts, self.plans, self.fresh, self.capture_files = None, {}, {}, {}
+        self.snippet_titles = {}
         forget_loaded_captures()
         if self.errors:
             raise PluginError(

@@ -191,7 +191,8 @@ def _tabs(view, entries, terminals, notes, labels, t) -> HTML:
         for i in range(len(entries))
     )
     tab_labels = join(
-        fmt('<label for="%s_%d">%s</label>', name, i + 1, label) for i, label in enumerate(labels)
+        fmt('<label for="%s_%d">%s</label>', name, i + 1, _tab_label(label))
+        for i, label in enumerate(labels)
     )
     head = fmt(
         '<div class="tabbed-set tabbed-alternate kc-versions" data-tabs="1:%d" '
@@ -210,6 +211,21 @@ def _tabs(view, entries, terminals, notes, labels, t) -> HTML:
     )
     tail = fmt("%s</div>%s</div></div>", notes[0], earlier)
     return _aside(view, head) + terminals[0] + _aside(view, tail)
+
+
+def _tab_label(label: str) -> HTML:
+    """`v1.37.2 · 2026-12-03` as the version over a smaller date (kubecapture.css), so five
+    versions fit a column; a phone shows the versions alone. The text stays the label."""
+    version, sep, date = label.rpartition(" · ")
+    if not sep:
+        return fmt("%s", label)
+    return fmt(
+        '<span class="kc-tab-version">%s</span><span class="kc-tab-sep">%s</span>'
+        '<span class="kc-tab-date">%s</span>',
+        version,
+        sep,
+        date,
+    )
 
 
 def _list(view, entries, terminals, notes, t) -> HTML:

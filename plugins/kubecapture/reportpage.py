@@ -29,6 +29,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from .drift import Difference
+from .redact import MASK
 from .store import Provenance
 from .strings import PASTED_SOURCE, report_strings
 
@@ -147,12 +148,13 @@ class _Snippet:
     href: str | None
     number: str  # `#6` for a snippet without an id, else ""
     code: str  # the id, or the first command
+    name: str = ""  # the snippet's title, shown instead of `number` and `code`
 
 
 @dataclass
 class _Changed(_Snippet):
-    title: str = ""
-    note: str = ""
+    title: str = ""  # the page's
+    notes: list[str] = field(default_factory=list)  # what the evidence says of the cause
     differences: list[Markup] = field(default_factory=list)
     more: str = ""
     diff: list[tuple[str, str]] = field(default_factory=list)
@@ -175,8 +177,12 @@ class _List:
 def _step_view(step: Step, t: dict[str, str], links: _Links) -> dict:
     counts = step.report.counts()
     entries = step.report.entries
+    # 更新前/更新後 for an upgrade; a cluster swap, a downgrade or a re-capture is none.
+    sides = ("before", "after") if step.kind == "upgrade" else ("before_other", "after_other")
     return {
         "t": t,
+        "before": t[sides[0]],
+        "after": t[sides[1]],
         "kind": step.kind,
         "summary": _summary(step, t),
         "has_before": step.before is not None,
@@ -186,7 +192,7 @@ def _step_view(step: Step, t: dict[str, str], links: _Links) -> dict:
             for s in ("changed", "renamed", "command", "volatile", "unchanged", "new")
             if counts[s] or s in _COUNTED
         ],
-        "changed": [_changed(e, t, links) for e in entries if e.status == "changed"],
+        "changed": [_changed(e, t, links, step) for e in entries if e.status == "changed"],
         "lists": [
             _list(t[status], [e for e in entries if e.status == status], links)
             for status in _LISTED
@@ -307,18 +313,31 @@ def _rows(step: Step, t: dict[str, str]) -> list[_Row]:
     return rows
 
 
-def _changed(e: DriftEntry, t: dict[str, str], links: _Links) -> _Changed:
+def _changed(e: DriftEntry, t: dict[str, str], links: _Links, step: Step) -> _Changed:
     shown = e.differences[:_MAX_CHANGES]
     more = len(e.differences) - len(shown)
+    notes = []
+    if e.note == "settle":
+        notes.append(t["settle"])
+    elif e.note == "client":
+        notes.append(t["client_kubectl" if step.kubectl_changed else "client"])
+    if any(d.kind == "row_repeated" for d in e.differences):
+        notes.append(t["repeated"])
+    if any(MASK in d.before or MASK in d.after for d in e.differences):
+        notes.append(t["masked"])
+    upgrade = step.kind == "upgrade"
     return _Changed(
         href=links.snippet(e),
         number=_number(e),
         code=_code_text(e),
+        name=e.title,
         title=links.title(e.page),
-        note=t[e.note] if e.note in ("settle",) else "",
+        notes=notes,
         differences=[difference(d, t) for d in shown],
         more=t["more"].format(n=more) if more > 0 else "",
-        diff=diff_lines(e.diff, t),
+        diff=diff_lines(
+            e.diff, t, *(() if upgrade else (t["diff_before_other"], t["diff_after_other"]))
+        ),
     )
 
 
@@ -335,7 +354,8 @@ def _code_text(e: DriftEntry) -> str:
 def _list(title: str, entries: list[DriftEntry], links: _Links) -> _List:
     pages: dict[str, list[_Snippet]] = {}
     for e in entries:
-        pages.setdefault(e.page, []).append(_Snippet(links.snippet(e), _number(e), _code_text(e)))
+        snippet = _Snippet(links.snippet(e), _number(e), _code_text(e), e.title)
+        pages.setdefault(e.page, []).append(snippet)
     return _List(
         title,
         len(entries),
@@ -366,16 +386,20 @@ _DIFF_CLASSES = (("@@", "gu"), ("+", "gi"), ("-", "gd"))
 _EXIT = re.compile(r"\[exit code (-?\d+)\]")
 
 
-def diff_lines(diff: list[str], t: dict[str, str]) -> list[tuple[str, str]]:
+def diff_lines(
+    diff: list[str], t: dict[str, str], before: str = "", after: str = ""
+) -> list[tuple[str, str]]:
     """(css class, text) per line of a unified diff, its headers and drift's markers
-    (`[stderr]`, `[exit code 1]`) in the page's language."""
+    (`[stderr]`, `[exit code 1]`) in the page's language; `before`, `after`: what the
+    headers call the two sides (default: 更新前 / 更新後, for an upgrade)."""
+    before, after = before or t["diff_before"], after or t["diff_after"]
     out = []
     i = 0
     while i < len(diff):
         line = diff[i]
         if line.startswith("--- ") and i + 1 < len(diff) and diff[i + 1].startswith("+++ "):
-            out.append(("gh", "--- " + _side(line[4:], "before", t["diff_before"])))
-            out.append(("gh", "+++ " + _side(diff[i + 1][4:], "after", t["diff_after"])))
+            out.append(("gh", "--- " + _side(line[4:], "before", before)))
+            out.append(("gh", "+++ " + _side(diff[i + 1][4:], "after", after)))
             i += 2
             continue
         css = next((c for prefix, c in _DIFF_CLASSES if line.startswith(prefix)), "")

@@ -28,7 +28,7 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "kubectl": "kubectl",
             "captured_at": "取得日時",
             "source": "出典",
-            "live": "ビルド時に実行",
+            "live": "kubectl を実行して記録",
             "the original notes": "元のノート (手で貼り付けた出力)",
             "unknown_date": "日付不明",
             "unknown": "不明",
@@ -56,7 +56,9 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "それぞれの比較では、まず 2 つの環境 (クラスター・バージョン・kubectl) の"
             "何が違うかを示します。"
             "出力の変化をバージョンの違いによるものと言えるのは、同じクラスターでバージョンだけが"
-            "変わったときだけです。"
+            "変わったときだけです。それでも、アップグレードの作業 (コンポーネントの再起動など) や、"
+            "kubectl を動かした環境で変わる出力もあります。出力から原因が分かるものには理由を添え、"
+            "分からないものは分からないと書いています。"
             "AGE・IP アドレス・自動生成された名前の接尾辞・タイムスタンプなど、"
             "実行のたびに変わる値は比較から除いています。",
             "empty": "まだレポートはありません。"
@@ -64,13 +66,15 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "when": "時点",
             "before": "更新前",
             "after": "更新後",
+            "before_other": "変更前",
+            "after_other": "変更後",
             "source": "出典",
             "context": "コンテキスト",
             "server": "Kubernetes",
             "kubectl": "kubectl",
             "captured_at": "取得日",
             "snippets": "スニペット数",
-            "live": "ビルド時に実行",
+            "live": "kubectl を実行して記録",
             PASTED_SOURCE: "ページに貼り付けられた出力",
             "the original notes": "元のノート",
             "unknown": "不明",
@@ -80,6 +84,18 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "new": "新規",
             "command": "コマンドが変わったもの",
             "settle": 'settle="off": 途中の状態を見せる例なので、出力はタイミングで変わります',
+            "client": "このコマンドは、クラスターに問い合わせずに kubectl だけで出力を作ります。"
+            "kubectl のバージョンも同じなので、この変化はクラスターやバージョンによるものではなく、"
+            "kubectl を動かした環境 (kubecapture が kubectl に用意するホームディレクトリなど) の"
+            "違いによるものです。",
+            "client_kubectl": "このコマンドは、クラスターに問い合わせずに kubectl だけで"
+            "出力を作ります。この変化はクラスターによるものではなく、kubectl のバージョンか、"
+            "kubectl を動かした環境の違いによるものです。",
+            "repeated": "同じ内容のイベントが増えたのは、同じ出来事 (たとえばコンポーネントの"
+            "再起動) がもう一度起きたためです。新しいリリースでの違いを示すものではありません。",
+            "masked": "伏せ字 (********) と値の違いは、kubecapture がキャプチャのときに値を"
+            "伏せたかどうか (スニペットの redact の設定) の違いで、"
+            "クラスターの違いではありません。",
             "nodes": "ノード",
             "diff": "差分 (実行ごとに変わる値を置き換えた後)",
             "more": "ほか {n} 件",
@@ -103,7 +119,9 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "同時にバージョンも変わっています ({versions})。そのため、下の出力の変化を"
             "バージョンの違いによるものとは言えません。クラスターの違いによるものかもしれません。",
             "why_upgrade": "同じクラスター ({context}) で、{what} のバージョンが変わりました "
-            "({versions})。下の出力の変化は、このバージョンの違いによるものです。",
+            "({versions})。下の出力の変化は、このバージョンアップで起きたものです。"
+            "新しいリリースの違いのほか、アップグレードの作業 (コンポーネントの再起動など) で"
+            "変わったものもあります。",
             "why_kubectl": "クラスターもバージョンも同じで、kubectl のバージョンだけが変わりました "
             "({before} → {after})。下の出力の変化は kubectl の違いによるものです。",
             "why_same": "クラスターもバージョンも同じです。下の変化は、取り直したときの"
@@ -124,6 +142,8 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "change_line_added": "加わった行: {subject}",
             "change_row_removed": "表から消えた行: {subject}",
             "change_row_added": "表に加わった行: {subject}",
+            "change_row_repeated": "同じイベントがもう一度記録されました: {subject} "
+            "({before} → {after} 件)",
             "change_cell": "{subject}: {before} → {after} ({row} の行)",
             "change_column_added": "加わった列: {subject}",
             "change_column_removed": "消えた列: {subject}",
@@ -137,6 +157,8 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "change_in_stderr": "標準エラー出力: {text}",
             "diff_before": "更新前",
             "diff_after": "更新後",
+            "diff_before_other": "変更前",
+            "diff_after_other": "変更後",
             "diff_stderr": "[標準エラー出力]",
             "diff_exit_code": "[終了コード {code}]",
         },
@@ -151,6 +173,9 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "failed": "失敗",
             "command": "コマンドが違う",
             "missing": "未取得",
+            "renamed": "名前の変化のみ",
+            "diff_this": "この環境",
+            "diff_newest": "最新",
         },
         "allowlist": {
             "command": "コマンド",
@@ -183,7 +208,7 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "kubectl": "kubectl",
             "captured_at": "Captured at",
             "source": "Source",
-            "live": "run at build time",
+            "live": "recorded by running kubectl",
             "the original notes": "the original notes (pasted by hand)",
             "unknown_date": "date unknown",
             "unknown": "unknown",
@@ -211,18 +236,22 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "first says what differs between its two setups (cluster, versions, kubectl): a "
             "change of output is put down to the version only when the cluster stayed the same. "
             "Values that differ on every run (AGE, IP addresses, generated name suffixes, "
-            "timestamps) are left out of the comparison.",
+            "timestamps) are left out of the comparison. Even so, some outputs change with the "
+            "upgrade itself (components restarting) or with where kubectl ran: where the outputs "
+            "show a cause, it is said, and where they do not, that is said too.",
             "empty": "No report yet. Re-capture with a cluster to create one.",
             "when": "When",
             "before": "Before",
             "after": "After",
+            "before_other": "Before",
+            "after_other": "After",
             "source": "Source",
             "context": "Context",
             "server": "Kubernetes",
             "kubectl": "kubectl",
             "captured_at": "Captured",
             "snippets": "Snippets",
-            "live": "run at build time",
+            "live": "recorded by running kubectl",
             PASTED_SOURCE: "pasted in the page",
             "the original notes": "the original notes",
             "unknown": "unknown",
@@ -232,6 +261,15 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "new": "New",
             "command": "Command changed",
             "settle": 'settle="off": shows the cluster mid-way, so the output depends on timing',
+            "client": "kubectl makes this output itself, without asking the cluster. kubectl's "
+            "version is the same too, so the change comes neither from the cluster nor from a "
+            "version but from where kubectl ran (the home directory kubecapture gives it, say).",
+            "client_kubectl": "kubectl makes this output itself, without asking the cluster. The "
+            "change comes not from the cluster but from kubectl's version or from where it ran.",
+            "repeated": "The same event listed more often means the same thing happened again "
+            "(a component restarting, say); it does not show a difference of the new release.",
+            "masked": "A value against ******** differs in whether kubecapture masked it when "
+            "capturing (the snippet's redact setting), not in the cluster.",
             "nodes": "Nodes",
             "diff": "Diff (after replacing run-to-run values)",
             "more": "and {n} more",
@@ -255,7 +293,8 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "the version ({versions}). The changes below cannot be put down to the version: "
             "they may come from the other cluster.",
             "why_upgrade": "On the same cluster ({context}), the version of {what} changed "
-            "({versions}). The changes below come from that version change.",
+            "({versions}). The changes below came with that upgrade: differences of the new "
+            "release, and some of the upgrade itself (components restarting).",
             "why_kubectl": "Same cluster, same versions; only kubectl changed ({before} → "
             "{after}). The changes below come from kubectl.",
             "why_same": "Same cluster, same versions. The changes below are the cluster's state "
@@ -276,6 +315,8 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "change_line_added": "line added: {subject}",
             "change_row_removed": "row removed: {subject}",
             "change_row_added": "row added: {subject}",
+            "change_row_repeated": "the same event recorded again: {subject} ({before} → "
+            "{after} times)",
             "change_cell": "{subject}: {before} → {after} (row {row})",
             "change_column_added": "column added: {subject}",
             "change_column_removed": "column removed: {subject}",
@@ -289,6 +330,8 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "change_in_stderr": "stderr: {text}",
             "diff_before": "before",
             "diff_after": "after",
+            "diff_before_other": "before",
+            "diff_after_other": "after",
             "diff_stderr": "[stderr]",
             "diff_exit_code": "[exit code {code}]",
         },
@@ -303,6 +346,9 @@ STRINGS: dict[str, dict[str, dict[str, str]]] = {
             "failed": "failed",
             "command": "other command",
             "missing": "not captured",
+            "renamed": "names only",
+            "diff_this": "this setup",
+            "diff_newest": "newest",
         },
         "allowlist": {
             "command": "Command",

@@ -51,19 +51,33 @@
   window.addEventListener("resize", later);
 })();
 
-/* Diagrams: Mermaid sets a diagram as wide as the column, so on a phone its labels shrink
-   until they cannot be read. Each diagram gets a frame that scrolls sideways; on a narrow
-   screen (assets/stylesheets/reader.css) the diagram keeps the width it has on a desktop
-   and the reader scrolls it. The frame is put around the source block before Material
-   renders it (this script runs before the page's DOMContentLoaded), so the diagram lands
-   inside it. */
+/* Diagrams: each diagram gets a frame. On a desktop it shows as Mermaid sets it. On a
+   phone (assets/stylesheets/reader.css) it fits the screen's width, so the whole diagram
+   is in view, and a button under it shows it at a desktop's size (its labels readable)
+   in the frame, which then scrolls sideways; the button says so and puts it back. The
+   frame is put around the source block before Material renders it (this script runs
+   before the page's DOMContentLoaded), so the diagram lands inside it. */
 (function () {
+  var ZOOM = "図を拡大する (横にスクロールして見る)";
+  var FIT = "図を画面の幅に戻す";
   function frame(diagram) {
     if (diagram.parentElement.classList.contains("reader-diagram")) return;
     var box = document.createElement("div");
     box.className = "reader-diagram";
     diagram.replaceWith(box);
     box.appendChild(diagram);
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "reader-diagram-zoom";
+    button.setAttribute("aria-pressed", "false");
+    button.textContent = ZOOM;
+    button.addEventListener("click", function () {
+      var zoomed = box.classList.toggle("reader-diagram--zoomed");
+      button.setAttribute("aria-pressed", zoomed ? "true" : "false");
+      button.textContent = zoomed ? FIT : ZOOM;
+      if (!zoomed) box.scrollLeft = 0;
+    });
+    box.after(button);
   }
   function frameAll() {
     document.querySelectorAll(".md-typeset .mermaid").forEach(frame);
