@@ -120,10 +120,10 @@ def write_archive(out: Path, tags: list[str], layer: Layer, config: dict, labels
     tmp.replace(out)
 
 
-def base_files(layer: Layer, users: str = "") -> None:
+def base_files(layer: Layer, users: str = "", groups: str = "") -> None:
     """What every image has: /etc/passwd and /etc/group, /tmp, and nothing else of the host."""
     layer.data("/etc/passwd", ("root:x:0:0:root:/root:/bin/sh\n" + users).encode())
-    layer.data("/etc/group", b"root:x:0:\n")
+    layer.data("/etc/group", ("root:x:0:\n" + groups).encode())
     layer.directory("/tmp", 0o1777)
 
 
@@ -160,7 +160,7 @@ def static_binary_image(name: str, tag: str, binary: str, inside: str, built_fro
 
 def busybox() -> tuple[list[str], Layer, dict, dict]:
     layer = Layer()
-    base_files(layer, "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n")
+    base_files(layer, "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n", "nogroup:x:65534:\n")
     layer.host_file("/bin/busybox")
     applets = subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True, check=True).stdout
     for applet in applets.split():
@@ -199,7 +199,7 @@ def nginx(tag: str, debs: Path) -> tuple[list[str], Layer, dict, dict]:
     nginx:TAG, which readers pull on minikube; its labels say what it really is."""
     root = debs / "root"
     layer = Layer()
-    base_files(layer, "nginx:x:101:101:nginx:/nonexistent:/bin/false\n")
+    base_files(layer, "nginx:x:101:101:nginx:/nonexistent:/bin/false\n", "nginx:x:101:\n")
     layer.data("/etc/nginx/nginx.conf", NGINX_CONF)
     layer.data("/etc/nginx/mime.types", (root / "etc/nginx/mime.types").read_bytes())
     layer.data("/usr/share/nginx/html/index.html", (root / "usr/share/nginx/html/index.html").read_bytes())

@@ -6,9 +6,9 @@
 # folder) and undone by node_stop: processes, mounts, iptables rules, sysctls, network links,
 # cgroups, and the few host paths the kubelet and containerd insist on.
 
-NODE_IP=${KUBECAPTURE_NODE_IP:-10.250.0.2}  # on a dummy link of its own; the kubelet refuses loopback
+NODE_IP=${KUBECAPTURE_NODE_IP:-10.250.0.2}  # on a link of its own; the kubelet refuses loopback
 NODE_LINK=kubecapture0
-CNI_BRIDGE=kubecapture-cni0
+CNI_BRIDGE=kc-cni0  # link names have 15 characters at most
 POD_CIDR=10.244.0.0/16       # the controller-manager gives the node 10.244.0.0/24
 NODE_POD_CIDR=10.244.0.0/24
 SERVICE_CIDR=10.96.0.0/16
@@ -64,7 +64,9 @@ record_host() {
 }
 
 prepare_host() {
-  ip link add "$NODE_LINK" type dummy && ip addr add "$NODE_IP/32" dev "$NODE_LINK" &&
+  # A veth pair (this machine's kernel has no dummy links) holding the node's address.
+  ip link add "$NODE_LINK" type veth peer name "${NODE_LINK}p" &&
+    ip addr add "$NODE_IP/32" dev "$NODE_LINK" && ip link set "${NODE_LINK}p" up &&
     ip link set "$NODE_LINK" up || die "could not add the node's link $NODE_LINK"
   # Pods reach Services through kube-proxy's rules on the bridge, and leave through the host.
   sysctl -qw net.ipv4.ip_forward=1
@@ -436,8 +438,23 @@ node_stop() {
   fi
   stop_one containerd
   pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null || true
+  kill_pod_processes
   unmount_state
   restore_host
+}
+
+# Whatever still runs in the kubelet's cgroups (containerd died, or a start was cut short):
+# killed, so that no container outlives its node.
+kill_pod_processes() {
+  local _ pids
+  for _ in 1 2 3 4 5; do
+    pids=$(cat /sys/fs/cgroup/*/kubepods/cgroup.procs /sys/fs/cgroup/*/kubepods/*/cgroup.procs \
+      /sys/fs/cgroup/*/kubepods/*/*/cgroup.procs /sys/fs/cgroup/*/kubepods/*/*/*/cgroup.procs \
+      2>/dev/null | sort -u)
+    [ -n "$pids" ] || return 0
+    kill -KILL $pids 2>/dev/null || true
+    sleep 0.5
+  done
 }
 
 # What a real node changes on the host, printed the same way every time (no counters, no
