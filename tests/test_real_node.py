@@ -17,6 +17,7 @@ import subprocess
 import pytest
 from kubecapture import store
 from sites import build, make_site, page_html
+from test_live_cluster import wait_gone
 
 pytestmark = pytest.mark.cluster
 
@@ -65,7 +66,7 @@ kubectl wait --for=condition=Ready pod/client --timeout=90s
 ```
 
 ```kubectl id="dns"
-kubectl exec client -- nslookup web
+kubectl exec client -- nslookup web.kc-real-node.svc.cluster.local.
 ```
 
 ```kubectl id="service-ip"
@@ -117,7 +118,7 @@ def test_kube_system_is_laid_out_as_kubeadm_lays_it_out(real_node, real_cluster_
 
 
 def test_logs_exec_events_service_and_dns_on_a_real_node(
-    tmp_path, real_node, real_cluster_env, real_context
+    tmp_path, real_node, real_cluster_env, real_context, kubectl_bin
 ):
     """Captured through the plugin on a real node: a container's log, a program run in it,
     the kubelet's events, a rollout, a Service reached by its DNS name and ClusterIP from
@@ -150,3 +151,5 @@ def test_logs_exec_events_service_and_dns_on_a_real_node(
     assert not provenance.runtime.startswith("simulated://")
     html = page_html(site, "real/index.html")
     assert "実ノード" in html and "模擬ノード" not in html
+    # The sandbox is deleted; Kubernetes finishes that in the background (pods' grace).
+    wait_gone(kubectl_bin, real_cluster_env, "kc-real-node")

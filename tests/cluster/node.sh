@@ -381,8 +381,14 @@ node_start() {
   start_containerd
   import_images "$version"
   write_static_pods "$version"
+  # The controller-manager and the scheduler exit while the API server is not up yet, a
+  # restart that `get pod -n kube-system` would show: they start once it answers.
+  mkdir -p "$STATE/manifests.later"
+  mv "$STATE/manifests/kube-controller-manager.yaml" "$STATE/manifests/kube-scheduler.yaml" \
+    "$STATE/manifests.later/"
   start_kubelet "$version"
   wait_for 120 "the API server did not become ready" api_ready
+  mv "$STATE/manifests.later/"*.yaml "$STATE/manifests/"
   wait_for 60 "the node did not register" kubectl_ get node "$node"
   annotate_node "$node"
   apply_addons "$version"
