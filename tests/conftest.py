@@ -129,6 +129,9 @@ class OwnCluster:
             os.environ,
             KUBECAPTURE_CLUSTER_DIR=str(self.state),
             KUBECAPTURE_CLUSTER_PORT=str(SECOND_PORT),
+            # One real node per machine (kubelet ports), and CI's main cluster holds it: a
+            # second cluster runs a simulated node unless told otherwise.
+            KUBECAPTURE_CLUSTER_NODE=os.environ.get("KUBECAPTURE_SECOND_CLUSTER_NODE", "simulated"),
         )
         done = subprocess.run(
             ["bash", str(CLUSTER_SCRIPT), *args], env=script_env, capture_output=True, text=True

@@ -87,7 +87,7 @@ spec:
     spec:
       containers:
         - name: web
-          image: registry.k8s.io/pause:3.9
+          image: nginx:1.27  # on tests/cluster a local image; elsewhere pulled
 ---
 apiVersion: v1
 kind: Secret

@@ -34,6 +34,8 @@ class Cluster:
     kubeconfig: Path  # minified, flattened, pinned to `context`; private to this build
     namespace: str  # the context's namespace
     nodes: str = ""  # the nodes' kubelet versions ("v1.25.0", or "a, b"); "" if unknown
+    runtime: str = ""  # the nodes' container runtimes, as they report them
+    images: str = ""  # the nodes' word on local images standing in for public ones
 
 
 def find_kubectl(configured: str | None = None) -> str | None:
@@ -106,6 +108,7 @@ def connect(
     )
     kubeconfig = write_kubeconfig(data, workdir, "kubeconfig")
     server_version, nodes = _server_versions(kubeconfig, ctx, connect_timeout)
+    node_facts = _node_facts(nodes)
     return Cluster(
         context=ctx,
         server_version=server_version,
@@ -116,7 +119,7 @@ def connect(
         ),
         kubeconfig=kubeconfig,
         namespace=namespace,
-        nodes=nodes,
+        **node_facts,
     )
 
 
@@ -311,9 +314,31 @@ def api_client(kubeconfig: Path):
     return client.ApiClient(configuration)
 
 
-def _server_versions(kubeconfig: Path, context: str, connect_timeout: float) -> tuple[str, str]:
-    """The API server's version and the nodes' kubelet versions (asked on every build: a
-    cluster may be upgraded while `mkdocs serve` runs)."""
+# The node's own word on which local images stand in for public ones (tests/cluster sets it).
+STAND_IN_ANNOTATION = "kubecapture.dev/stand-in-images"
+_NODE_FACT_CHARS = 300  # a node's answer is a stranger's text: kept short
+
+
+def _node_facts(nodes: list[dict]) -> dict[str, str]:
+    """What the nodes say about themselves: kubelet versions, container runtimes (so a
+    capture says whether a real or a simulated node answered, whatever the context is
+    called), and the local images standing in for public ones."""
+
+    def joined(values) -> str:
+        return ", ".join(sorted({str(v)[:_NODE_FACT_CHARS] for v in values if v}))
+
+    info = [n.get("status", {}).get("nodeInfo", {}) for n in nodes]
+    notes = [n.get("metadata", {}).get("annotations", {}).get(STAND_IN_ANNOTATION) for n in nodes]
+    return {
+        "nodes": ", ".join(sorted({i.get("kubeletVersion") or "?" for i in info})),
+        "runtime": joined(i.get("containerRuntimeVersion") for i in info),
+        "images": joined(notes),
+    }
+
+
+def _server_versions(kubeconfig: Path, context: str, connect_timeout: float) -> tuple[str, list]:
+    """The API server's version and the nodes (asked on every build: a cluster may be
+    upgraded while `mkdocs serve` runs)."""
     from kubernetes import client
     from urllib3.exceptions import HTTPError
 
@@ -334,10 +359,7 @@ def _server_versions(kubeconfig: Path, context: str, connect_timeout: float) -> 
         nodes = []  # not allowed to list nodes: the versions stay unknown
     finally:
         api.close()
-    versions = sorted(
-        {n.get("status", {}).get("nodeInfo", {}).get("kubeletVersion") or "?" for n in nodes}
-    )
-    return info.git_version, ", ".join(versions)
+    return info.git_version, [n for n in nodes if isinstance(n, dict)]
 
 
 def _kubectl_version(kubectl: str, private: Path) -> str:

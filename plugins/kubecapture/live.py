@@ -198,6 +198,8 @@ class Session:
             nodes=cluster.nodes,
             cluster=kube.context_note(cluster.context, self.settings.context_notes),
             namespace=namespace,
+            runtime=cluster.runtime,
+            images=cluster.images,
         )
         try:
             kubeconfig = cluster.kubeconfig

@@ -370,6 +370,13 @@ def _footer(view: View, t: dict[str, str], state: str) -> HTML:
     return _aside(view, _provenance_html(facts, view.lang, view.stale, kept))
 
 
+def _node_kind(runtime: str, t: dict[str, str]) -> str:
+    """A real node or the project's simulated one, as the nodes reported their runtime."""
+    if not runtime:
+        return ""
+    return t["node_simulated"] if runtime.startswith("simulated://") else t["node_real"]
+
+
 @functools.lru_cache(maxsize=256)
 def _provenance_html(facts: tuple, lang: str, stale: bool, kept: tuple[str, ...]) -> HTML:
     """The provenance line and its details. Memoized: on a page, and across the entries of
@@ -377,9 +384,17 @@ def _provenance_html(facts: tuple, lang: str, stale: bool, kept: tuple[str, ...]
     t = strings(lang)
     p = Provenance(*facts)
     source = t.get(p.source, p.source)  # known sources in the page's language
+    node = _node_kind(p.runtime, t)
     summary = " · ".join(
         x
-        for x in (p.context, p.server_version, _date(p, t), source if p.imported else "", p.cluster)
+        for x in (
+            p.context,
+            p.server_version,
+            _date(p, t),
+            source if p.imported else "",
+            p.cluster,
+            node if node != p.cluster else "",
+        )
         if x
     )
     if stale:
@@ -391,6 +406,10 @@ def _provenance_html(facts: tuple, lang: str, stale: bool, kept: tuple[str, ...]
     ]
     if p.nodes:
         rows.append((t["nodes"], p.nodes))
+    if p.runtime:
+        rows.append((t["runtime"], f"{node} ({p.runtime})"))
+    if p.images:
+        rows.append((t["images"], p.images))
     rows += [
         (t["kubectl"], p.kubectl_version or t["unknown"]),
         (t["captured_at"], p.captured_at or t["unknown_date"]),

@@ -80,6 +80,11 @@ class Provenance:
     nodes: str = ""
     cluster: str = ""
     namespace: str = ""
+    # What answered, as the nodes themselves report it: their container runtimes
+    # ("containerd://1.6.20"; "simulated://none" for the project's simulated node), and
+    # which local images stood in for public ones (the node's kubecapture.dev/stand-in-images).
+    runtime: str = ""
+    images: str = ""
 
     @property
     def date(self) -> str:
@@ -92,14 +97,15 @@ class Provenance:
 
     def same_cluster(self, other: Provenance) -> bool:
         """Same context, server version and node versions: a refresh replaces, not adds."""
-        return (self.context, self.server_version, self.nodes) == (
+        return (self.context, self.server_version, self.nodes, self.runtime) == (
             other.context,
             other.server_version,
             other.nodes,
+            other.runtime,
         )
 
 
-_OPTIONAL_PROVENANCE = ("nodes", "cluster", "namespace")
+_OPTIONAL_PROVENANCE = ("nodes", "cluster", "namespace", "runtime", "images")
 
 
 @dataclass
@@ -195,6 +201,8 @@ _PROVENANCE_MAP = _Map(
         "nodes": str,
         "cluster": str,
         "namespace": str,
+        "runtime": str,
+        "images": str,
     },
     frozenset({"source", *_OPTIONAL_PROVENANCE}),
 )

@@ -1,8 +1,11 @@
 // Command kubecluster is one binary holding the upstream Kubernetes control
-// plane (kube-apiserver, kube-controller-manager, kube-scheduler) and an
-// embedded etcd, so a test cluster needs nothing but this file.
+// plane (kube-apiserver, kube-controller-manager, kube-scheduler), an embedded
+// etcd, and the node's kubelet and kube-proxy, so a test cluster needs nothing
+// of Kubernetes but this file (kubectl is built beside it: see ../kubectl).
 //
-// Usage: kubecluster etcd|pki|kube-apiserver|kube-controller-manager|kube-scheduler|version [flags]
+// Usage: kubecluster ROLE [flags], ROLE one of etcd, pki, kube-apiserver,
+// kube-controller-manager, kube-scheduler, kubelet, kube-proxy, node-cleanup,
+// version
 // Each role runs in its own process (the driver script starts four), because
 // the components register global flags and metrics and expect a process each.
 package main
@@ -14,6 +17,8 @@ import (
 
 	_ "time/tzdata" // for timeZone support in CronJob
 
+	"context"
+
 	"github.com/spf13/cobra"
 	"k8s.io/component-base/cli"
 	_ "k8s.io/component-base/logs/json/register"
@@ -22,12 +27,14 @@ import (
 	"k8s.io/component-base/version"
 	apiserver "k8s.io/kubernetes/cmd/kube-apiserver/app"
 	controllermanager "k8s.io/kubernetes/cmd/kube-controller-manager/app"
+	proxy "k8s.io/kubernetes/cmd/kube-proxy/app"
 	scheduler "k8s.io/kubernetes/cmd/kube-scheduler/app"
+	kubelet "k8s.io/kubernetes/cmd/kubelet/app"
 )
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: kubecluster etcd|pki|kube-apiserver|kube-controller-manager|kube-scheduler|version [flags]")
+		fmt.Fprintln(os.Stderr, "usage: kubecluster etcd|pki|kube-apiserver|kube-controller-manager|kube-scheduler|kubelet|kube-proxy|version [flags]")
 		os.Exit(2)
 	}
 	role, args := os.Args[1], os.Args[2:]
@@ -37,6 +44,8 @@ func main() {
 		os.Exit(runEtcd(args))
 	case "pki":
 		os.Exit(runPKI(args))
+	case "node-cleanup":
+		os.Exit(runNodeCleanup(args))
 	case "version":
 		fmt.Println(version.Get().GitVersion)
 		return
@@ -46,6 +55,10 @@ func main() {
 		command = controllermanager.NewControllerManagerCommand()
 	case "kube-scheduler":
 		command = scheduler.NewSchedulerCommand()
+	case "kubelet":
+		command = kubelet.NewKubeletCommand(context.Background())
+	case "kube-proxy":
+		command = proxy.NewProxyCommand()
 	default:
 		fmt.Fprintf(os.Stderr, "kubecluster: unknown role %q\n", role)
 		os.Exit(2)

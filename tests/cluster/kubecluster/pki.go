@@ -41,6 +41,8 @@ func runPKI(args []string) int {
 	server := flags.String("server", "https://127.0.0.1:6443", "the API server's URL")
 	context := flags.String("context", "kubecapture", "context, cluster and user name in admin.kubeconfig")
 	serviceIP := flags.String("service-ip", "10.96.0.1", "the kubernetes Service's cluster IP")
+	node := flags.String("node", "", "a real node's name: also write its kubelet's certificates")
+	nodeIP := flags.String("node-ip", "", "the real node's InternalIP (with --node)")
 	if err := flags.Parse(args); err != nil {
 		return 2
 	}
@@ -48,14 +50,21 @@ func runPKI(args []string) int {
 		fmt.Fprintln(os.Stderr, "pki: --dir is required")
 		return 2
 	}
-	if err := writePKI(*dir, *server, *context, net.ParseIP(*serviceIP)); err != nil {
+	var ip net.IP
+	if *node != "" {
+		if ip = net.ParseIP(*nodeIP); ip == nil {
+			fmt.Fprintln(os.Stderr, "pki: --node needs --node-ip")
+			return 2
+		}
+	}
+	if err := writePKI(*dir, *server, *context, net.ParseIP(*serviceIP), *node, ip); err != nil {
 		fmt.Fprintf(os.Stderr, "pki: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-func writePKI(dir, server, context string, serviceIP net.IP) error {
+func writePKI(dir, server, context string, serviceIP net.IP, node string, nodeIP net.IP) error {
 	if serviceIP == nil {
 		return errors.New("bad --service-ip")
 	}
@@ -89,10 +98,26 @@ func writePKI(dir, server, context string, serviceIP net.IP) error {
 	serving.DNSNames = []string{"localhost", "kubernetes", "kubernetes.default",
 		"kubernetes.default.svc", "kubernetes.default.svc.cluster.local"}
 	serving.IPAddresses = []net.IP{net.ParseIP("127.0.0.1"), serviceIP}
+	all := clients
+	if node != "" {
+		// A real node: pods reach the API server at the node's address (the kubernetes
+		// Service's endpoint), the kubelet is a client as system:node:NAME, and the API
+		// server reaches the kubelet (logs, exec) with a certificate the kubelet trusts.
+		serving.IPAddresses = append(serving.IPAddresses, nodeIP)
+		all = append(all, client{"kubelet", "system:node:" + node, "system:nodes"},
+			client{"apiserver-kubelet-client", "kube-apiserver-kubelet-client", "system:masters"})
+		kubelet := template("system:node:"+node, "system:nodes")
+		kubelet.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+		kubelet.DNSNames = []string{node, "localhost"}
+		kubelet.IPAddresses = []net.IP{nodeIP, net.ParseIP("127.0.0.1")}
+		if err := issue(path("kubelet-serving"), kubelet, ca, caKey); err != nil {
+			return err
+		}
+	}
 	if err := issue(path("apiserver"), serving, ca, caKey); err != nil {
 		return err
 	}
-	for _, c := range clients {
+	for _, c := range all {
 		t := template(c.commonName, c.group)
 		t.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}
 		if err := issue(path(c.file), t, ca, caKey); err != nil {
