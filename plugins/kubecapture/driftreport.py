@@ -183,7 +183,12 @@ def setup(p: Provenance | None) -> tuple[str, ...]:
     """What makes a cluster setup: where the output came from, the cluster, its versions."""
     if p is None:
         return ()
-    return (p.source, p.context, p.cluster, p.server_version, p.nodes, p.kubectl_version)
+    return (p.source, p.context, p.cluster, p.server_version, p.nodes, p.kubectl_version, p.runtime)
+
+
+def _simulated(runtime: str) -> bool | None:
+    """Whether the nodes were the project's simulated one; None when not recorded."""
+    return runtime.startswith("simulated://") if runtime else None
 
 
 @dataclass
@@ -196,10 +201,14 @@ class Step:
 
     @property
     def cluster_changed(self) -> bool:
-        """Another cluster: another context, or the author describes it otherwise (e.g. a
-        simulated node instead of a real one)."""
+        """Another cluster: another context, the author describes it otherwise, or its
+        nodes say they are of another kind (a simulated node instead of a real one, read
+        from their runtime: a context name says nothing of it)."""
         b, a = self.before, self.after
-        return b is not None and (b.context, b.cluster) != (a.context, a.cluster)
+        if b is None:
+            return False
+        kinds = {_simulated(b.runtime), _simulated(a.runtime)} - {None}
+        return (b.context, b.cluster) != (a.context, a.cluster) or len(kinds) > 1
 
     @property
     def server_changed(self) -> bool:

@@ -70,7 +70,9 @@ class Layer:
             target = os.readlink(path)
             self.symlink(inside, target)
             resolved = os.path.normpath(os.path.join(os.path.dirname(path), target))
-            self.host_file(resolved, os.path.normpath(os.path.join(os.path.dirname(inside), target)))
+            self.host_file(
+                resolved, os.path.normpath(os.path.join(os.path.dirname(inside), target))
+            )
             return
         self.data(inside, Path(path).read_bytes(), os.stat(path).st_mode & 0o7777)
 
@@ -95,7 +97,9 @@ def shared_libraries(path: str) -> list[str]:
     return re.findall(r"(/\S+) \(0x", result.stdout)
 
 
-def write_archive(out: Path, tags: list[str], layer: Layer, config: dict, labels: dict[str, str]) -> None:
+def write_archive(
+    out: Path, tags: list[str], layer: Layer, config: dict, labels: dict[str, str]
+) -> None:
     """A docker-archive tarball (manifest.json, the config, one layer) for `ctr images import`."""
     layer_bytes = layer.tar()
     diff_id = "sha256:" + hashlib.sha256(layer_bytes).hexdigest()
@@ -103,8 +107,11 @@ def write_archive(out: Path, tags: list[str], layer: Layer, config: dict, labels
         "architecture": "amd64",
         "os": "linux",
         "created": "1970-01-01T00:00:00Z",
-        "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-                   "Labels": labels, **config},
+        "config": {
+            "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+            "Labels": labels,
+            **config,
+        },
         "rootfs": {"type": "layers", "diff_ids": [diff_id]},
         "history": [{"created": "1970-01-01T00:00:00Z", "created_by": "tests/cluster/images.py"}],
     }
@@ -135,40 +142,68 @@ def kubernetes(version: str, binary: str) -> tuple[list[str], Layer, dict, dict]
     # host), so the image carries Debian's iptables, its libraries and its extensions.
     for program in ("/usr/sbin/xtables-nft-multi",):
         layer.host_program(program)
-    for name in ("iptables", "iptables-save", "iptables-restore", "ip6tables", "ip6tables-save",
-                 "ip6tables-restore"):
+    for name in (
+        "iptables",
+        "iptables-save",
+        "iptables-restore",
+        "ip6tables",
+        "ip6tables-save",
+        "ip6tables-restore",
+    ):
         layer.symlink(f"/usr/sbin/{name}", "xtables-nft-multi")
     extensions = Path("/usr/lib/x86_64-linux-gnu/xtables")
     for ext in sorted(extensions.glob("*.so")):
         layer.host_file(str(ext))
         for lib in shared_libraries(str(ext)):
             layer.host_file(lib)
-    layer.data("/etc/ethertypes", Path("/etc/ethertypes").read_bytes() if Path("/etc/ethertypes").exists() else b"")
-    labels = {f"{LABEL}.built-from": f"k8s.io/kubernetes {version} (tests/cluster/kubecluster)",
-              f"{LABEL}.local": "true"}
-    return [f"localhost/kubecapture/kubernetes:{version}"], layer, {"Entrypoint": ["/usr/local/bin/kubecluster"]}, labels
+    layer.data(
+        "/etc/ethertypes",
+        Path("/etc/ethertypes").read_bytes() if Path("/etc/ethertypes").exists() else b"",
+    )
+    labels = {
+        f"{LABEL}.built-from": f"k8s.io/kubernetes {version} (tests/cluster/kubecluster)",
+        f"{LABEL}.local": "true",
+    }
+    return (
+        [f"localhost/kubecapture/kubernetes:{version}"],
+        layer,
+        {"Entrypoint": ["/usr/local/bin/kubecluster"]},
+        labels,
+    )
 
 
-def static_binary_image(name: str, tag: str, binary: str, inside: str, built_from: str,
-                        config: dict | None = None) -> tuple[list[str], Layer, dict, dict]:
+def static_binary_image(
+    name: str, tag: str, binary: str, inside: str, built_from: str, config: dict | None = None
+) -> tuple[list[str], Layer, dict, dict]:
     layer = Layer()
     base_files(layer)
     layer.data(inside, Path(binary).read_bytes(), 0o755)
     labels = {f"{LABEL}.built-from": built_from, f"{LABEL}.local": "true"}
-    return [f"localhost/kubecapture/{name}:{tag}"], layer, config or {"Entrypoint": [inside]}, labels
+    return (
+        [f"localhost/kubecapture/{name}:{tag}"],
+        layer,
+        config or {"Entrypoint": [inside]},
+        labels,
+    )
 
 
 def busybox() -> tuple[list[str], Layer, dict, dict]:
     layer = Layer()
     base_files(layer, "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n", "nogroup:x:65534:\n")
     layer.host_file("/bin/busybox")
-    applets = subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True, check=True).stdout
+    applets = subprocess.run(
+        ["/bin/busybox", "--list"], capture_output=True, text=True, check=True
+    ).stdout
     for applet in applets.split():
         if applet != "busybox":
             layer.symlink(f"/bin/{applet}", "busybox")
     version = debian_version("busybox-static")
-    labels = {f"{LABEL}.stand-in": f"busybox:{BUSYBOX_TAG} = a local image of Debian's busybox-static {version}",
-              f"{LABEL}.local": "true"}
+    labels = {
+        f"{LABEL}.stand-in": (
+            f"busybox:{BUSYBOX_TAG} = a local image of Debian's busybox-static {version}"
+        ),
+        f"{LABEL}.local": "true",
+    }
     return [f"docker.io/library/busybox:{BUSYBOX_TAG}"], layer, {"Cmd": ["sh"]}, labels
 
 
@@ -202,23 +237,31 @@ def nginx(tag: str, debs: Path) -> tuple[list[str], Layer, dict, dict]:
     base_files(layer, "nginx:x:101:101:nginx:/nonexistent:/bin/false\n", "nginx:x:101:\n")
     layer.data("/etc/nginx/nginx.conf", NGINX_CONF)
     layer.data("/etc/nginx/mime.types", (root / "etc/nginx/mime.types").read_bytes())
-    layer.data("/usr/share/nginx/html/index.html", (root / "usr/share/nginx/html/index.html").read_bytes())
+    layer.data(
+        "/usr/share/nginx/html/index.html", (root / "usr/share/nginx/html/index.html").read_bytes()
+    )
     layer.data("/usr/sbin/nginx", (root / "usr/sbin/nginx").read_bytes(), 0o755)
     for lib in shared_libraries(str(root / "usr/sbin/nginx")):
         layer.host_file(lib)
     for folder in ("/var/lib/nginx", "/var/log/nginx", "/run"):
         layer.directory(folder)
     version = (debs / "version").read_text().strip()
-    labels = {f"{LABEL}.stand-in": f"nginx:{tag} = a local image of Debian's nginx {version}",
-              f"{LABEL}.local": "true"}
-    config = {"Cmd": ["nginx", "-g", "daemon off;"], "ExposedPorts": {"80/tcp": {}},
-              "StopSignal": "SIGQUIT"}
+    labels = {
+        f"{LABEL}.stand-in": f"nginx:{tag} = a local image of Debian's nginx {version}",
+        f"{LABEL}.local": "true",
+    }
+    config = {
+        "Cmd": ["nginx", "-g", "daemon off;"],
+        "ExposedPorts": {"80/tcp": {}},
+        "StopSignal": "SIGQUIT",
+    }
     return [f"docker.io/library/nginx:{tag}"], layer, config, labels
 
 
 def debian_version(package: str) -> str:
-    return subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True,
-                          text=True, check=True).stdout.strip()
+    return subprocess.run(
+        ["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True, check=True
+    ).stdout.strip()
 
 
 def main(argv: list[str]) -> int:
@@ -233,19 +276,25 @@ def main(argv: list[str]) -> int:
     if args.image == "kubernetes":
         image = kubernetes(args.version, args.binary)
     elif args.image == "pause":
-        image = static_binary_image("pause", args.version, args.binary, "/pause",
-                                    "tests/cluster/pause (Go)")
+        image = static_binary_image(
+            "pause", args.version, args.binary, "/pause", "tests/cluster/pause (Go)"
+        )
     elif args.image == "coredns":
-        image = static_binary_image("coredns", args.version, args.binary, "/coredns",
-                                    f"github.com/coredns/coredns {args.version}",
-                                    {"Entrypoint": ["/coredns"], "ExposedPorts": {"53/udp": {}, "53/tcp": {}}})
+        image = static_binary_image(
+            "coredns",
+            args.version,
+            args.binary,
+            "/coredns",
+            f"github.com/coredns/coredns {args.version}",
+            {"Entrypoint": ["/coredns"], "ExposedPorts": {"53/udp": {}, "53/tcp": {}}},
+        )
     elif args.image == "busybox":
         image = busybox()
     else:
         image = nginx(args.tag, args.debs)
     tags, layer, config, labels = image
     write_archive(args.out, tags, layer, config, labels)
-    print(f"{args.out}: {', '.join(tags)}", file=sys.stderr)
+    sys.stderr.write(f"{args.out}: {', '.join(tags)}\n")
     return 0
 
 
