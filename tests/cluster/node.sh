@@ -360,8 +360,7 @@ apply_addons() {
       -e "s|@SERVER@|https://127.0.0.1:$PORT|g" -e "s|@POD_CIDR@|$POD_CIDR|g" \
       -e "s|@DNS_IP@|$DNS_IP|g" "$file"
     echo "---"
-  done | kubectl_ apply --server-side --force-conflicts -f - >/dev/null ||
-    die "could not apply kube-proxy and CoreDNS (tests/cluster/addons)"
+  done | kubectl_ apply --server-side --force-conflicts -f - >/dev/null
 }
 
 # What stands in for public images, on the node itself, for provenance to show.
@@ -391,7 +390,7 @@ node_start() {
   mv "$STATE/manifests.later/"*.yaml "$STATE/manifests/"
   wait_for 60 "the node did not register" kubectl_ get node "$node"
   annotate_node "$node"
-  apply_addons "$version"
+  wait_for 60 "could not apply kube-proxy and CoreDNS (tests/cluster/addons)" apply_addons "$version"
   wait_for 120 "the node did not become Ready" kubectl_ wait --for=condition=Ready "node/$node" --timeout=1s
   wait_for 120 "kube-proxy and CoreDNS did not become ready" kubectl_ -n kube-system wait \
     --for=condition=Ready pod -l 'k8s-app in (kube-proxy, kube-dns)' --timeout=1s
@@ -402,7 +401,7 @@ control_plane_listed() {  # the four mirror pods are listed, Running, from VERSI
   local images
   images=$(kubectl_ -n kube-system get pod -l tier=control-plane \
     -o jsonpath='{range .items[?(@.status.phase=="Running")]}{.spec.containers[0].image}{"\n"}{end}')
-  [ "$(grep -cx "localhost/kubecapture/kubernetes:$1" <<<"$images")" = 4 ]
+  [ "$(grep -cx "localhost/kubecapture/kubernetes:$1" <<<"$images")" = 4 ] && api_ready
 }
 
 # kubeadm's order: the control plane first (each static pod restarts on the new image),
@@ -420,7 +419,11 @@ node_upgrade() {
   stop_one kubelet
   start_kubelet "$version"
   wait_for 120 "the kubelet $version did not report" node_on "$node" "$version"
-  apply_addons "$version"
+  # A kubelet of another release may start the static pods again (their spec's hash is
+  # computed anew): the control plane is back before kube-proxy is updated.
+  wait_for 180 "the control plane did not come back under the kubelet $version" \
+    control_plane_listed "$version"
+  wait_for 60 "could not apply kube-proxy and CoreDNS (tests/cluster/addons)" apply_addons "$version"
   wait_for 120 "kube-proxy $version did not roll out" kubectl_ -n kube-system rollout status ds/kube-proxy --timeout=1s
   wait_for 120 "the node did not become Ready" kubectl_ wait --for=condition=Ready "node/$node" --timeout=1s
 }
@@ -435,7 +438,10 @@ node_on() {
   [ "$(kubectl_ get node "$1" -o jsonpath='{.status.nodeInfo.kubeletVersion}')" = "$2" ]
 }
 
-node_stop() {
+# Undo everything, going on past any step that fails (a half-started node included).
+node_stop() { (set +e +o pipefail; undo_node); }
+
+undo_node() {
   stop_one kubelet
   if alive containerd; then
     # Every pod through the CRI, as the kubelet would: containers, networks, namespaces.
@@ -456,7 +462,7 @@ kill_pod_processes() {
   for _ in 1 2 3 4 5; do
     pids=$(cat /sys/fs/cgroup/*/kubepods/cgroup.procs /sys/fs/cgroup/*/kubepods/*/cgroup.procs \
       /sys/fs/cgroup/*/kubepods/*/*/cgroup.procs /sys/fs/cgroup/*/kubepods/*/*/*/cgroup.procs \
-      2>/dev/null | sort -u)
+      2>/dev/null | sort -u || true)
     [ -n "$pids" ] || return 0
     kill -KILL $pids 2>/dev/null || true
     sleep 0.5
