@@ -303,6 +303,8 @@ _PROVENANCE_KEYS = dict.fromkeys(
         "nodes",
         "cluster",
         "namespace",
+        "runtime",
+        "images",
     ),
     str,
 )
