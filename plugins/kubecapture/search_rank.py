@@ -54,6 +54,21 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("format", "フォーマット", "形式"),
     ("desired state", "理想状態"),
     ("current state", "現実状態"),
+    ("kubernetes", "k8s"),
+    ("minikube", "ミニキューブ"),
+    ("kubeconfig", "~/.kube/config"),
+    ("default", "デフォルト"),
+    ("load balancing", "load balancer", "ロードバランサー", "ロードバランシング", "負荷分散"),
+)
+
+# Words a learner types for the words the notes use (issue 27): 全部 for `get all`, 消す for
+# 削除, 始める for 起動, 落ちる for ダウン. A kanji verb is matched by its kanji (消 of 消す,
+# 消し方). Same form as GLOSSARY; kept short, each one a word the notes never use for it.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("all", "全部"),
+    ("delete", "削除", "消"),
+    ("起動", "始"),
+    ("ダウン", "落"),
 )
 
 
@@ -89,7 +104,7 @@ def last_urls(paths: list[str], files: Files) -> list[str]:
 def script(last: list[str]) -> str:
     """The script with its settings: the pages of `last` (URLs as in the search index;
     one ending in / takes every page under it) come last among equally good matches."""
-    settings = {"last": last, "glossary": GLOSSARY}
+    settings = {"last": last, "glossary": GLOSSARY + SYNONYMS}
     source = (ASSETS / "search-rank.js").read_text(encoding="utf-8")
     # ensure_ascii: the settings stay plain ASCII JavaScript whatever the paths hold.
     return _CONFIG.sub(lambda _: json.dumps(settings, ensure_ascii=True), source, count=1)

@@ -119,9 +119,18 @@
     for (const form of forms) GLOSSARY.set(form, forms);
   }
   const longest = [...GLOSSARY.keys()].filter((f) => CJK.test(f)).sort((a, b) => b.length - a.length);
+  // The glossary's Latin forms stand as whole words (a plural aside): 全部 = all must not
+  // find "allocatable".
+  const WHOLE = new Set([...GLOSSARY.keys()].filter((f) => !CJK.test(f)));
+  const SPACED = [...WHOLE].filter((f) => f.includes(" ")).sort((a, b) => b.length - a.length);
+  // Katakana glossary forms a typo may stand for (ネームスペイス: ネームスペース).
+  const KATAKANA = [...GLOSSARY.keys()].filter((f) => /^\p{sc=Katakana}{4,}$/u.test(f));
   const KANA_ONLY = /^\p{sc=Hiragana}+$/u;
   // Words that ask rather than name a subject (見る, 方法, 何): light, as particles are.
-  const ASKING = new Set(["見", "方", "方法", "仕方", "何", "知", "教"]);
+  const ASKING = new Set(["見", "方", "方法", "仕方", "手順", "何", "知", "教", "意味", "場所", "表示", "調"]);
+  // A question for a definition (etcd とは, Pod って何): the section that defines the word
+  // comes before those that mention it.
+  const DEFINE = /とは|って|何|なに|なん|意味/;
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
   /* A run of kanji or katakana, cut where the glossary knows a word (ワカノド: ワカ + ノド). */
@@ -145,9 +154,16 @@
   /* The query's words: {text, from, to (in the normalized query), forms, latin, kana}. */
   function words(query) {
     const found = [];
+    let skip = 0; // the end of a glossary word of several Latin words (load balancing)
     for (const m of query.matchAll(RUNS)) {
-      const run = m[0];
+      if (m.index < skip) continue;
+      let run = m[0];
       const latin = !CJK.test(run);
+      const phrase = latin && SPACED.find((f) => query.startsWith(f, m.index) && ends(query, m.index + f.length));
+      if (phrase) {
+        run = query.slice(m.index, m.index + phrase.length);
+        skip = m.index + phrase.length;
+      }
       const parts = latin
         ? [{ text: run, from: m.index, forms: GLOSSARY.get(run) || GLOSSARY.get(run.replace(/s$/, "")) }]
         : KANA_ONLY.test(run)
@@ -184,13 +200,21 @@
 
   // --- matching ----------------------------------------------------------------------------
 
-  /* Where `form` stands in `text`: a Japanese form anywhere, a Latin one at a word start. */
+  /* Where `form` stands in `text`: a Japanese form anywhere, a Latin one at a word start
+     (a glossary one as a whole word). */
   function find(text, form, from) {
     const latin = !japanese(form);
     for (let i = text.indexOf(form, from || 0); i >= 0; i = text.indexOf(form, i + 1)) {
-      if (!latin || i === 0 || text[i - 1] === " " || CJK.test(text[i - 1])) return i;
+      if (!latin) return i;
+      if (i > 0 && text[i - 1] !== " " && !CJK.test(text[i - 1])) continue;
+      if (!WHOLE.has(form) || ends(text, i + form.length)) return i;
     }
     return -1;
+  }
+  /* Whether a word ends at `at` in `text`, or after an ending (-s, -es, -d, -ed). */
+  function ends(text, at) {
+    const rest = text.slice(at, at + 3);
+    return /^(?:e?[sd])?(?:$| |[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}])/u.test(rest);
   }
   /* How much of `word` a text holds: 1 for one of its forms whole; else, for a Japanese
      form, the share of its bigrams (each weighed by its rarity), times 0.8. */
@@ -234,7 +258,8 @@
     });
   }
   /* A section's fields, normalized: its title, its prose, and its code blocks (commands
-     and their outputs, where a word is less likely the section's subject). */
+     and their outputs, where a word is less likely the section's subject); and the
+     topics its sentences define. */
   function fields(doc) {
     const div = inert.createElement("div");
     div.innerHTML = doc.text || "";
@@ -243,7 +268,31 @@
       code.push(pre.textContent);
       pre.replaceWith(" ");
     }
-    return [plain(doc.title), div.textContent, code.join(" ")].map(normalize);
+    return [...[plain(doc.title), div.textContent, code.join(" ")].map(normalize), topics(div)];
+  }
+  // A sentence's topic: what stands before its first とは, は (not では, には) or colon,
+  // if that is short (「etcd: 設定などを格納する…」, 「Pod は…の最小単位です」); a name
+  // in brackets after it is the same topic (「Namespace (名前空間) は」).
+  const TOPIC = /^\s*([^。、]{1,30}?)\s*(?:とは|(?<![でにと])は|[:：])/u;
+  /* The topics of a section's paragraphs and list items, normalized. */
+  function topics(div) {
+    const out = [];
+    for (const block of div.querySelectorAll("p, li")) {
+      const own = block.cloneNode(true);
+      for (const list of own.querySelectorAll("ul, ol")) list.remove();
+      for (const sentence of own.textContent.split("。")) {
+        const m = TOPIC.exec(sentence);
+        if (!m) continue;
+        for (const part of m[1].split(/[()（）]/)) {
+          const head = normalize(part);
+          if (head && [...head].length <= 16) out.push(head);
+        }
+      }
+      // A short list item over a list of its own is a heading for it (「Control Plane」).
+      const head = normalize(own.textContent);
+      if (block.querySelector("ul, ol") && [...head].length <= 16) out.push(head);
+    }
+    return out;
   }
   /* The sections, normalized, and which hold each character and pair of characters (so a
      query reads only the sections that hold some of it). Made at the first query. */
@@ -252,11 +301,11 @@
     const titles = new Map(); // page -> its title: a section's context
     docs = pending.map((doc) => {
       const page = doc.location.split("#")[0];
-      const [title, prose, code] = fields(doc);
+      const [title, prose, code, defines] = fields(doc);
       if (!titles.has(page)) titles.set(page, title);
       const context = doc.location === page ? "" : titles.get(page);
       const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
-      return { doc, page, title, prose, code, context, body: title + " " + prose, last };
+      return { doc, page, title, prose, code, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
     postings = new Map();
@@ -293,10 +342,46 @@
 
   // --- scoring -----------------------------------------------------------------------------
 
+  /* Whether topic `t` is the word `w`: a form of it stands there and the query's words
+     make up most of the topic (etcd: yes; k8s オブジェクト for k8s: no). */
+  function defined(t, w, ws) {
+    if (!w.forms.some((f) => find(t, f) >= 0)) return false;
+    const covered = new Set();
+    for (const v of ws)
+      for (const f of v.forms)
+        for (let i = find(t, f); i >= 0; i = find(t, f, i + 1))
+          for (let k = i; k < i + f.length; k++) covered.add(k);
+    return covered.size >= 0.75 * t.length;
+  }
+  /* A katakana word no section holds, one typo away from a glossary word, is taken as
+     that word too (ネームスペイス, レプリカセト). */
+  function typo(w) {
+    if (w.forms.length > 1 || !/^\p{sc=Katakana}{4,}$/u.test(w.text) || anywhere(w.text)) return w;
+    const near = KATAKANA.find((f) => oneEdit(w.text, f));
+    return near ? Object.assign({}, w, { forms: [w.text, ...GLOSSARY.get(near)] }) : w;
+  }
+  function anywhere(form) {
+    return [...holders(form)].some((i) => FIELDS.some((f) => docs[i][f].includes(form)));
+  }
+  /* Whether `a` becomes `b` by one insertion, deletion, substitution or swap. */
+  function oneEdit(a, b) {
+    if (a === b || Math.abs(a.length - b.length) > 1) return false;
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    const [x, y] = [a.slice(i), b.slice(i)];
+    return (
+      x.slice(1) === y.slice(1) ||
+      x.slice(1) === y ||
+      x === y.slice(1) ||
+      (x[0] === y[1] && x[1] === y[0] && x.slice(2) === y.slice(2))
+    );
+  }
+
   const FIELDS = ["title", "prose", "code"];
   const CODE = 0.6; // a word found only in code counts this much towards the order
   const CONTEXT = 0.5; // and one found only in the title of the section's page
   const NEAR = 12; // characters between two words of the query that stand together
+  const DEFINES = 1.5; // a section that defines the query's words, for a question
 
   /* How many times forms of a word stand in `text` (counted up to 5). */
   function count(text, forms) {
@@ -320,8 +405,9 @@
     const query = normalize(String(raw || ""));
     const all = prepared();
     if (!query || !all.length) return null;
-    const ws = words(query).slice(0, 32);
+    const ws = words(query).slice(0, 32).map(typo);
     const n = all.length;
+    const asked = DEFINE.test(query);
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
@@ -345,6 +431,7 @@
         const c = {};
         for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
         c.any = Math.max(c.title, c.prose, c.code, c.context);
+        c.topic = d.defines.some((t) => defined(t, w, ws)) ? 1 : 0;
         c.rank = Math.max(c.title, c.prose, CODE * c.code, CONTEXT * c.context);
         return c;
       }),
@@ -383,11 +470,23 @@
       // 3: the whole query in the title (the section is about it); 2: the whole query in
       // the text, every word, or most of the query in the title; 1: some words. Within 2,
       // the whole query as typed counts towards the order.
-      const level = inTitle ? 3 : inText || whole || titleShare >= 0.6 ? 2 : 1;
+      let level = inTitle ? 3 : inText || whole || titleShare >= 0.6 ? 2 : 1;
+      // The notes before the configured pages (the author guide): a complete match there
+      // counts as a partial one of the notes.
+      if (d.last) level = Math.max(1, level - 1);
       // How often the words stand in the title and prose (up to 5 times each).
       const often =
         ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, w.forms) : 0), 0) / (5 * total);
-      const rank = sum((c) => c.rank) + titleShare + 0.5 * close + (inText ? 0.5 : 0) + 0.3 * often;
+      // A section whose sentences define the words (their topic) is about them; more so
+      // for a question for a definition.
+      const topicShare = sum((c) => c.topic);
+      const rank =
+        sum((c) => c.rank) +
+        titleShare +
+        (asked ? DEFINES : DEFINES / 3) * topicShare +
+        0.5 * close +
+        (inText ? 0.5 : 0) +
+        0.3 * often;
       scored.push({ d, row, share, level, rank });
     });
     const top = Math.max(0, ...scored.map((s) => s.share));
@@ -396,7 +495,8 @@
     // guide) last, among partial ones a little behind; then by rank.
     for (const s of listed) {
       if (s.level >= 2) s.key = s.level * 1000 + (s.d.last ? 0 : 100) + 10 * s.rank;
-      else s.key = 1000 + 10 * s.rank * (s.d.last ? 0.8 : 1);
+      else if (s.d.last) s.key = 1000 + 8 * s.rank;
+      else s.key = 1000 + 10 * s.rank + (s.share >= 0.5 ? 500 : 0);
     }
     listed.sort((a, b) => b.key - a.key); // stable: on a tie, the site's order
     return { query, raw: String(raw), words: ws, light, content, listed };
