@@ -126,11 +126,15 @@
   // Katakana glossary forms a typo may stand for (ネームスペイス: ネームスペース).
   const KATAKANA = [...GLOSSARY.keys()].filter((f) => /^\p{sc=Katakana}{4,}$/u.test(f));
   const KANA_ONLY = /^\p{sc=Hiragana}+$/u;
-  // Words that ask rather than name a subject (見る, 方法, 何): light, as particles are.
-  const ASKING = new Set(["見", "方", "方法", "仕方", "手順", "何", "知", "教", "意味", "場所", "表示", "調"]);
+  // Words that ask rather than name a subject (見る, 方法, 何, 場所, 今): light, as
+  // particles are.
+  const ASKING = new Set(["見", "方", "方法", "仕方", "手順", "何", "知", "教", "意味", "場所", "表示", "調", "今"]);
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
   // comes before those that mention it.
   const DEFINE = /とは|って|何|なに|なん|意味/;
+  // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
+  // section whose commands do it comes first.
+  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|(?<!\p{sc=Han})(?:見|出|調)[るすべ]?$/u;
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
   /* A run of kanji or katakana, cut where the glossary knows a word (ワカノド: ワカ + ノド). */
@@ -264,11 +268,16 @@
     const div = inert.createElement("div");
     div.innerHTML = doc.text || "";
     const code = [];
+    const shows = []; // what the section's commands do: their titles and command lines
     for (const pre of div.querySelectorAll("pre")) {
+      const title = pre.previousSibling;
+      if (title && title.nodeType === 3 && title.data.trim().length <= 60) shows.push(title.data);
+      shows.push(...pre.textContent.split("\n").filter((line) => line.startsWith("$ ")));
       code.push(pre.textContent);
       pre.replaceWith(" ");
     }
-    return [...[plain(doc.title), div.textContent, code.join(" ")].map(normalize), topics(div)];
+    const texts = [plain(doc.title), div.textContent, code.join(" "), shows.join(" / ")];
+    return [...texts.map(normalize), topics(div)];
   }
   // A sentence's topic: what stands before its first とは, は (not では, には) or colon,
   // if that is short (「etcd: 設定などを格納する…」, 「Pod は…の最小単位です」); a name
@@ -301,11 +310,11 @@
     const titles = new Map(); // page -> its title: a section's context
     docs = pending.map((doc) => {
       const page = doc.location.split("#")[0];
-      const [title, prose, code, defines] = fields(doc);
+      const [title, prose, code, shows, defines] = fields(doc);
       if (!titles.has(page)) titles.set(page, title);
       const context = doc.location === page ? "" : titles.get(page);
       const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
-      return { doc, page, title, prose, code, context, defines, body: title + " " + prose, last };
+      return { doc, page, title, prose, code, shows, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
     postings = new Map();
@@ -382,6 +391,7 @@
   const CONTEXT = 0.5; // and one found only in the title of the section's page
   const NEAR = 12; // characters between two words of the query that stand together
   const DEFINES = 1.5; // a section that defines the query's words, for a question
+  const SHOWS = 1; // a section whose commands do what a question for how asks
 
   /* How many times forms of a word stand in `text` (counted up to 5). */
   function count(text, forms) {
@@ -408,6 +418,7 @@
     const ws = words(query).slice(0, 32).map(typo);
     const n = all.length;
     const asked = DEFINE.test(query);
+    const howto = !asked && HOWTO.test(query);
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
@@ -432,6 +443,7 @@
         for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
         c.any = Math.max(c.title, c.prose, c.code, c.context);
         c.topic = d.defines.some((t) => defined(t, w, ws)) ? 1 : 0;
+        c.shows = w.forms.some((f) => find(d.shows, f) >= 0) ? 1 : 0;
         c.rank = Math.max(c.title, c.prose, CODE * c.code, CONTEXT * c.context);
         return c;
       }),
@@ -477,17 +489,22 @@
       // How often the words stand in the title and prose (up to 5 times each).
       const often =
         ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, w.forms) : 0), 0) / (5 * total);
-      // A section whose sentences define the words (their topic) is about them; more so
-      // for a question for a definition.
-      const topicShare = sum((c) => c.topic);
+      // A section whose sentences define the words (their topic) is about them: for a
+      // question for a definition, before one that mentions them, however often; for
+      // other queries a little, where the topic is the whole query.
+      const defines = sum((c) => c.topic);
+      const topicShare = asked ? defines : defines >= 0.99 ? 1 / 3 : 0;
+      // For a question for how, a section whose commands' titles hold the words.
+      const showShare = howto ? sum((c) => c.shows) : 0;
       const rank =
         sum((c) => c.rank) +
         titleShare +
-        (asked ? DEFINES : DEFINES / 3) * topicShare +
+        DEFINES * topicShare +
+        SHOWS * showShare +
         0.5 * close +
         (inText ? 0.5 : 0) +
         0.3 * often;
-      scored.push({ d, row, share, level, rank });
+      scored.push({ d, row, share, level, rank, defines: topicShare });
     });
     const top = Math.max(0, ...scored.map((s) => s.share));
     const listed = scored.filter((s) => s.share >= 0.3 * top);
@@ -648,6 +665,19 @@
     answer(query, index) {
       if (index) remember(index);
       return answer(query, { items: [] });
+    },
+    // How each listed section was ranked, best first (for the tests and bench_search).
+    explain(query) {
+      const result = score(query);
+      if (!result) return [];
+      return result.listed.map((s) => ({
+        location: s.d.doc.location,
+        level: s.level,
+        share: s.share,
+        rank: s.rank,
+        key: s.key,
+        defines: s.defines,
+      }));
     },
   };
 })();
