@@ -44,6 +44,8 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("manifest", "マニフェスト"),
     ("rollout", "ロールアウト"),
     ("rollback", "ロールバック"),
+    ("runtime", "ランタイム"),
+    ("status", "状態"),
     ("scheduler", "スケジューラー"),
     ("controller", "コントローラー"),
     ("scope", "スコープ"),
@@ -55,6 +57,7 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("desired state", "理想状態"),
     ("current state", "現実状態"),
     ("kubernetes", "k8s"),
+    ("apiserver", "api server", "API サーバー"),
     ("minikube", "ミニキューブ"),
     ("kubeconfig", "~/.kube/config"),
     ("default", "デフォルト"),
@@ -62,14 +65,28 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
 )
 
 # Words a learner types for the words the notes use (issue 27): 全部 for `get all`, 消す for
-# 削除, 始める for 起動, 落ちる for ダウン. A kanji verb is matched by its kanji (消 of 消す,
+# 削除, 始める for 起動, 落ちる for ダウン, 戻す for rollback. A kanji verb is matched by its kanji (消 of 消す,
 # 消し方). Same form as GLOSSARY; kept short, each one a word the notes never use for it.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("all", "全部"),
+    ("rollback", "戻"),
     ("delete", "削除", "消"),
     ("起動", "始"),
     ("ダウン", "落"),
 )
+
+
+def groups(tables: tuple[tuple[str, ...], ...]) -> list[list[str]]:
+    """The forms of each word: groups that share a form are one group (SYNONYMS adds 戻
+    to GLOSSARY's rollback)."""
+    merged: list[list[str]] = []
+    for group in tables:
+        into = next((m for m in merged if set(m) & set(group)), None)
+        if into is None:
+            merged.append(list(group))
+        else:
+            into.extend(f for f in group if f not in into)
+    return merged
 
 
 def has_search(config) -> bool:
@@ -104,7 +121,7 @@ def last_urls(paths: list[str], files: Files) -> list[str]:
 def script(last: list[str]) -> str:
     """The script with its settings: the pages of `last` (URLs as in the search index;
     one ending in / takes every page under it) come last among equally good matches."""
-    settings = {"last": last, "glossary": GLOSSARY + SYNONYMS}
+    settings = {"last": last, "glossary": groups(GLOSSARY + SYNONYMS)}
     source = (ASSETS / "search-rank.js").read_text(encoding="utf-8")
     # ensure_ascii: the settings stay plain ASCII JavaScript whatever the paths hold.
     return _CONFIG.sub(lambda _: json.dumps(settings, ensure_ascii=True), source, count=1)

@@ -128,13 +128,13 @@
   const KANA_ONLY = /^\p{sc=Hiragana}+$/u;
   // Words that ask rather than name a subject (見る, 方法, 何, 場所, 今): light, as
   // particles are.
-  const ASKING = new Set(["見", "方", "方法", "仕方", "手順", "何", "知", "教", "意味", "場所", "表示", "調", "今"]);
+  const ASKING = new Set(["見", "方", "方法", "仕方", "手順", "何", "知", "教", "意味", "場所", "表示", "確認", "調", "出", "今"]);
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
   // comes before those that mention it.
   const DEFINE = /とは|って|何|なに|なん|意味/;
   // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
   // section whose commands do it comes first.
-  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|(?<!\p{sc=Han})(?:見|出|調)[るすべ]?$/u;
+  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|(?<!\p{sc=Han})(?:見|出|調|表示|確認)[るすべ]?$/u;
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
   /* A run of kanji or katakana, cut where the glossary knows a word (ワカノド: ワカ + ノド). */
@@ -317,6 +317,7 @@
       return { doc, page, title, prose, code, shows, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
+    words_ = null;
     postings = new Map();
     docs.forEach((d, i) => {
       const seen = new Set();
@@ -351,8 +352,10 @@
 
   // --- scoring -----------------------------------------------------------------------------
 
-  /* Whether topic `t` is the word `w`: a form of it stands there and the query's words
-     make up most of the topic (etcd: yes; k8s オブジェクト for k8s: no). */
+  /* Whether topic `t` is the word `w`: a form of it stands there, and the query's words
+     make up most of the topic and its end, where a Japanese noun phrase has its head
+     (etcd: yes; kube-apiserver for apiserver: yes; k8s オブジェクト for k8s, API
+     サーバーの応答 for API サーバー: no). */
   function defined(t, w, ws) {
     if (!w.forms.some((f) => find(t, f) >= 0)) return false;
     const covered = new Set();
@@ -360,17 +363,37 @@
       for (const f of v.forms)
         for (let i = find(t, f); i >= 0; i = find(t, f, i + 1))
           for (let k = i; k < i + f.length; k++) covered.add(k);
-    return covered.size >= 0.75 * t.length;
+    return covered.size >= 0.6 * t.length && covered.has(t.length - 1);
   }
-  /* A katakana word no section holds, one typo away from a glossary word, is taken as
-     that word too (ネームスペイス, レプリカセト). */
+  /* A typo: a katakana word one edit away from a glossary word is taken as that word too
+     (ネームスペイス, レプリカセト, デプロイメン); a Latin word no section holds, as the
+     site's most frequent word one edit away (kubctl). */
   function typo(w) {
-    if (w.forms.length > 1 || !/^\p{sc=Katakana}{4,}$/u.test(w.text) || anywhere(w.text)) return w;
-    const near = KATAKANA.find((f) => oneEdit(w.text, f));
-    return near ? Object.assign({}, w, { forms: [w.text, ...GLOSSARY.get(near)] }) : w;
+    if (w.forms.length > 1) return w;
+    let near = null;
+    if (/^\p{sc=Katakana}{4,}$/u.test(w.text)) {
+      const form = KATAKANA.find((f) => oneEdit(w.text, f));
+      near = form && GLOSSARY.get(form);
+    } else if (w.latin && /^[a-z]{5,}$/.test(w.text) && !anywhere(w.text)) {
+      const word = [...vocabulary()].find(([v]) => oneEdit(w.text, v));
+      near = word && [word[0]];
+    }
+    return near ? Object.assign({}, w, { forms: [w.text, ...near] }) : w;
   }
   function anywhere(form) {
-    return [...holders(form)].some((i) => FIELDS.some((f) => docs[i][f].includes(form)));
+    return [...holders(form)].some((i) => FIELDS.some((f) => find(docs[i][f], form) >= 0));
+  }
+  let words_ = null;
+  /* The site's Latin words of five letters or more, most frequent first (made when a
+     query first needs it). */
+  function vocabulary() {
+    if (words_) return words_;
+    const counts = new Map();
+    for (const d of docs)
+      for (const f of FIELDS)
+        for (const m of d[f].matchAll(/[a-z]{5,}/g)) counts.set(m[0], (counts.get(m[0]) || 0) + 1);
+    words_ = new Map([...counts].sort((a, b) => b[1] - a[1]));
+    return words_;
   }
   /* Whether `a` becomes `b` by one insertion, deletion, substitution or swap. */
   function oneEdit(a, b) {
