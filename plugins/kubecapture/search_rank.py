@@ -8,10 +8,10 @@ Material its result list in Material's format. It wraps the search worker in the
 which works the same over HTTP and from file://, where the worker runs in the
 iframe-worker shim: it is loaded as a polyfill after that shim.
 
-The script is written into the site with its settings: the pages that come last among
-equally good matches (`search_last`: the author guide, so a learner's query lands on the
-course), and a glossary of the katakana a reader may type for the English names the
-notes use (ポッド for Pod).
+The script is written into the site with its settings: the pages that come after the
+notes (`search_last`: the author guide, so a learner's query lands on the course), a
+glossary of the katakana a reader may type for the English names the notes use (ポッド for
+Pod), and a few synonyms a learner uses for the notes' words (消す for 削除).
 """
 
 from __future__ import annotations
@@ -64,9 +64,11 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("load balancing", "load balancer", "ロードバランサー", "ロードバランシング", "負荷分散"),
 )
 
-# Words a learner types for the words the notes use (issue 27): 全部 for `get all`, 消す for
-# 削除, 始める for 起動, 落ちる for ダウン, 戻す for rollback. A kanji verb is matched by its kanji (消 of 消す,
-# 消し方). Same form as GLOSSARY; kept short, each one a word the notes never use for it.
+# Words a learner types for what the notes say otherwise (issue 27): 全部 for `get all`, 消す
+# for 削除 (delete), 始める for 起動, 落ちる for ダウン, 戻す for a rollback. A kanji verb
+# stands as its kanji (消 of 消す, 消し方). Same form as GLOSSARY, merged with it where a
+# group shares a form; kept short: a word goes here when learners use it for what the notes
+# name otherwise.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("all", "全部"),
     ("rollback", "戻"),

@@ -16,7 +16,12 @@
      katakana to the English names of Kubernetes objects (ポッド = Pod).
    - Scoring tolerates words a section lacks (each word weighs by its rarity; particles
      weigh little), puts sections that contain the whole query, then all its words,
-     first, and among those the configured pages (the author guide) last.
+     first, and the configured pages (the author guide) after the notes.
+   - Learners' questions (issue 27): for 「X とは」 the section that defines X (X is the
+     topic of a sentence, 「X は…」「X: …」) comes before those that mention it; for a
+     question for how (作り方, には, 見たい) the section whose commands do it; a short table
+     of synonyms (全部 = all, 消す = 削除) and a typo of a glossary word (ネームスペイス)
+     or of a word of the site (kubctl) find what the notes say.
 
    It wraps the search worker where the page talks to it (loaded as a polyfill, after the
    iframe-worker shim used from file://): it keeps the documents of the SETUP message and
@@ -128,13 +133,16 @@
   const KANA_ONLY = /^\p{sc=Hiragana}+$/u;
   // Words that ask rather than name a subject (見る, 方法, 何, 場所, 今): light, as
   // particles are.
-  const ASKING = new Set(["見", "方", "方法", "仕方", "手順", "何", "知", "教", "意味", "場所", "表示", "確認", "調", "出", "今"]);
+  const ASKING = new Set(["見", "方", "方法", "仕方", "手順", "何", "知", "教", "意味", "場所", "今"]);
+  // Words for looking at something (表示, 確認, 調べる, 出す): as light, and they ask how.
+  for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
   // comes before those that mention it.
   const DEFINE = /とは|って|何|なに|なん|意味/;
   // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
   // section whose commands do it comes first.
   const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|(?<!\p{sc=Han})(?:見|出|調|表示|確認)[るすべ]?$/u;
+  const NOTES_FIRST = 0.5; // a partial match of the notes this good comes before the guide's
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
   /* A run of kanji or katakana, cut where the glossary knows a word (ワカノド: ワカ + ノド). */
@@ -272,8 +280,9 @@
     for (const pre of div.querySelectorAll("pre")) {
       const title = pre.previousSibling;
       if (title && title.nodeType === 3 && title.data.trim().length <= 60) shows.push(title.data);
-      shows.push(...pre.textContent.split("\n").filter((line) => line.startsWith("$ ")));
-      code.push(pre.textContent);
+      const text = pre.textContent;
+      for (const m of text.matchAll(/^\$ .*/gm)) shows.push(m[0]);
+      code.push(text);
       pre.replaceWith(" ");
     }
     const texts = [plain(doc.title), div.textContent, code.join(" "), shows.join(" / ")];
@@ -283,13 +292,21 @@
   // if that is short (「etcd: 設定などを格納する…」, 「Pod は…の最小単位です」); a name
   // in brackets after it is the same topic (「Namespace (名前空間) は」).
   const TOPIC = /^\s*([^。、]{1,30}?)\s*(?:とは|(?<![でにと])は|[:：])/u;
-  /* The topics of a section's paragraphs and list items, normalized. */
+  /* The topics of a section's paragraphs and list items, normalized. A short list item
+     over a list of its own is a heading for it (「Control Plane」). */
   function topics(div) {
     const out = [];
     for (const block of div.querySelectorAll("p, li")) {
-      const own = block.cloneNode(true);
-      for (const list of own.querySelectorAll("ul, ol")) list.remove();
-      for (const sentence of own.textContent.split("。")) {
+      const lists = block.tagName === "LI" && block.querySelector("ul, ol");
+      let own = block;
+      if (lists) {
+        own = block.cloneNode(true);
+        for (const list of own.querySelectorAll("ul, ol")) list.remove();
+      }
+      const text = own.textContent;
+      if (lists && [...text.trim()].length <= 20) out.push(normalize(text));
+      if (!/は|[:：]/.test(text)) continue;
+      for (const sentence of text.split("。")) {
         const m = TOPIC.exec(sentence);
         if (!m) continue;
         for (const part of m[1].split(/[()（）]/)) {
@@ -297,9 +314,6 @@
           if (head && [...head].length <= 16) out.push(head);
         }
       }
-      // A short list item over a list of its own is a heading for it (「Control Plane」).
-      const head = normalize(own.textContent);
-      if (block.querySelector("ul, ol") && [...head].length <= 16) out.push(head);
     }
     return out;
   }
@@ -317,7 +331,7 @@
       return { doc, page, title, prose, code, shows, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
-    words_ = null;
+    latinWords = null;
     postings = new Map();
     docs.forEach((d, i) => {
       const seen = new Set();
@@ -383,17 +397,17 @@
   function anywhere(form) {
     return [...holders(form)].some((i) => FIELDS.some((f) => find(docs[i][f], form) >= 0));
   }
-  let words_ = null;
+  let latinWords = null;
   /* The site's Latin words of five letters or more, most frequent first (made when a
      query first needs it). */
   function vocabulary() {
-    if (words_) return words_;
+    if (latinWords) return latinWords;
     const counts = new Map();
     for (const d of docs)
       for (const f of FIELDS)
         for (const m of d[f].matchAll(/[a-z]{5,}/g)) counts.set(m[0], (counts.get(m[0]) || 0) + 1);
-    words_ = new Map([...counts].sort((a, b) => b[1] - a[1]));
-    return words_;
+    latinWords = new Map([...counts].sort((a, b) => b[1] - a[1]));
+    return latinWords;
   }
   /* Whether `a` becomes `b` by one insertion, deletion, substitution or swap. */
   function oneEdit(a, b) {
@@ -531,12 +545,13 @@
     });
     const top = Math.max(0, ...scored.map((s) => s.share));
     const listed = scored.filter((s) => s.share >= 0.3 * top);
-    // By level; within a level of complete matches the configured pages (the author
-    // guide) last, among partial ones a little behind; then by rank.
+    // By level (the configured pages, the author guide, one level down); within a level of
+    // complete matches the configured pages last; among partial ones, the notes' sections
+    // that hold most of the query first, the configured pages a little behind; then by rank.
     for (const s of listed) {
       if (s.level >= 2) s.key = s.level * 1000 + (s.d.last ? 0 : 100) + 10 * s.rank;
       else if (s.d.last) s.key = 1000 + 8 * s.rank;
-      else s.key = 1000 + 10 * s.rank + (s.share >= 0.5 ? 500 : 0);
+      else s.key = 1000 + 10 * s.rank + (s.share >= NOTES_FIRST ? 500 : 0);
     }
     listed.sort((a, b) => b.key - a.key); // stable: on a tie, the site's order
     return { query, raw: String(raw), words: ws, light, content, listed };
