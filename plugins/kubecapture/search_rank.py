@@ -26,15 +26,16 @@ from . import ASSETS, log
 SCRIPT = "assets/search-rank.js"
 _CONFIG = re.compile(r"/\*kubecapture:config\*/.*?/\*end\*/", re.S)
 
-# Each group: the forms one word takes in a query or on a page. The script normalizes
-# them as it does text (no long-vowel mark, width, case), so one spelling of each is enough.
+# Each group: the forms one word takes in a query or on a page (kubectl's short names too:
+# ns, rs, svc, deploy). The script normalizes them as it does text (no long-vowel mark,
+# width, case), so one spelling of each is enough.
 GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("pod", "ポッド"),
     ("node", "ノード"),
-    ("namespace", "ネームスペース", "名前空間"),
-    ("deployment", "デプロイメント"),
-    ("replicaset", "レプリカセット"),
-    ("service", "サービス"),
+    ("namespace", "ns", "ネームスペース", "名前空間"),
+    ("deployment", "deploy", "デプロイメント"),
+    ("replicaset", "rs", "レプリカセット"),
+    ("service", "svc", "サービス"),
     ("secret", "シークレット"),
     ("cluster", "クラスター"),
     ("container", "コンテナ"),
@@ -45,6 +46,8 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("rollout", "ロールアウト"),
     ("rollback", "ロールバック"),
     ("runtime", "ランタイム"),
+    ("event", "イベント"),
+    ("endpoint", "エンドポイント"),
     ("status", "状態"),
     ("scheduler", "スケジューラー"),
     ("controller", "コントローラー"),
@@ -65,30 +68,19 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
 )
 
 # Words a learner types for what the notes say otherwise (issue 27): 全部 for `get all`, 消す
-# for 削除 (delete), 始める for 起動, 落ちる for ダウン, 戻す for a rollback. A kanji verb
-# stands as its kanji (消 of 消す, 消し方). Same form as GLOSSARY, merged with it where a
-# group shares a form; kept short: a word goes here when learners use it for what the notes
-# name otherwise.
+# for 削除 (delete), 始める and 立ち上げる for 起動, 入る and 保存 for 格納, 大事 for 重要,
+# 落ちる for ダウン, 戻す for a rollback. A kanji verb stands as its kanji (消 of 消す). Found,
+# a synonym counts a little less than the word as typed. Kept short: a word goes here when
+# learners use it for what the notes name otherwise.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("all", "全部"),
     ("rollback", "戻"),
     ("delete", "削除", "消"),
-    ("起動", "始"),
+    ("起動", "始", "立"),
+    ("格納", "保存", "入"),
+    ("重要", "大事", "大切"),
     ("ダウン", "落"),
 )
-
-
-def groups(tables: tuple[tuple[str, ...], ...]) -> list[list[str]]:
-    """The forms of each word: groups that share a form are one group (SYNONYMS adds 戻
-    to GLOSSARY's rollback)."""
-    merged: list[list[str]] = []
-    for group in tables:
-        into = next((m for m in merged if set(m) & set(group)), None)
-        if into is None:
-            merged.append(list(group))
-        else:
-            into.extend(f for f in group if f not in into)
-    return merged
 
 
 def has_search(config) -> bool:
@@ -123,7 +115,7 @@ def last_urls(paths: list[str], files: Files) -> list[str]:
 def script(last: list[str]) -> str:
     """The script with its settings: the pages of `last` (URLs as in the search index;
     one ending in / takes every page under it) come last among equally good matches."""
-    settings = {"last": last, "glossary": groups(GLOSSARY + SYNONYMS)}
+    settings = {"last": last, "glossary": GLOSSARY, "synonyms": SYNONYMS}
     source = (ASSETS / "search-rank.js").read_text(encoding="utf-8")
     # ensure_ascii: the settings stay plain ASCII JavaScript whatever the paths hold.
     return _CONFIG.sub(lambda _: json.dumps(settings, ensure_ascii=True), source, count=1)

@@ -29,7 +29,7 @@
    no network. When it finds nothing, Material's own result stands. */
 (function () {
   "use strict";
-  const CONFIG = /*kubecapture:config*/ { last: [], glossary: [] } /*end*/;
+  const CONFIG = /*kubecapture:config*/ { last: [], glossary: [], synonyms: [] } /*end*/;
   const SETUP = 0; // Material's SearchMessageType.SETUP: the page hands the index over
   const QUERY = 2; // Material's SearchMessageType.QUERY
   const RESULT = 3; // Material's SearchMessageType.RESULT
@@ -123,7 +123,20 @@
     const forms = [...new Set(group.map(normalize))].filter(Boolean);
     for (const form of forms) GLOSSARY.set(form, forms);
   }
-  const longest = [...GLOSSARY.keys()].filter((f) => CJK.test(f)).sort((a, b) => b.length - a.length);
+  // A learner's word for the notes' word (消す for 削除): found, it counts a little less
+  // than the word itself, so a section with the word as typed comes first.
+  const SYNONYMS = new Map(); // normalized form -> the other words of its group (all forms)
+  const SYNONYM = 0.9;
+  for (const group of CONFIG.synonyms) {
+    const forms = [...new Set(group.map(normalize))].filter(Boolean);
+    for (const form of forms) {
+      const others = forms.filter((f) => f !== form).flatMap((f) => GLOSSARY.get(f) || [f]);
+      for (const f of GLOSSARY.get(form) || [form]) SYNONYMS.set(f, [...(SYNONYMS.get(f) || []), ...others]);
+    }
+  }
+  const longest = [...new Set([...GLOSSARY.keys(), ...SYNONYMS.keys()])]
+    .filter((f) => CJK.test(f))
+    .sort((a, b) => b.length - a.length);
   // The glossary's Latin forms stand as whole words (a plural aside): 全部 = all must not
   // find "allocatable".
   const WHOLE = new Set([...GLOSSARY.keys()].filter((f) => !CJK.test(f)));
@@ -138,7 +151,7 @@
   for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
   // comes before those that mention it.
-  const DEFINE = /とは|って|何|なに|なん|意味/;
+  const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味/; // normalized: って is つて
   // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
   // section whose commands do it comes first.
   const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|(?<!\p{sc=Han})(?:見|出|調|表示|確認)[るすべ]?$/u;
@@ -156,7 +169,7 @@
         continue;
       }
       if (i > rest) words.push({ text: run.slice(rest, i), from: start + rest });
-      words.push({ text: form, from: start + i, forms: GLOSSARY.get(form) });
+      words.push({ text: form, from: start + i, forms: GLOSSARY.get(form) || [form] });
       i += form.length;
       rest = i;
     }
@@ -182,12 +195,15 @@
           ? [{ text: run, from: m.index }]
           : glossed(run, m.index);
       for (const part of parts) {
-        const forms = part.forms || [part.text];
+        let forms = part.forms || [part.text];
+        if (latin) forms = [...new Set([...forms, ...forms.map(stem)])];
+        const alt = new Set(forms.flatMap((f) => SYNONYMS.get(f) || []).filter((f) => !forms.includes(f)));
         found.push({
           text: part.text,
           from: part.from,
           to: part.from + part.text.length,
-          forms: latin ? [...new Set([...forms, ...forms.map(stem)])] : forms,
+          forms: [...forms, ...alt],
+          alt,
           latin,
           kana: KANA_ONLY.test(part.text),
           asking: ASKING.has(part.text),
@@ -228,13 +244,18 @@
     const rest = text.slice(at, at + 3);
     return /^(?:e?[sd])?(?:$| |[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}])/u.test(rest);
   }
-  /* How much of `word` a text holds: 1 for one of its forms whole; else, for a Japanese
-     form, the share of its bigrams (each weighed by its rarity), times 0.8. */
+  /* How much of `word` a text holds: 1 for one of its forms whole (SYNONYM for a synonym);
+     else, for a Japanese form, the share of its bigrams (each weighed by its rarity),
+     times 0.8. */
   function cover(text, word, idf) {
     let best = 0;
     for (const form of word.forms) {
-      if (find(text, form) >= 0) return 1;
-      if (word.latin || !japanese(form)) continue;
+      const alt = word.alt && word.alt.has(form);
+      if (find(text, form) >= 0) {
+        if (!alt) return 1;
+        best = Math.max(best, SYNONYM);
+      }
+      if (alt || word.latin || !japanese(form)) continue;
       let have = 0;
       let all = 0;
       for (const gram of bigrams(form)) {
@@ -383,7 +404,7 @@
      (ネームスペイス, レプリカセト, デプロイメン); a Latin word no section holds, as the
      site's most frequent word one edit away (kubctl). */
   function typo(w) {
-    if (w.forms.length > 1) return w;
+    if (w.forms.length > 1) return w; // a word of the glossary or synonyms
     let near = null;
     if (/^\p{sc=Katakana}{4,}$/u.test(w.text)) {
       const form = KATAKANA.find((f) => oneEdit(w.text, f));
@@ -392,7 +413,7 @@
       const word = [...vocabulary()].find(([v]) => oneEdit(w.text, v));
       near = word && [word[0]];
     }
-    return near ? Object.assign({}, w, { forms: [w.text, ...near] }) : w;
+    return near ? Object.assign({}, w, { forms: [w.text, ...near], alt: new Set() }) : w;
   }
   function anywhere(form) {
     return [...holders(form)].some((i) => FIELDS.some((f) => find(docs[i][f], form) >= 0));
@@ -510,7 +531,7 @@
       const share = sum((c) => c.any);
       if (share <= 0.25) return;
       const titleShare = sum((c) => c.title);
-      const whole = row.every((c, k) => !content[k] || c.any >= 1);
+      const whole = row.every((c, k) => !content[k] || c.any >= SYNONYM);
       const close = pairs.length
         ? pairs.filter(([a, b]) => FIELDS.some((f) => near(d[f], a, b))).length / pairs.length
         : 0;
@@ -523,9 +544,10 @@
       // The notes before the configured pages (the author guide): a complete match there
       // counts as a partial one of the notes.
       if (d.last) level = Math.max(1, level - 1);
-      // How often the words stand in the title and prose (up to 5 times each).
+      // How often the words stand in the title and prose (up to 5 times each; synonyms not).
+      const exact = (w) => w.forms.filter((f) => !w.alt.has(f));
       const often =
-        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, w.forms) : 0), 0) / (5 * total);
+        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, exact(w)) : 0), 0) / (5 * total);
       // A section whose sentences define the words (their topic) is about them: for a
       // question for a definition, before one that mentions them, however often; for
       // other queries a little, where the topic is the whole query.
@@ -533,6 +555,9 @@
       const topicShare = asked ? defines : defines >= 0.99 ? 1 / 3 : 0;
       // For a question for how, a section whose commands' titles hold the words.
       const showShare = howto ? sum((c) => c.shows) : 0;
+      // How often a word stands does not tell where it is defined: for a question for a
+      // definition, among equals the site's order decides (the notes introduce a word
+      // before they use it).
       const rank =
         sum((c) => c.rank) +
         titleShare +
@@ -540,7 +565,7 @@
         SHOWS * showShare +
         0.5 * close +
         (inText ? 0.5 : 0) +
-        0.3 * often;
+        (asked ? 0 : 0.3 * often);
       scored.push({ d, row, share, level, rank, defines: topicShare });
     });
     const top = Math.max(0, ...scored.map((s) => s.share));
@@ -615,7 +640,7 @@
       const seen = new Map();
       // Marked: the query's words (not particles) and the whole query where it stands.
       const found = result.words.map((w, k) => {
-        const whole = s.row[k].any >= 1;
+        const whole = s.row[k].any >= SYNONYM;
         if (result.light[k]) return Object.assign([], { whole });
         const grams = w.latin ? [] : w.forms.filter(japanese).flatMap(bigrams);
         const forms = whole ? w.forms : grams.filter((g) => [...g].length > 1);
