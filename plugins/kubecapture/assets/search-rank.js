@@ -139,7 +139,7 @@
     .sort((a, b) => b.length - a.length);
   // The glossary's Latin forms stand as whole words (a plural aside): 全部 = all must not
   // find "allocatable".
-  const WHOLE = new Set([...GLOSSARY.keys()].filter((f) => !CJK.test(f)));
+  const WHOLE = new Set([...GLOSSARY.keys(), ...SYNONYMS.keys()].filter((f) => !CJK.test(f)));
   const SPACED = [...WHOLE].filter((f) => f.includes(" ")).sort((a, b) => b.length - a.length);
   // Katakana glossary forms a typo may stand for (ネームスペイス: ネームスペース).
   const KATAKANA = [...GLOSSARY.keys()].filter((f) => /^\p{sc=Katakana}{4,}$/u.test(f));
@@ -729,6 +729,8 @@
       if (index) remember(index);
       return answer(query, { items: [] });
     },
+    // Whether the page has handed the script its index (the search box opened).
+    ready: () => Boolean(pending || docs.length),
     // How each listed section was ranked, best first (for the tests and bench_search).
     explain(query) {
       const result = score(query);
