@@ -400,6 +400,24 @@
           for (let k = i; k < i + f.length; k++) covered.add(k);
     return covered.size >= 0.6 * t.length && covered.has(t.length - 1);
   }
+  /* The share of the query (by weight) that the section's topics define. */
+  function topic(d, ws, weights, total) {
+    if (!d.defines.length) return 0;
+    let sum = 0;
+    ws.forEach((w, k) => {
+      if (weights[k] && d.defines.some((t) => defined(t, w, ws))) sum += weights[k];
+    });
+    return sum / total;
+  }
+  /* The share of the query that the section's commands (titles, command lines) hold. */
+  function shown(d, ws, weights, total) {
+    if (!d.shows) return 0;
+    let sum = 0;
+    ws.forEach((w, k) => {
+      if (weights[k] && w.forms.some((f) => find(d.shows, f) >= 0)) sum += weights[k];
+    });
+    return sum / total;
+  }
   /* A typo: a katakana word one edit away from a glossary word is taken as that word too
      (ネームスペイス, レプリカセト, デプロイメン); a Latin word no section holds, as the
      site's most frequent word one edit away (kubctl). */
@@ -500,8 +518,6 @@
         const c = {};
         for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
         c.any = Math.max(c.title, c.prose, c.code, c.context);
-        c.topic = d.defines.some((t) => defined(t, w, ws)) ? 1 : 0;
-        c.shows = w.forms.some((f) => find(d.shows, f) >= 0) ? 1 : 0;
         c.rank = Math.max(c.title, c.prose, CODE * c.code, CONTEXT * c.context);
         return c;
       }),
@@ -551,10 +567,11 @@
       // A section whose sentences define the words (their topic) is about them: for a
       // question for a definition, before one that mentions them, however often; for
       // other queries a little, where the topic is the whole query.
-      const defines = sum((c) => c.topic);
+      // (Read only where it can count: a question for a definition, a complete match.)
+      const defines = asked || level >= 2 ? topic(d, ws, weights, total) : 0;
       const topicShare = asked ? defines : defines >= 0.99 ? 1 / 3 : 0;
       // For a question for how, a section whose commands' titles hold the words.
-      const showShare = howto ? sum((c) => c.shows) : 0;
+      const showShare = howto ? shown(d, ws, weights, total) : 0;
       // How often a word stands does not tell where it is defined: for a question for a
       // definition, among equals the site's order decides (the notes introduce a word
       // before they use it).
