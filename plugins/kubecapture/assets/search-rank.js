@@ -540,6 +540,7 @@
     // The whole query as typed; a query of one glossary word in any of its forms.
     const phrases = ws.length === 1 ? ws[0].forms : [query];
     const phrase = (text) => phrases.some((p) => [...p].length >= 2 && find(text, p) >= 0);
+    const exact = (w) => w.forms.filter((f) => !w.alt.has(f)); // not its synonyms
     const scored = [];
     candidates.forEach((d, i) => {
       const row = rows[i];
@@ -561,13 +562,12 @@
       // counts as a partial one of the notes.
       if (d.last) level = Math.max(1, level - 1);
       // How often the words stand in the title and prose (up to 5 times each; synonyms not).
-      const exact = (w) => w.forms.filter((f) => !w.alt.has(f));
       const often =
         ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, exact(w)) : 0), 0) / (5 * total);
       // A section whose sentences define the words (their topic) is about them: for a
       // question for a definition, before one that mentions them, however often; for
-      // other queries a little, where the topic is the whole query.
-      // (Read only where it can count: a question for a definition, a complete match.)
+      // other queries a little, where the topic is the whole query (so it is read only
+      // for a question for a definition or a complete match).
       const defines = asked || level >= 2 ? topic(d, ws, weights, total) : 0;
       const topicShare = asked ? defines : defines >= 0.99 ? 1 / 3 : 0;
       // For a question for how, a section whose commands' titles hold the words.
