@@ -4,6 +4,11 @@ search box (recall, where Enter lands, the course before the author guide), the
 normalization (width, case, long-vowel mark), Material's result markup kept and the
 site's text never turned into markup, and the plugin's settings for the script.
 
+Learners' questions (issue 27): issue 27's own query sets (tuning, held-out) against
+floors below their measured figures, and each ranking rule on a small index of its own:
+a definition before a mention, the commands for a question for how, the notes before the
+author guide, synonyms, typos.
+
 The figures before and after are in benchmarks/README.md (bench_search.py).
 """
 
@@ -61,14 +66,27 @@ def search_index(site: Path) -> dict:
 # --- the learner queries ------------------------------------------------------------------
 
 
-def test_the_learner_queries_point_at_sections_of_the_notes(site):
-    queries = bench.load_learner_queries()
+@pytest.mark.parametrize("path", bench.LEARNER_SETS, ids=lambda p: p.stem)
+def test_the_learner_queries_point_at_sections_of_the_notes(site, path):
+    queries = bench.load_learner_queries(path)
     assert len(queries) >= 60
     locations = {doc["location"] for doc in search_index(site)["docs"]}
     gone = [(q.query, e) for q in queries for e in q.expect if e not in locations]
     assert gone == [], "expected sections that the notes no longer have"
     copied = [q.query for q in queries if any(e.endswith("#" + q.query) for e in q.expect)]
     assert len(copied) <= 2, f"headings copied as queries: {copied}"
+
+
+def test_the_learner_sets_share_no_query():
+    """A held-out query is no check if the same query is tuned on in another set."""
+    seen: dict[str, str] = {}
+    shared = []
+    for path in bench.LEARNER_SETS:
+        for q in bench.load_learner_queries(path):
+            if q.query in seen:
+                shared.append((q.query, seen[q.query], path.name))
+            seen[q.query] = path.name
+    assert shared == []
 
 
 @pytest.mark.browser
@@ -89,6 +107,45 @@ def test_learner_queries_find_their_section_from_disk(disk_page):
     assert unlisted == [], report
     assert guide_first == [], report
     assert summary.first_hit_rate() >= 0.95, report
+
+
+# Issue 27's sets: floors a few points below the figures measured when they were written
+# (benchmarks/README.md), so that an edit of the notes elsewhere does not fail them while a
+# change that loses several queries does. Read from the script's answer (bench.answer_items:
+# the same result, without typing; bench_search.py types them).
+FLOORS = {
+    "search-learner-queries-tuning": 0.92,
+    "search-learner-queries-heldout": 0.82,
+    "search-learner-queries-heldout2": 0.9,
+    "search-learner-queries-heldout3": 0.85,
+}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", FLOORS)
+def test_issue_27_learner_sets_find_their_section(disk_page, name):
+    queries = bench.load_learner_queries(ROOT / "tests" / "data" / f"{name}.json")
+    summary = bench.LearnerSummary(
+        [bench.LearnerOutcome(q, bench.answer_items(disk_page, q.query)) for q in queries]
+    )
+    missed = [
+        f"{o.query.query}: lands on {o.items[0].lands if o.items else '(nothing)'}"
+        for o in summary.outcomes
+        if not o.first_hit
+    ]
+    report = "\n".join([*missed, *summary.lines()])
+    assert summary.recall() >= 0.97, report
+    assert [o.query.query for o in summary.outcomes if o.listed and not o.course_first] == []
+    assert summary.first_hit_rate() >= FLOORS[name], report
+
+
+@pytest.mark.browser
+def test_answer_items_agree_with_typing(disk_page):
+    """The shortcut the sets above use gives what the search box shows."""
+    sample = [q.query for q in bench.load_learner_queries(bench.HELDOUT2)][::10]
+    for query in ["etcd とは", "全部のリソースを表示", "kubeconfig の場所", *sample]:
+        typed = bench.search_items(disk_page, query)
+        assert bench.answer_items(disk_page, query) == typed, query
 
 
 @pytest.mark.browser
@@ -199,6 +256,126 @@ def test_a_query_no_section_holds_leaves_materials_answer(disk_page):
     assert result == {"items": []}
 
 
+# --- learners' questions (issue 27): each rule on an index of its own ----------------------
+
+# Notes under course/, and a page of the notes site's `search_last` (the author guide).
+RULES = {
+    "config": {"lang": ["ja"]},
+    "docs": [
+        {"location": "course/a.html", "title": "ページ", "text": "<p>はじめに</p>"},
+        {
+            "location": "course/a.html#order",
+            "title": "一覧の並び順",
+            "text": "<p>一覧の並び順は API サーバーが返した順です。etcd に保存するクラスター"
+            "では名前順です。etcd の代わりに SQLite を使うと、etcd の順ではありません。</p>",
+        },
+        {
+            "location": "course/a.html#parts",
+            "title": "構成",
+            "text": "<ul><li><code>etcd</code>: 設定などを格納するキーバリューストア</li>"
+            "<li><code>kube-scheduler</code>: スケジューラー</li></ul>",
+        },
+        {
+            "location": "course/a.html#pod",
+            "title": "Pod",
+            "text": "<p>Pod は k8s におけるデプロイの最小単位です。</p>",
+        },
+        {
+            "location": "course/a.html#apply",
+            "title": "マニフェスト",
+            "text": "<p>マニフェストを適用します。</p> Pod を作成"
+            "<pre><code>$ kubectl apply -f pod.yaml\npod/nginx created\n</code></pre>",
+        },
+        {
+            "location": "course/a.html#all",
+            "title": "まとめて確認",
+            "text": "<p>作ったリソースを見ます。</p> 作成したもの"
+            "<pre><code>$ kubectl get all\nNAME READY\n</code></pre>",
+        },
+        {
+            "location": "course/a.html#node",
+            "title": "ノード",
+            "text": "<p>ノードのリソースです。</p><pre><code>Allocatable:\n  cpu: 2\n</code></pre>",
+        },
+        {
+            "location": "course/a.html#context",
+            "title": "コンテキスト",
+            "text": "<p><code>~/.kube/config</code> に kubectl の設定が追加されます。</p>",
+        },
+        {
+            "location": "course/a.html#namespace",
+            "title": "Namespace",
+            "text": "<p>Namespace は仮想クラスターです。</p>",
+        },
+        {
+            "location": "course/a.html#delete",
+            "title": "後片付け",
+            "text": "<p>名前空間を削除します。</p>",
+        },
+        {
+            "location": "course/a.html#erase",
+            "title": "メモ",
+            "text": "<p>名前空間を消しておきます。</p>",
+        },
+        {
+            "location": "how-it-works.html#settings",
+            "title": "プラグインの設定",
+            "text": "<p>kubeconfig の場所と、kubectl の設定ファイルを指定します。</p>",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def ranked(disk_page):
+    """query -> the locations the script lists for it on RULES, best first."""
+    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", RULES])
+
+    def ranked(query: str) -> list[str]:
+        found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)
+        return [r["location"].removeprefix("course/a.html") for r in found]
+
+    return ranked
+
+
+@pytest.mark.browser
+def test_a_question_for_a_definition_lands_on_the_definition(ranked):
+    # The list-order aside names etcd three times, the list defines it once (「etcd: …」).
+    assert ranked("etcd とは")[0] == "#parts"
+    assert ranked("etcdってなに")[0] == "#parts"
+    assert ranked("Podとは")[0] == "#pod"  # 「Pod は…」 rather than 「Pod を作成」
+
+
+@pytest.mark.browser
+def test_a_question_for_how_lands_on_the_command_that_does_it(ranked):
+    assert ranked("Podの作り方")[0] == "#apply"  # the command's title: Pod を作成
+    assert ranked("Podを作成する方法")[0] == "#apply"
+
+
+@pytest.mark.browser
+def test_the_notes_come_before_the_author_guide(ranked):
+    # The guide's section holds every word; the notes' holds most, and comes first.
+    found = ranked("kubectlの設定ファイル")
+    assert found.index("#context") < found.index("how-it-works.html#settings")
+    assert ranked("kubeconfig の場所")[0] == "#context"  # 場所 asks; ~/.kube/config
+    assert ranked("プラグインの設定")[0] == "how-it-works.html#settings"  # its own words
+
+
+@pytest.mark.browser
+def test_synonyms_find_the_notes_words_and_count_less_than_the_typed_word(ranked):
+    assert ranked("全部のリソース")[0] == "#all"  # kubectl get all
+    assert "#node" not in ranked("全部")  # all is a whole word: not Allocatable
+    assert ranked("名前空間を消す")[:2] == ["#erase", "#delete"]
+    assert ranked("名前空間を削除")[:2] == ["#delete", "#erase"]
+
+
+@pytest.mark.browser
+def test_typos_of_glossary_words_and_of_the_sites_words(ranked):
+    assert ranked("ネームスペイス")[0] == "#namespace"  # ネームスペース = Namespace
+    assert ranked("kubctl")[0] in ("#apply", "#all", "#context")  # kubectl
+    assert ranked("ノート") == []  # short words are not guessed at: ノート is not ノード
+
+
 # --- the plugin's side ----------------------------------------------------------------------
 
 
@@ -210,6 +387,7 @@ def test_the_script_carries_its_settings_as_ascii_json():
     settings, _ = json.JSONDecoder().raw_decode(text[start:])
     assert settings["last"] == ["how-it-works.html", "guide/"]
     assert ["pod", "ポッド"] in settings["glossary"]
+    assert ["all", "全部"] in settings["synonyms"]
     assert text[start : start + len(json.dumps(settings))].isascii()
 
 

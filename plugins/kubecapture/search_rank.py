@@ -8,10 +8,10 @@ Material its result list in Material's format. It wraps the search worker in the
 which works the same over HTTP and from file://, where the worker runs in the
 iframe-worker shim: it is loaded as a polyfill after that shim.
 
-The script is written into the site with its settings: the pages that come last among
-equally good matches (`search_last`: the author guide, so a learner's query lands on the
-course), and a glossary of the katakana a reader may type for the English names the
-notes use (ポッド for Pod).
+The script is written into the site with its settings: the pages that come after the
+notes (`search_last`: the author guide, so a learner's query lands on the course), a
+glossary of the katakana a reader may type for the English names the notes use (ポッド for
+Pod), and a few synonyms a learner uses for the notes' words (消す for 削除).
 """
 
 from __future__ import annotations
@@ -26,15 +26,16 @@ from . import ASSETS, log
 SCRIPT = "assets/search-rank.js"
 _CONFIG = re.compile(r"/\*kubecapture:config\*/.*?/\*end\*/", re.S)
 
-# Each group: the forms one word takes in a query or on a page. The script normalizes
-# them as it does text (no long-vowel mark, width, case), so one spelling of each is enough.
+# Each group: the forms one word takes in a query or on a page (kubectl's short names too:
+# ns, rs, svc, deploy). The script normalizes them as it does text (no long-vowel mark,
+# width, case), so one spelling of each is enough.
 GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("pod", "ポッド"),
     ("node", "ノード"),
-    ("namespace", "ネームスペース", "名前空間"),
-    ("deployment", "デプロイメント"),
-    ("replicaset", "レプリカセット"),
-    ("service", "サービス"),
+    ("namespace", "ns", "ネームスペース", "名前空間"),
+    ("deployment", "deploy", "デプロイメント"),
+    ("replicaset", "rs", "レプリカセット"),
+    ("service", "svc", "サービス"),
     ("secret", "シークレット"),
     ("cluster", "クラスター"),
     ("container", "コンテナ"),
@@ -44,6 +45,10 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("manifest", "マニフェスト"),
     ("rollout", "ロールアウト"),
     ("rollback", "ロールバック"),
+    ("runtime", "ランタイム"),
+    ("event", "イベント"),
+    ("endpoint", "エンドポイント"),
+    ("status", "状態"),
     ("scheduler", "スケジューラー"),
     ("controller", "コントローラー"),
     ("scope", "スコープ"),
@@ -54,6 +59,27 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("format", "フォーマット", "形式"),
     ("desired state", "理想状態"),
     ("current state", "現実状態"),
+    ("kubernetes", "k8s"),
+    ("apiserver", "api server", "API サーバー"),
+    ("minikube", "ミニキューブ"),
+    ("kubeconfig", "~/.kube/config"),
+    ("default", "デフォルト"),
+    ("load balancing", "load balancer", "ロードバランサー", "ロードバランシング", "負荷分散"),
+)
+
+# Words a learner types for what the notes say otherwise (issue 27): 全部 for `get all`, 消す
+# for 削除 (delete), 始める and 立ち上げる for 起動, 入る and 保存 for 格納, 大事 for 重要,
+# 落ちる for ダウン, 戻す for a rollback. A kanji verb stands as its kanji (消 of 消す). Found,
+# a synonym counts a little less than the word as typed. Kept short: a word goes here when
+# learners use it for what the notes name otherwise.
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("all", "全部"),
+    ("rollback", "戻"),
+    ("delete", "削除", "消"),
+    ("起動", "始", "立"),
+    ("格納", "保存", "入"),
+    ("重要", "大事", "大切"),
+    ("ダウン", "落"),
 )
 
 
@@ -89,7 +115,7 @@ def last_urls(paths: list[str], files: Files) -> list[str]:
 def script(last: list[str]) -> str:
     """The script with its settings: the pages of `last` (URLs as in the search index;
     one ending in / takes every page under it) come last among equally good matches."""
-    settings = {"last": last, "glossary": GLOSSARY}
+    settings = {"last": last, "glossary": GLOSSARY, "synonyms": SYNONYMS}
     source = (ASSETS / "search-rank.js").read_text(encoding="utf-8")
     # ensure_ascii: the settings stay plain ASCII JavaScript whatever the paths hold.
     return _CONFIG.sub(lambda _: json.dumps(settings, ensure_ascii=True), source, count=1)

@@ -16,7 +16,12 @@
      katakana to the English names of Kubernetes objects (ポッド = Pod).
    - Scoring tolerates words a section lacks (each word weighs by its rarity; particles
      weigh little), puts sections that contain the whole query, then all its words,
-     first, and among those the configured pages (the author guide) last.
+     first, and the configured pages (the author guide) after the notes.
+   - Learners' questions (issue 27): for 「X とは」 the section that defines X (X is the
+     topic of a sentence, 「X は…」「X: …」) comes before those that mention it; for a
+     question for how (作り方, には, 見たい) the section whose commands do it; a short table
+     of synonyms (全部 = all, 消す = 削除) and a typo of a glossary word (ネームスペイス)
+     or of a word of the site (kubctl) find what the notes say.
 
    It wraps the search worker where the page talks to it (loaded as a polyfill, after the
    iframe-worker shim used from file://): it keeps the documents of the SETUP message and
@@ -24,7 +29,7 @@
    no network. When it finds nothing, Material's own result stands. */
 (function () {
   "use strict";
-  const CONFIG = /*kubecapture:config*/ { last: [], glossary: [] } /*end*/;
+  const CONFIG = /*kubecapture:config*/ { last: [], glossary: [], synonyms: [] } /*end*/;
   const SETUP = 0; // Material's SearchMessageType.SETUP: the page hands the index over
   const QUERY = 2; // Material's SearchMessageType.QUERY
   const RESULT = 3; // Material's SearchMessageType.RESULT
@@ -118,10 +123,39 @@
     const forms = [...new Set(group.map(normalize))].filter(Boolean);
     for (const form of forms) GLOSSARY.set(form, forms);
   }
-  const longest = [...GLOSSARY.keys()].filter((f) => CJK.test(f)).sort((a, b) => b.length - a.length);
+  // A learner's word for the notes' word (消す for 削除): found, it counts a little less
+  // than the word itself, so a section with the word as typed comes first.
+  const SYNONYMS = new Map(); // normalized form -> the other words of its group (all forms)
+  const SYNONYM = 0.9;
+  for (const group of CONFIG.synonyms) {
+    const forms = [...new Set(group.map(normalize))].filter(Boolean);
+    for (const form of forms) {
+      const others = forms.filter((f) => f !== form).flatMap((f) => GLOSSARY.get(f) || [f]);
+      for (const f of GLOSSARY.get(form) || [form]) SYNONYMS.set(f, [...(SYNONYMS.get(f) || []), ...others]);
+    }
+  }
+  const longest = [...new Set([...GLOSSARY.keys(), ...SYNONYMS.keys()])]
+    .filter((f) => CJK.test(f))
+    .sort((a, b) => b.length - a.length);
+  // The glossary's Latin forms stand as whole words (a plural aside): 全部 = all must not
+  // find "allocatable".
+  const WHOLE = new Set([...GLOSSARY.keys(), ...SYNONYMS.keys()].filter((f) => !CJK.test(f)));
+  const SPACED = [...WHOLE].filter((f) => f.includes(" ")).sort((a, b) => b.length - a.length);
+  // Katakana glossary forms a typo may stand for (ネームスペイス: ネームスペース).
+  const KATAKANA = [...GLOSSARY.keys()].filter((f) => /^\p{sc=Katakana}{4,}$/u.test(f));
   const KANA_ONLY = /^\p{sc=Hiragana}+$/u;
-  // Words that ask rather than name a subject (見る, 方法, 何): light, as particles are.
-  const ASKING = new Set(["見", "方", "方法", "仕方", "何", "知", "教"]);
+  // Words that ask rather than name a subject (見る, 方法, 何, 場所, 今): light, as
+  // particles are.
+  const ASKING = new Set(["見", "方", "方法", "仕方", "手順", "何", "知", "教", "意味", "場所", "今"]);
+  // Words for looking at something (表示, 確認, 調べる, 出す): as light, and they ask how.
+  for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
+  // A question for a definition (etcd とは, Pod って何): the section that defines the word
+  // comes before those that mention it.
+  const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味/; // normalized: って is つて
+  // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
+  // section whose commands do it comes first.
+  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|(?<!\p{sc=Han})(?:見|出|調|表示|確認)[るすべ]?$/u;
+  const NOTES_FIRST = 0.5; // a partial match of the notes this good comes before the guide's
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
   /* A run of kanji or katakana, cut where the glossary knows a word (ワカノド: ワカ + ノド). */
@@ -135,7 +169,7 @@
         continue;
       }
       if (i > rest) words.push({ text: run.slice(rest, i), from: start + rest });
-      words.push({ text: form, from: start + i, forms: GLOSSARY.get(form) });
+      words.push({ text: form, from: start + i, forms: GLOSSARY.get(form) || [form] });
       i += form.length;
       rest = i;
     }
@@ -145,21 +179,31 @@
   /* The query's words: {text, from, to (in the normalized query), forms, latin, kana}. */
   function words(query) {
     const found = [];
+    let skip = 0; // the end of a glossary word of several Latin words (load balancing)
     for (const m of query.matchAll(RUNS)) {
-      const run = m[0];
+      if (m.index < skip) continue;
+      let run = m[0];
       const latin = !CJK.test(run);
+      const phrase = latin && SPACED.find((f) => query.startsWith(f, m.index) && ends(query, m.index + f.length));
+      if (phrase) {
+        run = query.slice(m.index, m.index + phrase.length);
+        skip = m.index + phrase.length;
+      }
       const parts = latin
         ? [{ text: run, from: m.index, forms: GLOSSARY.get(run) || GLOSSARY.get(run.replace(/s$/, "")) }]
         : KANA_ONLY.test(run)
           ? [{ text: run, from: m.index }]
           : glossed(run, m.index);
       for (const part of parts) {
-        const forms = part.forms || [part.text];
+        let forms = part.forms || [part.text];
+        if (latin) forms = [...new Set([...forms, ...forms.map(stem)])];
+        const alt = new Set(forms.flatMap((f) => SYNONYMS.get(f) || []).filter((f) => !forms.includes(f)));
         found.push({
           text: part.text,
           from: part.from,
           to: part.from + part.text.length,
-          forms: latin ? [...new Set([...forms, ...forms.map(stem)])] : forms,
+          forms: [...forms, ...alt],
+          alt,
           latin,
           kana: KANA_ONLY.test(part.text),
           asking: ASKING.has(part.text),
@@ -184,21 +228,34 @@
 
   // --- matching ----------------------------------------------------------------------------
 
-  /* Where `form` stands in `text`: a Japanese form anywhere, a Latin one at a word start. */
+  /* Where `form` stands in `text`: a Japanese form anywhere, a Latin one at a word start
+     (a glossary one as a whole word). */
   function find(text, form, from) {
     const latin = !japanese(form);
     for (let i = text.indexOf(form, from || 0); i >= 0; i = text.indexOf(form, i + 1)) {
-      if (!latin || i === 0 || text[i - 1] === " " || CJK.test(text[i - 1])) return i;
+      if (!latin) return i;
+      if (i > 0 && text[i - 1] !== " " && !CJK.test(text[i - 1])) continue;
+      if (!WHOLE.has(form) || ends(text, i + form.length)) return i;
     }
     return -1;
   }
-  /* How much of `word` a text holds: 1 for one of its forms whole; else, for a Japanese
-     form, the share of its bigrams (each weighed by its rarity), times 0.8. */
+  /* Whether a word ends at `at` in `text`, or after an ending (-s, -es, -d, -ed). */
+  function ends(text, at) {
+    const rest = text.slice(at, at + 3);
+    return /^(?:e?[sd])?(?:$| |[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}])/u.test(rest);
+  }
+  /* How much of `word` a text holds: 1 for one of its forms whole (SYNONYM for a synonym);
+     else, for a Japanese form, the share of its bigrams (each weighed by its rarity),
+     times 0.8. */
   function cover(text, word, idf) {
     let best = 0;
     for (const form of word.forms) {
-      if (find(text, form) >= 0) return 1;
-      if (word.latin || !japanese(form)) continue;
+      const alt = word.alt && word.alt.has(form);
+      if (find(text, form) >= 0) {
+        if (!alt) return 1;
+        best = Math.max(best, SYNONYM);
+      }
+      if (alt || word.latin || !japanese(form)) continue;
       let have = 0;
       let all = 0;
       for (const gram of bigrams(form)) {
@@ -234,16 +291,52 @@
     });
   }
   /* A section's fields, normalized: its title, its prose, and its code blocks (commands
-     and their outputs, where a word is less likely the section's subject). */
+     and their outputs, where a word is less likely the section's subject); and the
+     topics its sentences define. */
   function fields(doc) {
     const div = inert.createElement("div");
     div.innerHTML = doc.text || "";
     const code = [];
+    const shows = []; // what the section's commands do: their titles and command lines
     for (const pre of div.querySelectorAll("pre")) {
-      code.push(pre.textContent);
+      const title = pre.previousSibling;
+      if (title && title.nodeType === 3 && title.data.trim().length <= 60) shows.push(title.data);
+      const text = pre.textContent;
+      for (const m of text.matchAll(/^\$ .*/gm)) shows.push(m[0]);
+      code.push(text);
       pre.replaceWith(" ");
     }
-    return [plain(doc.title), div.textContent, code.join(" ")].map(normalize);
+    const texts = [plain(doc.title), div.textContent, code.join(" "), shows.join(" / ")];
+    return [...texts.map(normalize), topics(div)];
+  }
+  // A sentence's topic: what stands before its first とは, は (not では, には) or colon,
+  // if that is short (「etcd: 設定などを格納する…」, 「Pod は…の最小単位です」); a name
+  // in brackets after it is the same topic (「Namespace (名前空間) は」).
+  const TOPIC = /^\s*([^。、]{1,30}?)\s*(?:とは|(?<![でにと])は|[:：])/u;
+  /* The topics of a section's paragraphs and list items, normalized. A short list item
+     over a list of its own is a heading for it (「Control Plane」). */
+  function topics(div) {
+    const out = [];
+    for (const block of div.querySelectorAll("p, li")) {
+      const lists = block.tagName === "LI" && block.querySelector("ul, ol");
+      let own = block;
+      if (lists) {
+        own = block.cloneNode(true);
+        for (const list of own.querySelectorAll("ul, ol")) list.remove();
+      }
+      const text = own.textContent;
+      if (lists && [...text.trim()].length <= 20) out.push(normalize(text));
+      if (!/は|[:：]/.test(text)) continue;
+      for (const sentence of text.split("。")) {
+        const m = TOPIC.exec(sentence);
+        if (!m) continue;
+        for (const part of m[1].split(/[()（）]/)) {
+          const head = normalize(part);
+          if (head && [...head].length <= 16) out.push(head);
+        }
+      }
+    }
+    return out;
   }
   /* The sections, normalized, and which hold each character and pair of characters (so a
      query reads only the sections that hold some of it). Made at the first query. */
@@ -252,13 +345,14 @@
     const titles = new Map(); // page -> its title: a section's context
     docs = pending.map((doc) => {
       const page = doc.location.split("#")[0];
-      const [title, prose, code] = fields(doc);
+      const [title, prose, code, shows, defines] = fields(doc);
       if (!titles.has(page)) titles.set(page, title);
       const context = doc.location === page ? "" : titles.get(page);
       const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
-      return { doc, page, title, prose, code, context, body: title + " " + prose, last };
+      return { doc, page, title, prose, code, shows, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
+    latinWords = null;
     postings = new Map();
     docs.forEach((d, i) => {
       const seen = new Set();
@@ -293,10 +387,87 @@
 
   // --- scoring -----------------------------------------------------------------------------
 
+  /* Whether topic `t` is the word `w`: a form of it stands there, and the query's words
+     make up most of the topic and its end, where a Japanese noun phrase has its head
+     (etcd: yes; kube-apiserver for apiserver: yes; k8s オブジェクト for k8s, API
+     サーバーの応答 for API サーバー: no). */
+  function defined(t, w, ws) {
+    if (!w.forms.some((f) => find(t, f) >= 0)) return false;
+    const covered = new Set();
+    for (const v of ws)
+      for (const f of v.forms)
+        for (let i = find(t, f); i >= 0; i = find(t, f, i + 1))
+          for (let k = i; k < i + f.length; k++) covered.add(k);
+    return covered.size >= 0.6 * t.length && covered.has(t.length - 1);
+  }
+  /* The share of the query (by weight) that the section's topics define. */
+  function topic(d, ws, weights, total) {
+    if (!d.defines.length) return 0;
+    let sum = 0;
+    ws.forEach((w, k) => {
+      if (weights[k] && d.defines.some((t) => defined(t, w, ws))) sum += weights[k];
+    });
+    return sum / total;
+  }
+  /* The share of the query that the section's commands (titles, command lines) hold. */
+  function shown(d, ws, weights, total) {
+    if (!d.shows) return 0;
+    let sum = 0;
+    ws.forEach((w, k) => {
+      if (weights[k] && w.forms.some((f) => find(d.shows, f) >= 0)) sum += weights[k];
+    });
+    return sum / total;
+  }
+  /* A typo: a katakana word one edit away from a glossary word is taken as that word too
+     (ネームスペイス, レプリカセト, デプロイメン); a Latin word no section holds, as the
+     site's most frequent word one edit away (kubctl). */
+  function typo(w) {
+    if (w.forms.length > 1) return w; // a word of the glossary or synonyms
+    let near = null;
+    if (/^\p{sc=Katakana}{4,}$/u.test(w.text)) {
+      const form = KATAKANA.find((f) => oneEdit(w.text, f));
+      near = form && GLOSSARY.get(form);
+    } else if (w.latin && /^[a-z]{5,}$/.test(w.text) && !anywhere(w.text)) {
+      const word = [...vocabulary()].find(([v]) => oneEdit(w.text, v));
+      near = word && [word[0]];
+    }
+    return near ? Object.assign({}, w, { forms: [w.text, ...near], alt: new Set() }) : w;
+  }
+  function anywhere(form) {
+    return [...holders(form)].some((i) => FIELDS.some((f) => find(docs[i][f], form) >= 0));
+  }
+  let latinWords = null;
+  /* The site's Latin words of five letters or more, most frequent first (made when a
+     query first needs it). */
+  function vocabulary() {
+    if (latinWords) return latinWords;
+    const counts = new Map();
+    for (const d of docs)
+      for (const f of FIELDS)
+        for (const m of d[f].matchAll(/[a-z]{5,}/g)) counts.set(m[0], (counts.get(m[0]) || 0) + 1);
+    latinWords = new Map([...counts].sort((a, b) => b[1] - a[1]));
+    return latinWords;
+  }
+  /* Whether `a` becomes `b` by one insertion, deletion, substitution or swap. */
+  function oneEdit(a, b) {
+    if (a === b || Math.abs(a.length - b.length) > 1) return false;
+    let i = 0;
+    while (i < a.length && a[i] === b[i]) i++;
+    const [x, y] = [a.slice(i), b.slice(i)];
+    return (
+      x.slice(1) === y.slice(1) ||
+      x.slice(1) === y ||
+      x === y.slice(1) ||
+      (x[0] === y[1] && x[1] === y[0] && x.slice(2) === y.slice(2))
+    );
+  }
+
   const FIELDS = ["title", "prose", "code"];
   const CODE = 0.6; // a word found only in code counts this much towards the order
   const CONTEXT = 0.5; // and one found only in the title of the section's page
   const NEAR = 12; // characters between two words of the query that stand together
+  const DEFINES = 1.5; // a section that defines the query's words, for a question
+  const SHOWS = 1; // a section whose commands do what a question for how asks
 
   /* How many times forms of a word stand in `text` (counted up to 5). */
   function count(text, forms) {
@@ -320,8 +491,10 @@
     const query = normalize(String(raw || ""));
     const all = prepared();
     if (!query || !all.length) return null;
-    const ws = words(query).slice(0, 32);
+    const ws = words(query).slice(0, 32).map(typo);
     const n = all.length;
+    const asked = DEFINE.test(query);
+    const howto = !asked && HOWTO.test(query);
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
@@ -367,6 +540,7 @@
     // The whole query as typed; a query of one glossary word in any of its forms.
     const phrases = ws.length === 1 ? ws[0].forms : [query];
     const phrase = (text) => phrases.some((p) => [...p].length >= 2 && find(text, p) >= 0);
+    const exact = (w) => w.forms.filter((f) => !w.alt.has(f)); // not its synonyms
     const scored = [];
     candidates.forEach((d, i) => {
       const row = rows[i];
@@ -374,7 +548,7 @@
       const share = sum((c) => c.any);
       if (share <= 0.25) return;
       const titleShare = sum((c) => c.title);
-      const whole = row.every((c, k) => !content[k] || c.any >= 1);
+      const whole = row.every((c, k) => !content[k] || c.any >= SYNONYM);
       const close = pairs.length
         ? pairs.filter(([a, b]) => FIELDS.some((f) => near(d[f], a, b))).length / pairs.length
         : 0;
@@ -383,20 +557,43 @@
       // 3: the whole query in the title (the section is about it); 2: the whole query in
       // the text, every word, or most of the query in the title; 1: some words. Within 2,
       // the whole query as typed counts towards the order.
-      const level = inTitle ? 3 : inText || whole || titleShare >= 0.6 ? 2 : 1;
-      // How often the words stand in the title and prose (up to 5 times each).
+      let level = inTitle ? 3 : inText || whole || titleShare >= 0.6 ? 2 : 1;
+      // The notes before the configured pages (the author guide): a complete match there
+      // counts as a partial one of the notes.
+      if (d.last) level = Math.max(1, level - 1);
+      // How often the words stand in the title and prose (up to 5 times each; synonyms not).
       const often =
-        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, w.forms) : 0), 0) / (5 * total);
-      const rank = sum((c) => c.rank) + titleShare + 0.5 * close + (inText ? 0.5 : 0) + 0.3 * often;
-      scored.push({ d, row, share, level, rank });
+        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, exact(w)) : 0), 0) / (5 * total);
+      // A section whose sentences define the words (their topic) is about them: for a
+      // question for a definition, before one that mentions them, however often; for
+      // other queries a little, where the topic is the whole query (so it is read only
+      // for a question for a definition or a complete match).
+      const defines = asked || level >= 2 ? topic(d, ws, weights, total) : 0;
+      const topicShare = asked ? defines : defines >= 0.99 ? 1 / 3 : 0;
+      // For a question for how, a section whose commands' titles hold the words.
+      const showShare = howto ? shown(d, ws, weights, total) : 0;
+      // How often a word stands does not tell where it is defined: for a question for a
+      // definition, among equals the site's order decides (the notes introduce a word
+      // before they use it).
+      const rank =
+        sum((c) => c.rank) +
+        titleShare +
+        DEFINES * topicShare +
+        SHOWS * showShare +
+        0.5 * close +
+        (inText ? 0.5 : 0) +
+        (asked ? 0 : 0.3 * often);
+      scored.push({ d, row, share, level, rank, defines: topicShare });
     });
     const top = Math.max(0, ...scored.map((s) => s.share));
     const listed = scored.filter((s) => s.share >= 0.3 * top);
-    // By level; within a level of complete matches the configured pages (the author
-    // guide) last, among partial ones a little behind; then by rank.
+    // By level (the configured pages, the author guide, one level down); within a level of
+    // complete matches the configured pages last; among partial ones, the notes' sections
+    // that hold most of the query first, the configured pages a little behind; then by rank.
     for (const s of listed) {
       if (s.level >= 2) s.key = s.level * 1000 + (s.d.last ? 0 : 100) + 10 * s.rank;
-      else s.key = 1000 + 10 * s.rank * (s.d.last ? 0.8 : 1);
+      else if (s.d.last) s.key = 1000 + 8 * s.rank;
+      else s.key = 1000 + 10 * s.rank + (s.share >= NOTES_FIRST ? 500 : 0);
     }
     listed.sort((a, b) => b.key - a.key); // stable: on a tie, the site's order
     return { query, raw: String(raw), words: ws, light, content, listed };
@@ -460,7 +657,7 @@
       const seen = new Map();
       // Marked: the query's words (not particles) and the whole query where it stands.
       const found = result.words.map((w, k) => {
-        const whole = s.row[k].any >= 1;
+        const whole = s.row[k].any >= SYNONYM;
         if (result.light[k]) return Object.assign([], { whole });
         const grams = w.latin ? [] : w.forms.filter(japanese).flatMap(bigrams);
         const forms = whole ? w.forms : grams.filter((g) => [...g].length > 1);
@@ -548,6 +745,21 @@
     answer(query, index) {
       if (index) remember(index);
       return answer(query, { items: [] });
+    },
+    // Whether the page has handed the script its index (the search box opened).
+    ready: () => Boolean(pending || docs.length),
+    // How each listed section was ranked, best first (for the tests and bench_search).
+    explain(query) {
+      const result = score(query);
+      if (!result) return [];
+      return result.listed.map((s) => ({
+        location: s.d.doc.location,
+        level: s.level,
+        share: s.share,
+        rank: s.rank,
+        key: s.key,
+        defines: s.defines,
+      }));
     },
   };
 })();
