@@ -684,7 +684,7 @@ def test_a_change_to_the_rules_bumps_their_version():
     changes what normalize or compare says bumps RULES, then updates this fingerprint."""
     from kubecapture import drift
 
-    assert (drift.RULES, rules_fingerprint()) == (2, "60a8d5d9d3330615")
+    assert (drift.RULES, rules_fingerprint()) == (3, "2a89966157d86a58")
 
 
 def test_a_json_key_that_only_gained_a_comma_is_no_change_of_value():
@@ -742,3 +742,16 @@ def test_an_event_recorded_once_more_is_said_so_not_a_new_row():
     other = REGISTERED.format(age="5s").replace("RegisteredNode", "Starting      ")
     c = compare("kubectl describe node", old, old + other)
     assert [d.kind for d in c.differences] == ["row_added"]
+
+
+def test_a_value_that_came_is_a_changed_value_not_a_line_removed():
+    """`Container ID:` is empty on a simulated node and holds a containerd ID on a real one:
+    the line is still there, its value came (issue 25: the summary said `line removed`)."""
+    command = "kubectl describe pod nginx"
+    old = "Containers:\n  nginx:\n    Container ID:\n    Image:  nginx:1.27\n"
+    new = (
+        "Containers:\n  nginx:\n    Container ID:  containerd://0123abcd\n    Image:  nginx:1.27\n"
+    )
+    changes = compare(command, old, new).changes
+    assert not any("line removed" in c for c in changes), changes
+    assert any(c.startswith("Container ID:") for c in changes), changes

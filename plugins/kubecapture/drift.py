@@ -54,7 +54,7 @@ Status = Literal["unchanged", "volatile", "changed"]
 # The version of the rules below: a saved change marker (history.change) counts only for
 # the rules it was made with. Bump it with any change to what `compare` says;
 # tests/test_drift.py holds a fingerprint of the rules' results that tells when.
-RULES = 2
+RULES = 3
 _RANK = {"unchanged": 0, "volatile": 1, "changed": 2}
 
 # ---------------------------------------------------------------------------------------
@@ -618,7 +618,9 @@ def _changes(a: list[Block], b: list[Block]) -> list[Difference]:
     return found or [Difference("output")]
 
 
-_KEY_VALUE = re.compile(r'^\s*(?:- )?"?([^":\s][^":]*?)"?:\s+(.*?),?$')
+# The value may be empty: `Container ID:` of a container not started yet is the same line as
+# `Container ID:  containerd://…` once it runs (a value that came, not a line removed).
+_KEY_VALUE = re.compile(r'^\s*(?:- )?"?([^":\s][^":]*?)"?:(?:\s+(.*?))?,?$')
 
 
 def _text_changes(a: list[str], b: list[str]) -> list[Difference]:
@@ -647,7 +649,7 @@ def _text_changes(a: list[str], b: list[str]) -> list[Difference]:
 def _key_value(line: str) -> tuple[str, str]:
     """(key, value) of `Key:  value`, `key: value` or `"key": "value",`; ("", line) if none."""
     m = _KEY_VALUE.match(line)
-    return (m[1], _unquote(m[2])) if m else ("", line.strip())
+    return (m[1], _unquote(m[2] or "")) if m else ("", line.strip())
 
 
 def _same_key(a: str, b: str) -> bool:
