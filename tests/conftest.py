@@ -123,15 +123,17 @@ class OwnCluster:
     state: Path
     env: dict[str, str]  # for kubectl and kubecapture
     version: str = ""
+    port: int = SECOND_PORT
+    # One real node per machine (kubelet ports), and CI's main cluster holds it: a second
+    # cluster runs a simulated node unless told otherwise.
+    node_kind: str = os.environ.get("KUBECAPTURE_SECOND_CLUSTER_NODE", "simulated")
 
     def run(self, *args: str) -> str:
         script_env = dict(
             os.environ,
             KUBECAPTURE_CLUSTER_DIR=str(self.state),
-            KUBECAPTURE_CLUSTER_PORT=str(SECOND_PORT),
-            # One real node per machine (kubelet ports), and CI's main cluster holds it: a
-            # second cluster runs a simulated node unless told otherwise.
-            KUBECAPTURE_CLUSTER_NODE=os.environ.get("KUBECAPTURE_SECOND_CLUSTER_NODE", "simulated"),
+            KUBECAPTURE_CLUSTER_PORT=str(self.port),
+            KUBECAPTURE_CLUSTER_NODE=self.node_kind,
         )
         done = subprocess.run(
             ["bash", str(CLUSTER_SCRIPT), *args], env=script_env, capture_output=True, text=True
@@ -139,8 +141,10 @@ class OwnCluster:
         assert done.returncode == 0, f"cluster {' '.join(args)} failed:\n{done.stderr}"
         return done.stdout
 
-    def start(self, version: str) -> None:
-        self.run("start", "--version", version)
+    def start(self, version: str, *options: str) -> None:
+        if (self.state / "version").exists():  # `start` keeps a running cluster
+            self.run("stop")
+        self.run("start", "--version", version, *options)
         self.version = version
 
     def upgrade(self, version: str) -> None:
@@ -191,18 +195,47 @@ def version_key(version: str) -> tuple[int, ...]:
 def second_cluster(tmp_path, upgrade_versions) -> OwnCluster:
     """A second cluster of tests/cluster, not started yet; stopped (data deleted) after."""
     state = tmp_path / "cluster"
+    cluster = OwnCluster(state, _cluster_env(state, tmp_path))
+    try:
+        yield cluster
+    finally:
+        if state.exists():
+            cluster.stop()
+
+
+def _cluster_env(state: Path, tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBECTL_")}
     env.update(
         KUBECONFIG=str(state / "kubeconfig"),
         KUBECACHEDIR=str(tmp_path / "kube-cache"),
         PATH=os.pathsep.join([str(VENV_BIN), env.get("PATH", "")]),
     )
-    cluster = OwnCluster(state, env)
+    return env
+
+
+@pytest.fixture
+def notes_cluster(request, tmp_path, upgrade_versions) -> OwnCluster:
+    """A cluster of tests/cluster that a test starts, stops and upgrades to capture the
+    whole notes. Where the live suite's own cluster is tests/cluster's real node (CI), that
+    one: the notes need containers that really run, and a machine has room for one real
+    node; it is started again afterwards at the release and context it had. Else a second
+    cluster beside any other (second_cluster)."""
+    kubeconfig = os.environ.get("KUBECONFIG", "")
+    main = subprocess.run(
+        ["bash", str(CLUSTER_SCRIPT), "kubeconfig"], capture_output=True, text=True
+    ).stdout.strip()
+    state = Path(main).parent
+    kind = state / "node-kind"
+    if not (kubeconfig and main and Path(kubeconfig) == Path(main) and kind.exists()):
+        yield request.getfixturevalue("second_cluster")
+        return
+    version, context = ((state / f).read_text().strip() for f in ("version", "context"))
+    port = int(os.environ.get("KUBECAPTURE_CLUSTER_PORT", "16443"))
+    cluster = OwnCluster(state, _cluster_env(state, tmp_path), port=port, node_kind="real")
     try:
         yield cluster
     finally:
-        if state.exists():
-            cluster.stop()
+        cluster.start(version, "--context", context)
 
 
 @dataclass

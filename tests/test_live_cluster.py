@@ -224,6 +224,12 @@ def test_a_sandboxed_page_cannot_mount_the_node(tmp_path, real_cluster_env, real
     assert "violates PodSecurity" in result["stderr"] and "hostPath" in result["stderr"]
 
 
+# Every kubectl snippet of the notes and the guide, as the committed captures hold them.
+NOTES_SNIPPETS = sum(
+    len(store.load(p).snippets) for p in store.all_capture_files(ROOT / "snippets" / "captures")
+)
+
+
 def notes_copy(tmp_path: Path, context: str) -> Path:
     """The notes site (docs, snippets, mkdocs.yml) in a scratch folder, `context` allowed."""
     root = tmp_path / "notes"
@@ -251,19 +257,19 @@ def drift_steps(captures: Path, before: str, after: str) -> dict[tuple[str, str]
 
 
 def test_a_fresh_cluster_of_the_same_release_changes_nothing(
-    tmp_path, second_cluster, upgrade_versions
+    tmp_path, notes_cluster, upgrade_versions
 ):
     """Precision on real output: the whole notes on a new cluster of the same release
     (new UIDs, pod names, IPs, ages, resourceVersions) report 0 changed; only the guide's
     settle="off" example may differ (timing, by design)."""
     release = upgrade_versions[0]
-    second_cluster.start(release)
-    site = notes_copy(tmp_path, second_cluster.context)
-    first = kubecapture(site, second_cluster.env, "refresh")
+    notes_cluster.start(release)
+    site = notes_copy(tmp_path, notes_cluster.context)
+    first = kubecapture(site, notes_cluster.env, "refresh")
     assert first.returncode == 0, first.log
-    second_cluster.stop()
-    second_cluster.start(release)
-    again = kubecapture(site, second_cluster.env, "refresh")
+    notes_cluster.stop()
+    notes_cluster.start(release)
+    again = kubecapture(site, notes_cluster.env, "refresh")
     assert again.returncode == 0, again.log
     # The same cluster setup: each output replaced, compared with the one it replaces.
     counts = re.search(
@@ -275,27 +281,27 @@ def test_a_fresh_cluster_of_the_same_release_changes_nothing(
     assert all("how-it-works.md > no-settle (settle=off" in line for line in changed), changed
     captures = site.parent / "snippets" / "captures"
     pages = [store.load(p) for p in store.all_capture_files(captures)]
-    assert sum(len(p.snippets) for p in pages) == 47
+    assert sum(len(p.snippets) for p in pages) == NOTES_SNIPPETS
     assert all(s.provenance.server_version == release for p in pages for s in p.snippets)
 
 
 def test_a_real_upgrade_reports_what_changed_between_two_releases(
-    tmp_path, second_cluster, upgrade_versions, kubectl_bin
+    tmp_path, notes_cluster, upgrade_versions, kubectl_bin
 ):
     """The whole notes on release A, `cluster upgrade B` on the same storage, a refresh:
     a history entry per snippet, and the drift report's changes are real differences
     between the two API servers (the version where outputs show it, and more)."""
     before, after = upgrade_versions
-    second_cluster.start(before)
-    site = notes_copy(tmp_path, second_cluster.context)
-    first = kubecapture(site, second_cluster.env, "refresh")
+    notes_cluster.start(before)
+    site = notes_copy(tmp_path, notes_cluster.context)
+    first = kubecapture(site, notes_cluster.env, "refresh")
     assert first.returncode == 0, first.log
-    env = second_cluster.env
+    env = notes_cluster.env
     kept = kubectl_json(kubectl_bin, env, "create", "configmap", "kept-by-the-upgrade")
-    second_cluster.upgrade(after)
+    notes_cluster.upgrade(after)
     # the same storage: the object made on A is there on B, the same object
     assert kubectl_json(kubectl_bin, env, "get", "configmap", "kept-by-the-upgrade") == kept
-    upgraded = kubecapture(site, second_cluster.env, "refresh")
+    upgraded = kubecapture(site, notes_cluster.env, "refresh")
     assert upgraded.returncode == 0, upgraded.log
 
     captures = site.parent / "snippets" / "captures"
@@ -310,7 +316,7 @@ def test_a_real_upgrade_reports_what_changed_between_two_releases(
             if any(after in r.stdout for r in s.results):
                 shows_version.add((page.page, s.id))
     steps = drift_steps(captures, before, after)
-    assert len(steps) == sum(len(p.snippets) for p in pages) == 47
+    assert len(steps) == sum(len(p.snippets) for p in pages) == NOTES_SNIPPETS
     changed = {k for k, e in steps.items() if e["status"] == "changed"}
     # every output that shows the server's or the node's version changed, and says so
     assert shows_version and shows_version <= changed, (shows_version, changed)

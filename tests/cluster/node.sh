@@ -68,6 +68,11 @@ prepare_host() {
   ip link add "$NODE_LINK" type veth peer name "${NODE_LINK}p" &&
     ip addr add "$NODE_IP/32" dev "$NODE_LINK" && ip link set "${NODE_LINK}p" up &&
     ip link set "$NODE_LINK" up || die "could not add the node's link $NODE_LINK"
+  # Traffic to a Service or Pod address that kube-proxy's rules or the bridge do not take
+  # (before kube-proxy has written them, while it restarts) is dropped here: otherwise the
+  # default route would carry it off the machine.
+  ip route add blackhole "$SERVICE_CIDR" && ip route add blackhole "$POD_CIDR" ||
+    die "could not add the routes that keep the cluster's addresses on the machine"
   # Pods reach Services through kube-proxy's rules on the bridge, and leave through the host.
   sysctl -qw net.ipv4.ip_forward=1
   [ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || modprobe br_netfilter 2>/dev/null || true
@@ -81,6 +86,8 @@ restore_host() {
   [ -d "$dir" ] || return 0
   ip link del "$CNI_BRIDGE" 2>/dev/null || true
   ip link del "$NODE_LINK" 2>/dev/null || true
+  ip route del blackhole "$SERVICE_CIDR" 2>/dev/null || true
+  ip route del blackhole "$POD_CIDR" 2>/dev/null || true
   [ -s "$dir/iptables" ] && iptables-restore <"$dir/iptables" 2>/dev/null
   [ -s "$dir/ip6tables" ] && ip6tables-restore <"$dir/ip6tables" 2>/dev/null
   drop_new_tables iptables "$dir/iptables"
@@ -425,6 +432,11 @@ node_upgrade() {
     control_plane_listed "$version"
   wait_for 60 "could not apply kube-proxy and CoreDNS (tests/cluster/addons)" apply_addons "$version"
   wait_for 120 "kube-proxy $version did not roll out" kubectl_ -n kube-system rollout status ds/kube-proxy --timeout=1s
+  # CoreDNS watched the API server through every restart above and backs off after each
+  # failure, so a Service made right after the upgrade would not resolve for a while:
+  # restarted, as kubeadm's upgrade of the CoreDNS addon restarts it.
+  kubectl_ -n kube-system rollout restart deployment/coredns >/dev/null
+  wait_for 120 "CoreDNS did not come back" kubectl_ -n kube-system rollout status deployment/coredns --timeout=1s
   wait_for 120 "the node did not become Ready" kubectl_ wait --for=condition=Ready "node/$node" --timeout=1s
 }
 
@@ -481,6 +493,7 @@ host_state() {
     [ -r "$path" ] && echo "$name = $(cat "$path")"
   done
   echo "# links"; ip -o link show 2>/dev/null | awk -F': ' '{sub(/@.*/, "", $2); print $2}' | sort
+  echo "# routes"; ip route show 2>/dev/null
   echo "# mounts"; awk '{print $5}' /proc/self/mountinfo | sort
   echo "# paths"; for path in "${HOST_PATHS[@]}"; do [ -e "$path" ] && echo "$path"; done
   echo "# network namespaces"; ls /var/run/netns 2>/dev/null
