@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import io
 import logging
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -21,9 +22,17 @@ from mkdocs.structure.files import get_files
 from . import drift, history, live, matrix, report
 from .cluster import ClusterUnavailable
 from .config import OptionsError, load_site
-from .planning import PagePlan, Settings, is_complete, links_out, plan_page
+from .planning import (
+    PagePlan,
+    Settings,
+    is_complete,
+    leftover_captures,
+    links_out,
+    plan_page,
+    stale_snippets,
+)
 from .sitebuild import SiteError
-from .snippets import SnippetError
+from .snippets import SnippetError, with_occurrence
 from .store import CaptureFileError, all_capture_files, capture_path
 from .store import load as load_capture
 from .store import save as save_capture
@@ -89,9 +98,15 @@ def page_state(plan: PagePlan, cache_dir: Path | None) -> tuple[str, object]:
     page_capture = load_capture(plan.capture_file, cache_dir)
     if page_capture is None:
         return "missing", None
-    if page_capture.key != plan.key:
+    if stale_snippets(page_capture, plan.snippets, plan.page_options) or leftover_captures(
+        page_capture, plan.snippets
+    ):
         return "stale", page_capture
-    return ("fresh" if is_complete(page_capture, plan) else "partial"), page_capture
+    if page_capture.key == plan.key:
+        return ("fresh" if is_complete(page_capture, plan) else "partial"), page_capture
+    # Snippets added after the captured ones, or removed: the others' captures stand.
+    found = all(page_capture.find(s.key, n) for s, n in with_occurrence(plan.snippets))
+    return ("fresh" if found else "partial"), page_capture
 
 
 def cmd_status(args) -> int:
@@ -404,12 +419,18 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     # What a capture file holds (a pull request's) is printed as text, never as the
     # terminal's control sequences (OSC 52 writes the clipboard, CSI clears the screen).
-    with (
-        contextlib.redirect_stdout(_Printable(sys.stdout)),
-        contextlib.redirect_stderr(_Printable(sys.stderr)),
-    ):
-        logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
-        return _dispatch(args)
+    try:
+        with (
+            contextlib.redirect_stdout(_Printable(sys.stdout)),
+            contextlib.redirect_stderr(_Printable(sys.stderr)),
+        ):
+            logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
+            return _dispatch(args)
+    except BrokenPipeError:
+        # `kubecapture status | head`: the reader has gone; what is left unprinted is not
+        # news. Python flushes stdout at exit: point it where a flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a process killed by SIGPIPE
 
 
 class _Printable(io.TextIOBase):
