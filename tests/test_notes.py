@@ -222,7 +222,8 @@ def test_the_guide_says_how_to_install_and_capture_on_minikube_and_kind(site):
     for way in ("pip install './kubecapture[", "python -m build --wheel", "@ git+<URL>@"):
         assert way in install, way
     assert "PyPI" in install and "chromium" in install
-    quick = markdown[markdown.index("## クイックスタート") : markdown.index("### kubectl とクラスター")]
+    start, end = markdown.index("## クイックスタート"), markdown.index("### kubectl とクラスター")
+    quick = markdown[start:end]
     assert "mkdocs.yml" in quick and "- kubecapture:" in quick and "- offline" in quick
     for words in ("minikube start", "kind create cluster", "tests/cluster/cluster start"):
         assert words in quick, words
