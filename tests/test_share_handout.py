@@ -197,3 +197,47 @@ def test_the_handout_prints_only_the_sites_own_files(tmp_path):
     assert "HOST-FILE-CONTENT" not in text
     # The secret is readable where the site is: the handout refused it, not the disk.
     assert (tmp_path / "e-secret.txt").read_text().startswith("HOST-FILE-CONTENT")
+
+
+def test_the_text_layer_maps_kangxi_radicals_back_to_kanji(tmp_path):
+    """Chromium's ToUnicode maps give a glyph the font reaches from 入 and from ⼊ the
+    lower code point, the radical: pdfminer-based tools read 入門 as ⼊⾨. fix_text_layer
+    maps each such entry (bfchar, bfrange, bfrange array) to the unified ideograph and
+    leaves the others as they are."""
+    import zlib
+
+    pypdf = pytest.importorskip("pypdf")
+    from kubecapture import handout
+    from pypdf.generic import DictionaryObject, EncodedStreamObject, NameObject
+
+    cmap = (
+        b"begincmap\n1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n"
+        b"2 beginbfchar\n<0001> <2F0A>\n<0002> <0041>\nendbfchar\n"
+        b"3 beginbfrange\n<0003> <0004> <2F68>\n<0005> <0006> [<2ED1> <9580>]\n"
+        b"<0007> <0008> <0061>\nendbfrange\nendcmap\n"
+    )
+    writer = pypdf.PdfWriter()
+    page = writer.add_blank_page(100, 100)
+    stream = EncodedStreamObject()
+    stream._data = zlib.compress(cmap)
+    stream[NameObject("/Filter")] = NameObject("/FlateDecode")
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/ToUnicode"): writer._add_object(stream),
+        }
+    )
+    fonts = DictionaryObject({NameObject("/F1"): writer._add_object(font)})
+    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
+    pdf = tmp_path / "mini.pdf"
+    with pdf.open("wb") as f:
+        writer.write(f)
+
+    assert handout.fix_text_layer(pdf) == 1
+    fixed = pypdf.PdfReader(pdf).pages[0]["/Resources"]["/Font"]["/F1"]["/ToUnicode"]
+    text = fixed.get_object().get_data().decode()
+    assert "<0001> <5165>" in text and "<0002> <0041>" in text  # 入; A as it was
+    assert "<0003> <0004> [<7676> <767D>]" in text  # 疒白, not ⽨⽩
+    assert "<0005> <0006> [<9577> <9580>]" in text  # 長 (a CJK radical with no NFKC form)
+    assert "<0007> <0008> <0061>" in text
+    assert handout.fix_text_layer(pdf) == 0  # nothing left to fix
