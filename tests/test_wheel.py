@@ -178,6 +178,8 @@ def test_the_git_url_install_gives_the_same_distribution(tmp_path):
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv)
     python = venv / "bin" / "python"
+    # The pip of Python 3.11's ensurepip (23.2) refuses a file:// URL in a requirement.
+    run(python, *PIP, "--upgrade", "pip", timeout=300)
     url = f"mkdocs-kubecapture @ git+{ROOT.as_uri()}@{head}"
     run(python, *PIP, "--no-deps", url, timeout=600)
     shown = run(python, "-m", "pip", "show", "-f", "mkdocs-kubecapture").stdout
