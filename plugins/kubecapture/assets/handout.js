@@ -253,6 +253,12 @@
     code.style.whiteSpace = "pre";
     expandTabs(code);
     let cap = capacity(code);
+    if (cap < 24) {
+      // A block in a narrow box (a table cell): marks every few characters would say
+      // less than the browser's own wrapping, and cost a node each.
+      code.style.whiteSpace = "";
+      continue;
+    }
     const outputs = [...code.querySelectorAll(".go")];
     const widest = Math.max(
       0,
