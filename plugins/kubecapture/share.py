@@ -21,6 +21,7 @@ loads anything from the network, from the computer (file://) or from outside the
 
 from __future__ import annotations
 
+import os
 import posixpath
 import re
 import sys
@@ -288,7 +289,7 @@ def _newest_source(info: sitebuild.SiteInfo, root: Path) -> tuple[float, str] | 
                 and p.suffix in (".md", ".yaml")
                 and (newest is None or p.stat().st_mtime > newest[0])
             ):
-                newest = (p.stat().st_mtime, p.resolve().relative_to(root.resolve()).as_posix())
+                newest = (p.stat().st_mtime, os.path.relpath(p, root))
     return newest
 
 
