@@ -6,6 +6,7 @@ files (issue 26)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -77,6 +78,11 @@ def test_share_zips_the_site_with_the_handout_and_a_note_and_leaves_site_alone(t
     with zipfile.ZipFile(root / "site.zip") as z:
         assert "handout.pdf" not in z.namelist() and b"handout.pdf" not in z.read("README.txt")
     assert (root / "site.zip").read_bytes() != first
+
+    # A handout older than the pages: zipped, and the author told to make it again.
+    os.utime(root / "handout.pdf", (1_000_000_000, 1_000_000_000))
+    done = kubecapture(config_file, offline_env(), "share")
+    assert done.returncode == 0 and "handout.pdf is older than docs/" in done.stdout
 
     done = kubecapture(config_file, offline_env(), "share", "--with", "../elsewhere")
     assert done.returncode == 1 and "give a folder inside" in done.stderr
