@@ -246,6 +246,7 @@ def _serve(site: Path):
     leading out of it, a symlink pointing out of it). file:// cannot be loaded from an
     http page at all."""
     import mimetypes
+    from urllib.parse import unquote, urlsplit
 
     root = site.resolve()
 
@@ -253,14 +254,17 @@ def _serve(site: Path):
         url = route.request.url
         if not url.startswith(ORIGIN):
             return route.abort()
-        from urllib.parse import unquote, urlsplit
-
         path = unquote(urlsplit(url).path).lstrip("/")
-        target = (root / path).resolve()
-        if not target.is_relative_to(root) or not target.is_file():
+        try:
+            target = (root / path).resolve()
+            inside = target.is_relative_to(root) and target.is_file()  # not a FIFO, a folder
+            body = target.read_bytes() if inside else None
+        except (OSError, ValueError):  # unreadable, a NUL in the path
+            body = None
+        if body is None:
             return route.fulfill(status=404, body="")
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        return route.fulfill(status=200, body=target.read_bytes(), content_type=kind)
+        return route.fulfill(status=200, body=body, content_type=kind)
 
     return handle
 
