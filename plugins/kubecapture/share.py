@@ -8,7 +8,8 @@ zips it: `site/` (open `site/index.html`), each `--with` folder under its own re
 path (`snippets/manifests`, so attendees run `kubectl apply -f snippets/manifests/pod.yaml`
 from the unzipped folder as the notes do), the handout PDF when there is one
 (`handout.pdf` beside mkdocs.yml, what `kubecapture handout` writes) and `README.txt`, a
-short note on how to open it. Fixed timestamps: the same files always give the same bytes.
+short note on how to open it (and the day it was made). Fixed timestamps: the same
+files give the same bytes on the same day.
 
 A site that would not work from disk is refused, one line per problem, each naming what
 to add to mkdocs.yml: Material's `offline` plugin (links that work from disk, the search
