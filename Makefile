@@ -30,20 +30,17 @@ venv: $(TEST_STAMP)
 site: $(SITE_STAMP)
 	KUBECAPTURE_MODE=replay $(BIN)/mkdocs build --strict
 
-## site.zip: the site built from the committed captures for opening from disk (file://),
-## offline, search included; refuses a site that would load anything from the network.
-## With snippets/manifests/, so `kubectl apply -f snippets/manifests/pod.yaml` runs from it.
+## site.zip: the site built from the committed captures, for opening from disk (file://),
+## offline, search included, with snippets/manifests/ (so `kubectl apply -f
+## snippets/manifests/pod.yaml` runs from it) and handout.pdf when there is one.
+## Refuses a site that would load anything from the network. Leaves site/ alone.
 share: $(SITE_STAMP)
-	rm -rf site site.zip
-	KUBECAPTURE_MODE=replay KUBECAPTURE_OFFLINE=true $(BIN)/mkdocs build --strict
-	$(BIN)/python -m kubecapture.share site site.zip --with snippets/manifests
+	$(BIN)/kubecapture share --with snippets/manifests
 
-## site/handout.pdf: the course sections and the study-group page as one PDF to print
-## (headless Chromium; Debian: chromium, fonts-ipaexfont-gothic, fonts-ipafont-gothic).
-HANDOUT_PAGES := course/01-introduction.html course/02-overview.html course/04-kubectl.html \
-	course/05-resources.html study-group/bizpy.html
-handout: $(TEST_STAMP) site  # prints with Playwright (the test tools)
-	$(BIN)/python -m kubecapture.handout --site site --out site/handout.pdf $(HANDOUT_PAGES)
+## handout.pdf: the nav's course section as one A4 PDF to print (headless Chromium through
+## Playwright; Debian: chromium, fonts-ipaexfont-gothic, fonts-ipafont-gothic).
+handout: $(TEST_STAMP)  # Playwright and pypdf come with the test tools (or the handout extra)
+	$(BIN)/kubecapture handout --section コース
 
 ## Run the whole test suite (real kubectl against the API stand-in in tests/).
 test: $(TEST_STAMP)

@@ -13,7 +13,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 PLUGIN = ROOT / "plugins" / "kubecapture"
 # Imported only when Zensical runs the fence, or when the handout is printed.
-OPTIONAL = {"zensical": "zensical", "playwright": "handout"}
+OPTIONAL = {"zensical": "zensical", "playwright": "handout", "pypdf": "handout"}
 
 
 def project() -> dict:

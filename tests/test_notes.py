@@ -218,8 +218,17 @@ def test_the_guide_shows_the_snippets_line_as_written(site):
 def test_the_guide_says_how_to_install_and_capture_on_minikube_and_kind(site):
     markdown = (DOCS / "how-it-works.md").read_text(encoding="utf-8")
     install = next(body for heading, body in sections(markdown) if "インストール" in heading)
-    assert "pip install 'mkdocs-kubecapture" in install
-    assert "mkdocs.yml" in install and "- kubecapture:" in install
+    # Not on PyPI: a clone, a wheel, a git URL (tests/test_wheel.py installs each way).
+    for way in ("pip install './kubecapture[", "python -m build --wheel", "@ git+<URL>@"):
+        assert way in install, way
+    assert "PyPI" in install and "chromium" in install
+    start, end = markdown.index("## クイックスタート"), markdown.index("### kubectl とクラスター")
+    quick = markdown[start:end]
+    assert "mkdocs.yml" in quick and "- kubecapture:" in quick and "- offline" in quick
+    for words in ("minikube start", "kind create cluster", "tests/cluster/cluster start"):
+        assert words in quick, words
+    for words in ("kubecapture refresh", "kubecapture share", "kubecapture handout"):
+        assert words in quick, words
     capture = next(body for heading, body in sections(markdown) if "kind" in heading)
     for words in ("minikube start", "kind create cluster", "kind-", "make capture"):
         assert words in capture, words

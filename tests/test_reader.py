@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -27,12 +28,14 @@ from ui_strings import english_ui_strings, is_english
 ROOT = Path(__file__).resolve().parents[1]
 JS = Path(__file__).parent / "js"
 SHOTS = os.environ.get("KUBECAPTURE_SCREENSHOTS")
+# `make handout`: the nav's course section (the study group's Python/Slack page is not
+# about Kubernetes: it stays out).
+PAPER_FOLD = 25  # handout.PAPER_FOLD: a long output is printed up to here
 HANDOUT_PAGES = [
     "course/01-introduction.html",
     "course/02-overview.html",
     "course/04-kubectl.html",
     "course/05-resources.html",
-    "study-group/bizpy.html",
 ]
 
 
@@ -269,23 +272,30 @@ def test_diagrams_read_on_a_desktop_and_fit_a_phone_with_a_zoom(browser, notes_s
             context.close()
 
 
+def make_args(target: str) -> list[str]:
+    """The arguments `make TARGET` gives `kubecapture` (`make -n`)."""
+    dry = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True)
+    line = next(x for x in dry.stdout.splitlines() if "/kubecapture " in x)
+    args = shlex.split(line.split("/kubecapture ", 1)[1])
+    assert args[0] == target, line
+    return args
+
+
 @pytest.fixture(scope="session")
 def shared_zip(notes_site, tmp_path_factory) -> Path:
-    """`make share`'s zip of the notes site (its own command line, from the Makefile),
-    unzipped: the folder a study-group attendee works in."""
-    dry = subprocess.run(["make", "-n", "share"], cwd=ROOT, capture_output=True, text=True)
-    line = next(x for x in dry.stdout.splitlines() if "kubecapture.share" in x)
-    args = line.split("kubecapture.share", 1)[1].split()
-    assert args[:2] == ["site", "site.zip"], line
-    from kubecapture import share
-
+    """`make share`'s zip of the notes site (its own command line, from the Makefile, on
+    the site built already), unzipped: the folder a study-group attendee works in."""
+    args = make_args("share")
     root = tmp_path_factory.mktemp("shared")
-    here = Path.cwd()
-    os.chdir(ROOT)  # the --with folders are relative to the repository, as in `make share`
-    try:
-        assert share.main([str(notes_site), str(root / "site.zip"), *args[2:]]) == 0
-    finally:
-        os.chdir(here)
+    done = subprocess.run(
+        [sys.executable, "-m", "kubecapture.cli", *args, "--site", str(notes_site)]
+        + ["-o", str(root / "site.zip"), "--no-pdf"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
     with zipfile.ZipFile(root / "site.zip") as z:
         z.extractall(root / "unzipped")
     return root / "unzipped"
@@ -388,7 +398,8 @@ MARGIN_PT = {"top": 16 / 25.4 * 72, "side": 14 / 25.4 * 72}  # handout.MARGIN
 
 @pytest.fixture(scope="session")
 def handout_pdf(notes_site, tmp_path_factory) -> Path:
-    """`make handout`: the course and study-group pages of the notes site as one PDF."""
+    """`make handout` (its command line, from the Makefile) on the notes site built
+    already: the nav's course section as one PDF."""
     for tool in ("pdfinfo", "pdffonts", "pdftoppm", "pdftotext"):
         if not shutil.which(tool):
             pytest.skip(f"{tool} not found: apt-get install poppler-utils (.ci/run does)")
@@ -396,14 +407,19 @@ def handout_pdf(notes_site, tmp_path_factory) -> Path:
         pytest.skip(f"no Chromium at {CHROMIUM}")
     site = tmp_path_factory.mktemp("handout") / "site"
     shutil.copytree(notes_site, site)
+    args = make_args("handout")
+    assert args == ["handout", "--section", "コース"]
     result = subprocess.run(
-        [sys.executable, "-m", "kubecapture.handout", "--site", str(site), *HANDOUT_PAGES],
+        [sys.executable, "-m", "kubecapture.cli", *args, "--site", str(site)]
+        + ["-o", str(site.parent / "handout.pdf")],
+        cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
-    return site / "handout.pdf"
+    assert ", ".join(p.replace(".html", ".md") for p in HANDOUT_PAGES) in result.stdout
+    return site.parent / "handout.pdf"
 
 
 @pytest.fixture(scope="session")
@@ -482,13 +498,15 @@ def test_no_text_on_paper_is_under_7_pt_or_past_the_margin(handout_pages):
 
 class _PrintedOutputs(HTMLParser):
     """The text of the output spans (`span.go`) paper shows: not those of a history's
-    outputs between the newest and the original notes' (handout.css hides them)."""
+    outputs between the newest and the original notes' (handout.css hides them), and of
+    a folded output (`span.kc-fold`) its first lines only (handout.js cuts it there)."""
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.outputs: list[str] = []
         self._skip = 0  # div depth inside a hidden output, 0 outside
-        self._in_go = False
+        self._spans: list[str] = []  # classes of the open spans
+        self._fold_left: int | None = None  # lines a fold still prints (None: no fold)
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
@@ -497,18 +515,30 @@ class _PrintedOutputs(HTMLParser):
             self._skip += 1
         elif tag == "div" and "tabbed-block" in classes and "data-search-exclude" in a:
             self._skip = 0 if "kc-imported" in classes else 1
-        elif tag == "span" and classes == ["go"] and not self._skip:
-            self._in_go = True
-            self.outputs.append("")
+        elif tag == "span":
+            self._spans.append(" ".join(classes))
+            if "kc-fold" in classes and not self._skip:
+                lines = int(re.search(r"--kc-fold-lines:(\d+)", a.get("style", ""))[1])
+                self._fold_left = min(lines, PAPER_FOLD)
+            elif classes == ["go"] and not self._skip:
+                self.outputs.append("")
 
     def handle_endtag(self, tag):
         if tag == "div" and self._skip:
             self._skip -= 1
-        elif tag == "span":
-            self._in_go = False
+        elif tag == "span" and self._spans:
+            if self._spans.pop() == "kc-fold":
+                self._fold_left = None
 
     def handle_data(self, data):
-        if self._in_go:
+        if self._spans and self._spans[-1] == "go" and not self._skip:
+            if self._fold_left is not None:
+                pieces = data.split("\n")
+                if len(pieces) > self._fold_left:  # the fold ends in this text
+                    data = "\n".join(pieces[: self._fold_left]) + "\n"
+                    self._fold_left = 0
+                else:
+                    self._fold_left -= len(pieces) - 1
             self.outputs[-1] += data
 
 
@@ -551,7 +581,8 @@ def test_tables_on_paper_keep_every_cell_whole_on_its_row(handout_pages, notes_s
 
 
 def _chapter_titles(pdf_text: str) -> list[str]:
-    return [t for t in re.findall(r"^\d\. (.+)$", pdf_text, re.M)]
+    """The cover's chapters: `1. Title ... 3` (the page the chapter starts on)."""
+    return [t for t in re.findall(r"^\d\. (.+?) \d+$", pdf_text, re.M)]
 
 
 @pytest.mark.browser
@@ -584,6 +615,48 @@ def test_the_handout_speaks_of_paper_not_of_tabs(handout_pdf):
 
 
 @pytest.mark.browser
+def test_the_handout_is_the_course_with_page_numbers_and_kanji_in_its_text(
+    handout_pdf, handout_pages
+):
+    """Issue 27: the study group's page is not in the Kubernetes handout; the contents
+    give each chapter's page; no kanji reads as a Kangxi radical (入門, not ⼊⾨) for
+    poppler or pdfminer; no line points at an output paper does not show."""
+    from kubecapture import handout
+
+    text = subprocess.run(
+        ["pdftotext", "-enc", "UTF-8", str(handout_pdf), "-"], capture_output=True
+    ).stdout.decode()
+    assert "bizpy" not in text.lower() and "Slack" not in text
+    kangxi = re.compile(r"[\u2e80-\u2fdf\uf900-\ufaff]")
+    assert kangxi.findall(text) == [] and "入門" in text
+    miner = "".join(page.extract_text() for page in handout_pages)
+    assert kangxi.findall(miner) == [] and "入門" in miner
+    starts = handout.chapter_pages(handout_pdf)
+    cover = handout_pages[0].extract_text()
+    numbers = [int(n) for n in re.findall(r"^\d\. .+? (\d+)$", cover, re.M)]
+    assert numbers == starts and len(starts) == len(HANDOUT_PAGES)
+    for title, start in zip(_chapter_titles(cover), starts, strict=True):
+        first = text_lines(handout_pages[start - 1])[1]  # under the running header
+        assert first == " ".join(title.split()), (title, start, first)
+    assert "と比べて" not in text  # the change lines point at outputs paper leaves out
+    assert "省略しました" in text  # long outputs cut, and said so
+
+
+@pytest.mark.browser
+def test_paper_shows_the_outputs_the_text_names(handout_pdf):
+    """Section 4 says 「v1.24.0+0」の出力で名前順になっていない after `get namespace`:
+    that output is printed there, though paper leaves the versions between out."""
+    text = subprocess.run(["pdftotext", "-layout", str(handout_pdf), "-"], capture_output=True)
+    text = text.stdout.decode()
+    page = store.load(ROOT / "snippets/captures/course/04-kubectl.yaml")
+    namespaces = next(s for s in page.snippets if s.id == "get-namespace")
+    [named] = [e for e in namespaces.entries if e.provenance.server_version == "v1.24.0+0"]
+    rows = [line.split() for line in named.results[0].stdout.splitlines()[1:]]
+    assert all(re.search(r"\s+".join(map(re.escape, row)), text) for row in rows), rows
+    assert text.index("litekube · v1.24.0+0") < text.index("名前順になっていない")
+
+
+@pytest.mark.browser
 def test_paper_shows_the_newest_output_and_the_original_notes(handout_pdf):
     """Five outputs of every snippet would double the handout: paper shows the newest and
     the one pasted in the original notes (what the prose points at); the versions between
@@ -598,7 +671,12 @@ def test_paper_shows_the_newest_output_and_the_original_notes(handout_pdf):
         first_row = shown.results[0].stdout.splitlines()[1].split()
         assert re.search(r"\s+".join(map(re.escape, first_row)), text), first_row
     # their provenance lines ("kubecapture-local · v1.35.4 · ...") are not printed
+    # (but those of versions the notes name for another snippet: 「v1.24.0+0」の出力)
+    named = set(re.findall(r"「(v[\d.+]+)」", (ROOT / "docs/course/04-kubectl.md").read_text()))
+    shown = [e for e in (newest, compared, *between) if e.provenance.server_version not in named]
     lines = [rf"{re.escape(e.provenance.context)}\s*·\s*{re.escape(e.provenance.server_version)}"
-             for e in (newest, compared, *between)]  # fmt: skip
+             for e in shown]  # fmt: skip
     assert re.search(lines[0], text)
-    assert between and [line for line in lines[1:] if re.search(line, text)] == []
+    assert (
+        between and len(lines) > 2 and [line for line in lines[1:] if re.search(line, text)] == []
+    )

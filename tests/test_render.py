@@ -321,7 +321,32 @@ def test_share_refuses_a_site_that_needs_the_network(tmp_path, capsys):
         '<script src="https://unpkg.com/x"></script>'
         '<link rel="canonical" href="https://example.org/">'
     )
-    assert share.problems(site) == ["extra.html: loads https://unpkg.com/x from the network"]
+    found = share.problems(site)
+    assert "extra.html: loads https://unpkg.com/x from the network" in found
+    # Built without the offline plugin, MkDocs' 404 page links from `/`: from disk, the
+    # disk's root. That is a problem too; nothing else is.
+    others = [p for p in found if "from the network" not in p]
+    assert others and all(p.startswith("404.html: loads /") for p in others), others
+
+
+def test_share_refuses_a_page_that_loads_files_from_outside_the_site(tmp_path):
+    """Issue 26: only the site's own files may be loaded, from disk as in the handout:
+    an iframe, object or image leading to the computer's files is refused, by name."""
+    site = load_fixture_site().build(tmp_path / "src", offline=True)
+    assert share.problems(site) == []
+    (site / "evil.html").write_text(
+        '<iframe src="../../../outside/x"></iframe><object data="file:///etc/passwd"></object>'
+        '<embed src="/etc/hostname"><img src="assets/ok.png"><a href="../elsewhere.html">x</a>'
+        '<iframe src="data:text/html,hi"></iframe>'
+    )
+    found = share.problems(site)
+    assert found == [
+        "evil.html: loads ../../../outside/x, outside the site: only the site's own files may be",
+        "evil.html: loads file:///etc/passwd, a file of the computer: only the site's own "
+        "files may be",
+        "evil.html: loads /etc/hostname, the root of the disk when opened from it: only the "
+        "site's own files may be",
+    ]
 
 
 def test_a_link_to_a_snippets_anchor_on_another_page_is_valid(tmp_path):

@@ -1,5 +1,5 @@
-"""`kubecapture status / check / refresh / diff / history / compare / prune`: the capture
-loop without a site build.
+"""`kubecapture status / check / refresh / diff / history / compare / prune / matrix`: the
+capture loop without a site build; `kubecapture share / handout`: the site to hand out.
 
 Reads mkdocs.yml as MkDocs does (config.load_site: the plugin's options, or the fence
 extension's on a Zensical site) and plans pages in the order `mkdocs build` does.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,8 +20,17 @@ from mkdocs.structure.files import get_files
 from . import drift, history, live, matrix, report
 from .cluster import ClusterUnavailable
 from .config import OptionsError, load_site
-from .planning import PagePlan, Settings, is_complete, links_out, plan_page
-from .snippets import SnippetError
+from .planning import (
+    PagePlan,
+    Settings,
+    is_complete,
+    leftover_captures,
+    links_out,
+    plan_page,
+    stale_snippets,
+)
+from .sitebuild import SiteError
+from .snippets import SnippetError, with_occurrence
 from .store import CaptureFileError, all_capture_files, capture_path
 from .store import load as load_capture
 from .store import save as save_capture
@@ -87,9 +97,15 @@ def page_state(plan: PagePlan, cache_dir: Path | None) -> tuple[str, object]:
     page_capture = load_capture(plan.capture_file, cache_dir)
     if page_capture is None:
         return "missing", None
-    if page_capture.key != plan.key:
+    if stale_snippets(page_capture, plan.snippets, plan.page_options) or leftover_captures(
+        page_capture, plan.snippets
+    ):
         return "stale", page_capture
-    return ("fresh" if is_complete(page_capture, plan) else "partial"), page_capture
+    if page_capture.key == plan.key:
+        return ("fresh" if is_complete(page_capture, plan) else "partial"), page_capture
+    # Snippets added after the captured ones, or removed: the others' captures stand.
+    found = all(page_capture.find(s.key, n) for s, n in with_occurrence(plan.snippets))
+    return ("fresh" if found else "partial"), page_capture
 
 
 def cmd_status(args) -> int:
@@ -279,6 +295,46 @@ def cmd_prune(args) -> int:
     return 0
 
 
+def cmd_share(args) -> int:
+    """The site as a zip that works from disk, offline (share.py)."""
+    from . import share
+
+    root = args.config_file.parent
+    pdf = None
+    if not args.no_pdf:
+        pdf = args.pdf or (root / share.PDF if (root / share.PDF).is_file() else None)
+    try:
+        told = share.share(
+            args.config_file, args.output or root / "site.zip", args.extra, pdf, site_dir=args.site
+        )
+    except share.ShareError as e:
+        for line in e.problems:
+            print(f"kubecapture share: {line}", file=sys.stderr)
+        print("kubecapture share: no zip written", file=sys.stderr)
+        return 1
+    except SiteError as e:
+        print(f"kubecapture share: {e}", file=sys.stderr)
+        return 1
+    print("\n".join(told))
+    return 0
+
+
+def cmd_handout(args) -> int:
+    """Pages of the site as one PDF to print (handout.py)."""
+    from . import handout
+
+    out = args.output or args.config_file.parent / "handout.pdf"
+    if args.section and args.pages:
+        print("kubecapture handout: give --section or pages, not both", file=sys.stderr)
+        return 2
+    try:
+        print(handout.make(args.config_file, out, args.section, args.pages, site_dir=args.site))
+    except (handout.HandoutError, SiteError) as e:
+        print(f"kubecapture handout: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="kubecapture",
@@ -334,15 +390,46 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument(
         "--imported", action="store_true", help="also drop imported outputs (the original notes)"
     )
+    p = sub.add_parser(
+        "share", help="the site as a zip that works from disk, offline (built in replay mode)"
+    )
+    p.add_argument(
+        "-o", "--output", type=Path, help="the zip (default: site.zip beside mkdocs.yml)"
+    )
+    p.add_argument(
+        "--with",
+        dest="extra",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="DIR",
+        help="a folder (relative to mkdocs.yml) to put in the zip too, e.g. snippets/manifests",
+    )
+    p.add_argument("--pdf", type=Path, help="the handout to put in (default: handout.pdf if any)")
+    p.add_argument("--no-pdf", action="store_true", help="leave the handout out")
+    p.add_argument("--site", type=Path, help="zip this site folder, built already")
+    p = sub.add_parser("handout", help="pages of the site as one PDF to print (headless Chromium)")
+    p.add_argument("pages", nargs="*", help="Markdown pages (default: every page of the nav)")
+    p.add_argument("--section", help="the pages of this section of the nav (its title)")
+    p.add_argument(
+        "-o", "--output", type=Path, help="the PDF (default: handout.pdf beside mkdocs.yml)"
+    )
+    p.add_argument("--site", type=Path, help="print from this site folder, built already")
     args = parser.parse_args(argv)
     # What a capture file holds (a pull request's) is printed as text, never as the
     # terminal's control sequences (OSC 52 writes the clipboard, CSI clears the screen).
-    with (
-        contextlib.redirect_stdout(PrintableStream(sys.stdout)),
-        contextlib.redirect_stderr(PrintableStream(sys.stderr)),
-    ):
-        logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
-        return _dispatch(args)
+    try:
+        with (
+            contextlib.redirect_stdout(PrintableStream(sys.stdout)),
+            contextlib.redirect_stderr(PrintableStream(sys.stderr)),
+        ):
+            logging.basicConfig(level=logging.INFO, format="%(levelname)-7s - %(message)s")
+            return _dispatch(args)
+    except BrokenPipeError:
+        # `kubecapture status | head`: the reader has gone; what is left unprinted is not
+        # news. Python flushes stdout at exit: point it where a flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # as a process killed by SIGPIPE
 
 
 def _dispatch(args) -> int:
@@ -351,12 +438,14 @@ def _dispatch(args) -> int:
             return cmd_status(args)
         if args.command == "check":
             return cmd_check(args)
-        if args.command in ("history", "compare", "prune", "matrix"):
+        if args.command in ("history", "compare", "prune", "matrix", "share", "handout"):
             return {
                 "history": cmd_history,
                 "compare": cmd_compare,
                 "prune": cmd_prune,
                 "matrix": cmd_matrix,
+                "share": cmd_share,
+                "handout": cmd_handout,
             }[args.command](args)
         return cmd_run(args, write=args.command == "refresh")
     except SnippetError as e:

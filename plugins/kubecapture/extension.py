@@ -172,6 +172,7 @@ class _PagePreprocessor(Preprocessor):
                 source = _front_matter_of(host.meta) + "\n".join(lines)
             page = planning.plan_page(host.path, source, settings)
             snippets, key, name = page.snippets, page.key, host.path
+            page_options = page.page_options
             if snippets:
                 page_capture = _load(page.capture_file, settings.cache_dir, strict=True)
         else:
@@ -186,6 +187,7 @@ class _PagePreprocessor(Preprocessor):
             if snippets:
                 page_capture, key = _find_by_snippets(captures_dir, snippets, choices)
                 name = page_capture.page if page_capture else name
+            page_options = options.key_options(name)
         context = PageContext(
             page=name,
             snippets=snippets,
@@ -193,6 +195,7 @@ class _PagePreprocessor(Preprocessor):
             key=key,
             lang=lang,
             fold=int(ext.options(host)["fold"]),
+            page_options=page_options,
         )
         self.md.kubecapture_page = context
         if snippets:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import config, log, render, rendercache
-from .planning import unexpected_exit
+from .planning import stale_snippets, unexpected_exit
 from .snippets import (
     OPTIONS,
     Snippet,
@@ -44,6 +44,11 @@ class PageContext:
     # the capture file is read only if a fence is not among them (`load`).
     renders: rendercache.PageRenders | None = None
     load: Callable[[], PageCapture | None] | None = None
+    # The page's options in its key (planning.PagePlan.page_options): with them, a snippet
+    # is stale on its own (planning.stale_snippets); without (a page whose options are not
+    # known here), every capture of a page whose snippets changed is.
+    page_options: dict | None = None
+    _stale: set | None = field(default=None, repr=False)
 
     def page_capture(self) -> PageCapture | None:
         if self.load is not None:
@@ -57,8 +62,22 @@ class PageContext:
 
     @property
     def stale(self) -> bool:
+        """Some snippet of the page shows a stale capture."""
         capture = self.page_capture()
-        return capture is not None and capture.key != self.key
+        if capture is None or capture.key == self.key:
+            return False
+        return self.page_options is None or bool(self.stale_snippets())
+
+    def stale_snippets(self) -> set[tuple[str, int]]:
+        if self._stale is None:
+            self._stale = stale_snippets(self.page_capture(), self.snippets, self.page_options)
+        return self._stale
+
+    def is_stale(self, key: str, n: int | None) -> bool:
+        """Is this snippet's capture (the n-th with its key on the page) stale?"""
+        if self.page_options is None or n is None:
+            return self.stale
+        return self.stale and (key, n) in self.stale_snippets()
 
 
 _current = threading.local()
@@ -114,7 +133,7 @@ def formatter(src, language, class_name, options, md, **kwargs) -> str:
     view = render.View(
         commands=[c.text for c in commands] or [src.strip()],
         capture=capture,
-        stale=bool(context and context.stale),
+        stale=bool(context and context.is_stale(snippet.key, n)),
         title=options.get("title"),
         fold=options.get("fold", context.fold if context else config.default("fold")),
         lang=context.lang if context else "en",

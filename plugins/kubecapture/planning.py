@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from . import config, guard, kubectl_args, pageoptions
 from .snippets import (
     Command,
     Snippet,
+    keys_digest,
     one_line,
     page_key,
     parse_page,
@@ -99,6 +100,7 @@ class PagePlan:
     namespace: str | None = None  # the sandbox namespace (None without a sandbox)
     # destructive commands allowed because the page created their targets (by line)
     permits: dict[int, guard.Permit] = field(default_factory=dict)
+    page_options: dict = field(default_factory=dict)  # what of its options is in `key`
 
     @property
     def first_line(self) -> int:
@@ -125,6 +127,7 @@ def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
         page=page,
         snippets=snippets,
         key=page_key(snippets, options.key_options(page)),
+        page_options=options.key_options(page),
         sandbox=namespace is not None,
         capture_file=capture_path(settings.captures_dir, page),
         permits=permits,
@@ -169,6 +172,42 @@ def is_complete(capture: PageCapture, plan: PagePlan) -> bool:
     return len(capture.snippets) == len(plan.snippets) and all(
         capture.find(s.key, n) is not None for s, n in with_occurrence(plan.snippets)
     )
+
+
+def stale_snippets(
+    capture: PageCapture | None, snippets: list[Snippet], page_options: dict
+) -> set[tuple[str, int]]:
+    """The snippets (key, occurrence) whose capture is stale. A snippet's capture stays
+    current while the snippets before it on the page are the ones that ran before it when
+    it was captured (with the same page options): a snippet added after it, or one of its
+    own changed, leaves it as it was; one added, removed or changed before it may change
+    what it prints. A capture whose run order cannot be told (the page's options changed,
+    an imported page) is stale throughout. Snippets with no capture are not in the set
+    (they are missing, not stale)."""
+    if capture is None or capture.key == page_key(snippets, page_options):
+        return set()
+    captured = [s.key for s in capture.snippets]
+    pairs = list(with_occurrence(snippets))
+    if keys_digest(captured, page_options) != capture.key:
+        return {(s.key, n) for s, n in pairs if capture.find(s.key, n) is not None}
+    stale = set()
+    for i, (snippet, n) in enumerate(pairs):
+        at = [j for j, key in enumerate(captured) if key == snippet.key]
+        if n >= len(at):
+            continue  # never captured: a placeholder
+        if [s.key for s in snippets[:i]] != captured[: at[n]]:
+            stale.add((snippet.key, n))
+    return stale
+
+
+def leftover_captures(capture: PageCapture | None, snippets: list[Snippet]) -> int:
+    """How many captures of the file belong to no snippet of the page now (a snippet
+    changed or removed since it was captured)."""
+    if capture is None:
+        return 0
+    wanted = Counter(s.key for s in snippets)
+    have = Counter(s.key for s in capture.snippets)
+    return sum((have - wanted).values())
 
 
 def settles_after(plan: PagePlan, snippet: Snippet, command: Command) -> bool:

@@ -228,6 +228,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
             warn=fresh is None,  # a live run already warned
             tabs=self.tabs,
             aside=self.parts,
+            page_options=planned.page_options,
         )
         if fresh is None:  # read when a fence needs it: kept renders may make it needless
             context.load = functools.partial(self._load, planned)

@@ -24,9 +24,16 @@ def log_page_run(run) -> None:
         return
     for message in run.warnings:
         log.warning(message)
-    entries = driftreport.compare_page(run.old, run.new, run.plan.snippets)
-    changed = sum(1 for e in entries if e.status == "changed")
-    state = f"{changed} changed" if changed else "no change"
+    pairs = driftreport.page_pairs(run.old, run.new, run.plan.snippets)
+    entries = driftreport.build_report(pairs).entries
+    first = sum(1 for p in pairs if p.old is None)
+    changed = sum(1 for p, e in zip(pairs, entries, strict=True) if p.old and e.status == "changed")
+    if pairs and first == len(pairs):
+        state = "first capture"  # nothing to compare with: neither "changed" nor "no change"
+    else:
+        parts = [f"{changed} changed"] if changed else []
+        parts += [f"{first} captured for the first time"] if first else []
+        state = ", ".join(parts) or "no change"
     log.info("captured %s: %d snippet(s) in %.1f s, %s", run.plan.page, n, run.seconds, state)
 
 

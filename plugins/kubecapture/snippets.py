@@ -97,7 +97,12 @@ def with_occurrence(snippets: Sequence[Snippet]):
 
 def page_key(snippets: list[Snippet], page_options: dict | None = None) -> str:
     """Digest of the page's whole snippet sequence: one changed snippet re-runs the page."""
-    payload = json.dumps([[s.key for s in snippets], page_options or {}], sort_keys=True)
+    return keys_digest([s.key for s in snippets], page_options)
+
+
+def keys_digest(snippet_keys: list[str], page_options: dict | None = None) -> str:
+    """page_key of a page whose snippets have these keys, in this order."""
+    payload = json.dumps([list(snippet_keys), page_options or {}], sort_keys=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 

@@ -9,11 +9,15 @@
      under a marked line that says so.
    - Any other line too long for the page wraps, and the continuation starts with a
      visible mark (options.mark), so a wrapped fragment never reads as a line of its own.
+   - A long output is cut where the site folds it, after options.paperFold lines at
+     most, under a marked line that says how many lines the site has beyond.
+   - Of a snippet's history (hidden on paper but the newest and the original notes'),
+     an output that the chapter's own text names by its version (「v1.24.0+0」) is shown.
    - A block is kept on one page only when it is short (options.keepBelow px): a long
      one that would not fit in the rest of a page starts there instead of leaving the
      page blank. */
 (options) => {
-  const { minPx, mark, columns, keepBelow } = options;
+  const { minPx, mark, columns, keepBelow, paperFold, folded } = options;
   const HEADER =
     /^[A-Z][A-Z0-9()\/_.-]*(?: [A-Z][A-Z0-9()\/_.-]*)*(?: {2,}[A-Z][A-Z0-9()\/_.-]*(?: [A-Z][A-Z0-9()\/_.-]*)*)+ *$/;
   const width = (s) => {
@@ -183,12 +187,78 @@
     }
   }
 
+  /* A folded output (span.kc-fold, --kc-fold-lines: the site's fold) up to its fold,
+     paperFold lines at most, then a mark with the number of lines left out. */
+  function foldForPaper(fold) {
+    const keep = Math.min(
+      paperFold,
+      parseInt(fold.style.getPropertyValue("--kc-fold-lines"), 10) || paperFold,
+    );
+    const total = fold.textContent.replace(/\n$/, "").split("\n").length;
+    if (total <= keep) return;
+    let lines = 0;
+    let cut = false;
+    for (const node of textNodes(fold)) {
+      if (cut) {
+        node.data = "";
+        continue;
+      }
+      const at = node.data.split("\n");
+      if (lines + at.length - 1 >= keep) {
+        node.data = at.slice(0, keep - lines).join("\n") + "\n";
+        cut = true;
+      } else {
+        lines += at.length - 1;
+      }
+    }
+    fold.appendChild(markSpan(folded.replace("{n}", total - keep) + "\n"));
+    const toggle = fold.nextElementSibling;
+    if (toggle && toggle.classList.contains("kc-fold-toggle")) toggle.remove();
+  }
+
+  /* The text that follows a snippet (what speaks of its output): its block's siblings up
+     to the next snippet or heading. */
+  function after(block) {
+    const stop = (e) => /^H[1-6]$/.test(e.tagName) || e.matches(".kubecapture") ||
+      e.querySelector(".kubecapture");
+    let text = "";
+    for (let e = block.nextElementSibling; e && !stop(e); e = e.nextElementSibling) {
+      text += " " + e.textContent;
+    }
+    return text;
+  }
+
+  /* The versions the text after a snippet names: their outputs are shown too. */
+  for (const set of document.querySelectorAll(".kc-handout-chapter .kc-versions")) {
+    let block = set.closest(".kubecapture");
+    while (block.parentElement && !block.parentElement.matches(".kc-handout-chapter") &&
+      !block.previousElementSibling && !block.nextElementSibling) block = block.parentElement;
+    const text = after(block);
+    const labels = [...set.querySelectorAll(":scope > .tabbed-labels > label")];
+    const blocks = [...set.querySelectorAll(":scope > .tabbed-content > .tabbed-block")];
+    labels.forEach((label, i) => {
+      const version = label.textContent.split(" · ")[0].trim();
+      if (i > 0 && version && blocks[i] && text.includes(`「${version}」`)) {
+        blocks[i].classList.add("kc-print-named");
+      }
+    });
+  }
+  for (const fold of document.querySelectorAll(".kc-handout-chapter .kc-fold")) {
+    if (fold.getClientRects().length) foldForPaper(fold);
+  }
+
   const codes = document.querySelectorAll(".kc-handout-chapter pre > code");
   for (const code of codes) {
     if (!code.getClientRects().length) continue; // not printed (the diffs)
     code.style.whiteSpace = "pre";
     expandTabs(code);
     let cap = capacity(code);
+    if (cap < 24) {
+      // A block in a narrow box (a table cell): marks every few characters would say
+      // less than the browser's own wrapping, and cost a node each.
+      code.style.whiteSpace = "";
+      continue;
+    }
     const outputs = [...code.querySelectorAll(".go")];
     const widest = Math.max(
       0,
