@@ -84,8 +84,9 @@ lint: $(TEST_STAMP)
 	$(BIN)/ruff check plugins tests benchmarks
 	$(BIN)/ruff format --check plugins tests benchmarks
 
-## The project's own Kubernetes (tests/cluster/README.md): an upstream control plane on
-## 127.0.0.1 with one simulated node, built once per release (VERSION=v1.36.3 for another).
+## The project's own Kubernetes (tests/cluster/README.md): upstream Kubernetes on one real
+## node (a simulated one where a real node cannot run), built once per release
+## (VERSION=v1.36.3 for another).
 ## Then: export KUBECONFIG=$$(tests/cluster/cluster kubeconfig)
 cluster:
 	bash tests/cluster/cluster start $(if $(VERSION),--version $(VERSION))

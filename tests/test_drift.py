@@ -684,7 +684,7 @@ def test_a_change_to_the_rules_bumps_their_version():
     changes what normalize or compare says bumps RULES, then updates this fingerprint."""
     from kubecapture import drift
 
-    assert (drift.RULES, rules_fingerprint()) == (3, "2a89966157d86a58")
+    assert (drift.RULES, rules_fingerprint()) == (4, "2a89966157d86a58")
 
 
 def test_a_json_key_that_only_gained_a_comma_is_no_change_of_value():
@@ -755,3 +755,14 @@ def test_a_value_that_came_is_a_changed_value_not_a_line_removed():
     changes = compare(command, old, new).changes
     assert not any("line removed" in c for c in changes), changes
     assert any(c.startswith("Container ID:") for c in changes), changes
+
+
+def test_a_log_line_time_is_volatile():
+    """nginx writes `2026/12/06 21:40:32 [notice] ...`: another start, another time."""
+    line = '{} [notice] 1#1: using the "epoll" event method\n'
+    old, new = line.format("2026/12/06 21:40:32"), line.format("2026/12/07 09:01:59")
+    assert compare("kubectl logs nginx", old, new).status == "volatile"
+    assert compare("kubectl logs nginx", old, old.replace("epoll", "poll")).status == "changed"
+    # and the worker's PID is another on another start
+    started = "2026/12/06 21:40:32 [notice] 1#1: start worker process {}\n"
+    assert compare("kubectl logs nginx", started.format(7), started.format(8)).status == "volatile"

@@ -54,7 +54,7 @@ Status = Literal["unchanged", "volatile", "changed"]
 # The version of the rules below: a saved change marker (history.change) counts only for
 # the rules it was made with. Bump it with any change to what `compare` says;
 # tests/test_drift.py holds a fingerprint of the rules' results that tells when.
-RULES = 3
+RULES = 4
 _RANK = {"unchanged": 0, "volatile": 1, "changed": 2}
 
 # ---------------------------------------------------------------------------------------
@@ -70,6 +70,7 @@ _TIMES = (
     r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?",  # RFC 3339
     r"\b(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}",
     r"\b\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(?:\.\d+)? [+-]\d{4}(?: [A-Z]{2,5})?",  # Go
+    r"\b\d{4}/\d{2}/\d{2} \d{2}:\d{2}:\d{2}\b",  # nginx's error log (kubectl logs)
 )
 
 # Order matters: long hex tokens first, so the name rules never see their pieces. Each
@@ -83,7 +84,7 @@ _TOKEN_MASKS: list[tuple[str, re.Pattern[str], str]] = [
         re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"),
         "<uid>",
     ),
-    *((needle, re.compile(p), "<time>") for needle, p in zip("-:-", _TIMES, strict=True)),
+    *((needle, re.compile(p), "<time>") for needle, p in zip("-:-/", _TIMES, strict=True)),
     (
         "-hash",
         re.compile(
@@ -98,6 +99,9 @@ _TOKEN_MASKS: list[tuple[str, re.Pattern[str], str]] = [
     # Events are named <object>.<hex nanoseconds>.
     (".", re.compile(r"(?<=[a-z0-9>])\.[0-9a-f]{15,17}(?!\w)"), ".<event>"),
     (" ago)", re.compile(r"\(\d+[smhd][0-9smhd]* ago\)"), "(<ago>)"),
+    # nginx's log names its processes by PID (`7#7:`, `start worker process 7`).
+    ("#", re.compile(r"\b\d+#\d+:"), "<pid>#<pid>:"),
+    ("process ", re.compile(r"(?<=worker process )\d+\b"), "<pid>"),
 ]
 # Not a CIDR (`10.244.0.0/24` is configuration) and not part of a longer dotted version.
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.]|/\d)")

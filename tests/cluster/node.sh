@@ -401,7 +401,7 @@ node_start() {
   wait_for 120 "the node did not become Ready" kubectl_ wait --for=condition=Ready "node/$node" --timeout=1s
   wait_for 120 "kube-proxy and CoreDNS did not become ready" kubectl_ -n kube-system wait \
     --for=condition=Ready pod -l 'k8s-app in (kube-proxy, kube-dns)' --timeout=1s
-  wait_for 60 "the control plane's static pods did not appear" control_plane_listed "$version"
+  wait_for 180 "the control plane's static pods did not appear" control_plane_listed "$version"
 }
 
 control_plane_listed() {  # the four mirror pods are listed, Running, from VERSION's image
@@ -435,8 +435,12 @@ node_upgrade() {
   # CoreDNS watched the API server through every restart above and backs off after each
   # failure, so a Service made right after the upgrade would not resolve for a while:
   # restarted, as kubeadm's upgrade of the CoreDNS addon restarts it.
+  local old
+  old=$(kubectl_ -n kube-system get pod -l k8s-app=kube-dns -o name)
   kubectl_ -n kube-system rollout restart deployment/coredns >/dev/null
   wait_for 120 "CoreDNS did not come back" kubectl_ -n kube-system rollout status deployment/coredns --timeout=1s
+  # The old pod is gone too, so that the next `get pod -n kube-system` lists one CoreDNS.
+  [ -z "$old" ] || kubectl_ -n kube-system wait --for=delete $old --timeout=90s >/dev/null 2>&1 || true
   wait_for 120 "the node did not become Ready" kubectl_ wait --for=condition=Ready "node/$node" --timeout=1s
 }
 
