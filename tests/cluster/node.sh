@@ -465,7 +465,11 @@ undo_node() {
       --endpoint "unix://$CONTAINERD_SOCK" 2>>"$STATE/logs/node-cleanup.log" || true
   fi
   stop_one containerd
-  pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null || true
+  local _
+  for _ in $(seq 20); do  # the shims, until they are gone
+    pkill -KILL -f "containerd-shim-runc-v2 .*-address $CONTAINERD_SOCK" 2>/dev/null || break
+    sleep 0.5
+  done
   kill_pod_processes
   unmount_state
   restore_host
