@@ -111,10 +111,7 @@ def check_page(
             elif p.effect == "write" and not allow_destructive:
                 reason, relies = _write_outside_reason(p, sandbox, created, workdir)
                 if relies and not reason:
-                    shown = ", ".join(f"namespaces/{n}" for n in sorted(relies))
-                    permits[command.line] = Permit(
-                        command.line, tuple(sorted(set(relies.values()))), shown
-                    )
+                    permits[command.line] = _relies_permit(command.line, relies)
                 if reason:
                     raise SnippetError(
                         page,
@@ -136,10 +133,7 @@ def check_page(
                 relies = {}
                 reason = _secret_read_reason(p, sandbox, created, workdir, relies)
                 if relies and not reason:  # a namespace of that name may be someone else's
-                    shown = ", ".join(f"namespaces/{n}" for n in sorted(relies))
-                    permits[command.line] = Permit(
-                        command.line, tuple(sorted(set(relies.values()))), shown
-                    )
+                    permits[command.line] = _relies_permit(command.line, relies)
                 if reason:
                     raise SnippetError(
                         page,
@@ -519,6 +513,13 @@ def is_destructive(p: Parsed) -> bool:
     if p.path == ("apply",):
         return p.true("force") or p.true("prune")
     return False
+
+
+def _relies_permit(line: int, relies: dict) -> Permit:
+    """A command that may run only if the commands that created the namespaces it relies
+    on (namespace -> that command's line) succeeded."""
+    shown = ", ".join(f"namespaces/{n}" for n in sorted(relies))
+    return Permit(line, tuple(sorted(set(relies.values()))), shown)
 
 
 def _destructive_permit(
