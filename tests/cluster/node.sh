@@ -331,6 +331,10 @@ clusterDomain: cluster.local
 clusterDNS: [$DNS_IP]
 resolvConf: /etc/resolv.conf
 failSwapOn: false
+# A static pod's mirror pod that the API server refused (while it starts, before its own
+# PriorityClasses exist) or that an upgrade outdated is made again at the next sync: every
+# 10 s instead of every minute, so `get pod -n kube-system` lists the control plane soon.
+syncFrequency: 10s
 # The images are imported, never pulled: garbage collection must not remove them, and a
 # busy shared disk must not evict the notes' pods.
 imageGCHighThresholdPercent: 100
@@ -401,7 +405,7 @@ node_start() {
   wait_for 120 "the node did not become Ready" kubectl_ wait --for=condition=Ready "node/$node" --timeout=1s
   wait_for 120 "kube-proxy and CoreDNS did not become ready" kubectl_ -n kube-system wait \
     --for=condition=Ready pod -l 'k8s-app in (kube-proxy, kube-dns)' --timeout=1s
-  wait_for 180 "the control plane's static pods did not appear" control_plane_listed "$version"
+  wait_for 300 "the control plane's static pods did not appear" control_plane_listed "$version"
 }
 
 control_plane_listed() {  # the four mirror pods are listed, Running, from VERSION's image
@@ -420,7 +424,7 @@ node_upgrade() {
   for component in etcd kube-apiserver kube-controller-manager kube-scheduler; do
     sed -i "s|image: localhost/kubecapture/kubernetes:.*|image: localhost/kubecapture/kubernetes:$version|" \
       "$STATE/manifests/$component.yaml"
-    wait_for 120 "$component did not come back on $version" mirror_pod_on "$component-$node" "$version"
+    wait_for 300 "$component did not come back on $version" mirror_pod_on "$component-$node" "$version"
   done
   echo "$version" >"$STATE/version"
   stop_one kubelet
@@ -428,7 +432,7 @@ node_upgrade() {
   wait_for 120 "the kubelet $version did not report" node_on "$node" "$version"
   # A kubelet of another release may start the static pods again (their spec's hash is
   # computed anew): the control plane is back before kube-proxy is updated.
-  wait_for 180 "the control plane did not come back under the kubelet $version" \
+  wait_for 300 "the control plane did not come back under the kubelet $version" \
     control_plane_listed "$version"
   wait_for 60 "could not apply kube-proxy and CoreDNS (tests/cluster/addons)" apply_addons "$version"
   wait_for 120 "kube-proxy $version did not roll out" kubectl_ -n kube-system rollout status ds/kube-proxy --timeout=1s
