@@ -29,7 +29,7 @@ kubectl_() { "$CACHE/$(cat "$STATE/version")/kubectl" --kubeconfig "$PKI/admin.k
 # Why a real node cannot run here, in one sentence; nothing when it can.
 node_unavailable() {
   [ "$(id -u)" = 0 ] || { echo "not root (a kubelet and containerd need root)"; return; }
-  local tool
+  local tool port
   for tool in containerd containerd-shim-runc-v2 runc ctr iptables-save iptables-restore nft ip; do
     command -v "$tool" >/dev/null 2>&1 || { echo "$tool is not installed (Debian: containerd runc containernetworking-plugins iptables nftables)"; return; }
   done
@@ -39,9 +39,9 @@ node_unavailable() {
     { echo "no cgroup memory controller"; return; }
   grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null ||
     { echo "the kernel has no overlay filesystem"; return; }
-  for tool in 10250 10248; do
-    if (exec 3<>"/dev/tcp/127.0.0.1/$tool") 2>/dev/null; then
-      echo "port $tool is taken (another kubelet? one real node per machine)"; return
+  for port in 10250 10248; do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "port $port is taken (another kubelet? one real node per machine)"; return
     fi
   done
   [ ! -e "/sys/class/net/$NODE_LINK" ] || { echo "the link $NODE_LINK exists (another real node of this project?)"; return; }
@@ -376,7 +376,7 @@ apply_addons() {
 
 # What stands in for public images, on the node itself, for provenance to show.
 annotate_node() {
-  local node=$1 dir=$CACHE/images
+  local node=$1
   kubectl_ annotate --overwrite node "$node" \
     "kubecapture.dev/stand-in-images=nginx:1.26, nginx:1.27 = local images of Debian's nginx $(cat "$CACHE/debs/nginx/version"); busybox:1.36 = a local image of Debian's busybox-static $(dpkg-query -W -f='${Version}' busybox-static 2>/dev/null)" \
     "kubecapture.dev/node=real: kubelet, containerd $(containerd --version | awk '{print $3}'), runc, CNI bridge; images built locally, never pulled" >/dev/null
