@@ -276,7 +276,8 @@ static_pod() {  # static_pod NAME IMAGE HOSTPATH ROLE ARGS...: $STATE/manifests/
   local arg args=""
   for arg in kubecluster "$@"; do args+="    - \"$arg\""$'\n'; done
   mkdir -p "$mount"
-  cat >"$STATE/manifests/$name.yaml.tmp" <<EOF
+  # Written beside and renamed: the kubelet reads every file of the folder but hidden ones.
+  cat >"$STATE/manifests/.$name.yaml.tmp" <<EOF
 apiVersion: v1
 kind: Pod
 metadata:
@@ -299,7 +300,7 @@ $args    volumeMounts:
   - name: data
     hostPath: {path: "$mount", type: Directory}
 EOF
-  mv "$STATE/manifests/$name.yaml.tmp" "$STATE/manifests/$name.yaml"
+  mv "$STATE/manifests/.$name.yaml.tmp" "$STATE/manifests/$name.yaml"
 }
 
 write_kubelet_config() {
@@ -422,8 +423,9 @@ node_upgrade() {
   node=$(cat "$STATE/node-name")
   import_images "$version"
   for component in etcd kube-apiserver kube-controller-manager kube-scheduler; do
-    sed -i "s|image: localhost/kubecapture/kubernetes:.*|image: localhost/kubecapture/kubernetes:$version|" \
-      "$STATE/manifests/$component.yaml"
+    sed "s|image: localhost/kubecapture/kubernetes:.*|image: localhost/kubecapture/kubernetes:$version|" \
+      "$STATE/manifests/$component.yaml" >"$STATE/manifests/.$component.yaml.tmp"
+    mv "$STATE/manifests/.$component.yaml.tmp" "$STATE/manifests/$component.yaml"
     wait_for 300 "$component did not come back on $version" mirror_pod_on "$component-$node" "$version"
   done
   echo "$version" >"$STATE/version"
