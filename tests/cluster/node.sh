@@ -334,7 +334,7 @@ resolvConf: /etc/resolv.conf
 failSwapOn: false
 # A static pod's mirror pod that the API server refused (while it starts, before its own
 # PriorityClasses exist) or that an upgrade outdated is made again at the next sync: every
-# 10 s instead of every minute, so `get pod -n kube-system` lists the control plane soon.
+# 10 s instead of every minute, so that kube-system lists the control plane soon.
 syncFrequency: 10s
 # The images are imported, never pulled: garbage collection must not remove them, and a
 # busy shared disk must not evict the notes' pods.
