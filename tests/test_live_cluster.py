@@ -256,6 +256,9 @@ def drift_steps(captures: Path, before: str, after: str) -> dict[tuple[str, str]
     }
 
 
+# The whole notes on a real node, captured twice around a restart or an upgrade: minutes,
+# not the suite's default bound per test.
+@pytest.mark.timeout(1200)
 def test_a_fresh_cluster_of_the_same_release_changes_nothing(
     tmp_path, notes_cluster, upgrade_versions
 ):
@@ -285,6 +288,7 @@ def test_a_fresh_cluster_of_the_same_release_changes_nothing(
     assert all(s.provenance.server_version == release for p in pages for s in p.snippets)
 
 
+@pytest.mark.timeout(1200)
 def test_a_real_upgrade_reports_what_changed_between_two_releases(
     tmp_path, notes_cluster, upgrade_versions, kubectl_bin
 ):
