@@ -391,7 +391,8 @@ def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
         pages = [(d / name).read_text("utf-8") for d in (mkdocs_dir, zensical_dir)]
         assert article(pages[0]) == article(pages[1])
     # Only the newest output of a snippet is searchable, under both builders: section 4's
-    # `get pod -n kube-system` shows `coredns-…` only in the original notes' tab.
+    # `get pod -n kube-system` shows minikube's `storage-provisioner` only in the original
+    # notes' output (the newest, on the project's real node, has no such addon).
     indexes = {
         "mkdocs": json.loads((mkdocs_dir / "search" / "search_index.json").read_text("utf-8"))[
             "docs"
@@ -406,7 +407,7 @@ def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
             for i in items
             if i["location"].startswith("course/04-kubectl.html")
         )
-        assert context in section4 and "coredns" not in section4, builder
+        assert context in section4 and "storage-provisioner" not in section4, builder
 
 
 # --- kubecapture refresh ------------------------------------------------------------------
