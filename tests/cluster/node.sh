@@ -514,6 +514,8 @@ host_state() {
   echo "# cgroups"; ls -d /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods 2>/dev/null
   echo "# nftables"; nft list tables 2>/dev/null
   echo "# processes"
-  ps -e -o comm= | grep -E '^(containerd|kubecluster|kubelet|kube-|etcd|coredns|nginx|pause)' | sort | uniq -c
+  # Exited processes not reaped yet (state Z) are gone already: not counted.
+  ps -e -o stat=,comm= | awk '$1 !~ /^Z/ {print $2}' |
+    grep -E '^(containerd|kubecluster|kubelet|kube-|etcd|coredns|nginx|pause)' | sort | uniq -c
   return 0
 }
