@@ -361,6 +361,18 @@ wait_for() {  # wait_for SECONDS WHAT COMMAND...: until COMMAND succeeds
   die "$what within $seconds s (see $STATE/logs/)"
 }
 
+# output_of SECONDS WHAT COMMAND...: COMMAND's output once it succeeds. A kubelet of another
+# release may restart a static pod once more after it was seen Running, so every call after
+# an upgrade step may meet the API server away for a few seconds.
+output_of() {
+  local seconds=$1 what=$2 out _; shift 2
+  for _ in $(seq $((seconds * 2))); do
+    out=$("$@" 2>/dev/null) && { printf '%s\n' "$out"; return 0; }
+    sleep 0.5
+  done
+  die "$what within $seconds s (see $STATE/logs/)"
+}
+
 api_ready() { kubectl_ get --raw /readyz; }
 
 # kube-proxy (DaemonSet) and CoreDNS (Deployment, Service kube-dns), as kubeadm applies them.
@@ -442,8 +454,8 @@ node_upgrade() {
   # failure, so a Service made right after the upgrade would not resolve for a while:
   # restarted, as kubeadm's upgrade of the CoreDNS addon restarts it.
   local old
-  old=$(kubectl_ -n kube-system get pod -l k8s-app=kube-dns -o name)
-  kubectl_ -n kube-system rollout restart deployment/coredns >/dev/null
+  old=$(output_of 60 "could not list CoreDNS" kubectl_ -n kube-system get pod -l k8s-app=kube-dns -o name)
+  wait_for 60 "could not restart CoreDNS" kubectl_ -n kube-system rollout restart deployment/coredns
   wait_for 120 "CoreDNS did not come back" kubectl_ -n kube-system rollout status deployment/coredns --timeout=1s
   # The old pod is gone too, so that the next `get pod -n kube-system` lists one CoreDNS.
   [ -z "$old" ] || kubectl_ -n kube-system wait --for=delete $old --timeout=90s >/dev/null 2>&1 || true
