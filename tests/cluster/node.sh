@@ -431,14 +431,16 @@ control_plane_listed() {  # the four mirror pods are listed, Running, from VERSI
 # kubeadm's order: the control plane first (each static pod restarts on the new image),
 # then the kubelet, then kube-proxy. Etcd's data, the keys and the kubeconfig stay.
 node_upgrade() {
-  local version=$1 node component
+  local version=$1 node component step=$SECONDS
   node=$(cat "$STATE/node-name")
   import_images "$version"
+  say "images of $version imported ($((SECONDS - step)) s)"; step=$SECONDS
   for component in etcd kube-apiserver kube-controller-manager kube-scheduler; do
     sed "s|image: localhost/kubecapture/kubernetes:.*|image: localhost/kubecapture/kubernetes:$version|" \
       "$STATE/manifests/$component.yaml" >"$STATE/manifests/.$component.yaml.tmp"
     mv "$STATE/manifests/.$component.yaml.tmp" "$STATE/manifests/$component.yaml"
     wait_for 300 "$component did not come back on $version" mirror_pod_on "$component-$node" "$version"
+    say "$component on $version ($((SECONDS - step)) s)"; step=$SECONDS
   done
   echo "$version" >"$STATE/version"
   stop_one kubelet
@@ -448,8 +450,10 @@ node_upgrade() {
   # computed anew): the control plane is back before kube-proxy is updated.
   wait_for 300 "the control plane did not come back under the kubelet $version" \
     control_plane_listed "$version"
+  say "kubelet on $version, control plane listed ($((SECONDS - step)) s)"; step=$SECONDS
   wait_for 60 "could not apply kube-proxy and CoreDNS (tests/cluster/addons)" apply_addons "$version"
   wait_for 120 "kube-proxy $version did not roll out" kubectl_ -n kube-system rollout status ds/kube-proxy --timeout=1s
+  say "kube-proxy on $version ($((SECONDS - step)) s)"; step=$SECONDS
   # CoreDNS watched the API server through every restart above and backs off after each
   # failure, so a Service made right after the upgrade would not resolve for a while:
   # restarted, as kubeadm's upgrade of the CoreDNS addon restarts it.
@@ -460,6 +464,7 @@ node_upgrade() {
   # The old pod is gone too, so that the next `get pod -n kube-system` lists one CoreDNS.
   [ -z "$old" ] || kubectl_ -n kube-system wait --for=delete $old --timeout=90s >/dev/null 2>&1 || true
   wait_for 120 "the node did not become Ready" kubectl_ wait --for=condition=Ready "node/$node" --timeout=1s
+  say "CoreDNS restarted, node Ready ($((SECONDS - step)) s)"
 }
 
 mirror_pod_on() {
