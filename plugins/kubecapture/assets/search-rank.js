@@ -238,12 +238,25 @@
      (a glossary one as a whole word). */
   function find(text, form, from) {
     const latin = !japanese(form);
+    const wider = latin ? [] : compounds(form);
     for (let i = text.indexOf(form, from || 0); i >= 0; i = text.indexOf(form, i + 1)) {
+      if (!latin && wider.some(([c, at]) => text.startsWith(c, i - at))) continue;
       if (!latin) return i;
       if (i > 0 && text[i - 1] !== " " && !CJK.test(text[i - 1])) continue;
       if (!WHOLE.has(form) || ends(text, i + form.length)) return i;
     }
     return -1;
+  }
+  /* The glossary's Japanese words that hold `form` and are more (名前空間 for 名前, 理想状態
+     for 状態), with where `form` stands in each: there `form` is part of another word. */
+  const wholes = new Map();
+  function compounds(form) {
+    if (!wholes.has(form))
+      wholes.set(
+        form,
+        [...GLOSSARY.keys()].filter((c) => c !== form && japanese(c) && c.includes(form)).map((c) => [c, c.indexOf(form)]),
+      );
+    return wholes.get(form);
   }
   /* Whether a word ends at `at` in `text`, or after an ending (-s, -es, -d, -ed). */
   function ends(text, at) {
