@@ -374,6 +374,8 @@ def test_typos_of_glossary_words_and_of_the_sites_words(ranked):
     assert ranked("ネームスペイス")[0] == "#namespace"  # ネームスペース = Namespace
     assert ranked("kubctl")[0] in ("#apply", "#all", "#context")  # kubectl
     assert ranked("ノート") == []  # short words are not guessed at: ノート is not ノード
+    assert ranked("ap") == []  # a Latin word of two letters stands whole (vm is not vmodule)
+    assert ranked("app")[0] == "#apply"  # longer ones as a word's start
 
 
 @pytest.mark.browser

@@ -243,7 +243,7 @@
       if (!latin && wider.some(([c, at]) => text.startsWith(c, i - at))) continue;
       if (!latin) return i;
       if (i > 0 && text[i - 1] !== " " && !CJK.test(text[i - 1])) continue;
-      if (!WHOLE.has(form) || ends(text, i + form.length)) return i;
+      if ((!WHOLE.has(form) && form.length > 2) || ends(text, i + form.length)) return i;
     }
     return -1;
   }
