@@ -118,6 +118,7 @@ FLOORS = {
     "search-learner-queries-heldout": 0.84,
     "search-learner-queries-heldout2": 0.9,
     "search-learner-queries-heldout3": 0.93,
+    "search-learner-queries-heldout4": 0.81,  # never tuned on: 84.9% at its one measurement
 }
 
 
