@@ -115,9 +115,10 @@ def test_learner_queries_find_their_section_from_disk(disk_page):
 # the same result, without typing; bench_search.py types them).
 FLOORS = {
     "search-learner-queries-tuning": 0.92,
-    "search-learner-queries-heldout": 0.82,
+    "search-learner-queries-heldout": 0.84,
     "search-learner-queries-heldout2": 0.9,
-    "search-learner-queries-heldout3": 0.85,
+    "search-learner-queries-heldout3": 0.93,
+    "search-learner-queries-heldout4": 0.81,  # never tuned on: 84.9% at its one measurement
 }
 
 
@@ -374,6 +375,35 @@ def test_typos_of_glossary_words_and_of_the_sites_words(ranked):
     assert ranked("ネームスペイス")[0] == "#namespace"  # ネームスペース = Namespace
     assert ranked("kubctl")[0] in ("#apply", "#all", "#context")  # kubectl
     assert ranked("ノート") == []  # short words are not guessed at: ノート is not ノード
+    assert ranked("ap") == []  # a Latin word of two letters stands whole (vm is not vmodule)
+    assert ranked("app")[0] == "#apply"  # longer ones as a word's start
+
+
+@pytest.mark.browser
+def test_asking_words_inside_a_query(ranked):
+    assert ranked("etcdの役割")[0] == "#parts"  # what etcd does: what etcd is
+    assert ranked("etcdの仕事")[0] == "#parts"
+    assert ranked("Podの作成方法")[0] == "#apply"  # 作成方法: 作成 + 方法, a question for how
+    assert ranked("Podを作る")[0] == "#apply"  # a verb after を asks how too
+    assert ranked("k8sの中のPod")[0] == "#pod"  # 中 says where, as a particle does
+
+
+# A word of its own, and the same characters inside a longer glossary word (名前空間).
+PARTS = {
+    "config": {"lang": ["ja"]},
+    "docs": [
+        {"location": "a.html", "title": "ページ", "text": "<p>はじめに</p>"},
+        {"location": "a.html#ns", "title": "作成", "text": "<p>名前空間を作成します。名前空間の一覧です。</p>"},
+        {"location": "a.html#name", "title": "ラベル", "text": "<p>Pod の名前は小文字です。</p>"},
+    ],
+}
+
+
+@pytest.mark.browser
+def test_a_word_inside_a_longer_glossary_word_is_not_found_whole_there(disk_page):
+    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", PARTS])
+    found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", "名前")
+    assert [r["location"] for r in found][0] == "a.html#name"
 
 
 # --- the plugin's side ----------------------------------------------------------------------

@@ -147,19 +147,25 @@
   // Words that ask rather than name a subject (見る, 方法, 何, 場所, 今): light, as
   // particles are.
   const ASKING = new Set(["見", "方", "方法", "仕方", "手順", "何", "知", "教", "意味", "場所", "今"]);
+  // What a thing does (etcd の役割, kubelet の仕事) asks what it is; inside (Pod の中, 中身)
+  // says where, as a particle does.
+  for (const w of ["役割", "役目", "仕事", "中", "中身"]) ASKING.add(w);
   // Words for looking at something (表示, 確認, 調べる, 出す): as light, and they ask how.
   for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
   // comes before those that mention it.
-  const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味/; // normalized: って is つて
+  const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味|役割|役目|仕事/; // normalized: って is つて
   // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
   // section whose commands do it comes first.
-  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|(?<!\p{sc=Han})(?:見|出|調|表示|確認)[るすべ]?$/u;
+  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
   const NOTES_FIRST = 0.5; // a partial match of the notes this good comes before the guide's
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
   /* A run of kanji or katakana, cut where the glossary knows a word (ワカノド: ワカ + ノド). */
   function glossed(run, start) {
+    // An asking word at the end of a run of kanji is a word of its own (作成方法, 一覧表示).
+    const ask = /^\p{sc=Han}+$/u.test(run) && [...ASKING].find((a) => a.length > 1 && run.length > a.length && run.endsWith(a));
+    if (ask) return [...glossed(run.slice(0, -ask.length), start), { text: ask, from: start + run.length - ask.length }];
     const words = [];
     let rest = 0;
     for (let i = 0; i < run.length; ) {
@@ -232,12 +238,25 @@
      (a glossary one as a whole word). */
   function find(text, form, from) {
     const latin = !japanese(form);
+    const wider = latin ? [] : compounds(form);
     for (let i = text.indexOf(form, from || 0); i >= 0; i = text.indexOf(form, i + 1)) {
+      if (!latin && wider.some(([c, at]) => text.startsWith(c, i - at))) continue;
       if (!latin) return i;
       if (i > 0 && text[i - 1] !== " " && !CJK.test(text[i - 1])) continue;
-      if (!WHOLE.has(form) || ends(text, i + form.length)) return i;
+      if ((!WHOLE.has(form) && form.length > 2) || ends(text, i + form.length)) return i;
     }
     return -1;
+  }
+  /* The glossary's Japanese words that hold `form` and are more (名前空間 for 名前, 理想状態
+     for 状態), with where `form` stands in each: there `form` is part of another word. */
+  const wholes = new Map();
+  function compounds(form) {
+    if (!wholes.has(form))
+      wholes.set(
+        form,
+        [...GLOSSARY.keys()].filter((c) => c !== form && japanese(c) && c.includes(form)).map((c) => [c, c.indexOf(form)]),
+      );
+    return wholes.get(form);
   }
   /* Whether a word ends at `at` in `text`, or after an ending (-s, -es, -d, -ed). */
   function ends(text, at) {
@@ -534,6 +553,7 @@
     const total = weights.reduce((a, b) => a + b, 0);
     if (!total) return null;
     const content = ws.map((w, k) => weights[k] > 0 && !light[k]);
+    const said = ws.reduce((a, w, k) => a + (content[k] ? weights[k] : 0), 0) / total; // not particles
     const pairs = [];
     const kept = ws.filter((w, k) => content[k]);
     for (let k = 0; k + 1 < kept.length; k++) pairs.push([kept[k].forms, kept[k + 1].forms]);
@@ -569,7 +589,7 @@
       // other queries a little, where the topic is the whole query (so it is read only
       // for a question for a definition or a complete match).
       const defines = asked || level >= 2 ? topic(d, ws, weights, total) : 0;
-      const topicShare = asked ? defines : defines >= 0.99 ? 1 / 3 : 0;
+      const topicShare = asked ? defines : !howto && defines >= 0.99 * said ? 1 / 3 : 0;
       // For a question for how, a section whose commands' titles hold the words.
       const showShare = howto ? shown(d, ws, weights, total) : 0;
       // How often a word stands does not tell where it is defined: for a question for a
@@ -583,8 +603,10 @@
         0.5 * close +
         (inText ? 0.5 : 0) +
         (asked ? 0 : 0.3 * often);
-      scored.push({ d, row, share, level, rank, defines: topicShare });
+      scored.push({ d, row, share, level, rank, defines: topicShare, often });
     });
+    // A question for a definition that no section defines: how often counts, as for others.
+    if (asked && !scored.some((s) => s.defines > 0)) for (const s of scored) s.rank += 0.3 * s.often;
     const top = Math.max(0, ...scored.map((s) => s.share));
     const listed = scored.filter((s) => s.share >= 0.3 * top);
     // By level (the configured pages, the author guide, one level down); within a level of
