@@ -393,7 +393,11 @@ PARTS = {
     "config": {"lang": ["ja"]},
     "docs": [
         {"location": "a.html", "title": "ページ", "text": "<p>はじめに</p>"},
-        {"location": "a.html#ns", "title": "作成", "text": "<p>名前空間を作成します。名前空間の一覧です。</p>"},
+        {
+            "location": "a.html#ns",
+            "title": "作成",
+            "text": "<p>名前空間を作成します。名前空間の一覧です。</p>",
+        },
         {"location": "a.html#name", "title": "ラベル", "text": "<p>Pod の名前は小文字です。</p>"},
     ],
 }
