@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 import test_adversarial_args as corpus
-from kubecapture import kubectl_args, live, log, pageoptions, planning, redact, runner, secrets
-from kubecapture.snippets import SnippetError
+from kubecapture.base import log
+from kubecapture.base.snippets import SnippetError
+from kubecapture.run import live, planning, runner, secrets
+from kubecapture.trust import kubectl_args, pageoptions, redact
 from test_adversarial_args import BENIGN, capture
 
 world = corpus.world  # the corpus's world: stand-in, logging kubectl, victims, marker

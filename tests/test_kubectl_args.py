@@ -13,8 +13,8 @@ import os
 import subprocess
 
 import pytest
-from kubecapture import kubectl_args
-from kubecapture.kubectl_args import Refused, parse
+from kubecapture.trust import kubectl_args
+from kubecapture.trust.kubectl_args import Refused, parse
 
 BOOLS = {
     **{v: True for v in ("1", "t", "T", "TRUE", "true", "True")},

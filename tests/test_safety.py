@@ -17,9 +17,12 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from kubecapture import cluster as kube
-from kubecapture import config, kubectl_args, planning, sandbox, store
-from kubecapture.snippets import SnippetError, parse_page
+from kubecapture.base import config
+from kubecapture.base.snippets import SnippetError, parse_page
+from kubecapture.captures import store
+from kubecapture.run import cluster as kube
+from kubecapture.run import planning, sandbox
+from kubecapture.trust import kubectl_args
 from sites import build, make_site, page_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "safety"

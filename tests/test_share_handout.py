@@ -177,7 +177,7 @@ def test_the_handout_of_a_section_numbers_its_contents_and_maps_kanji(tmp_path):
     assert "入門" in text and "第二章" in text and "漢字" in text
     assert "勉強会の Slack" not in text  # another section
     assert KANGXI.findall(text) == []
-    from kubecapture import handout
+    from kubecapture.tools import handout
 
     starts = handout.chapter_pages(out)
     assert len(starts) == 2 and starts[0] == 2 and starts[1] > starts[0]
@@ -213,7 +213,7 @@ def test_the_text_layer_maps_kangxi_radicals_back_to_kanji(tmp_path):
     import zlib
 
     pypdf = pytest.importorskip("pypdf")
-    from kubecapture import handout
+    from kubecapture.tools import handout
     from pypdf.generic import DictionaryObject, EncodedStreamObject, NameObject
 
     cmap = (

@@ -1,0 +1,857 @@
+"""What a kubectl command line says, read exactly as kubectl reads it, or refused.
+
+`parse` finds the command path as cobra does and reads the flags as pflag does, with the
+flags of the pinned kubectl (allowlist.py): `--flag=value`, `--flag value` (the next word,
+whatever it looks like), `-x value`, `-xvalue`, `-x=value`, bundles of short booleans,
+booleans written `=1`/`=t`/`=True`/..., comma-separated lists, `--` ending the flags.
+The result is typed (`Parsed`): the command path, each flag's values normalized (True
+for `--all-namespaces=1`), the positional words, the command after `--`.
+
+Whatever kubectl would read differently, or the model cannot read with certainty, is
+refused (`Refused`, one sentence): an unknown command, flag or plugin, a flag kubecapture
+does not allow, `--` where kubectl takes no command, a value that is ambiguous. The
+page-level decisions (sandbox, permits, front matter) are guard.py's.
+
+The rest of the module answers questions about parsed commands for the capture loop:
+does it only read, does it wait, which namespaces may its output show (redaction), which
+objects do its `-f` manifests hold.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..base import plainyaml
+from ..base.snippets import Snippet
+from . import allowlist
+from .allowlist import Command, Flag
+
+_BOOL = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True}
+_BOOL |= {"0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
+_INT = re.compile(r"^[+-]?\d{1,18}$")
+_DURATION = re.compile(r"^[+-]?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$|^0$")
+_NEGATIVE_NUMBER = re.compile(r"^-\d+(\.\d+)?$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_MANAGED_BY = "app.kubernetes.io/managed-by"
+_DRY_RUN = {"client": "client", "server": "server", "none": None, "unchanged": "client"}
+# `-o` formats whose template is a file (its path after `=` or in --template).
+FILE_OUTPUTS = {"go-template-file", "templatefile", "jsonpath-file", "custom-columns-file"}
+MAX_VERBOSITY = 4
+
+
+class Refused(ValueError):
+    """A command line kubecapture will not run: `reason` is one sentence; `opt_in` is what
+    a page's front matter may list to allow it (`kubectl drain`), None if nothing can."""
+
+    def __init__(self, reason: str, opt_in: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.opt_in = opt_in
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """One kubectl command line as kubectl reads it."""
+
+    command: Command  # the command path's data (allowlist.Command)
+    flags: dict[str, tuple]  # long name -> values in order, normalized (bool, int, str)
+    positionals: tuple[str, ...]  # after the command path
+    after_dash: tuple[str, ...] | None = None  # the container command after `--`
+    given: frozenset[str] = field(default_factory=frozenset)  # flag names written
+
+    @property
+    def path(self) -> tuple[str, ...]:
+        return self.command.path
+
+    @property
+    def verb(self) -> str | None:
+        return self.path[0] if self.path else None
+
+    @property
+    def sub(self) -> str | None:
+        return self.path[1] if len(self.path) > 1 else None
+
+    def has(self, *names: str) -> bool:
+        return any(n in self.flags for n in names)
+
+    def last(self, name: str):
+        values = self.flags.get(name)
+        return values[-1] if values else None
+
+    def values(self, *names: str) -> list:
+        return [v for n in names for v in self.flags.get(n, ())]
+
+    def true(self, name: str) -> bool:
+        return self.last(name) is True
+
+    @property
+    def namespace(self) -> str | None:
+        return self.last("namespace")
+
+    @property
+    def all_namespaces(self) -> bool:
+        return self.true("all-namespaces")
+
+    @property
+    def dry_run(self) -> bool:
+        """`--dry-run=client|server` (or `--dry-run`, `=true`): nothing is changed."""
+        return self.last("dry-run") in ("client", "server")
+
+    @property
+    def recursive(self) -> bool:
+        return self.true("recursive")
+
+    @property
+    def effect(self) -> str:
+        return "read" if self.dry_run else self.command.effect
+
+    def files(self) -> list[tuple[str, str]]:
+        """(flag, path) of every local file or directory kubectl will read."""
+        out = []
+        for name, values in self.flags.items():
+            check = self.command.flags[name].check
+            if check == "file":
+                out += [(name, v) for v in values]
+            elif check == "from-file":  # `[key=]source`
+                out += [(name, v.split("=", 1)[1] if "=" in v else v) for v in values]
+        template = self._template_file()
+        if template is not None:
+            out.append(template)
+        return out
+
+    def _template_file(self) -> tuple[str, str] | None:
+        output = self.last("output")
+        if not isinstance(output, str):
+            return None
+        name, _, arg = output.partition("=")
+        if name not in FILE_OUTPUTS:
+            return None
+        if arg:
+            return ("output", arg)
+        template = self.last("template")
+        return ("template", template or "")
+
+
+# --- parsing ---------------------------------------------------------------------------------
+
+
+def parse(
+    argv: tuple[str, ...] | list[str],
+    data: allowlist.Allowlist | None = None,
+    *,
+    allowed_only: bool = True,
+) -> Parsed:
+    """Read a kubectl argv (argv[0] is kubectl) as kubectl does; raises Refused. With
+    `allowed_only=False`, commands and flags outside the allowlist are read rather than
+    refused (to classify a command), but what kubectl itself would read differently
+    still is refused."""
+    data = data or allowlist.default()
+    args = list(argv[1:])
+    for a in args:
+        if "\x00" in a:
+            raise Refused("an argument holds a NUL byte")
+    if any(a == "--kuberc" or a.startswith("--kuberc=") for a in _before_dash(args)):
+        # kubectl reads --kuberc before pflag does, even where pflag sees a flag's value
+        why = data.refused_flags.get("kuberc", "")
+        raise Refused(f"`--kuberc` is not allowed in a kubectl snippet (`{' '.join(argv)}`): {why}")
+    command, rest = _find_command(args, data)
+    return _parse_flags(command, rest, " ".join(argv), allowed_only)
+
+
+def _before_dash(args: list[str]) -> list[str]:
+    return args[: args.index("--")] if "--" in args else args
+
+
+def _find_command(args: list[str], data: allowlist.Allowlist) -> tuple[Command, list[str]]:
+    """The command path, as cobra finds it, and the words left for pflag.
+
+    Cobra takes the first word that is not a flag (skipping a flag's value when the flag,
+    read with the flags of the command found so far, takes one) as the next command word.
+    Here only global flags, written plainly, may come before a command word: they read
+    the same at every level, so cobra and this model cannot disagree."""
+    command = data.root
+    rest: list[str] = []
+    i = 0
+    while command.subcommands and i < len(args):
+        pending: list[str] = []
+        flag_words: list[str] = []
+        j = i
+        while j < len(args) and args[j].startswith("-"):
+            a = args[j]
+            if a in ("-", "--"):
+                raise Refused(f"`{a}` is not allowed before the command ({command.name} ...)")
+            pending.append(a)
+            flag_words.append(a)
+            j += 1
+            if _cobra_skips(a, command) and j < len(args):
+                pending.append(args[j])
+                j += 1
+        if j == len(args):  # only flags left: the command is this one
+            break
+        word = args[j]
+        sub = command.subcommands.get(word)
+        if sub is None:
+            raise Refused(_not_a_command(command, word))
+        for a in flag_words:
+            if not _plain_global(a, data):
+                raise Refused(
+                    f"`{a}` comes before the command word `{word}`; write it after the "
+                    "command (only global flags such as -n may come first)"
+                )
+        rest += pending
+        command = data.commands[(*command.path, sub)]
+        i = j + 1
+    return command, rest + args[i:]
+
+
+def _not_a_command(command: Command, word: str) -> str:
+    if not command.path:
+        return (
+            f"`kubectl {word}` is not a kubectl command (kubectl would run a plugin, the "
+            f"program kubectl-{word}, if there is one)"
+        )
+    plugin = "-".join((*command.path, word))
+    subs = ", ".join(sorted(set(command.subcommands.values())))
+    return (
+        f"`{command.name} {word}` is not a kubectl command (kubectl would look for a plugin "
+        f"named kubectl-{plugin}); the subcommands are: {subs}"
+    )
+
+
+def _cobra_skips(a: str, command: Command) -> bool:
+    """cobra's stripFlags: does the flag word `a` take the next word as its value?"""
+    if "=" in a:
+        return False
+    if a.startswith("--"):
+        flag = command.flags.get(a[2:])
+    elif len(a) == 2:
+        name = command.shorts.get(a[1])
+        flag = command.flags.get(name) if name else None
+    else:
+        return False
+    return not (flag is not None and flag.optional_value)
+
+
+def _plain_global(a: str, data: allowlist.Allowlist) -> bool:
+    """`--namespace x`, `--namespace=x`, `-n x`, `-nx`, `-n=x`, `--warnings-as-errors`:
+    a global flag (not help) in a form cobra and pflag read alike."""
+    root = data.root
+    if a.startswith("--"):
+        name = a[2:].split("=", 1)[0]
+        return name in root.flags and name != "help"
+    name = root.shorts.get(a[1]) if len(a) >= 2 else None
+    if name is None or name == "help":
+        return False
+    return len(a) == 2 or root.flags[name].takes_value
+
+
+def _parse_flags(command: Command, args: list[str], argv_text: str, allowed_only: bool) -> Parsed:
+    """pflag's parseArgs with the command's flags; every refusal says why."""
+    if allowed_only and not command.allowed:
+        why = f": {command.why}" if command.why else ""
+        raise Refused(f"`{command.name}` is not a command kubecapture runs{why}")
+    flags: dict[str, list] = {}
+    positionals: list[str] = []
+    after_dash: tuple[str, ...] | None = None
+    given: set[str] = set()
+    while args:
+        s = args.pop(0)
+        if s == "" or s[0] != "-" or s == "-":
+            positionals.append(s)
+            continue
+        if s == "--":
+            if not command.takes_command:
+                raise Refused(
+                    f"`--` is not allowed in `{command.name}`: kubectl would read what "
+                    "follows as more arguments of the command, outside this model's checks"
+                )
+            after_dash = tuple(args)
+            break
+        if s.startswith("-test."):
+            raise Refused(f"`{s}`: pflag skips arguments that start with -test.")
+        if s.startswith("--"):
+            name, eq, value = s[2:].partition("=")
+            if not name or name[0] in "-=":
+                raise Refused(f"`{s}` is not a flag kubectl can read")
+            flag = _flag(command, name, f"--{name}", argv_text, allowed_only)
+            if eq:
+                raw = value
+            elif flag.optional_value:
+                raw = None
+            elif args:
+                raw = _next_value(args, s)
+            else:
+                raise Refused(f"`{s}` needs a value")
+            _set(flags, flag, raw, s)
+            given.add(flag.name)
+            continue
+        shorthands = s[1:]
+        while shorthands:
+            c = shorthands[0]
+            name = command.shorts.get(c)
+            if name is None:
+                raise Refused(f"`{command.name}` has no flag -{c} (in `{s}`)")
+            flag = _flag(command, name, f"-{c}", argv_text, allowed_only)
+            if len(shorthands) > 2 and shorthands[1] == "=":
+                raw, shorthands = shorthands[2:], ""
+            elif flag.optional_value:
+                raw, shorthands = None, shorthands[1:]
+            elif len(shorthands) > 1:
+                raw, shorthands = shorthands[1:], ""
+            elif args:
+                raw, shorthands = _next_value(args, s), ""
+            else:
+                raise Refused(f"`-{c}` needs a value")
+            _set(flags, flag, raw, s)
+            given.add(flag.name)
+    return Parsed(
+        command,
+        {k: tuple(v) for k, v in flags.items()},
+        tuple(positionals),
+        after_dash,
+        frozenset(given),
+    )
+
+
+def _flag(command: Command, name: str, written: str, argv_text: str, allowed_only: bool) -> Flag:
+    if "_" in name and name.replace("_", "-") in command.flags:
+        raise Refused(f"`{written}`: write it `--{name.replace('_', '-')}`")
+    flag = command.flags.get(name)
+    if flag is None:
+        raise Refused(f"`{command.name}` has no flag `{written}`")
+    if allowed_only and not flag.allowed:
+        why = flag.why or f"it is not among the flags kubecapture allows for `{command.name}`"
+        raise Refused(f"`{written}` is not allowed in a kubectl snippet (`{argv_text}`): {why}")
+    return flag
+
+
+def _next_value(args: list[str], written: str) -> str:
+    """pflag takes the next word as the value, even `--all-namespaces`: refuse what reads
+    as a flag to a person (a negative number is fine)."""
+    value = args.pop(0)
+    if value.startswith("-") and value != "-" and not _NEGATIVE_NUMBER.match(value):
+        raise Refused(
+            f"`{written} {value}`: kubectl would take `{value}` as the value of `{written}`; "
+            f"write `{written}=...` if that is meant"
+        )
+    return value
+
+
+def _set(flags: dict[str, list], flag: Flag, raw: str | None, written: str) -> None:
+    """Convert a flag's value as pflag's Set would, then as its check requires."""
+    values = flags.setdefault(flag.name, [])
+    if flag.type == "bool":
+        if raw is None:
+            value = True
+        elif raw in _BOOL:
+            value = _BOOL[raw]
+        else:
+            raise Refused(f"`{written}`: {raw!r} is not a boolean kubectl reads")
+        values.append(value)
+        return
+    if raw is None:  # an optional value left out: kubectl's NoOptDefVal
+        values.append(_check(flag, None, written))
+        return
+    if flag.type == "int":
+        if not _INT.match(raw):
+            raise Refused(f"`{written}`: {raw!r} is not a whole number")
+        values.append(_check(flag, int(raw), written))
+    elif flag.type == "duration":
+        if not _DURATION.match(raw):
+            raise Refused(f"`{written}`: {raw!r} is not a duration such as 30s")
+        values.append(raw)
+    elif flag.type == "stringSlice":
+        if '"' in raw or "\n" in raw or "\r" in raw:
+            raise Refused(f"`{written}`: quotes and line breaks in a list are not read here")
+        values += [_check(flag, item, written) for item in (raw.split(",") if raw else [])]
+    elif flag.type in ("string", "stringArray"):
+        values.append(_check(flag, raw, written))
+    else:
+        raise Refused(f"`{written}`: flags of type {flag.type} are not read here")
+
+
+def _check(flag: Flag, value, written: str):
+    """A value as its check wants it (None: the flag given without its optional value)."""
+    check = flag.check
+    if check == "namespace" and not (isinstance(value, str) and _DNS_LABEL.match(value)):
+        raise Refused(f"`{written}`: {value!r} is not a namespace name")
+    if check == "verbosity" and not (isinstance(value, int) and 0 <= value <= MAX_VERBOSITY):
+        raise Refused(
+            f"`{written}`: log levels above {MAX_VERBOSITY} print request URLs, headers and "
+            "bodies and the build's file paths"
+        )
+    if check == "dry-run":
+        if value is None:
+            return "client"
+        if value in _BOOL:  # the old boolean form: true is client, false is none
+            return "client" if _BOOL[value] else None
+        if value not in _DRY_RUN:
+            raise Refused(f"`{written}`: {value!r} is not none, client or server")
+        return _DRY_RUN[value]
+    if check == "labels" and isinstance(value, str):
+        _refuse_own_label(value, written)
+    if check == "output" and isinstance(value, str):
+        _check_output(value, written)
+    return value
+
+
+def _check_output(value: str, written: str) -> None:
+    name = value.partition("=")[0]
+    known = {"json", "yaml", "kyaml", "name", "wide", "go-template", "template", "jsonpath"}
+    known |= {"jsonpath-as-json", "custom-columns"} | FILE_OUTPUTS
+    if name not in known:
+        raise Refused(f"`{written}`: {value!r} is not an output format kubecapture knows")
+
+
+# Labels kubecapture sets on its sandboxes: how it finds them, and the Pod Security level
+# their pods are held to (sandbox.SANDBOX_LABELS).
+OWN_LABEL_WORDS = ("kubecapture", "pod-security.kubernetes.io")
+
+
+def own_label(key: str, value: str | None) -> bool:
+    """A label or annotation kubecapture itself sets on its sandboxes."""
+    if mentions_own_label(key):
+        return True
+    return key == _MANAGED_BY and (value is None or "kubecapture" in value.lower())
+
+
+def mentions_own_label(text: str) -> bool:
+    return any(word in text.lower() for word in OWN_LABEL_WORDS)
+
+
+def _refuse_own_label(text: str, written: str) -> None:
+    if mentions_own_label(text):
+        raise Refused(f"`{written}`: a page may not set kubecapture's own labels")
+
+
+# --- what commands do ------------------------------------------------------------------------
+
+
+def parse_or_none(argv) -> Parsed | None:
+    """The command as kubectl reads it, allowed or not; None if the model cannot read it."""
+    try:
+        return parse(argv, allowed_only=False)
+    except Refused:
+        return None
+
+
+def is_read_only(argv) -> bool:
+    """True when a command cannot change the cluster or the kubeconfig: a command whose
+    effect is `read`, or any with `--dry-run=client|server`. A command that does not
+    parse counts as a change."""
+    p = parse_or_none(argv)
+    return p is not None and p.effect == "read"
+
+
+def waits(argv) -> bool:
+    """True when a command waits for the cluster to change or follows its changes (`wait`,
+    `rollout status`, `--watch`, `logs --follow`): what runs after it on the page may
+    count on what it waited for."""
+    p = parse_or_none(argv)
+    if p is None:
+        return True
+    if p.path in (("wait",), ("rollout", "status")):
+        return True
+    if any(p.true(name) for name in ("watch", "watch-only")):
+        return True
+    return p.path == ("logs",) and p.true("follow")
+
+
+def canonical(resource: str) -> str:
+    """`deploy` -> `deployments`; `nodes.v1` or `clusterroles.rbac.authorization.k8s.io`
+    -> the plural without group; unknown names stay as written (lower case). A namespaced
+    type's name with another group than its own (`deployments.example.com`, a custom
+    resource that may be cluster-wide) stays as written too."""
+    name, _, group = resource.lower().partition(".")
+    plural = _CANONICAL.get(name)
+    if plural is None:
+        return resource.lower() if group else name
+    if plural in _NAMESPACED_GROUPS:
+        # `pods.v1`, `deployments.apps`, `deployments.v1.apps`
+        head, _, rest = group.partition(".")
+        given = rest if re.fullmatch(r"v\d+(?:(?:alpha|beta)\d+)?", head) else group
+        if given and given not in _NAMESPACED_GROUPS[plural]:
+            return resource.lower()
+    return plural
+
+
+def namespaced(resource: str) -> bool:
+    """Does `resource` (as `canonical` gives it) name a built-in namespaced type? Anything
+    else may be cluster-wide: a type of the cluster-scoped list, a newer built-in one
+    (`servicecidrs`), a custom resource, a category (`api-extensions`). Only `all` among
+    categories: it names the namespaced workloads."""
+    return resource in _NAMESPACED_GROUPS or resource == "all"
+
+
+def namespaced_kind(obj: dict) -> bool:
+    """Is a manifest's object of a built-in namespaced kind, in that kind's own API group?
+    An unknown kind, a kind of another group, or no kind at all may be cluster-wide."""
+    kind, version = obj.get("kind"), obj.get("apiVersion")
+    if not isinstance(kind, str) or not isinstance(version, str):
+        return False
+    group = version.rpartition("/")[0]
+    return group in _NAMESPACED_KINDS.get(kind, ())
+
+
+# Resource names (plural, singular, short) -> canonical plural.
+_CLUSTER_ALIASES = {
+    "namespaces": ("namespace", "ns"),
+    "nodes": ("node", "no"),
+    "persistentvolumes": ("persistentvolume", "pv"),
+    "clusterroles": ("clusterrole",),
+    "clusterrolebindings": ("clusterrolebinding",),
+    "customresourcedefinitions": ("customresourcedefinition", "crd", "crds"),
+    "storageclasses": ("storageclass", "sc"),
+    "priorityclasses": ("priorityclass", "pc"),
+    "ingressclasses": ("ingressclass",),
+    "runtimeclasses": ("runtimeclass",),
+    "csidrivers": ("csidriver",),
+    "csinodes": ("csinode",),
+    "volumeattachments": ("volumeattachment",),
+    "certificatesigningrequests": ("certificatesigningrequest", "csr"),
+    "mutatingwebhookconfigurations": ("mutatingwebhookconfiguration",),
+    "validatingwebhookconfigurations": ("validatingwebhookconfiguration",),
+    "validatingadmissionpolicies": ("validatingadmissionpolicy",),
+    "validatingadmissionpolicybindings": ("validatingadmissionpolicybinding",),
+    "apiservices": ("apiservice",),
+    "componentstatuses": ("componentstatus", "cs"),
+    "podsecuritypolicies": ("podsecuritypolicy", "psp"),
+    "flowschemas": ("flowschema",),
+    "prioritylevelconfigurations": ("prioritylevelconfiguration",),
+}
+_NAMESPACED_ALIASES = {
+    "pods": ("pod", "po"),
+    "services": ("service", "svc"),
+    "deployments": ("deployment", "deploy"),
+    "replicasets": ("replicaset", "rs"),
+    "statefulsets": ("statefulset", "sts"),
+    "daemonsets": ("daemonset", "ds"),
+    "jobs": ("job",),
+    "cronjobs": ("cronjob", "cj"),
+    "secrets": ("secret",),
+    "configmaps": ("configmap", "cm"),
+    "serviceaccounts": ("serviceaccount", "sa"),
+    "persistentvolumeclaims": ("persistentvolumeclaim", "pvc"),
+    "ingresses": ("ingress", "ing"),
+    "roles": ("role",),
+    "rolebindings": ("rolebinding",),
+    "networkpolicies": ("networkpolicy", "netpol"),
+    "horizontalpodautoscalers": ("horizontalpodautoscaler", "hpa"),
+    "poddisruptionbudgets": ("poddisruptionbudget", "pdb"),
+    "endpoints": ("ep",),
+    "events": ("event", "ev"),
+    "limitranges": ("limitrange", "limits"),
+    "resourcequotas": ("resourcequota", "quota"),
+    "replicationcontrollers": ("replicationcontroller", "rc"),
+    "leases": ("lease",),
+}
+_CANONICAL = {
+    a: plural
+    for table in (_CLUSTER_ALIASES, _NAMESPACED_ALIASES)
+    for plural, aliases in table.items()
+    for a in (plural, *aliases)
+}
+CLUSTER_SCOPED = set(_CLUSTER_ALIASES)
+# The API groups of the namespaced types (a type written with a group must name its own).
+_CORE, _APPS, _BATCH, _NET = ("",), ("apps",), ("batch",), ("networking.k8s.io",)
+_RBAC = ("rbac.authorization.k8s.io",)
+_NAMESPACED_GROUPS = {
+    "pods": _CORE, "services": _CORE, "secrets": _CORE, "configmaps": _CORE,
+    "serviceaccounts": _CORE, "persistentvolumeclaims": _CORE, "endpoints": _CORE,
+    "limitranges": _CORE, "resourcequotas": _CORE, "replicationcontrollers": _CORE,
+    "events": ("", "events.k8s.io"),
+    "deployments": _APPS, "replicasets": _APPS, "statefulsets": _APPS, "daemonsets": _APPS,
+    "jobs": _BATCH, "cronjobs": _BATCH,
+    "ingresses": _NET, "networkpolicies": _NET,
+    "roles": _RBAC, "rolebindings": _RBAC,
+    "horizontalpodautoscalers": ("autoscaling",),
+    "poddisruptionbudgets": ("policy",),
+    "leases": ("coordination.k8s.io",),
+}  # fmt: skip
+assert set(_NAMESPACED_GROUPS) == set(_NAMESPACED_ALIASES)
+# Manifest kinds -> their API groups, for `-f`: what is not here may be cluster-wide.
+_NAMESPACED_KINDS = {
+    "Pod": _CORE, "Service": _CORE, "Secret": _CORE, "ConfigMap": _CORE,
+    "ServiceAccount": _CORE, "PersistentVolumeClaim": _CORE, "Endpoints": _CORE,
+    "LimitRange": _CORE, "ResourceQuota": _CORE, "ReplicationController": _CORE,
+    "PodTemplate": _CORE, "Event": ("", "events.k8s.io"),
+    "Deployment": _APPS, "ReplicaSet": _APPS, "StatefulSet": _APPS, "DaemonSet": _APPS,
+    "ControllerRevision": _APPS, "Job": _BATCH, "CronJob": _BATCH,
+    "Ingress": _NET, "NetworkPolicy": _NET, "Role": _RBAC, "RoleBinding": _RBAC,
+    "HorizontalPodAutoscaler": ("autoscaling",), "PodDisruptionBudget": ("policy",),
+    "Lease": ("coordination.k8s.io",), "EndpointSlice": ("discovery.k8s.io",),
+}  # fmt: skip
+CLUSTER_SCOPED_KINDS = {
+    "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
+    "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
+    "RuntimeClass", "CSIDriver", "CSINode", "VolumeAttachment", "CertificateSigningRequest",
+    "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "APIService",
+    "ComponentStatus", "PodSecurityPolicy", "FlowSchema", "PriorityLevelConfiguration",
+}  # fmt: skip
+
+
+# --- files kubectl reads -------------------------------------------------------------------
+
+
+class OutsideContent(ValueError):
+    """A file kubectl would read is not the notes' own content."""
+
+
+def content_roots(workdir: Path, dirs: tuple[Path, ...] = ()) -> tuple[Path, ...]:
+    """The folders kubectl may read files from: by default the project's `docs/` and
+    `snippets/` (resolved: a symlinked folder counts where it points)."""
+    dirs = dirs or (workdir / "docs", workdir / "snippets")
+    return tuple(d.resolve() for d in dirs)
+
+
+def confine(name: str, workdir: Path, roots: tuple[Path, ...], *, recursive: bool) -> None:
+    """Raise OutsideContent unless every file `name` makes kubectl read lies inside
+    `roots` once links are resolved: no URL, no stdin, no hidden file or folder (`.git`),
+    and in a directory every entry (every level with `recursive`) likewise."""
+    if name == "-":
+        raise OutsideContent("`-` reads stdin")
+    if not name:
+        raise OutsideContent("an empty file name")
+    if _URL.match(name):
+        raise OutsideContent(f"{name} is a URL; only the notes' own files are read")
+    path = Path(name) if Path(name).is_absolute() else workdir / name
+    _inside(path, roots, name)
+    if path.is_dir():
+        for dirpath, dirnames, filenames in os.walk(path, followlinks=False):
+            for entry in (*dirnames, *filenames):
+                _inside(Path(dirpath) / entry, roots, name)
+            if not recursive:
+                break
+            # links to folders are checked above but not walked (kubectl's walk does not)
+            dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+
+
+def links_leaving(dirs: tuple[Path, ...], roots: tuple[Path, ...]) -> list[tuple[Path, Path]]:
+    """(link, where it leads) of every symbolic link under `dirs` that resolves outside
+    `roots`: MkDocs copies what docs/ links to into the site, and pymdownx.snippets
+    includes what a link in snippets/ leads to (`--8<--`), whatever it is (the build's
+    /proc/self/environ, ~/.kube/config). Links to folders are checked, not walked."""
+    out = []
+    for top in dict.fromkeys(d.resolve() for d in dirs if d.is_dir()):
+        for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+            for entry in (*dirnames, *filenames):
+                path = Path(dirpath) / entry
+                if not path.is_symlink():
+                    continue
+                resolved = path.resolve()
+                if not any(resolved == r or r in resolved.parents for r in roots):
+                    out.append((path, resolved))
+            dirnames[:] = [d for d in dirnames if not (Path(dirpath) / d).is_symlink()]
+    return out
+
+
+def written_through_links(workdir: Path, folders) -> tuple[Path, Path] | None:
+    """(link, where it leads) of the first symbolic link on the way from `workdir` to a
+    folder the build writes (the site, the captures, the cache), or inside one: a pull
+    request can add `.cache` or `site` as a link (`.gitignore` does not match a link), and
+    the build would write, or MkDocs clean, where it leads. Folders outside `workdir` (a
+    configured absolute path, `mkdocs serve`'s temporary site) are checked inside only."""
+    top = Path(os.path.abspath(workdir))
+    for folder in folders:
+        if folder is None:
+            continue
+        folder = Path(os.path.abspath(folder))
+        if top in folder.parents:
+            path = top
+            for part in folder.relative_to(top).parts:
+                path = path / part
+                if path.is_symlink():
+                    return path, path.resolve()
+        found = links_leaving((folder,), (folder.resolve(),)) if folder.is_dir() else []
+        if found:
+            return found[0]
+    return None
+
+
+def _inside(path: Path, roots: tuple[Path, ...], name: str) -> None:
+    resolved = path.resolve()
+    for root in roots:
+        if resolved == root or root in resolved.parents:
+            parts = resolved.relative_to(root).parts
+            if any(p.startswith(".") for p in parts):
+                raise OutsideContent(f"{name} reaches the hidden file or folder {resolved}")
+            if resolved.exists() and not (resolved.is_file() or resolved.is_dir()):
+                raise OutsideContent(f"{name} is not a regular file ({resolved})")
+            return
+    raise OutsideContent(
+        f"{name} resolves to {resolved}, outside the notes' content ("
+        + ", ".join(str(r) for r in roots)
+        + ")"
+    )
+
+
+# --- what a page touches, for redaction --------------------------------------------------
+
+
+def command_namespaces(p: Parsed, default: str, workdir: Path) -> set[str] | None:
+    """The namespaces whose objects one command may read or change (and so print); None
+    means any namespace (`-A`, a file that cannot be read, a command the model does not
+    narrow down)."""
+    if p.all_namespaces or p.path == ("cluster-info", "dump") or p.has("raw", "kustomize"):
+        return None  # any namespace (`--raw` and `-k` are refused; counted all the same)
+    out = {p.namespace or default}
+    if p.path == ("create", "namespace") and p.positionals:
+        out.add(p.positionals[0])
+    for name, value in p.files():
+        if name != "filename":
+            continue
+        found = _manifest_namespaces(value, workdir)
+        if found is None:
+            return None
+        out |= found
+    return out
+
+
+def touched_namespaces(snippets: list[Snippet], default: str, workdir: Path) -> set[str] | None:
+    """The namespaces a page's commands may read or write; None means all of them."""
+    out = {default}
+    for snippet in snippets:
+        for command in snippet.commands:
+            p = parse_or_none(command.argv)
+            found = None if p is None else command_namespaces(p, default, workdir)
+            if found is None:
+                return None
+            out |= found
+    return out
+
+
+def files_shown(snippets: list[Snippet], workdir: Path) -> list[str]:
+    """The text of the notes' own files a page's commands read (`-f`, `--from-file`,
+    `--from-env-file`): the repository publishes them, so no piece of them is a secret
+    (a Secret's key `password` is a piece of its value `fake-password-for-notes`)."""
+    texts = []
+    for snippet in snippets:
+        for command in snippet.commands:
+            p = parse_or_none(command.argv)
+            for _, value in p.files() if p is not None else ():
+                path = Path(value) if Path(value).is_absolute() else workdir / value
+                found = sorted(path.rglob("*")) if path.is_dir() else [path]
+                for q in found:
+                    try:
+                        texts.append(q.read_text(encoding="utf-8"))
+                    except (OSError, UnicodeDecodeError):
+                        continue
+    return texts
+
+
+def _manifest_namespaces(name: str, workdir: Path) -> set[str] | None:
+    # Redaction errs toward more namespaces: subdirectories are read even without -R (an
+    # extra namespace only masks more); a file kubectl cannot read either touches nothing.
+    out: set[str] = set()
+    try:
+        for obj in manifest_objects(name, workdir, recursive=True, skip_unreadable=True):
+            meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
+            if meta.get("namespace"):
+                out.add(str(meta["namespace"]))
+            if obj.get("kind") == "Namespace" and meta.get("name"):
+                out.add(str(meta["name"]))
+    except ManifestUnknown:
+        return None
+    return out
+
+
+# --- the manifests `-f` names ------------------------------------------------------------
+
+_MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # what kubectl reads in a directory
+
+
+class ManifestUnknown(Exception):
+    """The objects behind a `-f` argument cannot be known before kubectl runs: `remote` for
+    stdin (`-`) or a URL, else a file that cannot be read or parsed."""
+
+    def __init__(self, name: str, *, remote: bool):
+        super().__init__(name)
+        self.name = name
+        self.remote = remote
+
+
+def manifest_objects(
+    name: str, workdir: Path, *, recursive: bool, skip_unreadable: bool = False
+) -> Iterator[dict]:
+    """The objects of the manifests `-f NAME` names, found as kubectl finds them: the file,
+    or the .yaml/.yml/.json files of a directory, of its subdirectories too when
+    `recursive` (kubectl's `-R`); an object with an `items` list gives its items (kubectl
+    reads it as a list, whatever its kind). A relative NAME is under `workdir`.
+
+    Raises ManifestUnknown, when the iteration reaches it, for stdin, a URL, or a file that
+    cannot be read or parsed; with `skip_unreadable` such a file gives nothing instead.
+
+    One reader, two uses that differ on purpose: the guard reads what kubectl will act on
+    (`-R` as given) and refuses what it cannot read; redaction (`touched_namespaces`) errs
+    toward more namespaces, so it always recurses and skips what kubectl cannot read either.
+    """
+    import yaml
+
+    if name == "-" or _URL.match(name):
+        raise ManifestUnknown(name, remote=True)
+    path = Path(name) if Path(name).is_absolute() else workdir / name
+    if path.is_dir():
+        pattern = "**/*" if recursive else "*"
+        paths = sorted(
+            q for q in path.glob(pattern) if not q.is_dir() and q.suffix in _MANIFEST_SUFFIXES
+        )
+    else:
+        paths = [path]
+    for q in paths:
+        try:
+            info = q.stat()
+            docs = _load_manifest(str(q), info.st_mtime_ns, info.st_size)
+        except plainyaml.YamlRefused as e:
+            if skip_unreadable:
+                continue
+            raise ManifestRefused(name, f"{q.name} {e}") from None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            if skip_unreadable:
+                continue
+            raise ManifestUnknown(name, remote=False) from None
+        yield from _objects(docs)
+
+
+# Manifests nest deeper than capture files (a CRD's schema); far below a recursion limit.
+MANIFEST_DEPTH = 64
+
+
+class ManifestRefused(ManifestUnknown):
+    """A manifest kubectl reads but kubecapture will not decide on: not plain data
+    (anchors, aliases, tags, duplicate keys) or nested too deep. `reason` says which."""
+
+    def __init__(self, name: str, reason: str):
+        super().__init__(name, remote=False)
+        self.reason = reason
+
+
+@functools.lru_cache(maxsize=512)
+def _load_manifest(path: str, mtime_ns: int, size: int) -> tuple:
+    """A manifest's documents, read once per version of the file (the guard and redaction
+    both read it, on every build of `mkdocs serve`), as plain data (plainyaml.load): what
+    the guard decides on is what kubectl sends, and an alias bomb costs nothing."""
+    with open(path, encoding="utf-8") as f:
+        return tuple(plainyaml.load(f.read(), max_depth=MANIFEST_DEPTH, documents=True))
+
+
+def _objects(docs):
+    # kubectl (apimachinery's unstructured decoder) reads any object with an `items`
+    # list as a list of those items, whatever its kind: `kind: ConfigMap` with `items:
+    # [Namespace ...]` deletes the namespaces. A stack, not recursion.
+    stack = [iter(docs)]
+    while stack:
+        d = next(stack[-1], StopIteration)
+        if d is StopIteration:
+            stack.pop()
+        elif isinstance(d, dict):
+            if isinstance(d.get("items"), list):
+                stack.append(iter(d["items"]))
+            else:
+                yield d
