@@ -110,6 +110,16 @@ def test_imports_follow_the_layering_of_the_module_map():
     assert violations(PACKAGE, allowed) == []
 
 
+def test_every_module_is_under_500_lines_or_says_why_it_is_one_piece():
+    over = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if text.count("\n") > MAX_LINES and "one piece" not in doc.lower():
+            over.append(f"{path.relative_to(ROOT)}: {text.count(chr(10))} lines")
+    assert over == []
+
+
 def test_the_check_finds_an_upward_import_and_a_cycle(tmp_path):
     """The checker itself: a tree with an upward import and a cycle fails it."""
     package = tmp_path / "kubecapture"

@@ -20,7 +20,7 @@ import pytest
 from data.drift.outputs import SEED, recorded
 from kubecapture.captures import store
 from kubecapture.captures.store import CommandResult, PageCapture, Provenance, SnippetCapture
-from kubecapture.drift import driftreport, report, reportpage
+from kubecapture.drift import driftreport, report, reportfile, reportpage
 from kubecapture.drift.drift import Difference
 from kubecapture.drift.driftreport import DriftReport, build_report
 from kubecapture.run import planning
@@ -107,7 +107,7 @@ def real_history() -> DriftReport:
 
 def real_page(lang: str = "ja", directory_urls: bool = False) -> str:
     report_ = real_history()
-    titles = report.reportpage.titles_of(REPO / "docs", {e.page for e in report_.entries})
+    titles = report.links.titles_of(REPO / "docs", {e.page for e in report_.entries})
     return reportpage.markdown(report_, lang, "cluster-changes.md", titles, directory_urls)
 
 
@@ -256,14 +256,12 @@ def test_links_go_to_the_snippets_anchor_with_the_pages_title(directory_urls, hr
 
 
 def test_titles_come_from_the_pages():
-    titles = report.reportpage.titles_of(
-        REPO / "docs", ["course/05-resources.md", "how-it-works.md"]
-    )
+    titles = report.links.titles_of(REPO / "docs", ["course/05-resources.md", "how-it-works.md"])
     assert titles == {
         "course/05-resources.md": "セクション5 Kubernetes リソース",
         "how-it-works.md": "このサイトの仕組み",
     }
-    assert report.reportpage.titles_of(REPO / "docs", ["../pyproject.md", "/etc/x.md"]) == {}
+    assert report.links.titles_of(REPO / "docs", ["../pyproject.md", "/etc/x.md"]) == {}
 
 
 # ---------------------------------------------------------------------------------------
@@ -297,7 +295,7 @@ def test_a_report_of_wrong_types_is_refused_in_one_sentence(path, value):
         target = target[key]
     target[path[-1]] = value
     with pytest.raises(ValueError) as refused:
-        DriftReport.from_json(json.dumps(data))
+        reportfile.load(json.dumps(data))
     message = str(refused.value)
     assert "\n" not in message and len(message) < 200, message
 
@@ -487,10 +485,10 @@ def test_a_report_saved_under_other_drift_rules_is_not_shown():
     """What a saved report says was said by the rules of its day: after drift's rules
     change (drift.RULES), the page is made from the captures instead."""
     saved = json.loads(driftreport.DriftReport([]).to_json())
-    assert driftreport.DriftReport.from_json(json.dumps(saved)).entries == []
+    assert reportfile.load(json.dumps(saved)).entries == []
     saved["rules"] -= 1
-    with pytest.raises(driftreport.OtherVersion):
-        driftreport.DriftReport.from_json(json.dumps(saved))
+    with pytest.raises(reportfile.OtherVersion):
+        reportfile.load(json.dumps(saved))
 
 
 # ---------------------------------------------------------------------------------------
@@ -587,7 +585,7 @@ def test_snippets_are_named_by_their_titles_and_sources_claim_no_build_time():
     pages = [(PageCapture("p.md", "key", [replace(new, history=[old])]), [snippet])]
     report_ = driftreport.history_report(pages)
     assert report_.entries[0].title == "ノード一覧"
-    assert DriftReport.from_json(report_.to_json()).entries[0].title == "ノード一覧"
+    assert reportfile.load(report_.to_json()).entries[0].title == "ノード一覧"
     [(_, block)] = steps_of(reportpage.markdown(report_, "ja", "cluster-changes.md", {}, False))
     assert [h.text() for h in block.iter("h4")] == ["p.md › ノード一覧"]
     assert "ビルド時に実行" not in block.text() and "kubectl を実行して記録" in block.text()

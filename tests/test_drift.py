@@ -31,9 +31,10 @@ from data.drift.outputs import (
 )
 from kubecapture.base.snippets import parse_page
 from kubecapture.captures.store import CommandResult, PageCapture, Provenance, SnippetCapture
-from kubecapture.drift import reportpage
-from kubecapture.drift.drift import compare, compare_results, normalize
+from kubecapture.drift import reportfile, reportpage
+from kubecapture.drift.drift import compare, compare_results
 from kubecapture.drift.driftreport import DriftReport, build_report, compare_page, page_pairs
+from kubecapture.drift.normalize import normalize
 
 # ---------------------------------------------------------------------------------------
 # The key guarantee: no false "changed"
@@ -570,19 +571,19 @@ def test_json_round_trip():
     data = json.loads(text)
     assert data["version"] == 4 and data["counts"]["changed"] == 1
     assert list(data) == sorted(data)
-    again = DriftReport.from_json(text)
+    again = reportfile.load(text)
     assert again == report
     assert again.to_json() == text
     with pytest.raises(ValueError):
-        DriftReport.from_json('{"version": 1, "entries": []}')
+        reportfile.load('{"version": 1, "entries": []}')
     with pytest.raises(ValueError):
-        DriftReport.from_json('{"version": 3}')
+        reportfile.load('{"version": 3}')
 
 
 def test_markdown_ja_and_en():
     """The page's Markdown: a heading per step (the newest first), each followed by one
     line of HTML (tests/test_change_page.py reads that HTML)."""
-    report = DriftReport.from_json(sample_report().to_json())  # the site renders the saved JSON
+    report = reportfile.load(sample_report().to_json())  # the site renders the saved JSON
     ja = reportpage.markdown(report, lang="ja")
     assert ja.startswith("# クラスター更新による変化\n")
     steps = re.findall(r"^## (.*)$", ja, re.M)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from kubecapture.base.snippets import SnippetError
 from kubecapture.run import planning
-from kubecapture.trust.kubectl_args import OutsideContent, confine, content_roots
+from kubecapture.trust.files import OutsideContent, confine, content_roots
 
 
 @pytest.fixture

@@ -621,7 +621,7 @@ def test_the_handout_is_the_course_with_page_numbers_and_kanji_in_its_text(
     """Issue 27: the study group's page is not in the Kubernetes handout; the contents
     give each chapter's page; no kanji reads as a Kangxi radical (入門, not ⼊⾨) for
     poppler or pdfminer; no line points at an output paper does not show."""
-    from kubecapture.tools import handout
+    from kubecapture.tools import pdftext
 
     text = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(handout_pdf), "-"], capture_output=True
@@ -631,7 +631,7 @@ def test_the_handout_is_the_course_with_page_numbers_and_kanji_in_its_text(
     assert kangxi.findall(text) == [] and "入門" in text
     miner = "".join(page.extract_text() for page in handout_pages)
     assert kangxi.findall(miner) == [] and "入門" in miner
-    starts = handout.chapter_pages(handout_pdf)
+    starts = pdftext.chapter_pages(handout_pdf)
     cover = handout_pages[0].extract_text()
     numbers = [int(n) for n in re.findall(r"^\d\. .+? (\d+)$", cover, re.M)]
     assert numbers == starts and len(starts) == len(HANDOUT_PAGES)

@@ -1,8 +1,5 @@
-"""Shared basics every package may use (options, snippets, text, HTML), and the logger.
-
-Under MkDocs' logger tree, so `mkdocs build --strict` counts the plugin's warnings. Every
-message is made printable first: its arguments may come from someone else.
-"""
+"""Shared basics every package may use (options, snippets, text, HTML), and the logger:
+under MkDocs' (--strict counts its warnings), every message made printable first."""
 
 import logging
 

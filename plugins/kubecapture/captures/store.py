@@ -17,7 +17,7 @@ import hashlib
 import os
 import threading
 from collections import OrderedDict
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 
 import yaml
@@ -192,20 +192,9 @@ class _Map:
     optional: frozenset = frozenset()
 
 
-_PROVENANCE_MAP = _Map(
-    {
-        "context": str,
-        "server_version": str,
-        "kubectl_version": str,
-        "captured_at": str,
-        "source": str,
-        "nodes": str,
-        "cluster": str,
-        "namespace": str,
-        "runtime": str,
-        "images": str,
-    },
-    frozenset({"source", *_OPTIONAL_PROVENANCE}),
+_PROVENANCE_MAP = _Map(  # every field a string; those with a default optional
+    dict.fromkeys((f.name for f in fields(Provenance)), str),
+    frozenset(f.name for f in fields(Provenance) if f.default is not MISSING),
 )
 _RESULT_MAP = _Map(
     {"command": str, "exit_code": int, "stdout": str, "stderr": str}, frozenset({"stderr"})

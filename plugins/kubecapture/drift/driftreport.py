@@ -7,8 +7,8 @@ one per two cluster setups compared (`steps`), and a step says what differs betw
 setups (cluster, versions, kubectl): a change of output is put down to the version only
 when the cluster stayed the same. Where the cluster changed, names that changed with it
 (context, node) are replaced before comparing, so that a node's row pairs with its
-namesake and a changed cell shows as one. The page is made in reportpage.py. Pure
-functions: no I/O.
+namesake and a changed cell shows as one. The page is made in reportpage.py, the saved
+JSON read back in reportfile.py. Pure functions: no I/O.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import ClassVar, NamedTuple
 from ..base.snippets import Snippet, one_line, with_occurrence
 from ..base.strings import PASTED_SOURCE
 from ..captures.store import CommandResult, PageCapture, Provenance, SnippetCapture
-from .drift import DIFFERENCE_KINDS, RULES, Difference, compare_results, row_labels
+from .drift import RULES, Difference, compare_results, row_labels
 
 
 class SnippetPair(NamedTuple):
@@ -76,10 +76,6 @@ class ProvenanceGroup:
 
 STATUSES = ("changed", "renamed", "command", "volatile", "unchanged", "new")
 NOTES = ("", "settle", "client")
-
-
-class OtherVersion(ValueError):
-    """A report of another version (or none): made again, not an error."""
 
 
 @dataclass
@@ -151,21 +147,6 @@ class DriftReport:
         }
         return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
-    @classmethod
-    def from_json(cls, text: str) -> DriftReport:
-        """Reload a saved report, its types checked (it may come from anyone). Raises
-        ValueError, one sentence, when it is not a report of this version."""
-        try:
-            data = json.loads(text)
-        except ValueError as e:
-            raise ValueError(f"not JSON ({e})") from None
-        if not isinstance(data, dict) or data.get("version") != cls.VERSION:
-            raise OtherVersion(f"not a drift report of version {cls.VERSION}")
-        if data.get("rules") != RULES:  # what it says was said by other rules
-            raise OtherVersion(f"made with other drift rules than this kubecapture's ({RULES})")
-        _check(data, "the report", _REPORT_KEYS, required={"version", "entries"})
-        return cls([_entry_from(e, f"entry {i + 1}") for i, e in enumerate(data["entries"])])
-
 
 def setup(p: Provenance | None) -> tuple[str, ...]:
     """What makes a cluster setup: where the output came from, the cluster, its versions."""
@@ -198,25 +179,14 @@ class Step:
         kinds = {_simulated(b.runtime), _simulated(a.runtime)} - {None}
         return (b.context, b.cluster) != (a.context, a.cluster) or len(kinds) > 1
 
-    @property
-    def server_changed(self) -> bool:
-        return self.before is not None and _differs(
-            self.before.server_version, self.after.server_version
-        )
+    def _differs(self, field: str) -> bool:
+        b = self.before
+        return b is not None and differs(getattr(b, field), getattr(self.after, field))
 
-    @property
-    def nodes_changed(self) -> bool:
-        return self.before is not None and _differs(self.before.nodes, self.after.nodes)
-
-    @property
-    def version_changed(self) -> bool:
-        return self.server_changed or self.nodes_changed
-
-    @property
-    def kubectl_changed(self) -> bool:
-        return self.before is not None and _differs(
-            self.before.kubectl_version, self.after.kubectl_version
-        )
+    server_changed = property(lambda self: self._differs("server_version"))
+    nodes_changed = property(lambda self: self._differs("nodes"))
+    kubectl_changed = property(lambda self: self._differs("kubectl_version"))
+    version_changed = property(lambda self: self.server_changed or self.nodes_changed)
 
     @property
     def kind(self) -> str:
@@ -246,7 +216,7 @@ class Step:
         return sorted({pair for e in self.report.entries for pair in e.renamed.items()})
 
 
-def _differs(a: str, b: str) -> bool:
+def differs(a: str, b: str) -> bool:
     """Both known and not the same (an unknown version is not a change)."""
     return bool(a) and bool(b) and a != b
 
@@ -254,140 +224,6 @@ def _differs(a: str, b: str) -> bool:
 def _version_key(version: str) -> tuple[int, ...] | None:
     m = re.match(r"v?(\d+)\.(\d+)(?:\.(\d+))?", version)
     return tuple(int(x or 0) for x in m.groups()) if m else None
-
-
-# ---------------------------------------------------------------------------------------
-# Loading a saved report: every field typed (a report file may come from anyone)
-
-_REPORT_KEYS = {
-    "version": int,
-    "rules": int,
-    "counts": dict,
-    "before": list,
-    "after": list,
-    "entries": list,
-}
-_ENTRY_KEYS = {
-    "page": str,
-    "ref": (str, int),
-    "label": str,
-    "status": str,
-    "after": dict,
-    "before": (dict, type(None)),
-    "changes": list,
-    "diff": list,
-    "note": str,
-    "differences": list,
-    "renamed": dict,
-    "title": str,
-}
-_PROVENANCE_KEYS = dict.fromkeys(
-    (
-        "context",
-        "server_version",
-        "kubectl_version",
-        "captured_at",
-        "source",
-        "nodes",
-        "cluster",
-        "namespace",
-        "runtime",
-        "images",
-    ),
-    str,
-)
-_DIFFERENCE_KEYS = {
-    "kind": str,
-    "subject": str,
-    "before": str,
-    "after": str,
-    "row": str,
-    "section": str,
-    "stderr": bool,
-    "command": str,
-}
-
-
-def _check(data: object, where: str, types: dict, required: set[str]) -> dict:
-    """`data` as an object with only `types`' keys, each of its type, `required` present."""
-    if not isinstance(data, dict):
-        raise ValueError(f"{where} is {_a(type(data))}, not an object")
-    for key, value in data.items():
-        if key not in types:
-            raise ValueError(f"{where} has an unknown field {str(key)[:40]!r}")
-        wanted = types[key] if isinstance(types[key], tuple) else (types[key],)
-        # A boolean is an int to Python, not to whoever reads the file.
-        if type(value) not in wanted:
-            expected = " or ".join(_a(t) for t in wanted)
-            raise ValueError(f"{where}: {key!r} is {_a(type(value))}, not {expected}")
-    missing = sorted(required - set(data))
-    if missing:
-        raise ValueError(f"{where} has no {missing[0]!r}")
-    return data
-
-
-def _a(kind: type) -> str:
-    names = {
-        dict: "an object",
-        list: "a list",
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "a boolean",
-        type(None): "null",
-    }
-    return names.get(kind, kind.__name__)
-
-
-def _strings(values: list, where: str) -> list[str]:
-    for value in values:
-        if type(value) is not str:
-            raise ValueError(f"{where} holds {_a(type(value))}, not only strings")
-    return list(values)
-
-
-def _provenance(data: object, where: str) -> Provenance:
-    fields = _check(
-        data,
-        where,
-        _PROVENANCE_KEYS,
-        {"context", "server_version", "kubectl_version", "captured_at"},
-    )
-    return Provenance(**fields)
-
-
-def _entry_from(data: object, where: str) -> DriftEntry:
-    d = _check(data, where, _ENTRY_KEYS, {"page", "ref", "label", "status", "after"})
-    if d["status"] not in STATUSES:
-        raise ValueError(
-            f"{where}: status {d['status'][:40]!r} is not one of {', '.join(STATUSES)}"
-        )
-    if d.get("note", "") not in NOTES:
-        raise ValueError(f"{where}: note {d['note'][:40]!r} is not one of {NOTES}")
-    differences = []
-    for i, item in enumerate(d.get("differences") or []):
-        there = f"{where}, difference {i + 1}"
-        fields = _check(item, there, _DIFFERENCE_KEYS, {"kind"})
-        if fields["kind"] not in DIFFERENCE_KINDS:
-            raise ValueError(f"{there}: kind {fields['kind'][:40]!r} is unknown")
-        differences.append(Difference(**fields))
-    renamed = d.get("renamed") or {}
-    _strings(list(renamed.values()), f"{where}: 'renamed'")
-    before = d.get("before")
-    return DriftEntry(
-        page=d["page"],
-        ref=d["ref"],
-        label=d["label"],
-        status=d["status"],
-        after=_provenance(d["after"], f"{where}: 'after'"),
-        before=_provenance(before, f"{where}: 'before'") if before is not None else None,
-        changes=_strings(d.get("changes") or [], f"{where}: 'changes'"),
-        diff=_strings(d.get("diff") or [], f"{where}: 'diff'"),
-        note=d.get("note", ""),
-        differences=differences,
-        renamed=dict(renamed),
-        title=d.get("title", ""),
-    )
 
 
 def _groups(provenances: Iterable[Provenance]) -> list[ProvenanceGroup]:

@@ -13,7 +13,7 @@ from ..base import log
 from ..base.atomic import write_atomic
 from ..captures.store import CaptureFileError, all_capture_files
 from ..captures.store import load as load_capture
-from . import driftreport, matrix, reportpage
+from . import driftreport, links, matrix, reportfile, reportpage
 
 REPORT_FILE = "drift-report.json"
 
@@ -111,10 +111,10 @@ def page_markdown(
     `docs_dir`) and point where the site puts it (`directory_urls`: use_directory_urls)."""
     path = captures_dir / REPORT_FILE
     try:
-        saved = driftreport.DriftReport.from_json(path.read_text(encoding="utf-8"))
+        saved = reportfile.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         saved = None
-    except driftreport.OtherVersion as e:
+    except reportfile.OtherVersion as e:
         log.info("%s: %s; the report page is made from the captures", path, e)
         saved = None
     except (ValueError, OSError, UnicodeDecodeError) as e:
@@ -126,5 +126,5 @@ def page_markdown(
         except CaptureFileError as e:
             log.warning("%s; the report page is empty", e)
             saved = driftreport.DriftReport.empty()
-    titles = reportpage.titles_of(docs_dir, {e.page for e in saved.entries})
+    titles = links.titles_of(docs_dir, {e.page for e in saved.entries})
     return reportpage.markdown(saved, lang, page, titles, directory_urls)

@@ -16,14 +16,11 @@ an include or a template tag.
 
 from __future__ import annotations
 
-import posixpath
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import quote
 
 import jinja2
 from markupsafe import Markup, escape
@@ -32,6 +29,8 @@ from ..base.strings import PASTED_SOURCE, report_strings
 from ..captures.store import Provenance
 from ..trust.redact import MASK
 from .drift import Difference
+from .driftreport import differs
+from .links import Links
 
 if TYPE_CHECKING:
     from .driftreport import DriftEntry, DriftReport, Step
@@ -44,8 +43,6 @@ _COUNTED = ("changed", "volatile", "unchanged")  # shown even when 0
 # What a heading may show of a cluster's name or version (see the module's docstring).
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.+-]{0,62}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_SNIPPET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # snippets.py's id rule
-_PAGE = re.compile(r"(?:[\w.-]+/)*[\w.-]+\.md")
 # Characters that a Markdown preprocessor or a template engine acts on at a line's start
 # or anywhere, as character references (markupsafe escapes & < > ' " already).
 _INERT = str.maketrans(
@@ -89,7 +86,7 @@ def markdown(
     if not report.entries:
         return "\n".join([*out, t["empty"], ""])
     out += [t["intro"], ""]
-    links = _Links(page, titles or {}, directory_urls)
+    links = Links(page, titles or {}, directory_urls)
     template = _environment().get_template("change-step.html")
     for step in report.steps():
         out += [f"## {heading(step, t)}", ""]
@@ -178,7 +175,7 @@ class _List:
     pages: list[_Page]
 
 
-def _step_view(step: Step, t: dict[str, str], links: _Links) -> dict:
+def _step_view(step: Step, t: dict[str, str], links: Links) -> dict:
     counts = step.report.counts()
     entries = step.report.entries
     # 更新前/更新後 for an upgrade; a cluster swap, a downgrade or a re-capture is none.
@@ -307,8 +304,8 @@ def _rows(step: Step, t: dict[str, str]) -> list[_Row]:
     ]
     rows = []
     for name, value, compared in fields:
-        differs = b is not None and compared is not None and _differs(compared(b), compared(a))
-        rows.append(_Row(name, value(b) if b is not None else "", value(a), differs))
+        changed = b is not None and compared is not None and differs(compared(b), compared(a))
+        rows.append(_Row(name, value(b) if b is not None else "", value(a), changed))
     rows.append(
         _Row(
             t["captured_at"], dates(before_group) if before_group else "", dates(after_group), False
@@ -317,7 +314,7 @@ def _rows(step: Step, t: dict[str, str]) -> list[_Row]:
     return rows
 
 
-def _changed(e: DriftEntry, t: dict[str, str], links: _Links, step: Step) -> _Changed:
+def _changed(e: DriftEntry, t: dict[str, str], links: Links, step: Step) -> _Changed:
     shown = e.differences[:_MAX_CHANGES]
     more = len(e.differences) - len(shown)
     notes = []
@@ -355,7 +352,7 @@ def _code_text(e: DriftEntry) -> str:
     return e.label
 
 
-def _list(title: str, entries: list[DriftEntry], links: _Links) -> _List:
+def _list(title: str, entries: list[DriftEntry], links: Links) -> _List:
     pages: dict[str, list[_Snippet]] = {}
     for e in entries:
         snippet = _Snippet(links.snippet(e), _number(e), _code_text(e), e.title)
@@ -430,84 +427,3 @@ def _side(text: str, word: str, label: str) -> str:
 
 # ---------------------------------------------------------------------------------------
 # Links: to the snippet's anchor, with the page's title
-
-
-class _Links:
-    def __init__(self, here: str, titles: dict[str, str], directory_urls: bool):
-        self.here = here
-        self.titles = titles
-        self.directory_urls = directory_urls
-
-    def title(self, page: str) -> str:
-        return self.titles.get(page) or page
-
-    def page(self, page: str) -> str | None:
-        """The relative URL of a docs page, or None for a path that is not a plain one."""
-        if not _safe_page(page) or not _safe_page(self.here):
-            return None
-        target, here = _url(page, self.directory_urls), _url(self.here, self.directory_urls)
-        base = here.rstrip("/") if here.endswith("/") or not here else posixpath.dirname(here)
-        relative = posixpath.relpath(target or ".", base or ".")
-        if not target or target.endswith("/"):
-            relative = relative.rstrip("/") + "/"
-        return quote(relative, safe="/")
-
-    def snippet(self, e: DriftEntry) -> str | None:
-        """The snippet's anchor (render.py: `kc-<id>`); a snippet without an id has none."""
-        href = self.page(e.page)
-        if href is None or not isinstance(e.ref, str) or not _SNIPPET_ID.fullmatch(e.ref):
-            return href
-        return f"{href}#kc-{quote(e.ref, safe='')}"
-
-
-def _differs(a: str, b: str) -> bool:
-    return bool(a) and bool(b) and a != b
-
-
-def _safe_page(page: str) -> bool:
-    return bool(_PAGE.fullmatch(page)) and not any(part in (".", "..") for part in page.split("/"))
-
-
-def _url(page: str, directory_urls: bool) -> str:
-    """Where MkDocs puts a page, relative to the site's root (`index.md` -> `` or
-    `index.html`)."""
-    stem = page[: -len(".md")]
-    if not directory_urls:
-        return stem + ".html"
-    if stem == "index" or stem.endswith("/index"):
-        return stem[: -len("index")]
-    return stem + "/"
-
-
-def titles_of(docs_dir: Path | None, pages: Iterable[str]) -> dict[str, str]:
-    """Each page's title as its reader sees it: `title:` of its front matter, else its
-    first `# heading`; pages that cannot be read get none."""
-    titles = {}
-    for page in pages:
-        if docs_dir is None or not _safe_page(page):
-            continue
-        try:
-            text = (docs_dir / page).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        title = _title(text)
-        if title:
-            titles[page] = title
-    return titles
-
-
-_FRONT_MATTER = re.compile(r"^---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
-_FRONT_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
-_H1 = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
-
-
-def _title(text: str) -> str:
-    front = _FRONT_MATTER.match(text)
-    if front:
-        title = _FRONT_TITLE.search(front.group(1))
-        if title:
-            return title.group(1).strip("'\"")
-        text = text[front.end() :]
-    text = re.sub(r"^(```|~~~).*?^\1[ \t]*$", "", text, flags=re.M | re.S)  # not in code
-    heading = _H1.search(text)
-    return heading.group(1).replace("`", "") if heading else ""

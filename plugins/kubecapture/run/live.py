@@ -28,7 +28,7 @@ from ..captures.store import (
 from ..captures.store import load as load_capture
 from ..captures.store import save as save_capture
 from ..drift import history, report
-from ..trust import kubectl_args, redact
+from ..trust import manifests, redact
 from . import cluster as kube
 from . import runner, sandbox, secrets
 from .planning import (
@@ -197,7 +197,7 @@ class Session:
 
     def _execute(self, plan: PagePlan, cluster: kube.Cluster, warnings: list[str]) -> PageCapture:
         namespace = plan.namespace or cluster.namespace
-        touched = kubectl_args.touched_namespaces(plan.snippets, namespace, self.settings.workdir)
+        touched = manifests.touched_namespaces(plan.parsed, namespace, self.settings.workdir)
         masked = secrets.credential_values(cluster)
         provenance = Provenance(
             context=cluster.context,
@@ -234,7 +234,7 @@ class Session:
         # page shows itself (its commands, its namespace's name, the files they apply) is
         # no secret in pieces.
         public = [c.text for s in plan.snippets for c in s.commands] + [namespace]
-        public += kubectl_args.files_shown(plan.snippets, self.settings.workdir)
+        public += manifests.files_shown(plan.parsed, self.settings.workdir)
         redactor = redact.Redactor(masked, public=public)
         captures = []
         home = kube.private_home(self.workdir)

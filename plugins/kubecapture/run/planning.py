@@ -25,14 +25,19 @@ from ..base.snippets import (
 )
 from ..captures.store import CommandResult, PageCapture, capture_path, covers_digest
 from ..captures.store import load as load_capture
-from ..trust import guard, kubectl_args, pageoptions
+from ..trust import files, guard, kubectl_args, pageoptions
+
+_CONVERT: dict = {}  # option -> the type its Settings field holds (from_options)
 
 
 def _option(name: str, convert=None):
-    """A Settings field's default: the plugin schema's (config.py), so it is stated once."""
+    """A Settings field's default: the plugin schema's (config.py), so it is stated once;
+    `from_options` reads the field from the option of that name, through `convert`."""
     value = config.default(name)
     if isinstance(value, dict):
+        _CONVERT[name] = dict
         return field(default_factory=lambda: config.default(name))
+    _CONVERT[name] = convert or (lambda v: v)
     return convert(value) if convert else value
 
 
@@ -50,9 +55,9 @@ class Settings:
     timeout: float = _option("timeout", float)
     connect_timeout: float = _option("connect_timeout", float)
     jobs: int = _option("jobs", int)
-    transcripts: bool = _option("transcripts")
-    sandbox: bool = _option("sandbox")
-    keep_sandbox: bool = _option("keep_sandbox")
+    transcripts: bool = _option("transcripts", bool)
+    sandbox: bool = _option("sandbox", bool)
+    keep_sandbox: bool = _option("keep_sandbox", bool)
     settle_timeout: float = _option("settle_timeout", float)
     keep_versions: int = _option("keep_versions", int)  # outputs kept per snippet; 0: all
     context_notes: dict[str, str] = _option("context_notes")  # context -> description
@@ -71,22 +76,11 @@ class Settings:
     def from_options(cls, options, root: Path, mode: str) -> Settings:
         """From the plugin's options, validated by its schema (config.py); paths are
         relative to `root`, the folder of mkdocs.yml."""
+        given = {name: convert(options[name]) for name, convert in _CONVERT.items()}
         return cls(
+            **given | {"mode": mode},
             captures_dir=root / options["captures_dir"],
             workdir=root,
-            mode=mode,
-            context=options["context"],
-            allow_contexts=tuple(options["allow_contexts"]),
-            kubectl=options["kubectl"],
-            timeout=float(options["timeout"]),
-            connect_timeout=float(options["connect_timeout"]),
-            jobs=int(options["jobs"]),
-            transcripts=bool(options["transcripts"]),
-            sandbox=bool(options["sandbox"]),
-            keep_sandbox=bool(options["keep_sandbox"]),
-            settle_timeout=float(options["settle_timeout"]),
-            keep_versions=int(options["keep_versions"]),
-            context_notes=dict(options["context_notes"]),
             cache_dir=root / options["cache_dir"] if options["cache"] else None,
         )
 
@@ -102,6 +96,7 @@ class PagePlan:
     # destructive commands allowed because the page created their targets (by line)
     permits: dict[int, guard.Permit] = field(default_factory=dict)
     page_options: dict = field(default_factory=dict)  # what of its options is in `key`
+    parsed: list = field(default_factory=list)  # every command as the guard parsed it
 
     @property
     def first_line(self) -> int:
@@ -113,7 +108,7 @@ def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
     snippets = parse_page(markdown, page, transcripts=settings.transcripts)
     options = pageoptions.read(markdown, page, settings.sandbox)
     namespace = options.namespace(page)
-    permits = guard.check_page(
+    permits, parsed = guard.check_page(
         page,
         snippets,
         sandbox=namespace,
@@ -132,6 +127,7 @@ def plan_page(page: str, markdown: str, settings: Settings) -> PagePlan:
         sandbox=namespace is not None,
         capture_file=capture_path(settings.captures_dir, page),
         permits=permits,
+        parsed=parsed,
         namespace=namespace,
     )
 
@@ -324,7 +320,7 @@ def links_out(settings: Settings, docs_dir: Path) -> str | None:
     would copy what docs/leak.txt leads to into the site, --8<-- include
     snippets/link.txt, a capture of docs/evil/p.md go through snippets/captures/evil, and
     the cache through a `.cache` link."""
-    written = kubectl_args.written_through_links(
+    written = files.written_through_links(
         settings.workdir, (settings.captures_dir, settings.cache_dir)
     )
     if written:
@@ -332,9 +328,9 @@ def links_out(settings: Settings, docs_dir: Path) -> str | None:
             f"{written[0]} is a link to {written[1]}, on the way to a folder the build writes "
             "(the captures, the cache); nothing is run or written"
         )
-    roots = (*kubectl_args.content_roots(settings.workdir, settings.content_dirs),)
+    roots = (*files.content_roots(settings.workdir, settings.content_dirs),)
     roots += (docs_dir.resolve(), settings.captures_dir.resolve())
-    found = kubectl_args.links_leaving((docs_dir, settings.captures_dir, *roots), roots)
+    found = files.links_leaving((docs_dir, settings.captures_dir, *roots), roots)
     if not found:
         return None
     link, target = found[0]

@@ -17,13 +17,11 @@ from ..base.snippets import (
     OPTIONS,
     TRANSCRIPT_DISPLAY_ONLY,
     Snippet,
-    SnippetError,
-    convert_option,
     transcript_opt_out,
     transcript_parts,
 )
 from . import render
-from .fence import PageContext, current_page, warn_unexpected_exit
+from .fence import PageContext, accept, current_page, warn_unexpected_exit
 
 _HIGHLIGHT = {"hl_lines": RE_HL_LINES, "linenums": RE_LINENUMS, "title_mode": None}
 
@@ -39,12 +37,7 @@ def validator(language, inputs, options, attrs, md) -> bool:
             if value is True or (check is not None and not check.match(value)):
                 return False
             options[key] = value
-        elif key in OPTIONS:
-            try:
-                options[key] = convert_option(key, value, "?", 0)
-            except SnippetError:
-                return False
-        else:
+        elif not accept(key, value, options):
             return False
     return True
 

@@ -96,13 +96,17 @@ def current_page() -> PageContext | None:
 
 def validator(language, inputs, options, attrs, md) -> bool:
     """Accept the fence's options (`id="x" returncode="1"`), converted to their types."""
-    for key, value in inputs.items():
-        if key not in OPTIONS:
-            return False
-        try:
-            options[key] = convert_option(key, value, "?", 0)
-        except SnippetError:
-            return False
+    return all(accept(key, value, options) for key, value in inputs.items())
+
+
+def accept(key: str, value, options: dict) -> bool:
+    """Put one of the fence's options into `options`, converted; False if it is none."""
+    if key not in OPTIONS:
+        return False
+    try:
+        options[key] = convert_option(key, value, "?", 0)
+    except SnippetError:
+        return False
     return True
 
 

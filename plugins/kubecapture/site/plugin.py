@@ -19,7 +19,7 @@ from ..captures.store import CaptureFileError, PageCapture, capture_path
 from ..captures.store import forget_loaded as forget_loaded_captures
 from ..captures.store import load as load_capture
 from ..run import planning
-from ..trust.kubectl_args import written_through_links
+from ..trust.files import written_through_links
 from . import ASSETS, asides, console, fence, log, markers, offline, search_rank, templates
 
 FENCE = {
@@ -250,11 +250,12 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
 
     def _matrix_html(self, page, files, docs_dir: Path) -> str:
         """The version matrix of every planned page's captures, linked from `page`."""
-        from ..drift import matrix, report, reportpage
+        from ..drift import matrix, report
+        from ..drift.links import titles_of
 
         captures = []
         links = {}
-        titles = reportpage.titles_of(docs_dir, self.capture_files)
+        titles = titles_of(docs_dir, self.capture_files)
         pages = sorted(self.capture_files, key=lambda p: self.nav_order.get(p, len(self.nav_order)))
         for planned in pages:
             try:

@@ -453,10 +453,7 @@ def _dispatch(args) -> int:
                 "handout": cmd_handout,
             }[args.command](args)
         return cmd_run(args, write=args.command == "refresh")
-    except SnippetError as e:
-        print(f"kubecapture: {e}", file=sys.stderr)
-        return 2
-    except CaptureFileError as e:
+    except (SnippetError, CaptureFileError) as e:
         print(f"kubecapture: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
