@@ -197,7 +197,9 @@ class Session:
 
     def _execute(self, plan: PagePlan, cluster: kube.Cluster, warnings: list[str]) -> PageCapture:
         namespace = plan.namespace or cluster.namespace
-        touched = manifests.touched_namespaces(plan.parsed, namespace, self.settings.workdir)
+        touched = manifests.touched_namespaces(
+            plan.parsed.values(), namespace, self.settings.workdir
+        )
         masked = secrets.credential_values(cluster)
         provenance = Provenance(
             context=cluster.context,
@@ -234,7 +236,7 @@ class Session:
         # page shows itself (its commands, its namespace's name, the files they apply) is
         # no secret in pieces.
         public = [c.text for s in plan.snippets for c in s.commands] + [namespace]
-        public += manifests.files_shown(plan.parsed, self.settings.workdir)
+        public += manifests.files_shown(plan.parsed.values(), self.settings.workdir)
         redactor = redact.Redactor(masked, public=public)
         captures = []
         home = kube.private_home(self.workdir)

@@ -25,7 +25,7 @@ from ..base.snippets import (
 )
 from ..captures.store import CommandResult, PageCapture, capture_path, covers_digest
 from ..captures.store import load as load_capture
-from ..trust import files, guard, kubectl_args, pageoptions
+from ..trust import files, guard, pageoptions
 
 _CONVERT: dict = {}  # option -> the type its Settings field holds (from_options)
 
@@ -96,7 +96,7 @@ class PagePlan:
     # destructive commands allowed because the page created their targets (by line)
     permits: dict[int, guard.Permit] = field(default_factory=dict)
     page_options: dict = field(default_factory=dict)  # what of its options is in `key`
-    parsed: list = field(default_factory=list)  # every command as the guard parsed it
+    parsed: dict = field(default_factory=dict)  # line -> the command as the guard parsed it
 
     @property
     def first_line(self) -> int:
@@ -214,7 +214,8 @@ def settles_after(plan: PagePlan, snippet: Snippet, command: Command) -> bool:
     controllers had done by then (`settle="off"` shows that on purpose)."""
     if not plan.sandbox or snippet.options.get("settle") == "off":
         return False
-    return not kubectl_args.is_read_only(command.argv)
+    p = plan.parsed.get(command.line)
+    return p is None or p.effect != "read"
 
 
 def needs_settle(plan: PagePlan, snippet: Snippet) -> bool:
@@ -241,7 +242,7 @@ def unexpected_exit(page: str, snippet: Snippet, results: list[CommandResult]) -
 def side_by_side(plan: PagePlan) -> bool:
     """Run the page's commands at once rather than one by one? Only on a page that shares
     the cluster (its state settled by the pages before it) and whose every command reads
-    without waiting for a change (`kubectl_args.waits`): none of them changes what another sees,
+    without waiting for a change (`Parsed.waits`): none of them changes what another sees,
     so in any order they print what they print run in order. A sandboxed page is not: its
     namespace is still being filled in (service account, CA config map) as it starts."""
     commands = [c for s in plan.snippets for c in s.commands]
@@ -250,13 +251,14 @@ def side_by_side(plan: PagePlan) -> bool:
         and not plan.permits
         and len(commands) > 1
         and reads_only(plan)
-        and not any(kubectl_args.waits(c.argv) for c in commands)
+        and not any(plan.parsed[c.line].waits for c in commands)
     )
 
 
 def reads_only(plan: PagePlan) -> bool:
-    """A page whose every command is read-only."""
-    return all(kubectl_args.is_read_only(c.argv) for s in plan.snippets for c in s.commands)
+    """A page whose every command is read-only (as the guard parsed it)."""
+    lines = (c.line for s in plan.snippets for c in s.commands)
+    return all(line in plan.parsed and plan.parsed[line].effect == "read" for line in lines)
 
 
 class RunOrder:

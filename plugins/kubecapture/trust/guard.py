@@ -67,7 +67,7 @@ def check_page(
     content_dirs: tuple[Path, ...] = (),
     allow_rbac: bool = False,
     allow_other_secrets: bool = False,
-) -> tuple[dict[int, Permit], list[Parsed]]:
+) -> tuple[dict[int, Permit], dict[int, Parsed]]:
     """Refuse commands outside the allowlist, files outside the notes, and destructive
     commands outside the sandbox.
 
@@ -78,17 +78,17 @@ def check_page(
     permissions to create RBAC objects and to read Secrets outside the page's own
     namespaces. Returns the permits (by command line) the capture loop must check while
     running the page: a command allowed because an earlier one created what it acts on
-    runs only if that one succeeded; and every command as parsed, in page order (redaction
-    reads them: manifests.touched_namespaces, files_shown).
+    runs only if that one succeeded; and every command as parsed, by line, in page order
+    (planning and redaction read them rather than parse the page again).
     """
     roots = content_roots(workdir, content_dirs)
     permits: dict[int, Permit] = {}
     created: dict[tuple[str, str, str | None], int] = {}  # (resource, name, ns) -> line
-    parsed = []
+    parsed: dict[int, Parsed] = {}
     for snippet in snippets:
         for command in snippet.commands:
             p = check_command(page, command, allow=allow, workdir=workdir, roots=roots)
-            parsed.append(p)
+            parsed[command.line] = p
             if is_destructive(p) and not allow_destructive:
                 permit = _destructive_permit(page, command, p, sandbox, created, workdir)
                 if permit:

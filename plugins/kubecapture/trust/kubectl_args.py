@@ -12,8 +12,8 @@ refused (`Refused`, one sentence): an unknown command, flag or plugin, a flag ku
 does not allow, `--` where kubectl takes no command, a value that is ambiguous. The
 page-level decisions (sandbox, permits, front matter) are guard.py's.
 
-The rest of the module answers questions about parsed commands for the capture loop:
-does it only read, does it wait. Which files it reads is files.py's, which objects and
+A parsed command says what the capture loop asks of it: does it only read (`effect`),
+does it wait (`waits`). Which files it reads is files.py's, which objects and
 namespaces manifests.py's, which resources are namespaced resources.py's.
 """
 
@@ -102,7 +102,19 @@ class Parsed:
 
     @property
     def effect(self) -> str:
+        """`read` (cannot change the cluster or the kubeconfig; any dry run), `write`, or
+        `destructive`."""
         return "read" if self.dry_run else self.command.effect
+
+    @property
+    def waits(self) -> bool:
+        """It waits for the cluster to change or follows its changes (`wait`, `rollout
+        status`, `--watch`, `logs --follow`): what runs after it may count on that."""
+        return (
+            self.path in (("wait",), ("rollout", "status"))
+            or any(self.true(name) for name in ("watch", "watch-only"))
+            or (self.path == ("logs",) and self.true("follow"))
+        )
 
     def files(self) -> list[tuple[str, str]]:
         """(flag, path) of every local file or directory kubectl will read."""
@@ -421,36 +433,3 @@ def mentions_own_label(text: str) -> bool:
 def _refuse_own_label(text: str, written: str) -> None:
     if mentions_own_label(text):
         raise Refused(f"`{written}`: a page may not set kubecapture's own labels")
-
-
-# --- what commands do ------------------------------------------------------------------------
-
-
-def parse_or_none(argv) -> Parsed | None:
-    """The command as kubectl reads it, allowed or not; None if the model cannot read it."""
-    try:
-        return parse(argv, allowed_only=False)
-    except Refused:
-        return None
-
-
-def is_read_only(argv) -> bool:
-    """True when a command cannot change the cluster or the kubeconfig: a command whose
-    effect is `read`, or any with `--dry-run=client|server`. A command that does not
-    parse counts as a change."""
-    p = parse_or_none(argv)
-    return p is not None and p.effect == "read"
-
-
-def waits(argv) -> bool:
-    """True when a command waits for the cluster to change or follows its changes (`wait`,
-    `rollout status`, `--watch`, `logs --follow`): what runs after it on the page may
-    count on what it waited for."""
-    p = parse_or_none(argv)
-    if p is None:
-        return True
-    if p.path in (("wait",), ("rollout", "status")):
-        return True
-    if any(p.true(name) for name in ("watch", "watch-only")):
-        return True
-    return p.path == ("logs",) and p.true("follow")
