@@ -21,8 +21,9 @@ import time
 from pathlib import Path
 
 import yaml
-from kubecapture import allowlist, guard, kubectl_args, planning
-from kubecapture.snippets import SnippetError, parse_page
+from kubecapture.base.snippets import SnippetError, parse_page
+from kubecapture.run import planning
+from kubecapture.trust import allowlist, guard, kubectl_args
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -165,7 +165,9 @@ def write_captures(config_file: Path, entries: int = 1) -> None:
     each snippet also holds earlier outputs (up to two: v1.23.4 live, then v1.22.2 from the
     original notes), merged into its history by `history.merge` as refreshes would."""
     sys.path.insert(0, str(ROOT / "plugins"))
-    from kubecapture import history, planning, store
+    from kubecapture.captures import store
+    from kubecapture.drift import history
+    from kubecapture.run import planning
 
     outputs = recorded_outputs()
     root = config_file.parent
@@ -343,7 +345,7 @@ def start_standin(work: Path):
 
 def site_commands(config_file: Path) -> list[list[str]]:
     sys.path.insert(0, str(ROOT / "plugins"))
-    from kubecapture.snippets import parse_page
+    from kubecapture.base.snippets import parse_page
 
     argvs = []
     for path in sorted((config_file.parent / "docs").rglob("*.md")):
@@ -371,7 +373,7 @@ def at_once(argvs: list[list[str]], env: dict[str, str], cwd: Path, workers: int
 
 
 def bench_live(work: Path, pages: int, snippets: int, runs: int, jobs: int) -> dict:
-    from kubecapture.live import KUBECTL_GO_RUNTIME
+    from kubecapture.run.live import KUBECTL_GO_RUNTIME
 
     kc = make_site(work / f"live-{pages}", pages, snippets, "kubecapture")
     server, kubeconfig = start_standin(work)
@@ -379,7 +381,7 @@ def bench_live(work: Path, pages: int, snippets: int, runs: int, jobs: int) -> d
         env = dict(base_env(work), KUBECONFIG=str(kubeconfig))
         tuned = {**KUBECTL_GO_RUNTIME, **env}  # what kubecapture gives each kubectl
         argvs = site_commands(kc)
-        refresh = [PYTHON, "-m", "kubecapture.cli", "-f", str(kc), "refresh"]
+        refresh = [PYTHON, "-m", "kubecapture.tools.cli", "-f", str(kc), "refresh"]
         if jobs:
             refresh += ["--jobs", str(jobs)]
         warm = subprocess.run(refresh, env=env, cwd=kc.parent, capture_output=True, text=True)
@@ -492,7 +494,7 @@ def report_replay(r: dict[str, Compared], title: str, target: float, memory: flo
 
 def main(argv: list[str] | None = None) -> int:
     sys.path.insert(0, str(ROOT / "plugins"))
-    from kubecapture.live import KUBECTL_GO_RUNTIME
+    from kubecapture.run.live import KUBECTL_GO_RUNTIME
 
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--pages", type=int, default=30)

@@ -31,7 +31,7 @@ def _user_cache(tmp_path_factory) -> Path:
 def _read_cache_key_of_the_session(monkeypatch, _user_cache):
     """In-process loads keep the read cache's key (readcache.key_dir) in a folder of the
     test session, not in the user's ~/.cache (builds in a subprocess use their HOME)."""
-    from kubecapture import readcache, store
+    from kubecapture.captures import readcache, store
 
     monkeypatch.setattr(readcache, "key_dir", lambda: _user_cache)
     store.forget_loaded()  # and each test parses its files afresh

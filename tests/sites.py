@@ -74,7 +74,7 @@ def build(config_file: Path, env: dict[str, str], *args: str, mode: str | None =
 def kubecapture(config_file: Path, env: dict[str, str], *args: str) -> Built:
     start = time.monotonic()
     proc = subprocess.run(
-        [sys.executable, "-m", "kubecapture.cli", "-f", str(config_file), *args],
+        [sys.executable, "-m", "kubecapture.tools.cli", "-f", str(config_file), *args],
         cwd=config_file.parent,
         env=dict(env),
         capture_output=True,

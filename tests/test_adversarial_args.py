@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture import cluster as kube
-from kubecapture import live, planning, store
-from kubecapture.snippets import SnippetError
+from kubecapture.base.snippets import SnippetError
+from kubecapture.captures import store
+from kubecapture.run import cluster as kube
+from kubecapture.run import live, planning
 
 CASES = yaml.safe_load((Path(__file__).parent / "adversarial" / "hostile.yaml").read_text())
 MARKER = "kc-adversarial-marker-5b7e1c"

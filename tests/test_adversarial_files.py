@@ -24,8 +24,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture import history, planning, readcache, render, store
-from kubecapture.snippets import SnippetError
+from kubecapture.base.snippets import SnippetError
+from kubecapture.captures import readcache, store
+from kubecapture.drift import history
+from kubecapture.run import planning
+from kubecapture.site import render
 from sites import build, kubecapture, make_site, page_html
 
 XSS = "<img src=x onerror=alert(1)>"

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture import cluster as kube
-from kubecapture import config
+from kubecapture.base import config
+from kubecapture.run import cluster as kube
 from sites import build, make_site
 from standin import StandIn
 
@@ -452,7 +452,7 @@ def test_a_sandbox_replaced_by_another_namespace_of_its_name_is_not_deleted(
     """The sandbox is deleted by the UID its creation answered: a namespace made under the
     same name meanwhile (the page deleted its sandbox and someone made another) is another
     object, and stays with its data."""
-    from kubecapture import owned, sandbox
+    from kubecapture.run import owned, sandbox
 
     monkeypatch.setenv("KUBECONFIG", kube_env["KUBECONFIG"])
     monkeypatch.setenv("HOME", kube_env["HOME"])
@@ -490,7 +490,7 @@ def test_a_delete_whose_uid_precondition_fails_deletes_nothing(
 ):
     """What the sandbox's deletion relies on, on the stand-in and on a real API server: a
     namespace delete with another object's UID as precondition is refused (409)."""
-    from kubecapture import sandbox
+    from kubecapture.run import sandbox
     from kubernetes import client
 
     monkeypatch.setenv("KUBECONFIG", target.env["KUBECONFIG"])

@@ -92,7 +92,7 @@ def test_a_category_of_cluster_wide_types_is_not_in_the_sandbox(world, tmp_path)
 
 
 def _plan(root, front: str, *commands: str):
-    from kubecapture import planning
+    from kubecapture.run import planning
 
     (root / "docs").mkdir(parents=True, exist_ok=True)
     (root / "snippets" / "manifests").mkdir(parents=True, exist_ok=True)
@@ -121,7 +121,7 @@ def _plan(root, front: str, *commands: str):
     ],
 )
 def test_a_type_not_known_to_be_namespaced_is_not_the_sandboxes(tmp_path, command):
-    from kubecapture.snippets import SnippetError
+    from kubecapture.base.snippets import SnippetError
 
     with pytest.raises(SnippetError, match="may be cluster-wide|cluster-wide"):
         _plan(tmp_path, "{sandbox: true}", command)
@@ -142,7 +142,7 @@ def test_a_type_not_known_to_be_namespaced_is_not_the_sandboxes(tmp_path, comman
 def test_a_manifest_kind_not_known_to_be_namespaced_is_not_the_sandboxes(
     tmp_path, manifest, command
 ):
-    from kubecapture.snippets import SnippetError
+    from kubecapture.base.snippets import SnippetError
 
     path = tmp_path / "snippets" / "manifests" / "m.yaml"
     path.parent.mkdir(parents=True)
@@ -329,7 +329,8 @@ def test_a_saved_matrix_cell_cannot_start_a_fence_on_the_versions_page():
     page is): a diff line of version-matrix.json holding a newline and ``` made a console
     block of its own on the versions page. Every value must be inert there."""
     import markdown
-    from kubecapture import markers, matrix
+    from kubecapture.drift import matrix
+    from kubecapture.site import markers
 
     cells = matrix.load_cells(
         '{"cells": {"k": {"status": "changed", "diff": '
@@ -364,7 +365,9 @@ def test_escape_sequences_of_a_capture_never_reach_the_authors_terminal(tmp_path
     import os
     import re
 
-    from kubecapture import history, planning, store
+    from kubecapture.captures import store
+    from kubecapture.drift import history
+    from kubecapture.run import planning
     from sites import kubecapture, make_site
 
     page = '# P\n\n```kubectl id="x"\nkubectl get node\n```\n'

@@ -14,8 +14,10 @@ from pathlib import Path
 
 import pytest
 import test_adversarial_args as corpus
-from kubecapture import kubectl_args, live, log, pageoptions, planning, redact, runner, secrets
-from kubecapture.snippets import SnippetError
+from kubecapture.base import log
+from kubecapture.base.snippets import SnippetError
+from kubecapture.run import live, planning, runner, secrets
+from kubecapture.trust import files, pageoptions, redact
 from test_adversarial_args import BENIGN, capture
 
 world = corpus.world  # the corpus's world: stand-in, logging kubectl, victims, marker
@@ -186,7 +188,7 @@ def test_links_to_folders_the_build_writes_are_found_inside_them_too(tmp_path):
     cache = settings.cache_dir
     cache.mkdir(parents=True)
     (cache / "entries").symlink_to(outside, target_is_directory=True)
-    found = kubectl_args.written_through_links(settings.workdir, (cache,))
+    found = files.written_through_links(settings.workdir, (cache,))
     assert found and found[0] == cache / "entries"
 
 

@@ -1,6 +1,6 @@
 """The allowlist data against the installed kubectl.
 
-kubectl_tree.json must be what `python -m kubecapture.allowlist_gen` makes of the pinned
+kubectl_tree.json must be what `python -m kubecapture.trust.allowlist_gen` makes of the pinned
 kubectl, and every command and flag kubectl_allowlist.json allows must exist in the
 installed kubectl with the type the allowlist states. A kubectl that adds a flag leaves
 it refused until the allowlist names it.
@@ -13,9 +13,9 @@ import re
 
 import pytest
 import yaml
-from kubecapture import allowlist, allowlist_gen, kubectl_args
-from kubecapture.allowlist import DataError
-from kubecapture.kubectl_args import Refused
+from kubecapture.trust import allowlist, allowlist_gen, kubectl_args
+from kubecapture.trust.allowlist import DataError
+from kubecapture.trust.kubectl_args import Refused
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,7 @@ def test_the_checked_in_tree_is_what_the_pinned_kubectl_says(generated):
     if generated["kubectl"] != checked_in["kubectl"]:
         pytest.skip(
             f"kubectl {generated['kubectl']} is installed, the tree is of "
-            f"{checked_in['kubectl']}: run python -m kubecapture.allowlist_gen"
+            f"{checked_in['kubectl']}: run python -m kubecapture.trust.allowlist_gen"
         )
     assert allowlist_gen.dumps(generated) == allowlist.TREE_FILE.read_text(encoding="utf-8")
 

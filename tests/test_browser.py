@@ -254,7 +254,7 @@ def test_japanese_search_finds_pages(page, served):
 
 @pytest.fixture(scope="session")
 def unzipped(tmp_path_factory, browser) -> Path:
-    from kubecapture import share
+    from kubecapture.tools import share
 
     root = tmp_path_factory.mktemp("share")
     site = fixture_site().build(root / "src", offline=True)

@@ -11,7 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from kubecapture import history, store
+from kubecapture.captures import store
+from kubecapture.drift import history
 from test_browser import copied, shot
 
 pytestmark = pytest.mark.browser

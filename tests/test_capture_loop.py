@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from kubecapture import store
+from kubecapture.captures import store
 from sites import build, make_site, page_html, snippet_classes
 
 PAGE = textwrap.dedent(

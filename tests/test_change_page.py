@@ -18,10 +18,12 @@ from pathlib import Path
 
 import pytest
 from data.drift.outputs import SEED, recorded
-from kubecapture import driftreport, planning, report, store
-from kubecapture.drift import Difference
-from kubecapture.driftreport import DriftReport, build_report
-from kubecapture.store import CommandResult, PageCapture, Provenance, SnippetCapture
+from kubecapture.captures import store
+from kubecapture.captures.store import CommandResult, PageCapture, Provenance, SnippetCapture
+from kubecapture.drift import driftreport, report, reportfile, reportpage
+from kubecapture.drift.drift import Difference
+from kubecapture.drift.driftreport import DriftReport, build_report
+from kubecapture.run import planning
 from sites import build, make_site, offline_env, page_html
 
 REPO = Path(__file__).resolve().parent.parent
@@ -105,8 +107,8 @@ def real_history() -> DriftReport:
 
 def real_page(lang: str = "ja", directory_urls: bool = False) -> str:
     report_ = real_history()
-    titles = report.reportpage.titles_of(REPO / "docs", {e.page for e in report_.entries})
-    return report_.to_markdown(lang, "cluster-changes.md", titles, directory_urls)
+    titles = report.links.titles_of(REPO / "docs", {e.page for e in report_.entries})
+    return reportpage.markdown(report_, lang, "cluster-changes.md", titles, directory_urls)
 
 
 def entry(report_: DriftReport, page: str, ref: str, before_context: str):
@@ -254,14 +256,12 @@ def test_links_go_to_the_snippets_anchor_with_the_pages_title(directory_urls, hr
 
 
 def test_titles_come_from_the_pages():
-    titles = report.reportpage.titles_of(
-        REPO / "docs", ["course/05-resources.md", "how-it-works.md"]
-    )
+    titles = report.links.titles_of(REPO / "docs", ["course/05-resources.md", "how-it-works.md"])
     assert titles == {
         "course/05-resources.md": "セクション5 Kubernetes リソース",
         "how-it-works.md": "このサイトの仕組み",
     }
-    assert report.reportpage.titles_of(REPO / "docs", ["../pyproject.md", "/etc/x.md"]) == {}
+    assert report.links.titles_of(REPO / "docs", ["../pyproject.md", "/etc/x.md"]) == {}
 
 
 # ---------------------------------------------------------------------------------------
@@ -295,7 +295,7 @@ def test_a_report_of_wrong_types_is_refused_in_one_sentence(path, value):
         target = target[key]
     target[path[-1]] = value
     with pytest.raises(ValueError) as refused:
-        DriftReport.from_json(json.dumps(data))
+        reportfile.load(json.dumps(data))
     message = str(refused.value)
     assert "\n" not in message and len(message) < 200, message
 
@@ -485,10 +485,10 @@ def test_a_report_saved_under_other_drift_rules_is_not_shown():
     """What a saved report says was said by the rules of its day: after drift's rules
     change (drift.RULES), the page is made from the captures instead."""
     saved = json.loads(driftreport.DriftReport([]).to_json())
-    assert driftreport.DriftReport.from_json(json.dumps(saved)).entries == []
+    assert reportfile.load(json.dumps(saved)).entries == []
     saved["rules"] -= 1
-    with pytest.raises(driftreport.OtherVersion):
-        driftreport.DriftReport.from_json(json.dumps(saved))
+    with pytest.raises(reportfile.OtherVersion):
+        reportfile.load(json.dumps(saved))
 
 
 # ---------------------------------------------------------------------------------------
@@ -506,7 +506,7 @@ REGISTERED = "  Normal  RegisteredNode  {}   node-controller  Node node-a regist
 
 def _page(pairs) -> tuple[DriftReport, list[tuple[str, Element]]]:
     report_ = build_report(pairs)
-    return report_, steps_of(report_.to_markdown("ja", "cluster-changes.md", {}, False))
+    return report_, steps_of(reportpage.markdown(report_, "ja", "cluster-changes.md", {}, False))
 
 
 def _capture(command: str, out: str, p: Provenance, id: str = "s") -> SnippetCapture:
@@ -585,8 +585,8 @@ def test_snippets_are_named_by_their_titles_and_sources_claim_no_build_time():
     pages = [(PageCapture("p.md", "key", [replace(new, history=[old])]), [snippet])]
     report_ = driftreport.history_report(pages)
     assert report_.entries[0].title == "ノード一覧"
-    assert DriftReport.from_json(report_.to_json()).entries[0].title == "ノード一覧"
-    [(_, block)] = steps_of(report_.to_markdown("ja", "cluster-changes.md", {}, False))
+    assert reportfile.load(report_.to_json()).entries[0].title == "ノード一覧"
+    [(_, block)] = steps_of(reportpage.markdown(report_, "ja", "cluster-changes.md", {}, False))
     assert [h.text() for h in block.iter("h4")] == ["p.md › ノード一覧"]
     assert "ビルド時に実行" not in block.text() and "kubectl を実行して記録" in block.text()
 
@@ -616,7 +616,7 @@ def test_the_matrix_and_the_change_page_classify_a_pair_alike():
     """Every snippet of the notes: its matrix cell for the output just before the newest
     says what the change page says of the same two outputs (名前の変化のみ is one on both,
     never 変化あり on one of them)."""
-    from kubecapture import matrix
+    from kubecapture.drift import matrix
 
     pages = [store.load(p) for p in store.all_capture_files(REPO / "snippets" / "captures")]
     pages = [p for p in pages if p]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kubecapture import store
+from kubecapture.captures import store
 from sites import kubecapture, make_site, offline_env
 
 PAGE = '# A\n\n```kubectl id="ns"\nkubectl get namespace\n```\n'
@@ -127,7 +127,7 @@ def test_commands_piped_into_head_end_quietly(tmp_path, standin, kube_env):
     assert kubecapture(site, kube_env, "refresh").returncode == 0
     for command in ("status", "history", "matrix"):
         done = subprocess.run(
-            f"{sys.executable} -m kubecapture.cli -f {site} {command} | head -1",
+            f"{sys.executable} -m kubecapture.tools.cli -f {site} {command} | head -1",
             shell=True,
             capture_output=True,
             text=True,

@@ -9,7 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from kubecapture import config, planning, store
+from kubecapture.base import config
+from kubecapture.captures import store
+from kubecapture.run import planning
 
 CONFIG = """site_name: one config
 docs_dir: docs
@@ -78,14 +80,14 @@ def test_an_env_option_reaches_plugin_cli_and_zensical_alike(site, builder):
     assert "kubecapture kc-missing" not in html
     assert "--kc-fold-lines:5" in html  # fold from the environment
 
-    status = run(site, env, "kubecapture.cli", "status")
+    status = run(site, env, "kubecapture.tools.cli", "status")
     assert status.returncode == 0 and "fresh" in status.stdout, status.stdout + status.stderr
 
     # Without the variables: the defaults (snippets/captures holds nothing; fold 40).
     default = run(site, {}, *build)
     assert default.returncode == 0
     assert "kubecapture kc-missing" in built_page(site)
-    assert "missing" in run(site, {}, "kubecapture.cli", "status").stdout
+    assert "missing" in run(site, {}, "kubecapture.tools.cli", "status").stdout
 
 
 def test_defaults_come_from_the_plugin_schema():
@@ -101,7 +103,7 @@ def test_every_default_is_the_schema_default():
     Settings field with a default of its own would part from the option's."""
     import dataclasses
 
-    from kubecapture import fence, render
+    from kubecapture.site import fence, render
 
     fields = {f.name: f for f in dataclasses.fields(planning.Settings)}
     built = planning.Settings(captures_dir=Path("c"), workdir=Path("."))
@@ -124,11 +126,12 @@ def test_a_default_is_stated_in_the_schema_only():
     follow (they have no copy of their own that would keep the old value)."""
     code = """
 from pathlib import Path
-from kubecapture import config
+from kubecapture.base import config
 schema = dict(config.KubeCaptureConfig._schema)
 schema["fold"].default, schema["keep_versions"].default = 41, 7
 schema["allow_contexts"].default = ["only-this"]
-from kubecapture import fence, planning, render
+from kubecapture.site import fence, render
+from kubecapture.run import planning
 s = planning.Settings(Path("c"), Path("."))
 print(s.keep_versions, s.allow_contexts, render.View([], None).fold,
       fence.PageContext("p.md", [], None, "").fold)
@@ -139,7 +142,7 @@ print(s.keep_versions, s.allow_contexts, render.View([], None).fold,
 
 
 def test_context_notes_match_a_context_exactly_or_by_pattern():
-    from kubecapture import cluster
+    from kubecapture.run import cluster
 
     notes = {"kubecapture-*": "simulated node", "kubecapture-v1.36": "the v1.36 one"}
     assert cluster.context_note("kubecapture-v1.36", notes) == "the v1.36 one"

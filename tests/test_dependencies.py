@@ -31,7 +31,7 @@ def requirement_names(requirements: list[str]) -> dict[str, str]:
 
 def imported_top_level_modules() -> set[str]:
     names = set()
-    for path in PLUGIN.glob("*.py"):
+    for path in PLUGIN.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 names.update(alias.name.split(".")[0] for alias in node.names)

@@ -29,10 +29,12 @@ from data.drift.outputs import (
     section,
     set_column,
 )
-from kubecapture.drift import compare, compare_results, normalize
-from kubecapture.driftreport import DriftReport, build_report, compare_page, page_pairs
-from kubecapture.snippets import parse_page
-from kubecapture.store import CommandResult, PageCapture, Provenance, SnippetCapture
+from kubecapture.base.snippets import parse_page
+from kubecapture.captures.store import CommandResult, PageCapture, Provenance, SnippetCapture
+from kubecapture.drift import reportfile, reportpage
+from kubecapture.drift.drift import compare, compare_results
+from kubecapture.drift.driftreport import DriftReport, build_report, compare_page, page_pairs
+from kubecapture.drift.normalize import normalize
 
 # ---------------------------------------------------------------------------------------
 # The key guarantee: no false "changed"
@@ -569,20 +571,20 @@ def test_json_round_trip():
     data = json.loads(text)
     assert data["version"] == 4 and data["counts"]["changed"] == 1
     assert list(data) == sorted(data)
-    again = DriftReport.from_json(text)
+    again = reportfile.load(text)
     assert again == report
     assert again.to_json() == text
     with pytest.raises(ValueError):
-        DriftReport.from_json('{"version": 1, "entries": []}')
+        reportfile.load('{"version": 1, "entries": []}')
     with pytest.raises(ValueError):
-        DriftReport.from_json('{"version": 3}')
+        reportfile.load('{"version": 3}')
 
 
 def test_markdown_ja_and_en():
     """The page's Markdown: a heading per step (the newest first), each followed by one
     line of HTML (tests/test_change_page.py reads that HTML)."""
-    report = DriftReport.from_json(sample_report().to_json())  # the site renders the saved JSON
-    ja = report.to_markdown(lang="ja")
+    report = reportfile.load(sample_report().to_json())  # the site renders the saved JSON
+    ja = reportpage.markdown(report, lang="ja")
     assert ja.startswith("# クラスター更新による変化\n")
     steps = re.findall(r"^## (.*)$", ja, re.M)
     assert steps == [
@@ -592,10 +594,12 @@ def test_markdown_ja_and_en():
     ]
     blocks = [b for b in ja.split("\n") if b.startswith("<div")]
     assert len(blocks) == 3 and all("\n" not in b for b in blocks)
-    en = report.to_markdown(lang="en", page="reports/changes.md")
+    en = reportpage.markdown(report, lang="en", page="reports/changes.md")
     assert en.startswith("# Changes from the cluster upgrade\n")
     assert 'href="../course/04-kubectl.html#kc-get-node"' in en
-    assert DriftReport.empty().to_markdown("ja").startswith("# クラスター更新による変化\n\nまだ")
+    assert reportpage.markdown(DriftReport.empty(), "ja").startswith(
+        "# クラスター更新による変化\n\nまだ"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -682,7 +686,7 @@ def rules_fingerprint() -> str:
 def test_a_change_to_the_rules_bumps_their_version():
     """history.change trusts a saved marker made with the same drift.RULES: whoever
     changes what normalize or compare says bumps RULES, then updates this fingerprint."""
-    from kubecapture import drift
+    from kubecapture.drift import drift
 
     assert (drift.RULES, rules_fingerprint()) == (4, "2a89966157d86a58")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kubecapture import driftreport, store
+from kubecapture.captures import store
+from kubecapture.drift import driftreport
 
 DATA = Path(__file__).parent / "data" / "real-upgrade"
 BY_DESIGN = {("how-it-works.md", "no-settle")}  # settle="off": mid-way on purpose

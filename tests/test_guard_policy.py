@@ -7,9 +7,9 @@ import os
 from pathlib import Path
 
 import pytest
-from kubecapture import planning
-from kubecapture.kubectl_args import OutsideContent, confine, content_roots
-from kubecapture.snippets import SnippetError
+from kubecapture.base.snippets import SnippetError
+from kubecapture.run import planning
+from kubecapture.trust.files import OutsideContent, confine, content_roots
 
 
 @pytest.fixture

@@ -13,10 +13,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from kubecapture import drift, driftreport, history, render, store
-from kubecapture.render import View
-from kubecapture.snippets import page_key, parse_page
-from kubecapture.store import CommandResult, PageCapture, Provenance, SnippetCapture
+from kubecapture.base.snippets import page_key, parse_page
+from kubecapture.captures import store
+from kubecapture.captures.store import CommandResult, PageCapture, Provenance, SnippetCapture
+from kubecapture.drift import drift, driftreport, history, reportpage
+from kubecapture.site import render
+from kubecapture.site.render import View
 from sites import kubecapture, make_site, offline_env
 
 ORIGINAL = Provenance("minikube", "v1.22.2", "", "", "the original notes")
@@ -333,7 +335,7 @@ def test_history_report_has_one_step_per_pair_of_versions_newest_first():
         ("nodes", "v1.22.2", "v1.24.0", "changed"),
         ("ns", "v1.22.2", "v1.24.0", "command"),
     ]
-    md = report.to_markdown("ja")
+    md = reportpage.markdown(report, "ja")
     assert re.findall(r"^## (.*)$", md, re.M) == [
         "バージョンアップ: ノード v1.24.0 → v1.25.0 (2026-12-01)",
         "クラスターの変更: minikube → litekube (元のノートから、2026-11-29)",

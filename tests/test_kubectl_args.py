@@ -13,8 +13,7 @@ import os
 import subprocess
 
 import pytest
-from kubecapture import kubectl_args
-from kubecapture.kubectl_args import Refused, parse
+from kubecapture.trust.kubectl_args import Refused, parse
 
 BOOLS = {
     **{v: True for v in ("1", "t", "T", "TRUE", "true", "True")},
@@ -172,14 +171,13 @@ def test_a_nul_byte_is_refused():
 
 
 def test_read_only_and_waits_follow_the_data():
-    assert kubectl_args.is_read_only(argv("kubectl get pods --all-namespaces=1"))
-    assert kubectl_args.is_read_only(argv("kubectl delete ns x --dry-run=client"))
-    assert not kubectl_args.is_read_only(argv("kubectl delete ns x --dry-run=0"))
-    assert not kubectl_args.is_read_only(argv("kubectl get -n --all"))  # unreadable: a change
-    assert kubectl_args.waits(argv("kubectl logs -f web"))
-    assert not kubectl_args.waits(argv("kubectl describe -f snippets/a.yaml"))
-    assert kubectl_args.waits(argv("kubectl get pods -w=true"))
-    assert not kubectl_args.waits(argv("kubectl get pods -w=false"))
+    assert parse(argv("kubectl get pods --all-namespaces=1")).effect == "read"
+    assert parse(argv("kubectl delete ns x --dry-run=client")).effect == "read"
+    assert parse(argv("kubectl delete ns x --dry-run=0")).effect == "destructive"
+    assert parse(argv("kubectl logs -f web")).waits
+    assert not parse(argv("kubectl describe -f snippets/a.yaml")).waits
+    assert parse(argv("kubectl get pods -w=true")).waits
+    assert not parse(argv("kubectl get pods -w=false")).waits
 
 
 # --- the model agrees with kubectl -----------------------------------------------------------

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture import store
+from kubecapture.captures import store
 from sites import build, kubecapture, make_site, page_html
 
 pytestmark = pytest.mark.cluster

@@ -7,8 +7,9 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
 
-from kubecapture import history, matrix, store
-from kubecapture.store import CommandResult, PageCapture, Provenance, SnippetCapture
+from kubecapture.captures import store
+from kubecapture.captures.store import CommandResult, PageCapture, Provenance, SnippetCapture
+from kubecapture.drift import history, matrix
 from sites import build, kubecapture, make_site, offline_env
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from kubecapture.config import KubeCaptureConfig
+from kubecapture.base.config import KubeCaptureConfig
 
 GUIDE = Path(__file__).resolve().parents[1] / "docs" / "how-it-works.md"
 SECTION = "プラグインの設定"  # the guide's heading of the settings table

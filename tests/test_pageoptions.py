@@ -8,8 +8,11 @@ import re
 
 import markdown
 import pytest
-from kubecapture import fence, pageoptions, planning, store
-from kubecapture.snippets import SnippetError
+from kubecapture.base.snippets import SnippetError
+from kubecapture.captures import store
+from kubecapture.run import planning
+from kubecapture.site import fence
+from kubecapture.trust import pageoptions
 
 PAGE = """---
 title: Demo

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 import sites
 from conftest import CHROMIUM
-from kubecapture import store
+from kubecapture.captures import store
 from ui_strings import english_ui_strings, is_english
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,7 +69,7 @@ def test_the_check_flags_english_ui_and_lets_content_be():
 
 
 def test_the_plugin_strings_are_japanese_on_a_japanese_site():
-    from kubecapture.strings import STRINGS
+    from kubecapture.base.strings import STRINGS
 
     for section in STRINGS["ja"].values():
         assert [v for v in section.values() if is_english(v)] == []
@@ -288,7 +288,7 @@ def shared_zip(notes_site, tmp_path_factory) -> Path:
     args = make_args("share")
     root = tmp_path_factory.mktemp("shared")
     done = subprocess.run(
-        [sys.executable, "-m", "kubecapture.cli", *args, "--site", str(notes_site)]
+        [sys.executable, "-m", "kubecapture.tools.cli", *args, "--site", str(notes_site)]
         + ["-o", str(root / "site.zip"), "--no-pdf"],
         cwd=ROOT,
         capture_output=True,
@@ -378,7 +378,7 @@ def test_whole_word_queries_land_on_the_right_page_first(browser, notes_site):
 
 
 def test_handout_page_keeps_chapters_apart(notes_site):
-    from kubecapture import handout
+    from kubecapture.tools import handout
 
     html = handout.build_page(notes_site, HANDOUT_PAGES)
     ids = re.findall(r'\bid="([^"]+)"', html)
@@ -410,7 +410,7 @@ def handout_pdf(notes_site, tmp_path_factory) -> Path:
     args = make_args("handout")
     assert args == ["handout", "--section", "コース"]
     result = subprocess.run(
-        [sys.executable, "-m", "kubecapture.cli", *args, "--site", str(site)]
+        [sys.executable, "-m", "kubecapture.tools.cli", *args, "--site", str(site)]
         + ["-o", str(site.parent / "handout.pdf")],
         cwd=ROOT,
         capture_output=True,
@@ -621,7 +621,7 @@ def test_the_handout_is_the_course_with_page_numbers_and_kanji_in_its_text(
     """Issue 27: the study group's page is not in the Kubernetes handout; the contents
     give each chapter's page; no kanji reads as a Kangxi radical (入門, not ⼊⾨) for
     poppler or pdfminer; no line points at an output paper does not show."""
-    from kubecapture import handout
+    from kubecapture.tools import pdftext
 
     text = subprocess.run(
         ["pdftotext", "-enc", "UTF-8", str(handout_pdf), "-"], capture_output=True
@@ -631,7 +631,7 @@ def test_the_handout_is_the_course_with_page_numbers_and_kanji_in_its_text(
     assert kangxi.findall(text) == [] and "入門" in text
     miner = "".join(page.extract_text() for page in handout_pages)
     assert kangxi.findall(miner) == [] and "入門" in miner
-    starts = handout.chapter_pages(handout_pdf)
+    starts = pdftext.chapter_pages(handout_pdf)
     cover = handout_pages[0].extract_text()
     numbers = [int(n) for n in re.findall(r"^\d\. .+? (\d+)$", cover, re.M)]
     assert numbers == starts and len(starts) == len(HANDOUT_PAGES)

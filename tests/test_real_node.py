@@ -15,7 +15,7 @@ import re
 import subprocess
 
 import pytest
-from kubecapture import store
+from kubecapture.captures import store
 from sites import build, make_site, page_html
 from test_live_cluster import wait_gone
 

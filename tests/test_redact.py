@@ -6,9 +6,9 @@ import base64
 import json
 from pathlib import Path
 
-from kubecapture import redact
-from kubecapture.redact import MASK, Redactor
-from kubecapture.store import CommandResult
+from kubecapture.captures.store import CommandResult
+from kubecapture.trust import redact
+from kubecapture.trust.redact import MASK, Redactor
 
 RECORDINGS = Path(__file__).parent / "recordings" / "workloads.json"
 PASSWORD = "notes-s3cret-pw"

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import markdown
 import pytest
-from kubecapture import fence, offline, render, share, store
-from kubecapture.render import View
-from kubecapture.snippets import page_key, parse_page
+from kubecapture.base.snippets import page_key, parse_page
+from kubecapture.captures import store
+from kubecapture.site import fence, offline, render
+from kubecapture.site.render import View
+from kubecapture.tools import share
 from sites import build, make_site, offline_env
 
 FIXTURE = Path(__file__).parent / "fixtures" / "browser"

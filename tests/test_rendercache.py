@@ -9,7 +9,10 @@ import logging
 
 import pytest
 import yaml
-from kubecapture import history, planning, readcache, render, rendercache, store
+from kubecapture.captures import readcache, rendercache, store
+from kubecapture.drift import history
+from kubecapture.run import planning
+from kubecapture.site import render
 from mkdocs.commands.build import build as mkdocs_build
 from mkdocs.config import load_config
 from mkdocs.exceptions import Abort

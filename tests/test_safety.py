@@ -17,9 +17,12 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from kubecapture import cluster as kube
-from kubecapture import config, kubectl_args, planning, sandbox, store
-from kubecapture.snippets import SnippetError, parse_page
+from kubecapture.base import config
+from kubecapture.base.snippets import SnippetError, parse_page
+from kubecapture.captures import store
+from kubecapture.run import cluster as kube
+from kubecapture.run import planning, sandbox
+from kubecapture.trust import kubectl_args, manifests
 from sites import build, make_site, page_html
 
 FIXTURES = Path(__file__).parent / "fixtures" / "safety"
@@ -279,7 +282,7 @@ def test_touched_namespaces():
         ),
         "p.md",
     )
-    assert kubectl_args.touched_namespaces(snippets, "kc-p", FIXTURES) == {
+    assert manifests.touched_namespaces(parsed(snippets), "kc-p", FIXTURES) == {
         "kc-p",
         "kube-system",
         "prod",
@@ -291,7 +294,12 @@ def test_touched_namespaces():
         "kubectl apply -k overlays/dev",
     ):
         snippets = parse_page(page(f"\n{everything}"), "p.md")
-        assert kubectl_args.touched_namespaces(snippets, "default", FIXTURES) is None
+        assert manifests.touched_namespaces(parsed(snippets), "default", FIXTURES) is None
+
+
+def parsed(snippets):
+    """The page's commands parsed (`--raw` and `-k` too, which the guard refuses)."""
+    return [kubectl_args.parse(c.argv, allowed_only=False) for s in snippets for c in s.commands]
 
 
 # --- the context guard --------------------------------------------------------------------

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import sites
-from kubecapture import search_rank
+from kubecapture.site import search_rank
 from mkdocs.structure.files import File, Files
 
 ROOT = Path(__file__).resolve().parents[1]

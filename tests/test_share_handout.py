@@ -177,9 +177,9 @@ def test_the_handout_of_a_section_numbers_its_contents_and_maps_kanji(tmp_path):
     assert "入門" in text and "第二章" in text and "漢字" in text
     assert "勉強会の Slack" not in text  # another section
     assert KANGXI.findall(text) == []
-    from kubecapture import handout
+    from kubecapture.tools import pdftext
 
-    starts = handout.chapter_pages(out)
+    starts = pdftext.chapter_pages(out)
     assert len(starts) == 2 and starts[0] == 2 and starts[1] > starts[0]
     cover = pdf_text(out, "-layout", "-l", "1")
     for number, (title, page) in enumerate(zip(["入門", "第二章"], starts, strict=True), 1):
@@ -213,7 +213,7 @@ def test_the_text_layer_maps_kangxi_radicals_back_to_kanji(tmp_path):
     import zlib
 
     pypdf = pytest.importorskip("pypdf")
-    from kubecapture import handout
+    from kubecapture.tools import pdftext
     from pypdf.generic import DictionaryObject, EncodedStreamObject, NameObject
 
     cmap = (
@@ -239,11 +239,11 @@ def test_the_text_layer_maps_kangxi_radicals_back_to_kanji(tmp_path):
     with pdf.open("wb") as f:
         writer.write(f)
 
-    assert handout.fix_text_layer(pdf) == 1
+    assert pdftext.fix_text_layer(pdf) == 1
     fixed = pypdf.PdfReader(pdf).pages[0]["/Resources"]["/Font"]["/F1"]["/ToUnicode"]
     text = fixed.get_object().get_data().decode()
     assert "<0001> <5165>" in text and "<0002> <0041>" in text  # 入; A as it was
     assert "<0003> <0004> [<7676> <767D>]" in text  # 疒白, not ⽨⽩
     assert "<0005> <0006> [<9577> <9580>]" in text  # 長 (a CJK radical with no NFKC form)
     assert "<0007> <0008> <0061>" in text
-    assert handout.fix_text_layer(pdf) == 0  # nothing left to fix
+    assert pdftext.fix_text_layer(pdf) == 0  # nothing left to fix

@@ -1,7 +1,7 @@
 """Fence parsing: commands, options, and errors that name the page and line."""
 
 import pytest
-from kubecapture.snippets import SnippetError, page_key, parse_page
+from kubecapture.base.snippets import SnippetError, page_key, parse_page
 
 
 def parse(md: str):

@@ -21,11 +21,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture import cluster as kube
-from kubecapture import kubectl_args, live, pageoptions, planning, runner, secrets, store
+from kubecapture.captures import store
+from kubecapture.run import cluster as kube
+from kubecapture.run import live, planning, runner, secrets
+from kubecapture.trust import kubectl_args, pageoptions
 from sites import build, make_site
 
 # --- the grouping rule ----------------------------------------------------------------
+
+
+def reads(command: str) -> bool:
+    """Read-only as planning asks it of a parsed command (one kubectl cannot read: no)."""
+    try:
+        return kubectl_args.parse(command.split(), allowed_only=False).effect == "read"
+    except kubectl_args.Refused:
+        return False
 
 
 def plan(page: str, *commands: str, sandbox: bool = False) -> planning.PagePlan:
@@ -60,7 +70,7 @@ def plan(page: str, *commands: str, sandbox: bool = False) -> planning.PagePlan:
     ],
 )
 def test_read_only_commands(command):
-    assert kubectl_args.is_read_only(command.split())
+    assert reads(command)
 
 
 @pytest.mark.parametrize(
@@ -83,7 +93,7 @@ def test_read_only_commands(command):
     ],
 )
 def test_commands_that_may_change_state(command):
-    assert not kubectl_args.is_read_only(command.split())
+    assert not reads(command)
 
 
 def test_read_pages_share_a_phase_and_a_changing_page_stands_alone():
@@ -257,8 +267,8 @@ def test_side_by_side_commands_overlap_within_the_workers_in_page_order(monkeypa
 
 
 def test_asides_come_back_whole_in_the_finished_page():
-    from kubecapture.asides import Asides
-    from kubecapture.markup import HTML
+    from kubecapture.base.markup import HTML
+    from kubecapture.site.asides import Asides
 
     asides = Asides()  # takes markup, as render gives it
     first = asides(HTML("<details data-search-exclude>a</details>"))
@@ -280,8 +290,8 @@ def test_held_outputs_come_back_before_search_and_asides_after():
     """An output search indexes is held like an aside, but comes back on its own (before
     search parses the page), its column padding squeezed, the asides around it staying
     placeholders; the finished page gets the output as it was rendered."""
-    from kubecapture.asides import Asides
-    from kubecapture.markup import HTML
+    from kubecapture.base.markup import HTML
+    from kubecapture.site.asides import Asides
 
     asides = Asides()
     skipped = asides(HTML("<details>provenance</details>"))
@@ -308,7 +318,8 @@ def test_search_parses_the_newest_output_and_the_page_gets_every_part_back(tmp_p
     """The parts search skips (provenance, change markers, earlier outputs, the tabs'
     frame) are not in the content the search plugin parses; the written page has them
     all, as rendering them in place gives; the index holds the newest output only."""
-    from kubecapture import history, render
+    from kubecapture.drift import history
+    from kubecapture.site import render
 
     page = '# Notes\n\nProse.\n\n```kubectl id="nodes"\nkubectl get node\n```\n'
     site = make_site(tmp_path / "site", {"index.md": page})
@@ -415,7 +426,7 @@ def test_capture_without_covers_header_is_checked_in_full(tmp_path):
     ],
 )
 def test_command_split_is_shlex_split(command):
-    from kubecapture.snippets import _split
+    from kubecapture.base.snippets import _split
 
     assert _split(command) == shlex.split(command)
 
@@ -584,7 +595,7 @@ def test_compiled_templates_are_reused_while_their_source_is_unchanged():
     templates compile once per process, again only when their source changes, and apart
     for environments that compile differently."""
     import jinja2
-    from kubecapture.templates import CompiledTemplates
+    from kubecapture.site.templates import CompiledTemplates
 
     kept = CompiledTemplates()
     sources = {"page.html": "<p>{{ x }}</p>"}

@@ -8,8 +8,8 @@ import sys
 import textwrap
 
 import pytest
-from kubecapture import store
-from kubecapture.store import (
+from kubecapture.captures import store
+from kubecapture.captures.store import (
     CaptureFileError,
     CommandResult,
     PageCapture,
@@ -81,8 +81,8 @@ def test_killed_mid_write_leaves_the_old_capture(tmp_path):
         import signal
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)  # Python ignores it by default
         from pathlib import Path
-        from kubecapture import store
-        from kubecapture.store import *
+        from kubecapture.captures import store
+        from kubecapture.captures.store import *
         prov = Provenance("minikube", "v1", "v1", "2026-01-01T00:00:00Z")
         out = "new output line\\n" * 20000
         cap = PageCapture("course/kubectl.md", "abc123",
@@ -105,7 +105,8 @@ def test_every_file_kubecapture_keeps_is_written_durably(tmp_path, monkeypatch):
     through store.write_atomic: renamed into place whole, with the file's own mode and no
     temp file left; the file and its folder are synced before and after the rename, but
     for cache entries (a torn one has no valid tag after a crash: a miss)."""
-    from kubecapture import owned, report
+    from kubecapture.drift import report
+    from kubecapture.run import owned
 
     synced: list[str] = []
     real_fsync = os.fsync

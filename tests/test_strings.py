@@ -1,6 +1,6 @@
 """Reader-facing text: one table, every key in every language."""
 
-from kubecapture.strings import STRINGS, language, report_strings, strings
+from kubecapture.base.strings import STRINGS, language, report_strings, strings
 
 
 def test_every_language_has_every_key():

@@ -56,7 +56,12 @@ def test_css_has_rules_for_themes_other_than_material():
     """Material's rules are scoped to .md-typeset; other themes get their own small set
     (fold, provenance line, placeholder) that uses none of Material's variables."""
     css = (
-        Path(__file__).parents[1] / "plugins" / "kubecapture" / "assets" / "kubecapture.css"
+        Path(__file__).parents[1]
+        / "plugins"
+        / "kubecapture"
+        / "site"
+        / "assets"
+        / "kubecapture.css"
     ).read_text(encoding="utf-8")
     other = [block for block in css.split("}") if ":not(.md-typeset *)" in block]
     selectors = " ".join(other)

@@ -8,15 +8,16 @@ import textwrap
 
 import markdown
 import pytest
-from kubecapture import console, fence, store
-from kubecapture.snippets import (
+from kubecapture.base.snippets import (
     SnippetError,
     page_key,
     parse_page,
     parse_transcript,
     transcript_parts,
 )
-from kubecapture.strings import strings
+from kubecapture.base.strings import strings
+from kubecapture.captures import store
+from kubecapture.site import console, fence
 from sites import build, make_site, offline_env, page_html
 
 

@@ -6,7 +6,8 @@ import json
 import re
 import time
 
-from kubecapture import history, store
+from kubecapture.captures import store
+from kubecapture.drift import history
 from sites import build, kubecapture, make_site, page_html
 
 NODES = """# Nodes

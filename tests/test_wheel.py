@@ -56,13 +56,13 @@ def test_sdist_and_wheel_pass_twine_check_and_ship_the_license(dist):
     with zipfile.ZipFile(wheel) as z:
         names = z.namelist()
         assert "mkdocs_kubecapture-0.1.0.dist-info/licenses/LICENSE" in names
-        assert "kubecapture/assets/kubecapture.css" in names
-        assert "kubecapture/kubectl_allowlist.json" in names
-        assert "kubecapture/kubectl_tree.json" in names
+        assert "kubecapture/site/assets/kubecapture.css" in names
+        assert "kubecapture/trust/kubectl_allowlist.json" in names
+        assert "kubecapture/trust/kubectl_tree.json" in names
         metadata = z.read("mkdocs_kubecapture-0.1.0.dist-info/METADATA").decode()
     with tarfile.open(sdist) as t:
         members = [m.split("/", 1)[1] for m in t.getnames() if "/" in m]
-    assert "LICENSE" in members and "plugins/kubecapture/assets/kubecapture.js" in members
+    assert "LICENSE" in members and "plugins/kubecapture/site/assets/kubecapture.js" in members
     assert not [m for m in members if m.startswith("tests/")]
     # The index shows the plugin's README, not the notes site's.
     description = metadata.split("\n\n", 1)[1]
@@ -184,4 +184,4 @@ def test_the_git_url_install_gives_the_same_distribution(tmp_path):
     run(python, *PIP, "--no-deps", url, timeout=600)
     shown = run(python, "-m", "pip", "show", "-f", "mkdocs-kubecapture").stdout
     assert "Version: 0.1.0" in shown and "kubecapture/cli.py" in shown
-    assert "kubecapture/assets/handout.js" in shown
+    assert "kubecapture/site/assets/handout.js" in shown

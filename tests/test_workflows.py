@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from kubecapture.config import KubeCaptureConfig
+from kubecapture.base.config import KubeCaptureConfig
 
 ROOT = Path(__file__).resolve().parents[1]
 WORKFLOWS = ROOT / ".github" / "workflows"

@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from kubecapture import planning, store
+from kubecapture.base.atomic import write_atomic
+from kubecapture.captures import store
+from kubecapture.run import planning
 
 FIXTURE = Path(__file__).parent / "fixtures" / "zensical"
 REPO = Path(__file__).resolve().parent.parent
@@ -76,7 +78,7 @@ def make_site(tmp_path: Path) -> Path:
 
 def _drift_report(site: Path) -> None:
     """A drift report as a re-capture of index.md would leave it: one output changed."""
-    from kubecapture import driftreport, report
+    from kubecapture.drift import driftreport, report
 
     settings = planning.Settings(captures_dir=site / "captures", workdir=site)
     plan = planning.plan_page("index.md", (site / "docs/index.md").read_text("utf-8"), settings)
@@ -85,7 +87,7 @@ def _drift_report(site: Path) -> None:
     old.snippets[0].results[0].stdout = "NAME       STATUS\nminikube   NotReady\n"
     new.snippets[0].results[0].stdout = "NAME       STATUS\nminikube   Ready\n"
     result = driftreport.build_report(driftreport.page_pairs(old, new, plan.snippets))
-    store.write_text_atomic(site / "captures" / report.REPORT_FILE, result.to_json())
+    write_atomic(site / "captures" / report.REPORT_FILE, result.to_json().encode("utf-8"))
 
 
 EXPECTED_STATES = {
@@ -226,7 +228,7 @@ def test_drift_report_page_renders_the_same_under_both(built):
 
 
 def test_drift_report_marker_in_a_code_block_stays_as_written(tmp_path):
-    from kubecapture.markers import report_lines
+    from kubecapture.site.markers import report_lines
 
     lines = [
         "```markdown",
@@ -417,7 +419,7 @@ def test_notes_site_shows_the_same_snippets_under_zensical(tmp_path):
 def test_refresh_plans_pages_in_the_order_mkdocs_builds_them(config):
     """Pages share the cluster, so `kubecapture refresh` must run them in the plugin's
     order (MkDocs' file order), or a page could see another page's objects differently."""
-    from kubecapture import cli
+    from kubecapture.tools import cli
     from mkdocs.config import load_config
     from mkdocs.structure.files import get_files
 

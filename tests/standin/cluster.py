@@ -1,18 +1,16 @@
 """The API server's write verbs (create, update, patch, delete, the scale and status
 subresources) over the object store, with the real server's admission, defaulting and
-errors; `Cluster` is what the HTTP front end drives, scenario controls included.
-
-Just over 500 lines: the verbs share their checks (body, namespace, preconditions) and
-are one class the front end calls; the per-kind rules are already kinds.py's and
-validation.py's."""
+errors; `Cluster` is what the HTTP front end drives, scenario controls included. Access
+reviews, Service allocation and delete preconditions are admission.py's; the per-kind
+rules kinds.py's and validation.py's."""
 
 from __future__ import annotations
 
 import copy
 import itertools
-import random
 
 from . import kinds
+from .admission import REVIEW_KINDS, allocate_service, check_preconditions, review
 from .controllers.lifecycle import finalize_namespace, orphan_dependents
 from .kinds import rand_suffix, ts
 from .patch import PatchError, json_patch, merge_patch, strategic_merge
@@ -27,14 +25,6 @@ from .resources import (
 )
 from .store import Store
 from .validation import Invalid, validate
-
-REVIEW_KINDS = {
-    "SelfSubjectAccessReview",
-    "SubjectAccessReview",
-    "LocalSubjectAccessReview",
-    "SelfSubjectRulesReview",
-    "TokenReview",
-}
 
 
 class Cluster(Store):
@@ -126,7 +116,7 @@ class Cluster(Store):
         if "create" not in res.verbs:
             raise method_not_allowed()
         if res.kind in REVIEW_KINDS:
-            return self._review(res, body)
+            return review(res, body)
         with self.lock:
             self._check_body(res, ns, body)
             body["apiVersion"], body["kind"] = res.api_version, res.kind
@@ -156,7 +146,7 @@ class Cluster(Store):
             if res.kind == "Pod":
                 obj = kinds.admit_pod(obj)
             elif res.kind == "Service":
-                self._allocate_service(obj)
+                allocate_service(obj, self._cluster_ips, self._node_ports)
             elif res.kind in ("Deployment", "ReplicaSet", "StatefulSet", "DaemonSet"):
                 obj["status"] = {"replicas": 0} if res.kind == "ReplicaSet" else {}
             obj["metadata"] = self.new_meta(
@@ -175,81 +165,6 @@ class Cluster(Store):
             out = self.put(res.store_key, obj, new=True)
             self.reconcile()
             return self.output(res, out)
-
-    def _review(self, res: Res, body: dict) -> dict:
-        """Access reviews are answered, not stored. The recorded user is a cluster admin."""
-        out = {
-            "kind": res.kind,
-            "apiVersion": res.api_version,
-            "metadata": {"creationTimestamp": None},
-            "spec": body.get("spec") or {},
-        }
-        if res.kind == "SelfSubjectRulesReview":
-            # hand-written: no recording (what kube-apiserver answers a cluster-admin)
-            out["status"] = {
-                "resourceRules": [{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}],
-                "nonResourceRules": [{"verbs": ["*"], "nonResourceURLs": ["*"]}],
-                "incomplete": False,
-            }
-        elif res.kind == "TokenReview":
-            out["status"] = {
-                "authenticated": True,
-                "user": {
-                    "username": "minikube-user",
-                    "groups": ["system:masters", "system:authenticated"],
-                },
-            }
-        else:
-            out["status"] = {"allowed": True, "reason": ""}  # hand-written: no recording
-        return out
-
-    def _allocate_service(self, svc: dict):
-        spec = svc["spec"]
-        typ = spec.get("type", "ClusterIP")
-        if typ != "ExternalName" and not spec.get("clusterIP"):
-            while True:
-                ip = f"10.0.{random.randint(0, 255)}.{random.randint(2, 254)}"
-                if ip not in self._cluster_ips:
-                    break
-            self._cluster_ips.add(ip)
-            spec["clusterIP"] = ip
-        if spec.get("clusterIP") and "clusterIPs" not in spec:
-            spec["clusterIPs"] = [spec["clusterIP"]]
-        if typ in ("NodePort", "LoadBalancer"):
-            for p in spec.get("ports") or []:
-                if not p.get("nodePort"):
-                    while True:
-                        np_ = random.randint(30000, 32767)
-                        if np_ not in self._node_ports:
-                            break
-                    self._node_ports.add(np_)
-                    p["nodePort"] = np_
-            spec.setdefault("externalTrafficPolicy", "Cluster")
-            if typ == "LoadBalancer":
-                spec.setdefault("allocateLoadBalancerNodePorts", True)
-        if typ != "ExternalName":
-            spec.setdefault("ipFamilies", ["IPv4"])
-            spec.setdefault("ipFamilyPolicy", "SingleStack")
-            spec.setdefault("internalTrafficPolicy", "Cluster")
-        order = [
-            "ports",
-            "selector",
-            "clusterIP",
-            "clusterIPs",
-            "type",
-            "externalIPs",
-            "sessionAffinity",
-            "externalName",
-            "externalTrafficPolicy",
-            "ipFamilies",
-            "ipFamilyPolicy",
-            "allocateLoadBalancerNodePorts",
-            "internalTrafficPolicy",
-        ]
-        out = {k: spec[k] for k in order if k in spec}
-        out.update({k: v for k, v in spec.items() if k not in out})
-        svc["spec"] = out
-        svc["status"] = {"loadBalancer": {}}
 
     def update(
         self,
@@ -313,7 +228,7 @@ class Cluster(Store):
                     ):
                         if k in cur.get("spec", {}) and k not in new.get("spec", {}):
                             new["spec"][k] = cur["spec"][k]
-                    self._allocate_service(new)
+                    allocate_service(new, self._cluster_ips, self._node_ports)
                     new["status"] = cur.get("status", {"loadBalancer": {}})
             md, cmd = new["metadata"], cur["metadata"]
             for k in (
@@ -442,7 +357,7 @@ class Cluster(Store):
             cur = self.get_obj(res.store_key, ns_key, name)
             if cur is None:
                 raise not_found(res, name)
-            _check_preconditions(res, name, cur, options.get("preconditions") or {})
+            check_preconditions(res, name, cur, options.get("preconditions") or {})
             if dry_run:
                 return self.output(res, cur)
             if res.kind == "Namespace":
@@ -498,19 +413,3 @@ def _same_but_rv(a: dict, b: dict) -> bool:
         o["metadata"].pop("resourceVersion", None)
         o["metadata"].pop("managedFields", None)
     return a == b
-
-
-def _check_preconditions(res: Res, name: str, cur: dict, preconditions: dict) -> None:
-    """DeleteOptions.preconditions: the object must still be the one the client means (the
-    real server answers 409 Conflict, its message worded as here)."""
-    meta = cur["metadata"]
-    for key, field in (("uid", "UID"), ("resourceVersion", "ResourceVersion")):
-        want, have = preconditions.get(key), meta.get(key)
-        if want is not None and want != have:
-            raise ApiError(
-                409,
-                "Conflict",
-                f'Operation cannot be fulfilled on {res.qualified} "{name}": precondition '
-                f"failed: {field} in precondition: {want}, {field} in object meta: {have}",
-                {"name": name, **({"group": res.group} if res.group else {}), "kind": res.plural},
-            )

@@ -1,0 +1,1 @@
+"""What changed between cluster setups: comparison, history, the drift report and its page."""

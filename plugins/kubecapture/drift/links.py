@@ -1,0 +1,96 @@
+"""Links from the change page to the notes' pages and snippets (where MkDocs puts them),
+and the pages' titles as their readers see them."""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+
+if TYPE_CHECKING:
+    from .driftreport import DriftEntry
+
+_SNIPPET_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")  # snippets.py's id rule
+_PAGE = re.compile(r"(?:[\w.-]+/)*[\w.-]+\.md")
+
+
+class Links:
+    def __init__(self, here: str, titles: dict[str, str], directory_urls: bool):
+        self.here = here
+        self.titles = titles
+        self.directory_urls = directory_urls
+
+    def title(self, page: str) -> str:
+        return self.titles.get(page) or page
+
+    def page(self, page: str) -> str | None:
+        """The relative URL of a docs page, or None for a path that is not a plain one."""
+        if not _safe_page(page) or not _safe_page(self.here):
+            return None
+        target, here = _url(page, self.directory_urls), _url(self.here, self.directory_urls)
+        base = here.rstrip("/") if here.endswith("/") or not here else posixpath.dirname(here)
+        relative = posixpath.relpath(target or ".", base or ".")
+        if not target or target.endswith("/"):
+            relative = relative.rstrip("/") + "/"
+        return quote(relative, safe="/")
+
+    def snippet(self, e: DriftEntry) -> str | None:
+        """The snippet's anchor (render.py: `kc-<id>`); a snippet without an id has none."""
+        href = self.page(e.page)
+        if href is None or not isinstance(e.ref, str) or not _SNIPPET_ID.fullmatch(e.ref):
+            return href
+        return f"{href}#kc-{quote(e.ref, safe='')}"
+
+
+def _safe_page(page: str) -> bool:
+    return bool(_PAGE.fullmatch(page)) and not any(part in (".", "..") for part in page.split("/"))
+
+
+def _url(page: str, directory_urls: bool) -> str:
+    """Where MkDocs puts a page, relative to the site's root (`index.md` -> `` or
+    `index.html`)."""
+    stem = page[: -len(".md")]
+    if not directory_urls:
+        return stem + ".html"
+    if stem == "index" or stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def titles_of(docs_dir: Path | None, pages: Iterable[str]) -> dict[str, str]:
+    """Each page's title as its reader sees it: `title:` of its front matter, else its
+    first `# heading`; pages that cannot be read get none."""
+    titles = {}
+    for page in pages:
+        if docs_dir is None or not _safe_page(page):
+            continue
+        try:
+            text = (docs_dir / page).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        title = _title(text)
+        if title:
+            titles[page] = title
+    return titles
+
+
+_FRONT_MATTER = re.compile(r"^---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
+
+_FRONT_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
+
+_H1 = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
+
+
+def _title(text: str) -> str:
+    front = _FRONT_MATTER.match(text)
+    if front:
+        title = _FRONT_TITLE.search(front.group(1))
+        if title:
+            return title.group(1).strip("'\"")
+        text = text[front.end() :]
+    text = re.sub(r"^(```|~~~).*?^\1[ \t]*$", "", text, flags=re.M | re.S)  # not in code
+    heading = _H1.search(text)
+    return heading.group(1).replace("`", "") if heading else ""

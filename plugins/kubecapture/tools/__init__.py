@@ -1,0 +1,1 @@
+"""The author's tools: the `kubecapture` command, the offline zip, the PDF handout."""

@@ -1,0 +1,1 @@
+"""What may run, decided before anything runs: kubectl's grammar, the allowlist, the guard."""
