@@ -76,6 +76,10 @@ kubectl get service web -o jsonpath={.spec.clusterIP}
 ```kubectl id="http"
 kubectl exec client -- wget -q -O - http://web
 ```
+
+```kubectl id="cleanup"
+kubectl delete pod client --now
+```
 """
 
 
@@ -151,5 +155,6 @@ def test_logs_exec_events_service_and_dns_on_a_real_node(
     assert not provenance.runtime.startswith("simulated://")
     html = page_html(site, "real/index.html")
     assert "実ノード" in html and "模擬ノード" not in html
-    # The sandbox is deleted; Kubernetes finishes that in the background (pods' grace).
+    # The sandbox is deleted; Kubernetes finishes that in the background (pods' grace: the
+    # page deletes the client with --now, as its sleep ignores SIGTERM).
     wait_gone(kubectl_bin, real_cluster_env, "kc-real-node")
