@@ -406,6 +406,56 @@ def test_a_word_inside_a_longer_glossary_word_is_not_found_whole_there(disk_page
     assert [r["location"] for r in found][0] == "a.html#name"
 
 
+# Definitions in a side clause: a name glossed in brackets, a cleft sentence (「…のは X です」);
+# and typos of words the notes hold in another form.
+ASIDES = {
+    "config": {"lang": ["ja"]},
+    "docs": [
+        {"location": "a.html", "title": "ページ", "text": "<p>はじめに</p>"},
+        {
+            "location": "a.html#list",
+            "title": "一覧",
+            "text": "<p>Pod が並びます。static Pod と kube-proxy と CoreDNS もあります。"
+            "static Pod と kube-proxy と CoreDNS の一覧です。名前空間の一覧です。</p>",
+        },
+        {
+            "location": "a.html#static",
+            "title": "このサイトの出力",
+            "text": "<p>コンポーネントが static Pod (kubelet が直接起動する Pod) として並びます。</p>",
+        },
+        {
+            "location": "a.html#svc",
+            "title": "Service",
+            "text": "<p>名前を引けるようにするのはクラスターの DNS サーバー (kind では CoreDNS) で、"
+            "アクセスを Pod に振り分けるのは、各ノードの kube-proxy です。</p>",
+        },
+        {
+            "location": "a.html#get",
+            "title": "確かめる",
+            "text": "<p>作ったものを確かめます。</p> Pod の一覧"
+            "<pre><code>$ kubectl get pods\nNAME READY\n</code></pre>"
+            "<p>名前空間を作成します。</p>",
+        },
+    ],
+}
+
+
+@pytest.mark.browser
+def test_definitions_in_brackets_and_cleft_sentences(disk_page):
+    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", ASIDES])
+
+    def first(query: str) -> str:
+        return disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)[0]["location"]
+
+    assert first("static podとは") == "a.html#static"  # static Pod (kubelet が…する Pod)
+    assert first("kube-proxyって何") == "a.html#svc"  # …のは、各ノードの kube-proxy です
+    assert first("CoreDNS とは") == "a.html#svc"  # DNS サーバー (kind では CoreDNS)
+    assert first("kube-proxy 何に使う") == "a.html#svc"  # 何に使う asks what it is
+    assert first("CoreDNS 何をする") == "a.html#svc"
+    assert first("ポット 一覧") == "a.html#get"  # ポット: ポッド; 一覧 asks for a command
+    assert first("namesapce 作成") == "a.html#get"  # namespace, with its glossary forms
+
+
 # --- the plugin's side ----------------------------------------------------------------------
 
 

@@ -47,6 +47,7 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("rollback", "ロールバック"),
     ("runtime", "ランタイム"),
     ("event", "イベント"),
+    ("log", "ログ"),
     ("endpoint", "エンドポイント"),
     ("status", "状態"),
     ("scheduler", "スケジューラー"),
