@@ -436,6 +436,27 @@ ASIDES = {
             "<pre><code>$ kubectl get pods\nNAME READY\n</code></pre>"
             "<p>名前空間を作成します。</p>",
         },
+        {
+            "location": "a.html#note",
+            "title": "注意",
+            "text": "<p>模擬ノードでは kubectl logs や kubectl exec は使えません。kubectl logs は空です。</p>",
+        },
+        {
+            "location": "a.html#logs",
+            "title": "読む",
+            "text": "<p>nginx が書いたものを読みます。</p> 出力"
+            "<pre><code>$ kubectl logs nginx\nstart\n</code></pre>",
+        },
+        {
+            "location": "a.html#why",
+            "title": "名前空間",
+            "text": "<p>名前空間でクラスターを分けます。メリットは権限管理です。</p>",
+        },
+        {
+            "location": "a.html#guide",
+            "title": "設定",
+            "text": "<p>名前空間の理由: 分けるための設定です。</p>",
+        },
     ],
 }
 
@@ -454,6 +475,8 @@ def test_definitions_in_brackets_and_cleft_sentences(disk_page):
     assert first("CoreDNS 何をする") == "a.html#svc"
     assert first("ポット 一覧") == "a.html#get"  # ポット: ポッド; 一覧 asks for a command
     assert first("namesapce 作成") == "a.html#get"  # namespace, with its glossary forms
+    assert first("kubeclt logs") == "a.html#logs"  # Latin words only: a command, which runs
+    assert first("名前空間を分ける理由") == "a.html#why"  # 理由 asks, as 意味 does
 
 
 # --- the plugin's side ----------------------------------------------------------------------

@@ -150,6 +150,8 @@
   // What a thing does (etcd の役割, kubelet の仕事) asks what it is; inside (Pod の中, 中身)
   // says where, as a particle does.
   for (const w of ["役割", "役目", "仕事", "中", "中身"]) ASKING.add(w);
+  // Why a thing is so (名前空間を分ける理由) asks as 意味 does.
+  ASKING.add("理由");
   // Words for looking at something (表示, 確認, 調べる, 出す): as light, and they ask how.
   for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
@@ -531,7 +533,8 @@
     const ws = words(query).slice(0, 32).map(typo);
     const n = all.length;
     const asked = DEFINE.test(query);
-    const howto = !asked && HOWTO.test(query);
+    // A query of Latin words only (a command: kubectl logs) asks for the command too.
+    const howto = !asked && (HOWTO.test(query) || (!CJK.test(query) && ws.length > 1));
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
