@@ -407,7 +407,7 @@ def test_a_word_inside_a_longer_glossary_word_is_not_found_whole_there(disk_page
 
 
 # Definitions in a side clause: a name glossed in brackets, a cleft sentence (「…のは X です」);
-# and typos of words the notes hold in another form.
+# typos of words the notes hold in another form; a command; 理由; a synonym.
 ASIDES = {
     "config": {"lang": ["ja"]},
     "docs": [
@@ -457,6 +457,11 @@ ASIDES = {
             "title": "設定",
             "text": "<p>名前空間の理由: 分けるための設定です。</p>",
         },
+        {
+            "location": "a.html#scoped",
+            "title": "範囲",
+            "text": "<p>名前空間に属するリソースと、クラスター全体で使われるリソースがあります。</p>",
+        },
     ],
 }
 
@@ -477,6 +482,7 @@ def test_definitions_in_brackets_and_cleft_sentences(disk_page):
     assert first("namesapce 作成") == "a.html#get"  # namespace, with its glossary forms
     assert first("kubeclt logs") == "a.html#logs"  # Latin words only: a command, which runs
     assert first("名前空間を分ける理由") == "a.html#why"  # 理由 asks, as 意味 does
+    assert first("名前空間に入らないリソース") == "a.html#scoped"  # 入る: 属する, a synonym
 
 
 # --- the plugin's side ----------------------------------------------------------------------
