@@ -17,11 +17,13 @@
    - Scoring tolerates words a section lacks (each word weighs by its rarity; particles
      weigh little), puts sections that contain the whole query, then all its words,
      first, and the configured pages (the author guide) after the notes.
-   - Learners' questions (issue 27): for 「X とは」 the section that defines X (X is the
-     topic of a sentence, 「X は…」「X: …」) comes before those that mention it; for a
-     question for how (作り方, には, 見たい) the section whose commands do it; a short table
-     of synonyms (全部 = all, 消す = 削除) and a typo of a glossary word (ネームスペイス)
-     or of a word of the site (kubctl) find what the notes say.
+   - Learners' questions (issue 27): for 「X とは」 (X 何に使う) the section that defines X
+     (X is the topic of a sentence, 「X は…」「X: …」, what a cleft sentence names, 「…のは
+     X です」, or a name glossed in brackets, 「X (…する Y)」) comes before those that
+     mention it; for a question for how (作り方, には, 見たい, a command) the section whose
+     commands do it; a short table of synonyms (全部 = all, 消す = 削除) and a typo of a
+     glossary word (ネームスペイス, ポット) or of a word of the site (kubctl) find what the
+     notes say.
 
    It wraps the search worker where the page talks to it (loaded as a polyfill, after the
    iframe-worker shim used from file://): it keeps the documents of the SETUP message and
