@@ -357,13 +357,14 @@
       const text = own.textContent;
       if (lists && [...text.trim()].length <= 20) out.push(normalize(text));
       // A name glossed in brackets by a clause (static Pod (kubelet が直接起動する Pod)).
-      for (const m of text.matchAll(GLOSS)) out.push(normalize(m[1]));
+      if (/[(（]/.test(text)) for (const m of text.matchAll(GLOSS)) out.push(normalize(m[1]));
       if (!/は|[:：]/.test(text)) continue;
       for (const sentence of text.split("。")) {
         let m = TOPIC.exec(sentence);
         if (m && /の$/.test(m[1])) m = null; // 「…するのは X です」 names X, not its clause
         const cleft = !m;
-        for (const part of (m ? [m] : [...sentence.matchAll(CLEFT)]).flatMap((c) => c[1].split(/[()（）]/))) {
+        const found = m ? [m] : sentence.includes("のは") ? [...sentence.matchAll(CLEFT)] : [];
+        for (const part of found.flatMap((c) => c[1].split(/[()（）]/))) {
           const head = normalize(part);
           if (head && [...head].length <= 16) out.push(head);
           // What a cleft sentence names is the head of 「A の B」, or the name after 「X
