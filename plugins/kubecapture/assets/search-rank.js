@@ -464,16 +464,19 @@
   function typo(w) {
     if (w.forms.length > 1) return w; // a word of the glossary or synonyms
     let near = null;
+    let fixed = null; // the word it stands for
     const kana = /^\p{sc=Katakana}{3,}$/u.test(w.text) && ([...w.text].length > 3 || !anywhere(w.text));
     if (kana) {
       const short = [...w.text].length === 3;
       const form = KATAKANA.find((f) => (short || [...f].length > 3) && oneEdit(w.text, f));
       near = form && GLOSSARY.get(form);
+      fixed = form;
     } else if (w.latin && /^[a-z]{5,}$/.test(w.text) && !anywhere(w.text)) {
       const word = [...vocabulary()].find(([v]) => oneEdit(w.text, v));
       near = word && (GLOSSARY.get(word[0]) || [word[0]]);
+      fixed = word && word[0];
     }
-    return near ? Object.assign({}, w, { forms: [w.text, ...near], alt: new Set(), fixed: near[0] }) : w;
+    return near ? Object.assign({}, w, { forms: [w.text, ...near], alt: new Set(), fixed }) : w;
   }
   function anywhere(form) {
     return [...holders(form)].some((i) => FIELDS.some((f) => find(docs[i][f], form) >= 0));
