@@ -118,7 +118,8 @@ FLOORS = {
     "search-learner-queries-heldout": 0.84,
     "search-learner-queries-heldout2": 0.9,
     "search-learner-queries-heldout3": 0.93,
-    "search-learner-queries-heldout4": 0.81,  # never tuned on: 84.9% at its one measurement
+    "search-learner-queries-heldout4": 0.9,  # 84.9% at its one measurement, then tuned on: 93.3%
+    "search-learner-queries-heldout5": 0.84,  # never tuned on: 87.6% at its one measurement
 }
 
 
