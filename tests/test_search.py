@@ -118,7 +118,8 @@ FLOORS = {
     "search-learner-queries-heldout": 0.84,
     "search-learner-queries-heldout2": 0.9,
     "search-learner-queries-heldout3": 0.93,
-    "search-learner-queries-heldout4": 0.81,  # never tuned on: 84.9% at its one measurement
+    "search-learner-queries-heldout4": 0.9,  # 84.9% at its one measurement, then tuned on: 93.3%
+    "search-learner-queries-heldout5": 0.84,  # never tuned on: 87.6% at its one measurement
 }
 
 
@@ -408,6 +409,85 @@ def test_a_word_inside_a_longer_glossary_word_is_not_found_whole_there(disk_page
     disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", PARTS])
     found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", "名前")
     assert [r["location"] for r in found][0] == "a.html#name"
+
+
+# Definitions in a side clause: a name glossed in brackets, a cleft sentence (「…のは X です」);
+# typos of words the notes hold in another form; a command; 理由; a synonym.
+ASIDES = {
+    "config": {"lang": ["ja"]},
+    "docs": [
+        {"location": "a.html", "title": "ページ", "text": "<p>はじめに</p>"},
+        {
+            "location": "a.html#list",
+            "title": "一覧",
+            "text": "<p>Pod が並びます。static Pod と kube-proxy と CoreDNS もあります。"
+            "static Pod と kube-proxy と CoreDNS の一覧です。名前空間の一覧です。</p>",
+        },
+        {
+            "location": "a.html#static",
+            "title": "このサイトの出力",
+            "text": "<p>コンポーネントが static Pod (kubelet が直接起動する Pod) として並びます。</p>",
+        },
+        {
+            "location": "a.html#svc",
+            "title": "Service",
+            "text": "<p>名前を引けるようにするのはクラスターの DNS サーバー (kind では CoreDNS) で、"
+            "アクセスを Pod に振り分けるのは、各ノードの kube-proxy です。</p>",
+        },
+        {
+            "location": "a.html#get",
+            "title": "確かめる",
+            "text": "<p>作ったものを確かめます。</p> Pod の一覧"
+            "<pre><code>$ kubectl get pods\nNAME READY\n</code></pre>"
+            "<p>名前空間を作成します。</p>",
+        },
+        {
+            "location": "a.html#note",
+            "title": "注意",
+            "text": "<p>模擬ノードでは kubectl logs や kubectl exec は使えません。kubectl logs は空です。</p>",
+        },
+        {
+            "location": "a.html#logs",
+            "title": "読む",
+            "text": "<p>nginx が書いたものを読みます。</p> 出力"
+            "<pre><code>$ kubectl logs nginx\nstart\n</code></pre>",
+        },
+        {
+            "location": "a.html#why",
+            "title": "名前空間",
+            "text": "<p>名前空間でクラスターを分けます。メリットは権限管理です。</p>",
+        },
+        {
+            "location": "a.html#guide",
+            "title": "設定",
+            "text": "<p>名前空間の理由: 分けるための設定です。</p>",
+        },
+        {
+            "location": "a.html#scoped",
+            "title": "範囲",
+            "text": "<p>名前空間に属するリソースと、クラスター全体で使われるリソースがあります。</p>",
+        },
+    ],
+}
+
+
+@pytest.mark.browser
+def test_definitions_in_brackets_and_cleft_sentences(disk_page):
+    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", ASIDES])
+
+    def first(query: str) -> str:
+        return disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)[0]["location"]
+
+    assert first("static podとは") == "a.html#static"  # static Pod (kubelet が…する Pod)
+    assert first("kube-proxyって何") == "a.html#svc"  # …のは、各ノードの kube-proxy です
+    assert first("CoreDNS とは") == "a.html#svc"  # DNS サーバー (kind では CoreDNS)
+    assert first("kube-proxy 何に使う") == "a.html#svc"  # 何に使う asks what it is
+    assert first("CoreDNS 何をする") == "a.html#svc"
+    assert first("ポット 一覧") == "a.html#get"  # ポット: ポッド; 一覧 asks for a command
+    assert first("namesapce 作成") == "a.html#get"  # namespace, with its glossary forms
+    assert first("kubeclt logs") == "a.html#logs"  # Latin words only: a command, which runs
+    assert first("名前空間を分ける理由") == "a.html#why"  # 理由 asks, as 意味 does
+    assert first("名前空間に入らないリソース") == "a.html#scoped"  # 入る: 属する, a synonym
 
 
 # --- the plugin's side ----------------------------------------------------------------------

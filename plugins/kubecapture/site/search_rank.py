@@ -47,6 +47,7 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("rollback", "ロールバック"),
     ("runtime", "ランタイム"),
     ("event", "イベント"),
+    ("log", "ログ"),
     ("endpoint", "エンドポイント"),
     ("status", "状態"),
     ("scheduler", "スケジューラー"),
@@ -69,7 +70,8 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
 
 # Words a learner types for what the notes say otherwise (issue 27): 全部 for `get all`, 消す
 # for 削除 (delete), 始める and 立ち上げる for 起動, 入る and 保存 for 格納, 大事 for 重要,
-# 落ちる for ダウン, 戻す for a rollback. A kanji verb stands as its kanji (消 of 消す). Found,
+# 落ちる for ダウン, 戻す for a rollback, 変える for 更新 (an image), 入る for 属する (a resource
+# in a namespace). A kanji verb stands as its kanji (消 of 消す). Found,
 # a synonym counts a little less than the word as typed. Kept short: a word goes here when
 # learners use it for what the notes name otherwise.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
@@ -80,6 +82,8 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("格納", "保存", "入"),
     ("重要", "大事", "大切"),
     ("ダウン", "落"),
+    ("更新", "変"),
+    ("属", "入"),
 )
 
 

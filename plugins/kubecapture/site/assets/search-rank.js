@@ -17,11 +17,13 @@
    - Scoring tolerates words a section lacks (each word weighs by its rarity; particles
      weigh little), puts sections that contain the whole query, then all its words,
      first, and the configured pages (the author guide) after the notes.
-   - Learners' questions (issue 27): for 「X とは」 the section that defines X (X is the
-     topic of a sentence, 「X は…」「X: …」) comes before those that mention it; for a
-     question for how (作り方, には, 見たい) the section whose commands do it; a short table
-     of synonyms (全部 = all, 消す = 削除) and a typo of a glossary word (ネームスペイス)
-     or of a word of the site (kubctl) find what the notes say.
+   - Learners' questions (issue 27): for 「X とは」 (X 何に使う) the section that defines X
+     (X is the topic of a sentence, 「X は…」「X: …」, what a cleft sentence names, 「…のは
+     X です」, or a name glossed in brackets, 「X (…する Y)」) comes before those that
+     mention it; for a question for how (作り方, には, 見たい, a command) the section whose
+     commands do it; a short table of synonyms (全部 = all, 消す = 削除) and a typo of a
+     glossary word (ネームスペイス, ポット) or of a word of the site (kubctl) find what the
+     notes say.
 
    It wraps the search worker where the page talks to it (loaded as a polyfill, after the
    iframe-worker shim used from file://): it keeps the documents of the SETUP message and
@@ -142,7 +144,7 @@
   const WHOLE = new Set([...GLOSSARY.keys(), ...SYNONYMS.keys()].filter((f) => !CJK.test(f)));
   const SPACED = [...WHOLE].filter((f) => f.includes(" ")).sort((a, b) => b.length - a.length);
   // Katakana glossary forms a typo may stand for (ネームスペイス: ネームスペース).
-  const KATAKANA = [...GLOSSARY.keys()].filter((f) => /^\p{sc=Katakana}{4,}$/u.test(f));
+  const KATAKANA = [...GLOSSARY.keys()].filter((f) => /^\p{sc=Katakana}{3,}$/u.test(f));
   const KANA_ONLY = /^\p{sc=Hiragana}+$/u;
   // Words that ask rather than name a subject (見る, 方法, 何, 場所, 今): light, as
   // particles are.
@@ -150,14 +152,17 @@
   // What a thing does (etcd の役割, kubelet の仕事) asks what it is; inside (Pod の中, 中身)
   // says where, as a particle does.
   for (const w of ["役割", "役目", "仕事", "中", "中身"]) ASKING.add(w);
+  // Why a thing is so (名前空間を分ける理由) asks as 意味 does.
+  ASKING.add("理由");
   // Words for looking at something (表示, 確認, 調べる, 出す): as light, and they ask how.
   for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
   // comes before those that mention it.
-  const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味|役割|役目|仕事/; // normalized: って is つて
+  // What a thing is for or does asks the same (etcd 何に使う, kubelet は何をする).
+  const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味|役割|役目|仕事|(?:何|なに)(?:に使|を?す|して|のため)/; // normalized: って is つて
   // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
   // section whose commands do it comes first.
-  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
+  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|一覧$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
   const NOTES_FIRST = 0.5; // a partial match of the notes this good comes before the guide's
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
@@ -332,6 +337,12 @@
   // if that is short (「etcd: 設定などを格納する…」, 「Pod は…の最小単位です」); a name
   // in brackets after it is the same topic (「Namespace (名前空間) は」).
   const TOPIC = /^\s*([^。、]{1,30}?)\s*(?:とは|(?<![でにと])は|[:：])/u;
+  // And what a cleft sentence names (「…を振り分けるのは、各ノードの kube-proxy です」).
+  const CLEFT = /のは[、,]?\s*([^。、]{1,50}?)\s*(?:です|でした|で[、,])/gu;
+  // A name glossed in brackets by a clause that ends in a noun or asks (「static Pod
+  // (kubelet が直接起動する Pod)」, 「レプリカ数 (同じ Pod をいくつ動かすか)」); not a list
+  // of examples (「(minikube や kind、…)」).
+  const GLOSS = /([A-Za-z][\w.-]*(?: [A-Za-z][\w.-]*){0,2}|[\p{sc=Han}\p{sc=Katakana}ー]+)\s*[(（]([^()（）、や]*?[がをで][^()（）、や]*?(?:[るたいす]\s*[\p{L}]+|か))[)）]/gu;
   /* The topics of a section's paragraphs and list items, normalized. A short list item
      over a list of its own is a heading for it (「Control Plane」). */
   function topics(div) {
@@ -345,13 +356,22 @@
       }
       const text = own.textContent;
       if (lists && [...text.trim()].length <= 20) out.push(normalize(text));
+      // A name glossed in brackets by a clause (static Pod (kubelet が直接起動する Pod)).
+      if (/[(（]/.test(text)) for (const m of text.matchAll(GLOSS)) out.push(normalize(m[1]));
       if (!/は|[:：]/.test(text)) continue;
       for (const sentence of text.split("。")) {
-        const m = TOPIC.exec(sentence);
-        if (!m) continue;
-        for (const part of m[1].split(/[()（）]/)) {
+        let m = TOPIC.exec(sentence);
+        if (m && /の$/.test(m[1])) m = null; // 「…するのは X です」 names X, not its clause
+        const cleft = !m;
+        const found = m ? [m] : sentence.includes("のは") ? [...sentence.matchAll(CLEFT)] : [];
+        for (const part of found.flatMap((c) => c[1].split(/[()（）]/))) {
           const head = normalize(part);
           if (head && [...head].length <= 16) out.push(head);
+          // What a cleft sentence names is the head of 「A の B」, or the name after 「X
+          // では」 in brackets (「クラスターの DNS サーバー (minikube では CoreDNS)」).
+          const tail = cleft && /^[^]*(?:の|は) *([\p{sc=Han}\p{sc=Katakana}A-Za-z][^]*)$/u.exec(part.trim());
+          const last = tail && normalize(tail[1]);
+          if (last && last !== head && [...last].length <= 16) out.push(last);
         }
       }
     }
@@ -438,19 +458,25 @@
     return sum / total;
   }
   /* A typo: a katakana word one edit away from a glossary word is taken as that word too
-     (ネームスペイス, レプリカセト, デプロイメン); a Latin word no section holds, as the
-     site's most frequent word one edit away (kubctl). */
+     (ネームスペイス, レプリカセト, デプロイメン; one of three letters only if no section
+     holds it: ポット, not ノート); a Latin word no section holds, as the site's most
+     frequent word one edit away (kubctl), with its glossary forms (namesapce: 名前空間). */
   function typo(w) {
     if (w.forms.length > 1) return w; // a word of the glossary or synonyms
     let near = null;
-    if (/^\p{sc=Katakana}{4,}$/u.test(w.text)) {
-      const form = KATAKANA.find((f) => oneEdit(w.text, f));
+    let fixed = null; // the word it stands for
+    const kana = /^\p{sc=Katakana}{3,}$/u.test(w.text) && ([...w.text].length > 3 || !anywhere(w.text));
+    if (kana) {
+      const short = [...w.text].length === 3;
+      const form = KATAKANA.find((f) => (short || [...f].length > 3) && oneEdit(w.text, f));
       near = form && GLOSSARY.get(form);
+      fixed = form;
     } else if (w.latin && /^[a-z]{5,}$/.test(w.text) && !anywhere(w.text)) {
       const word = [...vocabulary()].find(([v]) => oneEdit(w.text, v));
-      near = word && [word[0]];
+      near = word && (GLOSSARY.get(word[0]) || [word[0]]);
+      fixed = word && word[0];
     }
-    return near ? Object.assign({}, w, { forms: [w.text, ...near], alt: new Set() }) : w;
+    return near ? Object.assign({}, w, { forms: [w.text, ...near], alt: new Set(), fixed }) : w;
   }
   function anywhere(form) {
     return [...holders(form)].some((i) => FIELDS.some((f) => find(docs[i][f], form) >= 0));
@@ -513,7 +539,8 @@
     const ws = words(query).slice(0, 32).map(typo);
     const n = all.length;
     const asked = DEFINE.test(query);
-    const howto = !asked && HOWTO.test(query);
+    // A query of Latin words only (a command: kubectl logs) asks for the command too.
+    const howto = !asked && (HOWTO.test(query) || (!CJK.test(query) && ws.length > 1));
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
@@ -558,7 +585,9 @@
     const kept = ws.filter((w, k) => content[k]);
     for (let k = 0; k + 1 < kept.length; k++) pairs.push([kept[k].forms, kept[k + 1].forms]);
     // The whole query as typed; a query of one glossary word in any of its forms.
-    const phrases = ws.length === 1 ? ws[0].forms : [query];
+    // A typo's correction stands in the query as typed (kubeclt logs: kubectl logs).
+    const fixed = ws.reduceRight((q, w) => (w.fixed ? q.slice(0, w.from) + w.fixed + q.slice(w.to) : q), query);
+    const phrases = ws.length === 1 ? ws[0].forms : [...new Set([query, fixed])];
     const phrase = (text) => phrases.some((p) => [...p].length >= 2 && find(text, p) >= 0);
     const exact = (w) => w.forms.filter((f) => !w.alt.has(f)); // not its synonyms
     const scored = [];
