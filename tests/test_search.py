@@ -426,12 +426,14 @@ ASIDES = {
         {
             "location": "a.html#static",
             "title": "このサイトの出力",
-            "text": "<p>コンポーネントが static Pod (kubelet が直接起動する Pod) として並びます。</p>",
+            "text": "<p>コンポーネントが static Pod (kubelet が直接起動する Pod) "
+            "として並びます。</p>",
         },
         {
             "location": "a.html#svc",
             "title": "Service",
-            "text": "<p>名前を引けるようにするのはクラスターの DNS サーバー (kind では CoreDNS) で、"
+            "text": "<p>名前を引けるようにするのは"
+            "クラスターの DNS サーバー (kind では CoreDNS) で、"
             "アクセスを Pod に振り分けるのは、各ノードの kube-proxy です。</p>",
         },
         {
@@ -444,7 +446,8 @@ ASIDES = {
         {
             "location": "a.html#note",
             "title": "注意",
-            "text": "<p>模擬ノードでは kubectl logs や kubectl exec は使えません。kubectl logs は空です。</p>",
+            "text": "<p>模擬ノードでは kubectl logs や kubectl exec は使えません。"
+            "kubectl logs は空です。</p>",
         },
         {
             "location": "a.html#logs",
@@ -465,7 +468,8 @@ ASIDES = {
         {
             "location": "a.html#scoped",
             "title": "範囲",
-            "text": "<p>名前空間に属するリソースと、クラスター全体で使われるリソースがあります。</p>",
+            "text": "<p>名前空間に属するリソースと、"
+            "クラスター全体で使われるリソースがあります。</p>",
         },
     ],
 }
