@@ -352,15 +352,6 @@ start_kubelet() {
     --hostname-override="$(cat "$STATE/node-name")" --node-ip="$NODE_IP" --v=1
 }
 
-wait_for() {  # wait_for SECONDS WHAT COMMAND...: until COMMAND succeeds
-  local seconds=$1 what=$2 _; shift 2
-  for _ in $(seq $((seconds * 2))); do
-    "$@" >/dev/null 2>&1 && return 0
-    sleep 0.5
-  done
-  die "$what within $seconds s (see $STATE/logs/)"
-}
-
 # output_of SECONDS WHAT COMMAND...: COMMAND's output once it succeeds. A kubelet of another
 # release may restart a static pod once more after it was seen Running, so every call after
 # an upgrade step may meet the API server away for a few seconds.
@@ -372,6 +363,8 @@ output_of() {
   done
   die "$what within $seconds s (see $STATE/logs/)"
 }
+
+wait_for() { output_of "$@" >/dev/null; }  # wait_for SECONDS WHAT COMMAND...: until it succeeds
 
 api_ready() { kubectl_ get --raw /readyz; }
 
