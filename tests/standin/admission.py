@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 
+from .kinds import in_order
 from .resources import ApiError, Res
 
 REVIEW_KINDS = {
@@ -89,9 +90,7 @@ def allocate_service(svc: dict, cluster_ips: set[str], node_ports: set[int]) -> 
         "allocateLoadBalancerNodePorts",
         "internalTrafficPolicy",
     ]
-    out = {k: spec[k] for k in order if k in spec}
-    out.update({k: v for k, v in spec.items() if k not in out})
-    svc["spec"] = out
+    svc["spec"] = in_order(spec, order)
     svc["status"] = {"loadBalancer": {}}
 
 

@@ -13,6 +13,15 @@ import random
 import time
 import uuid
 
+
+def in_order(d: dict, order: list[str]) -> dict:
+    """D with ORDER's keys first, in that order, then the rest as they were: the key order a
+    real API server writes (kubectl's -o yaml/json shows it)."""
+    out = {k: d[k] for k in order if k in d}
+    out.update({k: v for k, v in d.items() if k not in out})
+    return out
+
+
 SUFFIX_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"  # k8s.io/apimachinery/pkg/util/rand
 
 # kinds whose metadata.generation the server maintains
@@ -169,9 +178,7 @@ def default_pod_spec(spec: dict) -> dict:
         "enableServiceLinks",
         "preemptionPolicy",
     ]
-    out = {k: spec[k] for k in order if k in spec}
-    out.update({k: v for k, v in spec.items() if k not in out})
-    return out
+    return in_order(spec, order)
 
 
 def _template(tmpl: dict) -> dict:
@@ -288,9 +295,7 @@ def _reorder_container(c: dict) -> dict:
         "stdinOnce",
         "tty",
     ]
-    out = {k: c[k] for k in order if k in c}
-    out.update({k: v for k, v in c.items() if k not in out})
-    return out
+    return in_order(c, order)
 
 
 def apply_defaults(obj: dict) -> dict:
@@ -344,9 +349,7 @@ def apply_defaults(obj: dict) -> dict:
             "paused",
             "progressDeadlineSeconds",
         ]
-        out = {k: spec[k] for k in order if k in spec}
-        out.update({k: v for k, v in spec.items() if k not in out})
-        obj["spec"] = out
+        obj["spec"] = in_order(spec, order)
     elif kind == "Secret":
         data = dict(obj.get("data") or {})
         for k, v in (obj.pop("stringData", None) or {}).items():
@@ -413,9 +416,7 @@ def _job_spec(spec: dict, md: dict) -> dict:
         "completionMode",
         "suspend",
     ]
-    out = {k: spec[k] for k in order if k in spec}
-    out.update({k: v for k, v in spec.items() if k not in out})
-    return out
+    return in_order(spec, order)
 
 
 def fields_v1(obj, keys_of=None) -> dict:

@@ -157,9 +157,7 @@ class Store:
 
     def _ordered(self, obj: dict) -> dict:
         order = ["kind", "apiVersion", "metadata", "spec", "status"]
-        out = {k: obj[k] for k in order if k in obj}
-        out.update({k: v for k, v in obj.items() if k not in out})
-        return out
+        return kinds.in_order(obj, order)
 
     def event(
         self,
