@@ -157,8 +157,17 @@ def check_command(
         except ManifestRefused as e:
             why = f"{name}: {e.reason}; kubecapture decides on manifests read as plain data"
             raise _refused(page, command, why) from None
-        except ManifestUnknown:
-            continue  # kubectl cannot read it either; the destructive check says more
+        except ManifestUnknown as e:
+            if e.remote or e.missing:
+                continue  # stdin and URLs are refused above; kubectl fails on a missing file
+            # kubectl reads more than YAML documents (a stream of JSON objects, UTF-16,
+            # the good documents before a broken one): what is not read here is not run
+            why = (
+                f"kubecapture cannot read {name} as UTF-8 YAML or JSON documents, and "
+                "kubectl may still act on what it holds; kubecapture decides on the objects "
+                "kubectl sends"
+            )
+            raise _refused(page, command, why) from None
     label = _own_label(p, workdir)
     if label:
         raise _refused(

@@ -67,12 +67,15 @@ _MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")  # what kubectl reads in a direc
 
 class ManifestUnknown(Exception):
     """The objects behind a `-f` argument cannot be known before kubectl runs: `remote` for
-    stdin (`-`) or a URL, else a file that cannot be read or parsed."""
+    stdin (`-`) or a URL, `missing` for a file that is not there (kubectl fails on it
+    too), else a file that cannot be read or parsed as YAML here, which kubectl may still
+    read (a stream of JSON objects, UTF-16, a broken last document after good ones)."""
 
-    def __init__(self, name: str, *, remote: bool):
+    def __init__(self, name: str, *, remote: bool, missing: bool = False):
         super().__init__(name)
         self.name = name
         self.remote = remote
+        self.missing = missing
 
 
 def manifest_objects(
@@ -110,10 +113,11 @@ def manifest_objects(
             if skip_unreadable:
                 continue
             raise ManifestRefused(name, f"{q.name} {e}") from None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
             if skip_unreadable:
                 continue
-            raise ManifestUnknown(name, remote=False) from None
+            missing = isinstance(e, FileNotFoundError)
+            raise ManifestUnknown(name, remote=False, missing=missing) from None
         yield from _objects(docs)
 
 
