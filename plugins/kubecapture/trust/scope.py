@@ -4,10 +4,15 @@ namespaces."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import yaml
+
+from ..base import plainyaml
+from .files import located
 from .kubectl_args import Parsed
-from .manifests import ManifestUnknown, manifest_objects
+from .manifests import MANIFEST_DEPTH, ManifestUnknown, manifest_objects
 from .resources import CLUSTER_SCOPED, CLUSTER_SCOPED_KINDS, canonical, namespaced, namespaced_kind
 
 NODE_VERBS = {"drain", "cordon", "uncordon", "taint"}
@@ -88,13 +93,20 @@ def sandbox_object_reason(p: Parsed, sandbox: str | None, workdir: Path) -> str 
         f"it would change the sandbox's own Namespace object {sandbox}, which holds the Pod "
         "Security label its pods are held to (only `kubectl label` and `annotate` may change it)"
     )
+    if ("namespaces", sandbox, None) in creates(p, workdir):
+        # after `delete namespace SANDBOX`, a namespace of its name made by the page would
+        # hold its pods without the Pod Security label kubecapture puts on the sandbox
+        return (
+            f"it would make a namespace of the sandbox's name {sandbox} without the Pod "
+            "Security label kubecapture gives the sandbox (only kubecapture makes it)"
+        )
     if p.verb not in ("create", "run", "apply", "replace"):
         for resource, name in targets(p):
             if resource == "namespaces" and name == sandbox:
                 return why
     for obj in _manifest_objects(p, workdir):
         meta = obj.get("metadata") if isinstance(obj.get("metadata"), dict) else {}
-        if obj.get("kind") == "Namespace" and meta.get("name") == sandbox and p.verb != "create":
+        if obj.get("kind") == "Namespace" and meta.get("name") == sandbox:
             return why
     return None
 
@@ -129,11 +141,23 @@ def rbac_reason(p: Parsed, workdir: Path) -> str | None:
     """Why the command creates or changes RBAC objects (grants rights), which a page
     does only with `allow_rbac: true`; an opt-in command the page lists in `allow:`
     (`kubectl create clusterrolebinding`) is that permission already."""
-    if p.effect != "write" or p.verb in ("delete", "label", "annotate"):
+    if p.effect != "write" or p.verb in ("delete", "annotate"):
         return None
     if p.command.opt_in:
         return None  # check_command required its own `allow:` entry
     opt_in = "add `allow_rbac: true` under `kubecapture:` in the page's front matter to allow it"
+    if p.verb == "label":
+        # a ClusterRole's labels grant: the roles whose aggregationRule selects them (admin,
+        # edit, view) take its rules (`aggregate-to-edit=true` on cluster-admin)
+        kinds = {r for r, _ in targets(p)} | {
+            "clusterroles" for obj in _manifest_objects(p, workdir) if _is_rbac(obj, "ClusterRole")
+        }
+        if "clusterroles" in kinds:
+            return (
+                "it labels ClusterRoles, and the roles that aggregate by label (admin, edit, "
+                f"view) take the rules of those it labels; {opt_in}"
+            )
+        return None
     if len(p.path) >= 2 and p.path[0] == "create" and canonical(p.path[1]) in _RBAC_RESOURCES:
         return f"it creates RBAC objects ({p.path[1]}), which grant rights; {opt_in}"
     if p.path == ("set", "subject"):
@@ -143,10 +167,14 @@ def rbac_reason(p: Parsed, workdir: Path) -> str | None:
             if resource in _RBAC_RESOURCES:
                 return f"it changes RBAC objects ({resource}), which grant rights; {opt_in}"
     for obj in _manifest_objects(p, workdir):
-        version = obj.get("apiVersion")
-        if obj.get("kind") in _RBAC_KINDS and str(version).startswith(_RBAC_GROUP + "/"):
+        if _is_rbac(obj):
             return f"its manifests hold a {obj['kind']}, which grants rights; {opt_in}"
     return None
+
+
+def _is_rbac(obj: dict, kind: str | None = None) -> bool:
+    found = obj.get("kind") in (_RBAC_KINDS if kind is None else {kind})
+    return found and str(obj.get("apiVersion")).startswith(_RBAC_GROUP + "/")
 
 
 def anonymous_subject(p: Parsed, workdir: Path) -> str | None:
@@ -155,6 +183,8 @@ def anonymous_subject(p: Parsed, workdir: Path) -> str | None:
     if p.effect != "write":
         return None
     names = [str(v) for v in p.values("user", "group")]
+    if p.verb == "patch":  # a subject added by the patch, read as kubectl decodes it
+        names += patch_strings(p, workdir)
     for obj in _manifest_objects(p, workdir):
         subjects = obj.get("subjects")
         for subject in subjects if isinstance(subjects, list) else []:
@@ -167,6 +197,44 @@ def anonymous_subject(p: Parsed, workdir: Path) -> str | None:
                 "it; no page option allows that"
             )
     return None
+
+
+def patch_strings(p: Parsed, workdir: Path) -> list[str]:
+    """Every string (keys and values) of the command's patches (`-p`, `--patch-file`) as
+    kubectl decodes them (JSON, else YAML as plain data; a patch that is neither is
+    refused by the guard)."""
+    bodies = list(p.values("patch"))
+    for flag, name in p.files():
+        if flag == "patch-file":
+            try:
+                bodies.append(located(name, workdir).read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
+                continue
+    out: list[str] = []
+    for body in bodies:
+        stack = [decoded_patch(body)]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                out += [str(k) for k in node]
+                stack += node.values()
+            elif isinstance(node, list):
+                stack += node
+            elif isinstance(node, str):
+                out.append(node)
+    return out
+
+
+def decoded_patch(body: str):
+    """A patch as kubectl decodes it: JSON, else YAML read as plain data; None when it is
+    neither (the guard refuses it)."""
+    try:
+        return json.loads(body)
+    except ValueError:
+        try:
+            return plainyaml.load(body, max_depth=MANIFEST_DEPTH)
+        except (plainyaml.YamlRefused, yaml.YAMLError):
+            return None
 
 
 def secret_read_reason(
