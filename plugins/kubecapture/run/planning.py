@@ -331,7 +331,7 @@ def links_out(settings: Settings, docs_dir: Path) -> str | None:
             "(the captures, the cache); nothing is run or written"
         )
     roots = (*files.content_roots(settings.workdir, settings.content_dirs),)
-    roots += (docs_dir.resolve(), settings.captures_dir.resolve())
+    roots += tuple(r for r in map(files.resolved, (docs_dir, settings.captures_dir)) if r)
     found = files.links_leaving((docs_dir, settings.captures_dir, *roots), roots)
     if not found:
         return None

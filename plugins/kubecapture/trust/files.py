@@ -25,7 +25,22 @@ def content_roots(workdir: Path, dirs: tuple[Path, ...] = ()) -> tuple[Path, ...
     """The folders kubectl may read files from: by default the project's `docs/` and
     `snippets/` (resolved: a symlinked folder counts where it points)."""
     dirs = dirs or (workdir / "docs", workdir / "snippets")
-    return tuple(d.resolve() for d in dirs)
+    return tuple(resolved(d) or Path(os.path.abspath(d)) for d in dirs)
+
+
+def resolved(path: Path) -> Path | None:
+    """Where `path` leads once links are resolved; None for a loop of links (`a -> a`),
+    which pathlib answers with a RuntimeError (a traceback in the build) rather than a
+    path."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
+
+
+def _leads_to(link: Path) -> Path:
+    """Where a link leads, for messages: resolved, or as written when it loops."""
+    return resolved(link) or Path(f"{os.readlink(link)} (a loop of links)")
 
 
 def confine(name: str, workdir: Path, roots: tuple[Path, ...], *, recursive: bool) -> None:
@@ -60,11 +75,13 @@ def links_leaving(dirs: tuple[Path, ...], roots: tuple[Path, ...]) -> list[tuple
     includes what a link in snippets/ leads to (`--8<--`), whatever it is (the build's
     /proc/self/environ, ~/.kube/config). Links to folders are checked, not walked."""
     out = []
-    for top in dict.fromkeys(d.resolve() for d in dirs if d.is_dir()):
-        for path in _entries(top):
-            resolved = path.resolve() if path.is_symlink() else None
-            if resolved and not any(resolved == r or r in resolved.parents for r in roots):
-                out.append((path, resolved))
+    for top in dict.fromkeys(resolved(d) for d in dirs if d.is_dir()):
+        for path in _entries(top) if top else ():
+            if not path.is_symlink():
+                continue
+            target = resolved(path)  # None: a loop, which leads nowhere inside
+            if target is None or not any(target == r or r in target.parents for r in roots):
+                out.append((path, _leads_to(path)))
     return out
 
 
@@ -84,25 +101,28 @@ def written_through_links(workdir: Path, folders) -> tuple[Path, Path] | None:
             for part in folder.relative_to(top).parts:
                 path = path / part
                 if path.is_symlink():
-                    return path, path.resolve()
-        found = links_leaving((folder,), (folder.resolve(),)) if folder.is_dir() else []
+                    return path, _leads_to(path)
+        inside = resolved(folder)
+        found = links_leaving((folder,), (inside,)) if inside and folder.is_dir() else []
         if found:
             return found[0]
     return None
 
 
 def _inside(path: Path, roots: tuple[Path, ...], name: str) -> None:
-    resolved = path.resolve()
+    target = resolved(path)
+    if target is None:
+        raise OutsideContent(f"{name} leads to a loop of links ({path})")
     for root in roots:
-        if resolved == root or root in resolved.parents:
-            parts = resolved.relative_to(root).parts
+        if target == root or root in target.parents:
+            parts = target.relative_to(root).parts
             if any(p.startswith(".") for p in parts):
-                raise OutsideContent(f"{name} reaches the hidden file or folder {resolved}")
-            if resolved.exists() and not (resolved.is_file() or resolved.is_dir()):
-                raise OutsideContent(f"{name} is not a regular file ({resolved})")
+                raise OutsideContent(f"{name} reaches the hidden file or folder {target}")
+            if target.exists() and not (target.is_file() or target.is_dir()):
+                raise OutsideContent(f"{name} is not a regular file ({target})")
             return
     raise OutsideContent(
-        f"{name} resolves to {resolved}, outside the notes' content ("
+        f"{name} resolves to {target}, outside the notes' content ("
         + ", ".join(str(r) for r in roots)
         + ")"
     )
