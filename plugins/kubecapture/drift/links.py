@@ -79,18 +79,52 @@ def titles_of(docs_dir: Path | None, pages: Iterable[str]) -> dict[str, str]:
 
 _FRONT_MATTER = re.compile(r"^---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
 
-_FRONT_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.M)
-
-_H1 = re.compile(r"^#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$", re.M)
-
 
 def _title(text: str) -> str:
+    """Line by line, in time linear in the page (a page is a stranger's: the regexes this
+    replaces were quadratic in a line of blanks or a page of unclosed fences)."""
     front = _FRONT_MATTER.match(text)
     if front:
-        title = _FRONT_TITLE.search(front.group(1))
-        if title:
-            return title.group(1).strip("'\"")
+        for line in front.group(1).split("\n"):
+            if line.startswith("title:"):
+                title = line[len("title:") :].strip(" \t")
+                if title:
+                    return title.strip("'\"")
         text = text[front.end() :]
-    text = re.sub(r"^(```|~~~).*?^\1[ \t]*$", "", text, flags=re.M | re.S)  # not in code
-    heading = _H1.search(text)
-    return heading.group(1).replace("`", "") if heading else ""
+    for line in _outside_fences(text.split("\n")):
+        if line.startswith("#") and line[1:2] in (" ", "\t"):
+            heading = _closing_hashes(line[1:].strip(" \t"))
+            if heading:
+                return heading.replace("`", "")
+    return ""
+
+
+def _outside_fences(lines: list[str]):
+    """The lines outside fenced code: a line that starts with ``` or ~~~ opens a block that
+    the next line of just that fence closes (an opening line without one is text)."""
+    closers: dict[str, list[int]] = {"```": [], "~~~": []}
+    for i, line in enumerate(lines):
+        if line[:3] in closers and not line[3:].strip(" \t"):
+            closers[line[:3]].append(i)
+    nexts = {fence: 0 for fence in closers}
+    i = 0
+    while i < len(lines):
+        fence = lines[i][:3]
+        if fence in closers:
+            found, k = closers[fence], nexts[fence]
+            while k < len(found) and found[k] <= i:
+                k += 1
+            nexts[fence] = k
+            if k < len(found):
+                i = found[k] + 1
+                continue
+        yield lines[i]
+        i += 1
+
+
+def _closing_hashes(heading: str) -> str:
+    """`# Title ##` reads `Title`: closing hashes after a blank are not part of it."""
+    bare = heading.rstrip("#")
+    if bare != heading and bare[-1:] in (" ", "\t"):
+        return bare.rstrip(" \t")
+    return heading

@@ -297,7 +297,9 @@ def _holds_secret(text: str) -> bool:
 
 _YAML_BLOCK = re.compile(r"^(?P<indent>[ \t]*)(?:- )?(?P<key>data|stringData):[ \t]*$")
 _JSON_BLOCK = re.compile(r'^(?P<indent>[ \t]*)"(?P<key>data|stringData)":[ \t]*\{[ \t]*$')
-_YAML_ENTRY = re.compile(r"^(?P<head>[ \t]+[^:\n]+?:)[ \t]*(?P<value>.*)$")
+# The key starts with its first non-blank: `[ \t]+[^:\n]+?` would try every split of a
+# line of blanks, quadratic in its length (a 1 MiB line of tabs took hours).
+_YAML_ENTRY = re.compile(r"^(?P<head>[ \t]+[^:\n \t][^:\n]*?:)[ \t]*(?P<value>.*)$")
 _JSON_ENTRY = re.compile(r'^(?P<head>[ \t]*"(?:[^"\\]|\\.)*"[ \t]*:[ \t]*)"(?:[^"\\]|\\.)*"')
 
 
@@ -372,18 +374,40 @@ def _mask_inline_json(line: str) -> str:
                 return literal
             return _go_json_string(masked)
 
-        line = _STRING.sub(inner, line)
+        line = _each_string(line, inner)
     return line
+
+
+def _each_string(line: str, replace) -> str:
+    """`_STRING.sub(replace, line)` in linear time. The regex tries every quote: in a line
+    of `\\"\\"...` each try runs to the end (quadratic). Once a string from one quote does
+    not end, none from a later quote does (the later ones are inside it, escaped, and
+    are read from there the same way), so the scan stops there."""
+    out, pos = [], 0
+    while (start := line.find('"', pos)) != -1:
+        m = _STRING.match(line, start)
+        if m is None:
+            break
+        out.append(line[pos:start] + replace(m))
+        pos = m.end()
+    out.append(line[pos:])
+    return "".join(out)
 
 
 def _mask_json_objects(text: str) -> str:
     """Mask data/stringData string values of the Secret JSON objects found in `text`."""
     decoder = json.JSONDecoder()
     out, pos = [], 0
+    failures = 0
     while (start := text.find("{", pos)) != -1:
         try:
             obj, end = decoder.raw_decode(text, start)
         except ValueError:
+            failures += 1
+            if failures > MAX_JSON_TRIES:  # each failure costs the length before it
+                out.append(text[pos:start] + MASK)
+                pos = len(text)
+                break
             out.append(text[pos : start + 1])
             pos = start + 1
             continue
@@ -399,6 +423,11 @@ def _mask_json_objects(text: str) -> str:
     out.append(text[pos:])
     return "".join(out)
 
+
+# `{` that do not start a JSON object, tried on one line holding a Secret before the rest of
+# the line is masked: json's error message counts the lines before the failure, so a
+# line of a million `{` cost a million times its length (kubectl prints valid JSON).
+MAX_JSON_TRIES = 256
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+')
 
