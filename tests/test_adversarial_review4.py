@@ -137,3 +137,21 @@ def test_a_utf16_manifest_is_refused(tmp_path):
         )
     missing = page.replace("{}", "kubectl get -f snippets/manifests/missing.yaml")
     assert planning.plan_page("p.md", missing, settings)
+
+
+# --- the front matter MkDocs reads is the one whose permissions count --------------------
+
+
+def test_a_front_matter_ended_by_dots_is_read_as_mkdocs_reads_it():
+    """MkDocs ends a front matter at `...` as well as `---`: the diff showed
+    `sandbox: true`, and the page ran without a sandbox (reading `default`'s Secrets)."""
+    from kubecapture.trust import pageoptions
+    from mkdocs.utils.meta import get_data
+
+    page = "---\ntitle: x\nkubecapture: {sandbox: true}\n...\n\n# P\n"
+    assert get_data(page)[1]["kubecapture"] == {"sandbox": True}
+    assert pageoptions.read(page, "p.md").sandbox is True
+    # the twin: what follows `...` is the page, not options, for MkDocs and here alike
+    after = "---\ntitle: x\n...\nkubecapture: {allow_destructive: true}\n---\n\n# P\n"
+    assert "kubecapture" not in get_data(after)[1]
+    assert pageoptions.read(after, "p.md").allow_destructive is False

@@ -178,7 +178,7 @@ def front_matter(markdown: str) -> tuple[dict, int]:
     written literally (escapes, line folding, block scalars, tags, anchors, aliases, a
     duplicate key), when the top level merges another mapping in (`<<`) or takes a key
     from an alias, or when the front matter nests deeper than MAX_FRONT_MATTER_DEPTH."""
-    m = re.match(r"^---[ \t]*\n(.*?\n)---[ \t]*\n", markdown, re.S)
+    m = _FRONT_MATTER.match(markdown)
     if not m:
         return {}, 0
     try:
@@ -188,6 +188,12 @@ def front_matter(markdown: str) -> tuple[dict, int]:
     except yaml.YAMLError:
         return {}, 0
     return options, m.end()
+
+
+# The front matter as MkDocs finds it (mkdocs.utils.meta.YAML_RE): it may end with `...`,
+# and a block MkDocs reads must be the one read here (`sandbox: true` ended by `...` ran
+# the page without its sandbox while the diff showed one).
+_FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
 
 
 class _Refused(Exception):
