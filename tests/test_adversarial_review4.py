@@ -155,3 +155,24 @@ def test_a_front_matter_ended_by_dots_is_read_as_mkdocs_reads_it():
     after = "---\ntitle: x\n...\nkubecapture: {allow_destructive: true}\n---\n\n# P\n"
     assert "kubecapture" not in get_data(after)[1]
     assert pageoptions.read(after, "p.md").allow_destructive is False
+
+
+# --- terminal escapes: MkDocs' own lines quote a stranger's text too ----------------------
+
+
+def test_mkdocs_own_log_lines_reach_the_terminal_printable(tmp_path):
+    """A page named with OSC 52 (a clipboard write) and left out of the nav: MkDocs names
+    it in its own notice, which the plugin's filter on its own logger never saw."""
+    import yaml
+    from sites import build, make_site, offline_env
+
+    name = "e\x1b]52;c;cm0gLXJmIH4K\x07\x9b31m.md"
+    site = make_site(tmp_path / "site", {"index.md": "# Home\n", name: "# E\n"})
+    config = yaml.safe_load(site.read_text())
+    config["nav"] = ["index.md"]
+    site.write_text(yaml.safe_dump(config))
+    built = build(site, offline_env(), mode="replay")
+    assert "not included in the" in built.log, built.log
+    assert "\x1b" not in built.log and "\x07" not in built.log and "\x9b" not in built.log
+    # the twin: the notice still names the page, escaped
+    assert "e\\x1b]52;c;cm0gLXJmIH4K\\x07\\x9b31m.md" in built.log

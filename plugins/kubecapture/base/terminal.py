@@ -38,6 +38,15 @@ class Printable(logging.Filter):
         return True
 
 
+def printable_handlers(logger: logging.Logger) -> None:
+    """Make every record `logger`'s handlers print printable, whoever logged it: MkDocs'
+    own lines quote a stranger's text too (a page's file name in its nav notice, a link
+    target in its warnings). A handler's filter sees the records of every child logger."""
+    for handler in logger.handlers:
+        if not any(isinstance(f, Printable) for f in handler.filters):
+            handler.addFilter(Printable())
+
+
 class PrintableStream(io.TextIOBase):
     """A text stream that writes everything through `printable`."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import logging
 import re
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from mkdocs.structure.files import File
 
 from ..base.config import KubeCaptureConfig, effective_mode
 from ..base.snippets import SnippetError
-from ..base.terminal import printable
+from ..base.terminal import printable, printable_handlers
 from ..captures import rendercache
 from ..captures.store import CaptureFileError, PageCapture, capture_path
 from ..captures.store import forget_loaded as forget_loaded_captures
@@ -64,6 +65,7 @@ class KubeCapturePlugin(BasePlugin[KubeCaptureConfig]):
     # -- configuration -----------------------------------------------------------------
 
     def on_config(self, config):
+        printable_handlers(logging.getLogger("mkdocs"))  # MkDocs' own lines too
         if not self.config.enabled:
             return config
         try:
