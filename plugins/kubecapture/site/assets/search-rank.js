@@ -187,6 +187,70 @@
     if (rest < run.length) words.push({ text: run.slice(rest), from: start + rest });
     return words;
   }
+  /* Katakana for hiragana (ぽっど: ポッド), character for character. */
+  function katakana(text) {
+    return text.replace(/[\u3041-\u3096]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
+  }
+  /* A run of hiragana: a term typed in hiragana that the site writes in katakana (ぽっど
+     for ポッド, こんてなのろぐ: コンテナ + の + ログ) is that term; the rest (particles, verb
+     endings) stays hiragana. A term: a glossary word, or a katakana word of the site's
+     prose of three characters or more. */
+  function kanaTerms(run, start) {
+    const kata = katakana(run);
+    const out = [];
+    const plainPart = (from, to) => out.push({ text: run.slice(from, to), from: start + from });
+    let rest = 0;
+    for (const part of glossed(kata, 0).flatMap((p) => (p.forms ? [p] : split(p, 3)))) {
+      const len = part.text.length;
+      const term = part.forms ? len >= 2 && (len >= 3 || len === run.length) : part.split;
+      if (!term) continue;
+      if (part.from > rest) plainPart(rest, part.from);
+      out.push({ text: part.text, from: start + part.from, forms: part.forms });
+      rest = part.from + len;
+    }
+    if (rest < run.length) plainPart(rest, run.length);
+    return out;
+  }
+  /* A katakana word the notes never hold whole, cut into katakana words it holds
+     (グローバルオプション: グローバル + オプション), in as few as can be; else as it is. In a
+     run of hiragana made katakana (`least`), only the words found. */
+  function split(part, least) {
+    const text = part.text;
+    if (part.forms || !/^\p{sc=Katakana}+$/u.test(text)) return [part];
+    const min = 3; // a shorter one is too often part of another word (マネ, ジヤ)
+    const vocab = katakanaWords();
+    if (!least && (text.length < 4 || anywhere(text, true))) return [part];
+    // best[i]: the fewest words that make up text[0, i) (least: the most characters held
+    // by words, the rest single characters), and where the last word starts.
+    const best = [{ cost: 0, at: -1, word: false }];
+    for (let i = 1; i <= text.length; i++) {
+      best[i] = null;
+      for (let j = i - 1; j >= 0; j--) {
+        if (!best[j]) continue;
+        const piece = text.slice(j, i);
+        const word = i - j >= min && piece !== text && vocab.has(piece);
+        if (!word && !(least && i - j === 1)) continue;
+        const cost = best[j].cost + (word ? 1 : 100);
+        if (!best[i] || cost < best[i].cost) best[i] = { cost, at: j, word };
+      }
+    }
+    const end = best[text.length];
+    if (!end || (!least && end.cost < 2)) return [part];
+    const pieces = [];
+    for (let i = text.length; i > 0; i = best[i].at)
+      pieces.unshift({ text: text.slice(best[i].at, i), from: part.from + best[i].at, word: best[i].word });
+    if (!least) return pieces.map((p) => ({ text: p.text, from: p.from }));
+    return pieces.filter((p) => p.word).map((p) => ({ text: p.text, from: p.from, split: true }));
+  }
+  let kanaWords = null;
+  /* The katakana words of the site's titles and prose (made when a query first needs it). */
+  function katakanaWords() {
+    if (kanaWords) return kanaWords;
+    kanaWords = new Set();
+    for (const d of docs)
+      for (const f of ["title", "prose"]) for (const m of d[f].matchAll(/\p{sc=Katakana}{2,}/gu)) kanaWords.add(m[0]);
+    return kanaWords;
+  }
   /* The query's words: {text, from, to (in the normalized query), forms, latin, kana}. */
   function words(query) {
     const found = [];
@@ -203,8 +267,8 @@
       const parts = latin
         ? [{ text: run, from: m.index, forms: GLOSSARY.get(run) || GLOSSARY.get(run.replace(/s$/, "")) }]
         : KANA_ONLY.test(run)
-          ? [{ text: run, from: m.index }]
-          : glossed(run, m.index);
+          ? kanaTerms(run, m.index)
+          : glossed(run, m.index).flatMap((p) => split(p));
       for (const part of parts) {
         let forms = part.forms || [part.text];
         if (latin) forms = [...new Set([...forms, ...forms.map(stem)])];
@@ -392,6 +456,7 @@
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
     latinWords = null;
+    kanaWords = null;
     postings = new Map();
     docs.forEach((d, i) => {
       const seen = new Set();
@@ -478,8 +543,10 @@
     }
     return near ? Object.assign({}, w, { forms: [w.text, ...near], alt: new Set(), fixed }) : w;
   }
-  function anywhere(form) {
-    return [...holders(form)].some((i) => FIELDS.some((f) => find(docs[i][f], form) >= 0));
+  /* Whether a section holds `form` (`notes`: a section of the notes, not of the pages
+     that come last). */
+  function anywhere(form, notes) {
+    return [...holders(form)].some((i) => !(notes && docs[i].last) && FIELDS.some((f) => find(docs[i][f], form) >= 0));
   }
   let latinWords = null;
   /* The site's Latin words of five letters or more, most frequent first (made when a
@@ -799,6 +866,11 @@
     },
     // Whether the page has handed the script its index (the search box opened).
     ready: () => Boolean(pending || docs.length),
+    // The query's words as the script reads them, with their forms (for the tests).
+    words(query) {
+      prepared();
+      return words(normalize(String(query || ""))).map(typo).map((w) => ({ text: w.text, forms: w.forms }));
+    },
     // How each listed section was ranked, best first (for the tests and bench_search).
     explain(query) {
       const result = score(query);
