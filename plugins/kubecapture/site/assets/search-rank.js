@@ -388,14 +388,16 @@
     const shows = []; // what the section's commands do: their titles and command lines
     for (const pre of div.querySelectorAll("pre")) {
       const title = pre.previousSibling;
-      if (title && title.nodeType === 3 && title.data.trim().length <= 60) shows.push(title.data);
+      const one = []; // one command: its title and its command lines
+      if (title && title.nodeType === 3 && title.data.trim().length <= 60) one.push(title.data);
       const text = pre.textContent;
-      for (const m of text.matchAll(/^\$ .*/gm)) shows.push(m[0]);
+      for (const m of text.matchAll(/^\$ .*/gm)) one.push(m[0]);
+      if (one.length) shows.push(one.join(" "));
       code.push(text);
       pre.replaceWith(" ");
     }
     const texts = [plain(doc.title), div.textContent, code.join(" "), shows.join(" / ")];
-    return [...texts.map(normalize), topics(div)];
+    return [...texts.map(normalize), topics(div), shows.map(normalize)];
   }
   // A sentence's topic: what stands before its first とは, は (not では, には) or colon,
   // if that is short (「etcd: 設定などを格納する…」, 「Pod は…の最小単位です」); a name
@@ -448,11 +450,11 @@
     const titles = new Map(); // page -> its title: a section's context
     docs = pending.map((doc) => {
       const page = doc.location.split("#")[0];
-      const [title, prose, code, shows, defines] = fields(doc);
+      const [title, prose, code, shows, defines, commands] = fields(doc);
       if (!titles.has(page)) titles.set(page, title);
       const context = doc.location === page ? "" : titles.get(page);
       const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
-      return { doc, page, title, prose, code, shows, context, defines, body: title + " " + prose, last };
+      return { doc, page, title, prose, code, shows, commands, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
     latinWords = null;
@@ -513,15 +515,16 @@
     });
     return sum / total;
   }
-  /* The share of the query that the section's commands (titles, command lines) hold. */
+  /* The share of the query that the section's commands (titles, command lines) hold: half
+     all of them together, half the one command that holds most of it (「Pod の一覧」 for
+     pod 一覧, before 「名前空間の一覧」 and 「kube-system 名前空間の Pod」). */
   function shown(d, ws, weights, total) {
     if (!d.shows) return 0;
-    let sum = 0;
-    ws.forEach((w, k) => {
-      if (weights[k] && w.forms.some((f) => find(d.shows, f) >= 0)) sum += weights[k];
-    });
-    return sum / total;
+    const share = (text) =>
+      ws.reduce((a, w, k) => a + (weights[k] && w.forms.some((f) => find(text, f) >= 0) ? weights[k] : 0), 0) / total;
+    return (share(d.shows) + Math.max(0, ...d.commands.map(share))) / 2;
   }
+
   /* A typo: a katakana word one edit away from a glossary word is taken as that word too
      (ネームスペイス, レプリカセト, デプロイメン; one of three letters only if no section
      holds it: ポット, not ノート); a Latin word no section holds, as the site's most
