@@ -156,6 +156,8 @@
   ASKING.add("理由");
   // Words for looking at something (表示, 確認, 調べる, 出す): as light, and they ask how.
   for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
+  // And the command a question asks for (詳細を見るコマンド): every command is one.
+  ASKING.add("コマンド");
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
   // comes before those that mention it.
   // What a thing is for or does asks the same (etcd 何に使う, kubelet は何をする).
