@@ -459,6 +459,12 @@
       return { doc, page, title, prose, code, shows, commands, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
+    // A page's title is the context of all its sections: in the page's own entry (its
+    // opening) it counts as context too (but for a question for a definition: a page is
+    // about what its title names), so the section that holds the rest of the query comes
+    // before the opening (勉強会の資料: 資料作り, not the page bizpy 勉強会).
+    const parted = new Set(docs.filter((d) => d.doc.location !== d.page).map((d) => d.page));
+    for (const d of docs) d.opening = d.doc.location === d.page && parted.has(d.page);
     latinWords = null;
     kanaWords = null;
     postings = new Map();
@@ -635,6 +641,7 @@
       ws.map((w) => {
         const c = {};
         for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
+        if (d.opening && !asked) [c.title, c.context] = [0, c.title];
         c.any = Math.max(c.title, c.prose, c.code, c.context);
         c.rank = Math.max(c.title, c.prose, CODE * c.code, CONTEXT * c.context);
         return c;
