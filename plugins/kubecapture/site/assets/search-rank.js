@@ -544,9 +544,14 @@
      pod 一覧, before 「名前空間の一覧」 and 「kube-system 名前空間の Pod」). */
   function shown(d, ws, weights, total) {
     if (!d.shows) return 0;
-    const share = (text) =>
-      ws.reduce((a, w, k) => a + (weights[k] && w.forms.some((f) => find(text, f) >= 0) ? weights[k] : 0), 0) / total;
-    return (share(d.shows) + Math.max(0, ...d.commands.map(share))) / 2;
+    return (share(d.shows, ws, weights, total) + commanded(d, ws, weights, total)) / 2;
+  }
+  /* The share of the query that the section's one command that holds most of it holds. */
+  function commanded(d, ws, weights, total) {
+    return Math.max(0, ...d.commands.map((text) => share(text, ws, weights, total)));
+  }
+  function share(text, ws, weights, total) {
+    return ws.reduce((a, w, k) => a + (weights[k] && w.forms.some((f) => find(text, f) >= 0) ? weights[k] : 0), 0) / total;
   }
 
   /* A typo: a katakana word one edit away from a glossary word is taken as that word too
@@ -715,7 +720,13 @@
       const defines = asked || level >= 2 ? topic(d, ws, weights, total) : 0;
       const topicShare = asked ? defines : !howto && defines >= 0.99 * said ? 1 / 3 : 0;
       // For a question for how, a section whose commands' titles hold the words.
-      const showShare = howto ? shown(d, ws, weights, total) : 0;
+      // For another of two words or more (not a definition), a command that holds them all
+      // (pod 詳細: 「Pod の詳細」) counts as well.
+      const showShare = howto
+        ? shown(d, ws, weights, total)
+        : !asked && kept.length > 1 && d.shows && commanded(d, ws, weights, total) >= 0.99 * said
+          ? said / 2
+          : 0;
       // How often a word stands does not tell where it is defined: for a question for a
       // definition, among equals the site's order decides (the notes introduce a word
       // before they use it).
