@@ -204,7 +204,10 @@
     let rest = 0;
     for (const part of glossed(kata, 0).flatMap((p) => (p.forms ? [p] : split(p, 3)))) {
       const len = part.text.length;
-      const term = part.forms ? len >= 2 && (len >= 3 || len === run.length) : part.split;
+      // A glossary word of two characters: the whole run, or its end after a particle
+      // (ぽっどのろぐ: の + ログ).
+      const after = part.from > 0 && "のをがはとにで".includes(run[part.from - 1]) && part.from + len === run.length;
+      const term = part.forms ? len >= 2 && (len >= 3 || len === run.length || after) : part.split;
       if (!term) continue;
       if (part.from > rest) plainPart(rest, part.from);
       out.push({ text: part.text, from: start + part.from, forms: part.forms });
