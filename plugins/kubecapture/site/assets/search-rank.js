@@ -221,7 +221,7 @@
      run of hiragana made katakana (`least`), only the words found. */
   function split(part, least) {
     const text = part.text;
-    if (!least && !part.forms && /^\p{sc=Han}{4,}$/u.test(text)) return kanji(part);
+    if (!least && !part.forms && /^\p{sc=Han}{3,}$/u.test(text)) return kanji(part);
     if (part.forms || !/^\p{sc=Katakana}+$/u.test(text)) return [part];
     const min = 3; // a shorter one is too often part of another word (マネ, ジヤ)
     const vocab = katakanaWords();
@@ -249,15 +249,16 @@
     return pieces.filter((p) => p.word).map((p) => ({ text: p.text, from: p.from, split: true }));
   }
   /* A run of kanji the notes never hold whole, cut where the notes hold each part whole,
-     the longest first (勉強会参加者: 勉強会 + 参加者); else as it is. */
+     the longest first (勉強会参加者: 勉強会 + 参加者; 毎回違: 毎回 + 違); else as it is. */
   function kanji(part) {
     const text = part.text;
     if (anywhere(text, true)) return [part];
     const pieces = [];
     for (let i = 0; i < text.length; ) {
       let j = text.length;
-      while (j - i >= 2 && !(j - i < text.length && anywhere(text.slice(i, j), true))) j--;
-      if (j - i < 2) return [part];
+      while (j > i && !(j - i < text.length && anywhere(text.slice(i, j), true))) j--;
+      // Parts of two kanji or more; the last may be one, a verb's stem (毎回違う: 毎回 + 違).
+      if (j === i || (j - i === 1 && j < text.length)) return [part];
       pieces.push({ text: text.slice(i, j), from: part.from + i });
       i = j;
     }
