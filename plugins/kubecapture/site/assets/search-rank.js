@@ -154,6 +154,9 @@
   for (const w of ["役割", "役目", "仕事", "中", "中身"]) ASKING.add(w);
   // Why a thing is so (名前空間を分ける理由) asks as 意味 does.
   ASKING.add("理由");
+  // How two things differ or relate (ReplicaSet と Deployment の違い) asks about both; the
+  // verb (名前が違う) says what the reader sees.
+  for (const w of ["関係", "差", "違い"]) ASKING.add(w);
   // Words for looking at something (表示, 確認, 調べる, 出す): as light, and they ask how.
   for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
   // And the command a question asks for (詳細を見るコマンド): every command is one.
@@ -303,7 +306,7 @@
           alt,
           latin,
           kana: KANA_ONLY.test(part.text),
-          asking: ASKING.has(part.text),
+          asking: ASKING.has(part.text) || ASKING.has(part.text + query[part.from + part.text.length]),
         });
       }
     }
