@@ -576,7 +576,11 @@
       near = form && GLOSSARY.get(form);
       fixed = form;
     } else if (w.latin && /^[a-z]{5,}$/.test(w.text) && !anywhere(w.text)) {
-      const word = [...vocabulary()].find(([v]) => oneEdit(w.text, v));
+      // One edit away; for a word of seven letters or more, else two (deplymnet).
+      const words = [...vocabulary()];
+      const word =
+        words.find(([v]) => oneEdit(w.text, v)) ||
+        (w.text.length >= 7 && words.find(([v]) => v.length >= 7 && edits(w.text, v, 2) <= 2));
       near = word && (GLOSSARY.get(word[0]) || [word[0]]);
       fixed = word && word[0];
     }
@@ -598,6 +602,24 @@
         for (const m of d[f].matchAll(/[a-z]{5,}/g)) counts.set(m[0], (counts.get(m[0]) || 0) + 1);
     latinWords = new Map([...counts].sort((a, b) => b[1] - a[1]));
     return latinWords;
+  }
+  /* How many insertions, deletions, substitutions and swaps of two neighbours make `a`
+     into `b` (more than `most`: most + 1). */
+  function edits(a, b, most) {
+    if (Math.abs(a.length - b.length) > most) return most + 1;
+    let prev2 = [];
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) {
+        const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], prev2[j - 2] + 1);
+      }
+      if (Math.min(...row) > most) return most + 1;
+      [prev2, prev] = [prev, row];
+    }
+    return prev[b.length];
   }
   /* Whether `a` becomes `b` by one insertion, deletion, substitution or swap. */
   function oneEdit(a, b) {
