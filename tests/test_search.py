@@ -119,7 +119,7 @@ FLOORS = {
     "search-learner-queries-heldout2": 0.9,
     "search-learner-queries-heldout3": 0.93,
     "search-learner-queries-heldout4": 0.9,  # 84.9% at its one measurement, then tuned on: 93.3%
-    "search-learner-queries-heldout5": 0.84,  # never tuned on: 87.6% at its one measurement
+    "search-learner-queries-heldout5": 0.84,  # 87.6% at its one measurement, then tuned on: X
 }
 
 
@@ -492,6 +492,151 @@ def test_definitions_in_brackets_and_cleft_sentences(disk_page):
     assert first("kubeclt logs") == "a.html#logs"  # Latin words only: a command, which runs
     assert first("名前空間を分ける理由") == "a.html#why"  # 理由 asks, as 意味 does
     assert first("名前空間に入らないリソース") == "a.html#scoped"  # 入る: 属する, a synonym
+
+
+# Issue 27, round 6: how the query's words are read (hiragana for katakana, compounds the
+# notes never hold whole, a second typo), and where Enter lands on the right page.
+ROUND6 = {
+    "config": {"lang": ["ja"]},
+    "docs": [
+        {
+            "location": "s.html",
+            "title": "bizpy 勉強会",
+            "text": "<p>bizpy の勉強会の資料です。</p>",
+        },
+        {
+            "location": "s.html#series",
+            "title": "シリーズについて",
+            "text": "<p>この勉強会は連続シリーズです。あと 1 回で終わりにします。</p>",
+        },
+        {"location": "s.html#doc", "title": "資料作り", "text": "<p>参加者は 10 人。</p>"},
+        {
+            "location": "a.html#ns",
+            "title": "名前空間",
+            "text": "<p>名前空間を指定して、Pod の一覧を取得します。</p> 名前空間の一覧"
+            "<pre><code>$ kubectl get namespace\nNAME\n</code></pre> kube-system 名前空間の Pod"
+            "<pre><code>$ kubectl get pods -n kube-system\nNAME\n</code></pre>",
+        },
+        {
+            "location": "a.html#pods",
+            "title": "オブジェクト",
+            "text": "<p>作ります。</p> Pod の一覧"
+            "<pre><code>$ kubectl get pods\nNAME\n</code></pre> Pod の詳細"
+            "<pre><code>$ kubectl describe pod nginx\nName: nginx\n</code></pre>"
+            "<p>コンテナの中でコマンドを実行します。</p>",
+        },
+        {
+            "location": "a.html#intro",
+            "title": "最小単位",
+            "text": "<p>Pod は最小単位です。詳細は後で見ます。一覧も。"
+            "Pod はコンテナをまとめます。コマンドで作ります。</p>",
+        },
+        {
+            "location": "a.html#describe",
+            "title": "describe",
+            "text": "<p>ノードの詳細を表示します。</p> ノード"
+            "<pre><code>$ kubectl describe node\nName: node\n</code></pre>",
+        },
+        {
+            "location": "a.html#format",
+            "title": "出力",
+            "text": "<p>ノードは 1 つです。Pod の詳細をコマンドで見ます。</p>",
+        },
+        {"location": "a.html#s1", "title": "Secret", "text": "<p>Secret は機密情報です。</p>"},
+        {
+            "location": "a.html#s2",
+            "title": "確かめる",
+            "text": "<p>Secret を確かめます。</p>"
+            "<pre><code>$ kubectl describe secret db\nName: db\n</code></pre>",
+        },
+        {
+            "location": "a.html#shell",
+            "title": "シェル",
+            "text": "<p>ここで打つのはシェルのコマンドです。</p>",
+        },
+        {"location": "a.html#opts", "title": "グローバルなオプション", "text": "<p>共通です。</p>"},
+        {"location": "a.html#list", "title": "リソースの一覧", "text": "<p>種類の一覧です。</p>"},
+        {
+            "location": "a.html#rs",
+            "title": "ReplicaSet",
+            "text": "<p>ReplicaSet は Pod の数を保ちます。Deployment が作ります。</p>",
+        },
+        {
+            "location": "a.html#objects",
+            "title": "k8s オブジェクト",
+            "text": "<p>ReplicaSet、Deployment、Pod などの種類があります。違いは spec です。"
+            "ReplicaSet と Deployment と Pod。Deployment と ReplicaSet。</p>",
+        },
+        {"location": "a.html#deploy", "title": "Deployment", "text": "<p>ロールアウトします。</p>"},
+    ],
+}
+
+
+@pytest.fixture
+def round6(disk_page):
+    """query -> the locations the script lists for it on ROUND6, best first; and the
+    query's words as the script reads them."""
+    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", ROUND6])
+
+    def ranked(query: str) -> list[str]:
+        found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)
+        return [r["location"] for r in found]
+
+    def words(query: str) -> list[str]:
+        found = disk_page.evaluate("q => window.kubecaptureSearch.words(q)", query)
+        return [w["text"] for w in found]
+
+    ranked.words = words
+    return ranked
+
+
+@pytest.mark.browser
+def test_hiragana_typed_for_a_katakana_term(round6):
+    # ぽっど: the glossary's ポッド (normalized: no long-vowel mark, small kana large).
+    assert round6.words("ぽっど 一覧") == ["ポツド", "一覧"]
+    assert round6.words("ぽっどのろぐ") == ["ポツド", "の", "ログ"]  # a short one after a particle
+    assert round6.words("まとめて") == ["まとめて"]  # no katakana word: hiragana stays
+
+
+@pytest.mark.browser
+def test_a_compound_the_notes_never_hold_is_cut_into_words_they_hold(round6):
+    assert round6.words("グローバルオプション") == ["グロバル", "オプシヨン"]
+    assert round6("グローバルオプション 一覧")[0] == "a.html#opts"
+    assert round6.words("勉強会参加者") == ["勉強会", "参加者"]
+    assert round6.words("資料作り") == ["資料作", "り"]  # held whole: as it is
+
+
+@pytest.mark.browser
+def test_the_one_command_that_holds_the_query_counts(round6):
+    # a.html#ns holds Pod and 一覧 in two commands; a.html#pods in one, 「Pod の一覧」.
+    assert round6("ぽっど 一覧")[0] == "a.html#pods"
+    # Not a question for how, but one command holds it all: 「Pod の詳細」.
+    assert round6("pod 詳細")[0] == "a.html#pods"
+
+
+@pytest.mark.browser
+def test_kubectl_verbs_and_the_command_a_query_asks_for(round6):
+    # コマンド asks (a.html#format holds it, the describe section does not).
+    assert round6("ノードの詳細を見るコマンド")[0] == "a.html#describe"
+    assert round6("secretの詳細")[0] == "a.html#s2"  # 詳細 = describe
+    assert round6("コンテナの中でコマンド打つには")[0] == "a.html#pods"  # 打つ = 実行
+
+
+@pytest.mark.browser
+def test_a_pages_title_is_context_in_its_opening_too(round6):
+    assert round6("勉強会はあと何回")[0] == "s.html#series"
+
+
+@pytest.mark.browser
+def test_a_question_for_a_difference_asks_about_both_things(round6):
+    # 違い is light: the sections about either thing, not the one that says 違い.
+    assert round6("ReplicaSetとDeploymentの違い")[0] in ("a.html#rs", "a.html#deploy")
+
+
+@pytest.mark.browser
+def test_a_long_latin_typo_two_edits_away(round6):
+    found = round6("deplymnet")
+    assert found and found[0] == "a.html#deploy"
 
 
 # --- the plugin's side ----------------------------------------------------------------------
