@@ -47,9 +47,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ROOT / "tests" / "data" / "search-queries.json"
 LEARNER = ROOT / "tests" / "data" / "search-learner-queries.json"
-# Issue 27's own sets, written in turn: tuning; held-out 1, 2 and 3, each measured once and
-# then tuned on; held-out 4, measured once, then tuned on; held-out 5, never tuned on (see
-# each file's "about").
+# Issue 27's own sets, written in turn: tuning; held-out 1 to 5, each measured once, blind,
+# and then tuned on (held-out 5 in round 6, while a sixth set was written blind; see each
+# file's "about" and benchmarks/README.md).
 TUNING = ROOT / "tests" / "data" / "search-learner-queries-tuning.json"
 HELDOUT = ROOT / "tests" / "data" / "search-learner-queries-heldout.json"
 HELDOUT2 = ROOT / "tests" / "data" / "search-learner-queries-heldout2.json"

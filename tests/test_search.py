@@ -115,11 +115,12 @@ def test_learner_queries_find_their_section_from_disk(disk_page):
 # the same result, without typing; bench_search.py types them).
 FLOORS = {
     "search-learner-queries-tuning": 0.92,
-    "search-learner-queries-heldout": 0.84,
+    "search-learner-queries-heldout": 0.88,
     "search-learner-queries-heldout2": 0.9,
     "search-learner-queries-heldout3": 0.93,
-    "search-learner-queries-heldout4": 0.9,  # 84.9% at its one measurement, then tuned on: 93.3%
-    "search-learner-queries-heldout5": 0.84,  # 87.6% at its one measurement, then tuned on: X
+    "search-learner-queries-heldout4": 0.92,  # 84.9% at its one measurement, then tuned on: 95.0%
+    # 87.6% at its one measurement (blind), then tuned on in round 6: 93.4%
+    "search-learner-queries-heldout5": 0.9,
 }
 
 
