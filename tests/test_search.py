@@ -569,6 +569,8 @@ ROUND6 = {
             "ReplicaSet と Deployment と Pod。Deployment と ReplicaSet。</p>",
         },
         {"location": "a.html#deploy", "title": "Deployment", "text": "<p>ロールアウトします。</p>"},
+        {"location": "a.html#limit", "title": "制限", "text": "<p>1 時間待ちます。</p>"},
+        {"location": "how-it-works.html#t", "title": "timeout", "text": "<p>制限時間です。</p>"},
     ],
 }
 
@@ -605,6 +607,8 @@ def test_a_compound_the_notes_never_hold_is_cut_into_words_they_hold(round6):
     assert round6("グローバルオプション 一覧")[0] == "a.html#opts"
     assert round6.words("勉強会参加者") == ["勉強会", "参加者"]
     assert round6.words("資料作り") == ["資料作", "り"]  # held whole: as it is
+    # A kanji compound the author guide holds is a word, not the notes' 制限 and 時間.
+    assert round6.words("制限時間") == ["制限時間"]
 
 
 @pytest.mark.browser
