@@ -412,19 +412,27 @@
     div.innerHTML = doc.text || "";
     const code = [];
     const shows = []; // what the section's commands do: their titles and command lines
+    const flags = new Set(); // the long flags its command lines use (--show-labels: show labels)
     for (const pre of div.querySelectorAll("pre")) {
       const title = pre.previousSibling;
       const one = []; // one command: its title and its command lines
       if (title && title.nodeType === 3 && title.data.trim().length <= 60) one.push(title.data);
       const text = pre.textContent;
-      for (const m of text.matchAll(/^\$ .*/gm)) one.push(m[0]);
+      for (const m of text.matchAll(/^\$ .*/gm)) {
+        one.push(m[0]);
+        for (const f of m[0].matchAll(FLAG)) flags.add(normalize(f[1]));
+      }
       if (one.length) shows.push(one.join(" "));
       code.push(text);
       pre.replaceWith(" ");
     }
     const texts = [plain(doc.title), div.textContent, code.join(" "), shows.join(" / ")];
-    return [...texts.map(normalize), topics(div), shows.map(normalize)];
+    return [...texts.map(normalize), topics(div), shows.map(normalize), flags];
   }
+  // A long flag, in a command line or a query (--show-labels, --namespace=kube-system).
+  const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
+  // A name of Latin words joined by hyphens (use-context, kube-system, show-labels).
+  const NAME = /(?<![\w-])-{0,2}([a-z][a-z0-9]*(?:-[a-z0-9]+)+)/g;
   // A sentence's topic: what stands before its first とは, は (not では, には) or colon,
   // if that is short (「etcd: 設定などを格納する…」, 「Pod は…の最小単位です」); a name
   // in brackets after it is the same topic (「Namespace (名前空間) は」).
@@ -476,11 +484,11 @@
     const titles = new Map(); // page -> its title: a section's context
     docs = pending.map((doc) => {
       const page = doc.location.split("#")[0];
-      const [title, prose, code, shows, defines, commands] = fields(doc);
+      const [title, prose, code, shows, defines, commands, flags] = fields(doc);
       if (!titles.has(page)) titles.set(page, title);
       const context = doc.location === page ? "" : titles.get(page);
       const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
-      return { doc, page, title, prose, code, shows, commands, context, defines, body: title + " " + prose, last };
+      return { doc, page, title, prose, code, shows, commands, flags, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
     // A page's title is the context of all its sections: in the page's own entry (its
@@ -642,6 +650,8 @@
   const NEAR = 12; // characters between two words of the query that stand together
   const DEFINES = 1.5; // a section that defines the query's words, for a question
   const SHOWS = 1; // a section whose commands do what a question for how asks
+  const STRETCH = 0.5; // a section that holds the query's words as typed, together
+  const OPTION = new Set(["オプション", "フラグ", "option", "flag"].map(normalize));
 
   /* How many times forms of a word stand in `text` (counted up to 5). */
   function count(text, forms) {
@@ -649,6 +659,22 @@
     for (const form of forms)
       for (let i = find(text, form); i >= 0 && seen < 5; i = find(text, form, i + form.length)) seen++;
     return seen;
+  }
+  /* The length of the longest part of `query` that `text` holds, in Japanese, that runs
+     across one of the query's word boundaries (`cuts`) and holds a verb or adjective as
+     typed, a kanji and its ending (見えるもの, 作り直され); 0 if it is shorter than four
+     characters. */
+  const JAPANESE = /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]+$/u;
+  const INFLECTED = /\p{sc=Han}\p{sc=Hiragana}/u; // a kanji and its ending (見える, 作り直す)
+  function stretch(text, query, cuts) {
+    let best = 0;
+    for (let i = 0; i + best < query.length; i++) {
+      let j = i + Math.max(best, 3) + 1; // only a longer one counts
+      if (j > query.length || !JAPANESE.test(query.slice(i, j)) || text.indexOf(query.slice(i, j)) < 0) continue;
+      while (j < query.length && CJK.test(query[j]) && text.indexOf(query.slice(i, j + 1)) >= 0) j++;
+      if (cuts.some((c) => c > i && c < j) && INFLECTED.test(query.slice(i, j))) best = j - i;
+    }
+    return best;
   }
   /* Whether a form of `b` follows a form of `a` closely in `text`. */
   function near(text, a, b) {
@@ -666,6 +692,16 @@
     const all = prepared();
     if (!query || !all.length) return null;
     const ws = words(query).slice(0, 32).map(typo);
+    // Long flags typed (--show-labels) and names of hyphened Latin words (use-context) that
+    // some section holds whole.
+    const typed = String(raw).normalize("NFKC").toLowerCase();
+    const flags = [...typed.matchAll(FLAG)].map((m) => normalize(m[1]));
+    const names = [...typed.matchAll(NAME)]
+      .map((m) => normalize(m[1]))
+      .filter((f) => !ws.some((w) => w.forms.includes(f)) && anywhere(f)); // not a word already (api-server)
+    // With a flag, the word option (--namespace オプション) names the flag: light, as
+    // コマンド is.
+    if (flags.length) for (const w of ws) if (OPTION.has(w.text)) w.asking = true;
     const n = all.length;
     const asked = DEFINE.test(query);
     // A query of Latin words only (a command: kubectl logs) asks for the command too.
@@ -720,6 +756,7 @@
     const phrases = ws.length === 1 ? ws[0].forms : [...new Set([query, fixed])];
     const phrase = (text) => phrases.some((p) => [...p].length >= 2 && find(text, p) >= 0);
     const exact = (w) => w.forms.filter((f) => !w.alt.has(f)); // not its synonyms
+    const cuts = ws.slice(1).map((w) => w.from); // where one word of the query ends
     const scored = [];
     candidates.forEach((d, i) => {
       const row = rows[i];
@@ -727,16 +764,21 @@
       const share = sum((c) => c.any);
       if (share <= 0.25) return;
       const titleShare = sum((c) => c.title);
-      const whole = row.every((c, k) => !content[k] || c.any >= SYNONYM);
+      // A name typed with hyphens (use-context) stands whole, not as its words apart.
+      const named = names.length > 0 && names.every((f) => FIELDS.some((x) => find(d[x], f) >= 0));
+      const whole = row.every((c, k) => !content[k] || c.any >= SYNONYM) && (named || !names.length);
       const close = pairs.length
         ? pairs.filter(([a, b]) => FIELDS.some((f) => near(d[f], a, b))).length / pairs.length
         : 0;
       const inTitle = phrase(d.title);
       const inText = phrase(d.prose) || phrase(d.code);
+      // The longest stretch of the query as typed, across its words, that the section's
+      // title or prose holds (見えるものを分ける: 「見えるもの」), as a share of the query.
+      const typedShare = stretch(d.body, query, cuts) / query.length;
       // 3: the whole query in the title (the section is about it); 2: the whole query in
       // the text, every word, or most of the query in the title; 1: some words. Within 2,
       // the whole query as typed counts towards the order.
-      let level = inTitle ? 3 : inText || whole || titleShare >= 0.6 ? 2 : 1;
+      let level = inTitle ? 3 : inText || whole || titleShare >= 0.6 || (named && share >= 0.5) ? 2 : 1;
       // The notes before the configured pages (the author guide): a complete match there
       // counts as a partial one of the notes.
       if (d.last) level = Math.max(1, level - 1);
@@ -766,7 +808,11 @@
         DEFINES * topicShare +
         SHOWS * showShare +
         0.5 * close +
-        (inText ? 0.5 : 0) +
+        (inText || named ? 0.5 : 0) +
+        STRETCH * typedShare +
+        // A flag typed: the section whose command lines use it (--namespace: 「kubectl get
+        // pod --namespace kube-system」), not the list of every flag.
+        (flags.length ? (SHOWS * flags.filter((f) => d.flags.has(f)).length) / flags.length : 0) +
         (asked ? 0 : 0.3 * often);
       scored.push({ d, row, share, level, rank, defines: topicShare, often });
     });
