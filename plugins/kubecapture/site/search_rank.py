@@ -33,7 +33,7 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("pod", "ポッド"),
     ("node", "ノード"),
     ("namespace", "ns", "ネームスペース", "名前空間"),
-    ("deployment", "deploy", "デプロイメント"),
+    ("deployment", "deploy", "デプロイメント", "デプロイ"),
     ("replicaset", "rs", "レプリカセット"),
     ("service", "svc", "サービス"),
     ("secret", "シークレット"),
@@ -87,6 +87,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("describe", "詳細"),
     ("wait", "待"),
     ("実行", "打"),
+    ("フィールド", "項目"),
 )
 
 

@@ -176,6 +176,10 @@
     // An asking word at the end of a run of kanji is a word of its own (作成方法, 一覧表示).
     const ask = /^\p{sc=Han}+$/u.test(run) && [...ASKING].find((a) => a.length > 1 && run.length > a.length && run.endsWith(a));
     if (ask) return [...glossed(run.slice(0, -ask.length), start), { text: ask, from: start + run.length - ask.length }];
+    // A typo of a glossary word is not cut at a shorter one it starts with (デプロイメン:
+    // デプロイメント, not デプロイ + メン).
+    if (/^\p{sc=Katakana}{4,}$/u.test(run) && !GLOSSARY.has(run) && KATAKANA.some((f) => f.length > 4 && oneEdit(run, f)))
+      return [{ text: run, from: start }];
     const words = [];
     let rest = 0;
     for (let i = 0; i < run.length; ) {
