@@ -417,6 +417,7 @@
     const code = [];
     const shows = []; // what the section's commands do: their titles and command lines
     const flags = new Set(); // the long flags its command lines use (--show-labels: show labels)
+    const lines = []; // its command lines
     for (const pre of div.querySelectorAll("pre")) {
       const title = pre.previousSibling;
       const one = []; // one command: its title and its command lines
@@ -425,18 +426,21 @@
       for (const m of text.matchAll(/^\$ .*/gm)) {
         one.push(m[0]);
         for (const f of m[0].matchAll(FLAG)) flags.add(normalize(f[1]));
+        lines.push(normalize(m[0]));
       }
       if (one.length) shows.push(one.join(" "));
       code.push(text);
       pre.replaceWith(" ");
     }
     const texts = [plain(doc.title), div.textContent, code.join(" "), shows.join(" / ")];
-    return [...texts.map(normalize), topics(div), shows.map(normalize), flags];
+    return [...texts.map(normalize), topics(div), shows.map(normalize), flags, lines];
   }
   // A long flag, in a command line or a query (--show-labels, --namespace=kube-system).
   const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
   // A name of Latin words joined by hyphens (use-context, kube-system, show-labels).
   const NAME = /(?<![\w-])-{0,2}([a-z][a-z0-9]*(?:-[a-z0-9]+)+)/g;
+  // Or Latin words typed apart that a command names together (describe pod).
+  const SPACED_NAME = /(?<![\w-])([a-z][a-z0-9]*(?: [a-z][a-z0-9]*)+)(?![\w-])/g;
   // A sentence's topic: what stands before its first とは, は (not では, には) or colon,
   // if that is short (「etcd: 設定などを格納する…」, 「Pod は…の最小単位です」); a name
   // in brackets after it is the same topic (「Namespace (名前空間) は」).
@@ -488,11 +492,11 @@
     const titles = new Map(); // page -> its title: a section's context
     docs = pending.map((doc) => {
       const page = doc.location.split("#")[0];
-      const [title, prose, code, shows, defines, commands, flags] = fields(doc);
+      const [title, prose, code, shows, defines, commands, flags, lines] = fields(doc);
       if (!titles.has(page)) titles.set(page, title);
       const context = doc.location === page ? "" : titles.get(page);
       const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
-      return { doc, page, title, prose, code, shows, commands, flags, context, defines, body: title + " " + prose, last };
+      return { doc, page, title, prose, code, shows, commands, flags, lines, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
     // A page's title is the context of all its sections: in the page's own entry (its
@@ -703,6 +707,12 @@
     const names = [...typed.matchAll(NAME)]
       .map((m) => normalize(m[1]))
       .filter((f) => !ws.some((w) => w.forms.includes(f)) && anywhere(f)); // not a word already (api-server)
+    // And Latin words typed apart that a command line holds together (describe pod): a
+    // name too, wherever it stands.
+    const line = (d, f) => d.lines.some((l) => find(l, f) >= 0);
+    const spaced = [...typed.matchAll(SPACED_NAME)]
+      .map((m) => normalize(m[1]))
+      .filter((f) => !ws.some((w) => w.forms.includes(f)) && [...holders(f)].some((i) => line(docs[i], f)));
     // With a flag, the word option (--namespace オプション) names the flag: light, as
     // コマンド is.
     if (flags.length) for (const w of ws) if (OPTION.has(w.text)) w.asking = true;
@@ -769,7 +779,8 @@
       if (share <= 0.25) return;
       const titleShare = sum((c) => c.title);
       // A name typed with hyphens (use-context) stands whole, not as its words apart.
-      const named = names.length > 0 && names.every((f) => FIELDS.some((x) => find(d[x], f) >= 0));
+      const named =
+        names.length + spaced.length > 0 && [...names, ...spaced].every((f) => FIELDS.some((x) => find(d[x], f) >= 0));
       const whole = row.every((c, k) => !content[k] || c.any >= SYNONYM) && (named || !names.length);
       const close = pairs.length
         ? pairs.filter(([a, b]) => FIELDS.some((f) => near(d[f], a, b))).length / pairs.length
