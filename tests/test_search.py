@@ -687,6 +687,7 @@ def test_the_notes_site_puts_the_guide_last(site):
 ROUND7 = {
     "config": {"lang": ["ja"]},
     "docs": [
+        {"location": "a.html", "title": "ノート", "text": "<p>ノートです。</p>"},
         {
             "location": "a.html#opts",
             "title": "グローバルなオプション",
@@ -719,8 +720,8 @@ ROUND7 = {
         {
             "location": "a.html#redo",
             "title": "作り直す",
-            "text": "<p>見た目を分けます。ほかにもいろいろなことをここに書いておきます。"
-            "仕組みを作ります。</p>",
+            "text": "<p>見た目を分けます。分けたものはまた分けます。ほかにもいろいろなことを"
+            "ここに書いておきます。仕組みを作ります。その仕組みの仕組み。</p>",
         },
         {
             "location": "a.html#ct",
@@ -737,7 +738,7 @@ ROUND7 = {
         {
             "location": "a.html#obj",
             "title": "k8s オブジェクト",
-            "text": "<p>マニフェストには共通の 3 つのフィールドを書きます。</p>",
+            "text": "<p>マニフェストには共通の 3 つのフィールドがあります。</p>",
         },
         {
             "location": "how-it-works.html#g",
