@@ -696,6 +696,11 @@ ROUND7 = {
             " --context='': the name of the kubeconfig context to use\n</code></pre>",
         },
         {
+            "location": "a.html#ns0",
+            "title": "名前空間",
+            "text": "<p>名前空間は区切りです。名前空間の一覧もあります。</p>",
+        },
+        {
             "location": "a.html#ns",
             "title": "名前空間",
             "text": "<p>名前空間を指定します。</p> kube-system の Pod"
@@ -769,8 +774,9 @@ def round7(disk_page):
 
 @pytest.mark.browser
 def test_a_flag_typed_finds_the_command_that_uses_it(round7):
-    # Not the list of every flag (a.html#opts, whose title says オプション): the section
-    # whose command line uses --namespace. With a flag, オプション names the flag.
+    # Not the list of every flag (a.html#opts, whose title says オプション), nor the other
+    # section on namespaces (a.html#ns0, first): the section whose command line uses
+    # --namespace. With a flag, オプション names the flag.
     assert round7("--namespace オプション")[0] == "a.html#ns"
 
 
