@@ -709,7 +709,8 @@ ROUND7 = {
         {
             "location": "a.html#ctx",
             "title": "コンテキスト",
-            "text": "<p>クラスターは <code>kubectl config use-context NAME</code> で切り替えます。</p>",
+            "text": "<p>クラスターは <code>kubectl config use-context NAME</code>"
+            " で切り替えます。</p>",
         },
         {
             "location": "a.html#intro",
@@ -731,14 +732,16 @@ ROUND7 = {
         {
             "location": "a.html#ct",
             "title": "コンテナ",
-            "text": "<p>カーネルの名前空間の仕組みは、プロセスから見えるものをコンテナごとに分けます。</p>",
+            "text": "<p>カーネルの名前空間の仕組みは、プロセスから見えるものを"
+            "コンテナごとに分けます。</p>",
         },
         {"location": "a.html#p", "title": "Pod", "text": "<p>Pod はデプロイの最小単位です。</p>"},
         {"location": "a.html#hist", "title": "履歴", "text": "<p>ページの履歴です。</p>"},
         {
             "location": "a.html#d",
             "title": "Deployment",
-            "text": "ロールアウトの履歴<pre><code>$ kubectl rollout history deployment/web\n</code></pre>",
+            "text": "ロールアウトの履歴"
+            "<pre><code>$ kubectl rollout history deployment/web\n</code></pre>",
         },
         {
             "location": "a.html#obj",
