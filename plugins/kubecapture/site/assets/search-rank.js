@@ -24,6 +24,10 @@
      commands do it; a short table of synonyms (全部 = all, 消す = 削除) and a typo of a
      glossary word (ネームスペイス, ポット) or of a word of the site (kubctl) find what the
      notes say.
+   - A flag typed (--namespace) finds the section whose command lines use it; a name of
+     hyphened Latin words (use-context), or of Latin words a command line holds together
+     (describe pod), stands whole; the query's words as typed, a kanji with its ending
+     (見えるもの), held together count towards the order.
 
    It wraps the search worker where the page talks to it (loaded as a polyfill, after the
    iframe-worker shim used from file://): it keeps the documents of the SETUP message and
