@@ -115,11 +115,14 @@ def test_learner_queries_find_their_section_from_disk(disk_page):
 # the same result, without typing; bench_search.py types them).
 FLOORS = {
     "search-learner-queries-tuning": 0.92,
-    "search-learner-queries-heldout": 0.84,
+    "search-learner-queries-heldout": 0.88,
     "search-learner-queries-heldout2": 0.9,
     "search-learner-queries-heldout3": 0.93,
-    "search-learner-queries-heldout4": 0.9,  # 84.9% at its one measurement, then tuned on: 93.3%
-    "search-learner-queries-heldout5": 0.84,  # never tuned on: 87.6% at its one measurement
+    "search-learner-queries-heldout4": 0.92,  # 84.9% at its one measurement, then tuned on: 95.0%
+    # 87.6% at its one measurement (blind), then tuned on in round 6: 93.4%
+    "search-learner-queries-heldout5": 0.9,
+    # 85.0% at its one measurement (blind), then tuned on in round 7: 92.5%
+    "search-learner-queries-heldout6": 0.89,
 }
 
 
@@ -494,6 +497,155 @@ def test_definitions_in_brackets_and_cleft_sentences(disk_page):
     assert first("名前空間に入らないリソース") == "a.html#scoped"  # 入る: 属する, a synonym
 
 
+# Issue 27, round 6: how the query's words are read (hiragana for katakana, compounds the
+# notes never hold whole, a second typo), and where Enter lands on the right page.
+ROUND6 = {
+    "config": {"lang": ["ja"]},
+    "docs": [
+        {
+            "location": "s.html",
+            "title": "bizpy 勉強会",
+            "text": "<p>bizpy の勉強会の資料です。</p>",
+        },
+        {
+            "location": "s.html#series",
+            "title": "シリーズについて",
+            "text": "<p>この勉強会は連続シリーズです。あと 1 回で終わりにします。</p>",
+        },
+        {"location": "s.html#doc", "title": "資料作り", "text": "<p>参加者は 10 人。</p>"},
+        {
+            "location": "a.html#ns",
+            "title": "名前空間",
+            "text": "<p>名前空間を指定して、Pod の一覧を取得します。</p> 名前空間の一覧"
+            "<pre><code>$ kubectl get namespace\nNAME\n</code></pre> kube-system 名前空間の Pod"
+            "<pre><code>$ kubectl get pods -n kube-system\nNAME\n</code></pre>",
+        },
+        {
+            "location": "a.html#pods",
+            "title": "オブジェクト",
+            "text": "<p>作ります。</p> Pod の一覧"
+            "<pre><code>$ kubectl get pods\nNAME\n</code></pre> Pod の詳細"
+            "<pre><code>$ kubectl describe pod nginx\nName: nginx\n</code></pre>"
+            "<p>コンテナの中でコマンドを実行します。</p>",
+        },
+        {
+            "location": "a.html#intro",
+            "title": "最小単位",
+            "text": "<p>Pod は最小単位です。詳細は後で見ます。一覧も。"
+            "Pod はコンテナをまとめます。コマンドで作ります。</p>",
+        },
+        {
+            "location": "a.html#describe",
+            "title": "describe",
+            "text": "<p>ノードの詳細を表示します。</p> ノード"
+            "<pre><code>$ kubectl describe node\nName: node\n</code></pre>",
+        },
+        {
+            "location": "a.html#format",
+            "title": "出力",
+            "text": "<p>ノードは 1 つです。Pod の詳細をコマンドで見ます。</p>",
+        },
+        {"location": "a.html#s1", "title": "Secret", "text": "<p>Secret は機密情報です。</p>"},
+        {
+            "location": "a.html#s2",
+            "title": "確かめる",
+            "text": "<p>Secret を確かめます。</p>"
+            "<pre><code>$ kubectl describe secret db\nName: db\n</code></pre>",
+        },
+        {
+            "location": "a.html#shell",
+            "title": "シェル",
+            "text": "<p>ここで打つのはシェルのコマンドです。</p>",
+        },
+        {"location": "a.html#opts", "title": "グローバルなオプション", "text": "<p>共通です。</p>"},
+        {"location": "a.html#list", "title": "リソースの一覧", "text": "<p>種類の一覧です。</p>"},
+        {
+            "location": "a.html#rs",
+            "title": "ReplicaSet",
+            "text": "<p>ReplicaSet は Pod の数を保ちます。Deployment が作ります。</p>",
+        },
+        {
+            "location": "a.html#objects",
+            "title": "k8s オブジェクト",
+            "text": "<p>ReplicaSet、Deployment、Pod などの種類があります。違いは spec です。"
+            "ReplicaSet と Deployment と Pod。Deployment と ReplicaSet。</p>",
+        },
+        {"location": "a.html#deploy", "title": "Deployment", "text": "<p>ロールアウトします。</p>"},
+        {"location": "a.html#limit", "title": "制限", "text": "<p>1 時間待ちます。</p>"},
+        {"location": "how-it-works.html#t", "title": "timeout", "text": "<p>制限時間です。</p>"},
+    ],
+}
+
+
+@pytest.fixture
+def round6(disk_page):
+    """query -> the locations the script lists for it on ROUND6, best first; and the
+    query's words as the script reads them."""
+    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", ROUND6])
+
+    def ranked(query: str) -> list[str]:
+        found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)
+        return [r["location"] for r in found]
+
+    def words(query: str) -> list[str]:
+        found = disk_page.evaluate("q => window.kubecaptureSearch.words(q)", query)
+        return [w["text"] for w in found]
+
+    ranked.words = words
+    return ranked
+
+
+@pytest.mark.browser
+def test_hiragana_typed_for_a_katakana_term(round6):
+    # ぽっど: the glossary's ポッド (normalized: no long-vowel mark, small kana large).
+    assert round6.words("ぽっど 一覧") == ["ポツド", "一覧"]
+    assert round6.words("ぽっどのろぐ") == ["ポツド", "の", "ログ"]  # a short one after a particle
+    assert round6.words("まとめて") == ["まとめて"]  # no katakana word: hiragana stays
+
+
+@pytest.mark.browser
+def test_a_compound_the_notes_never_hold_is_cut_into_words_they_hold(round6):
+    assert round6.words("グローバルオプション") == ["グロバル", "オプシヨン"]
+    assert round6("グローバルオプション 一覧")[0] == "a.html#opts"
+    assert round6.words("勉強会参加者") == ["勉強会", "参加者"]
+    assert round6.words("資料作り") == ["資料作", "り"]  # held whole: as it is
+    # A kanji compound the author guide holds is a word, not the notes' 制限 and 時間.
+    assert round6.words("制限時間") == ["制限時間"]
+
+
+@pytest.mark.browser
+def test_the_one_command_that_holds_the_query_counts(round6):
+    # a.html#ns holds Pod and 一覧 in two commands; a.html#pods in one, 「Pod の一覧」.
+    assert round6("ぽっど 一覧")[0] == "a.html#pods"
+    # Not a question for how, but one command holds it all: 「Pod の詳細」.
+    assert round6("pod 詳細")[0] == "a.html#pods"
+
+
+@pytest.mark.browser
+def test_kubectl_verbs_and_the_command_a_query_asks_for(round6):
+    # コマンド asks (a.html#format holds it, the describe section does not).
+    assert round6("ノードの詳細を見るコマンド")[0] == "a.html#describe"
+    assert round6("secretの詳細")[0] == "a.html#s2"  # 詳細 = describe
+    assert round6("コンテナの中でコマンド打つには")[0] == "a.html#pods"  # 打つ = 実行
+
+
+@pytest.mark.browser
+def test_a_pages_title_is_context_in_its_opening_too(round6):
+    assert round6("勉強会はあと何回")[0] == "s.html#series"
+
+
+@pytest.mark.browser
+def test_a_question_for_a_difference_asks_about_both_things(round6):
+    # 違い is light: the sections about either thing, not the one that says 違い.
+    assert round6("ReplicaSetとDeploymentの違い")[0] in ("a.html#rs", "a.html#deploy")
+
+
+@pytest.mark.browser
+def test_a_long_latin_typo_two_edits_away(round6):
+    found = round6("deplymnet")
+    assert found and found[0] == "a.html#deploy"
+
+
 # --- the plugin's side ----------------------------------------------------------------------
 
 
@@ -528,3 +680,136 @@ def test_the_notes_site_puts_the_guide_last(site):
     settings, _ = json.JSONDecoder().raw_decode(script[start:])
     assert "how-it-works.html" in settings["last"]
     assert not any(p.startswith("course/") for p in settings["last"])
+
+
+# --- round 7 (held-out set 6 tuned on): a small index of its own ------------------------------
+
+ROUND7 = {
+    "config": {"lang": ["ja"]},
+    "docs": [
+        {"location": "a.html", "title": "ノート", "text": "<p>ノートです。</p>"},
+        {
+            "location": "a.html#opts",
+            "title": "グローバルなオプション",
+            "text": "<p>すべてのコマンドで使えるオプションです。</p> グローバルなオプション"
+            "<pre><code>$ kubectl options\n --namespace='': the namespace scope\n"
+            " --context='': the name of the kubeconfig context to use\n</code></pre>",
+        },
+        {
+            "location": "a.html#ns0",
+            "title": "名前空間",
+            "text": "<p>名前空間は区切りです。名前空間の一覧もあります。</p>",
+        },
+        {
+            "location": "a.html#ns",
+            "title": "名前空間",
+            "text": "<p>名前空間を指定します。</p> kube-system の Pod"
+            "<pre><code>$ kubectl get pod --namespace kube-system\nNAME\n</code></pre>",
+        },
+        {
+            "location": "a.html#ctx",
+            "title": "コンテキスト",
+            "text": "<p>クラスターは <code>kubectl config use-context NAME</code>"
+            " で切り替えます。</p>",
+        },
+        {
+            "location": "a.html#intro",
+            "title": "はじめに",
+            "text": "<p>Pod の詳細 (describe) を見るとイベントが少ないことがあります。</p>",
+        },
+        {
+            "location": "a.html#pods",
+            "title": "オブジェクト",
+            "text": "Pod の詳細<pre><code>$ kubectl describe pod nginx\nEvents:\n Scheduled\n"
+            "</code></pre>",
+        },
+        {
+            "location": "a.html#redo",
+            "title": "作り直す",
+            "text": "<p>見た目を分けます。分けたものはまた分けます。ほかにもいろいろなことを"
+            "ここに書いておきます。仕組みを作ります。その仕組みの仕組み。</p>",
+        },
+        {
+            "location": "a.html#ct",
+            "title": "コンテナ",
+            "text": "<p>カーネルの名前空間の仕組みは、プロセスから見えるものを"
+            "コンテナごとに分けます。</p>",
+        },
+        {"location": "a.html#p", "title": "Pod", "text": "<p>Pod はデプロイの最小単位です。</p>"},
+        {"location": "a.html#hist", "title": "履歴", "text": "<p>ページの履歴です。</p>"},
+        {
+            "location": "a.html#d",
+            "title": "Deployment",
+            "text": "ロールアウトの履歴"
+            "<pre><code>$ kubectl rollout history deployment/web\n</code></pre>",
+        },
+        {
+            "location": "a.html#obj",
+            "title": "k8s オブジェクト",
+            "text": "<p>マニフェストには共通の 3 つのフィールドがあります。</p>",
+        },
+        {
+            "location": "how-it-works.html#g",
+            "title": "設定",
+            "text": "<p>マニフェストの項目を書きます。</p>",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def round7(disk_page):
+    """query -> the locations the script lists for it on ROUND7, best first; and the
+    query's words as the script reads them."""
+    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", ROUND7])
+
+    def ranked(query: str) -> list[str]:
+        found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)
+        return [r["location"] for r in found]
+
+    def words(query: str) -> list[str]:
+        found = disk_page.evaluate("q => window.kubecaptureSearch.words(q)", query)
+        return [w["text"] for w in found]
+
+    ranked.words = words
+    return ranked
+
+
+@pytest.mark.browser
+def test_a_flag_typed_finds_the_command_that_uses_it(round7):
+    # Not the list of every flag (a.html#opts, whose title says オプション), nor the other
+    # section on namespaces (a.html#ns0, first): the section whose command line uses
+    # --namespace. With a flag, オプション names the flag.
+    assert round7("--namespace オプション")[0] == "a.html#ns"
+
+
+@pytest.mark.browser
+def test_a_hyphened_name_stands_whole(round7):
+    # a.html#opts holds use, context and 使 apart; a.html#ctx holds use-context.
+    assert round7("use-context 使い方")[0] == "a.html#ctx"
+
+
+@pytest.mark.browser
+def test_latin_words_a_command_holds_together_are_a_name(round7):
+    # a.html#intro holds describe, Pod, イベント and 少 apart; a.html#pods the command
+    # 「kubectl describe pod」.
+    assert round7("describe pod イベント 少ない")[0] == "a.html#pods"
+
+
+@pytest.mark.browser
+def test_the_words_as_typed_together_count(round7):
+    # a.html#redo holds 見, 分 and 仕組み apart (and comes first); a.html#ct 「見えるもの」.
+    assert round7("見えるものを分ける仕組み")[0] == "a.html#ct"
+
+
+@pytest.mark.browser
+def test_deploy_in_katakana_is_a_deployment(round7):
+    assert round7("デプロイの履歴 見る")[0] == "a.html#d"
+    # A typo of デプロイメント is not cut at デプロイ.
+    assert round7.words("デプロイメンと")[0] == "デプロイメン"
+
+
+@pytest.mark.browser
+def test_a_learners_word_for_a_field(round7):
+    # 項目 = フィールド: the notes' section, not the guide's that says 項目.
+    assert round7("マニフェストに書く項目")[0] == "a.html#obj"

@@ -33,7 +33,7 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("pod", "ポッド"),
     ("node", "ノード"),
     ("namespace", "ns", "ネームスペース", "名前空間"),
-    ("deployment", "deploy", "デプロイメント"),
+    ("deployment", "deploy", "デプロイメント", "デプロイ"),
     ("replicaset", "rs", "レプリカセット"),
     ("service", "svc", "サービス"),
     ("secret", "シークレット"),
@@ -84,6 +84,10 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("ダウン", "落"),
     ("更新", "変"),
     ("属", "入"),
+    ("describe", "詳細"),
+    ("wait", "待"),
+    ("実行", "打"),
+    ("フィールド", "項目"),
 )
 
 

@@ -24,6 +24,10 @@
      commands do it; a short table of synonyms (全部 = all, 消す = 削除) and a typo of a
      glossary word (ネームスペイス, ポット) or of a word of the site (kubctl) find what the
      notes say.
+   - A flag typed (--namespace) finds the section whose command lines use it; a name of
+     hyphened Latin words (use-context), or of Latin words a command line holds together
+     (describe pod), stands whole; the query's words as typed, a kanji with its ending
+     (見えるもの), held together count towards the order.
 
    It wraps the search worker where the page talks to it (loaded as a polyfill, after the
    iframe-worker shim used from file://): it keeps the documents of the SETUP message and
@@ -154,8 +158,13 @@
   for (const w of ["役割", "役目", "仕事", "中", "中身"]) ASKING.add(w);
   // Why a thing is so (名前空間を分ける理由) asks as 意味 does.
   ASKING.add("理由");
+  // How two things differ or relate (ReplicaSet と Deployment の違い) asks about both; the
+  // verb (名前が違う) says what the reader sees.
+  for (const w of ["関係", "差", "違い"]) ASKING.add(w);
   // Words for looking at something (表示, 確認, 調べる, 出す): as light, and they ask how.
   for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
+  // And the command a question asks for (詳細を見るコマンド): every command is one.
+  ASKING.add("コマンド");
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
   // comes before those that mention it.
   // What a thing is for or does asks the same (etcd 何に使う, kubelet は何をする).
@@ -171,6 +180,10 @@
     // An asking word at the end of a run of kanji is a word of its own (作成方法, 一覧表示).
     const ask = /^\p{sc=Han}+$/u.test(run) && [...ASKING].find((a) => a.length > 1 && run.length > a.length && run.endsWith(a));
     if (ask) return [...glossed(run.slice(0, -ask.length), start), { text: ask, from: start + run.length - ask.length }];
+    // A typo of a glossary word is not cut at a shorter one it starts with (デプロイメン:
+    // デプロイメント, not デプロイ + メン).
+    if (/^\p{sc=Katakana}{4,}$/u.test(run) && !GLOSSARY.has(run) && KATAKANA.some((f) => f.length > 4 && oneEdit(run, f)))
+      return [{ text: run, from: start }];
     const words = [];
     let rest = 0;
     for (let i = 0; i < run.length; ) {
@@ -186,6 +199,91 @@
     }
     if (rest < run.length) words.push({ text: run.slice(rest), from: start + rest });
     return words;
+  }
+  /* Katakana for hiragana (ぽっど: ポッド), character for character. */
+  function katakana(text) {
+    return text.replace(/[\u3041-\u3096]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0x60));
+  }
+  /* A run of hiragana: a term typed in hiragana that the site writes in katakana (ぽっど
+     for ポッド, こんてなのろぐ: コンテナ + の + ログ) is that term; the rest (particles, verb
+     endings) stays hiragana. A term: a glossary word, or a katakana word of the site's
+     prose of three characters or more. */
+  function kanaTerms(run, start) {
+    const kata = katakana(run);
+    const out = [];
+    const plainPart = (from, to) => out.push({ text: run.slice(from, to), from: start + from });
+    let rest = 0;
+    for (const part of glossed(kata, 0).flatMap((p) => (p.forms ? [p] : split(p, 3)))) {
+      const len = part.text.length;
+      // A glossary word of two characters: the whole run, or its end after a particle
+      // (ぽっどのろぐ: の + ログ).
+      const after = part.from > 0 && "のをがはとにで".includes(run[part.from - 1]) && part.from + len === run.length;
+      const term = part.forms ? len >= 2 && (len >= 3 || len === run.length || after) : part.split;
+      if (!term) continue;
+      if (part.from > rest) plainPart(rest, part.from);
+      out.push({ text: part.text, from: start + part.from, forms: part.forms });
+      rest = part.from + len;
+    }
+    if (rest < run.length) plainPart(rest, run.length);
+    return out;
+  }
+  /* A katakana word the notes never hold whole, cut into katakana words it holds
+     (グローバルオプション: グローバル + オプション), in as few as can be; else as it is. In a
+     run of hiragana made katakana (`least`), only the words found. */
+  function split(part, least) {
+    const text = part.text;
+    if (!least && !part.forms && /^\p{sc=Han}{3,}$/u.test(text)) return kanji(part);
+    if (part.forms || !/^\p{sc=Katakana}+$/u.test(text)) return [part];
+    const min = 3; // a shorter one is too often part of another word (マネ, ジヤ)
+    const vocab = katakanaWords();
+    if (!least && (text.length < 4 || anywhere(text, true))) return [part];
+    // best[i]: the fewest words that make up text[0, i) (least: the most characters held
+    // by words, the rest single characters), and where the last word starts.
+    const best = [{ cost: 0, at: -1, word: false }];
+    for (let i = 1; i <= text.length; i++) {
+      best[i] = null;
+      for (let j = i - 1; j >= 0; j--) {
+        if (!best[j]) continue;
+        const piece = text.slice(j, i);
+        const word = i - j >= min && piece !== text && vocab.has(piece);
+        if (!word && !(least && i - j === 1)) continue;
+        const cost = best[j].cost + (word ? 1 : 100);
+        if (!best[i] || cost < best[i].cost) best[i] = { cost, at: j, word };
+      }
+    }
+    const end = best[text.length];
+    if (!end || (!least && end.cost < 2)) return [part];
+    const pieces = [];
+    for (let i = text.length; i > 0; i = best[i].at)
+      pieces.unshift({ text: text.slice(best[i].at, i), from: part.from + best[i].at, word: best[i].word });
+    if (!least) return pieces.map((p) => ({ text: p.text, from: p.from }));
+    return pieces.filter((p) => p.word).map((p) => ({ text: p.text, from: p.from, split: true }));
+  }
+  /* A run of kanji no section holds whole, cut where the notes hold each part whole, the
+     longest first (勉強会参加者: 勉強会 + 参加者; 毎回違: 毎回 + 違); else as it is. Unlike a
+     katakana one, a kanji compound the author guide holds (制限時間) is a word: kept. */
+  function kanji(part) {
+    const text = part.text;
+    if (anywhere(text)) return [part];
+    const pieces = [];
+    for (let i = 0; i < text.length; ) {
+      let j = text.length;
+      while (j > i && !(j - i < text.length && anywhere(text.slice(i, j), true))) j--;
+      // Parts of two kanji or more; the last may be one, a verb's stem (毎回違う: 毎回 + 違).
+      if (j === i || (j - i === 1 && j < text.length)) return [part];
+      pieces.push({ text: text.slice(i, j), from: part.from + i });
+      i = j;
+    }
+    return pieces;
+  }
+  let kanaWords = null;
+  /* The katakana words of the site's titles and prose (made when a query first needs it). */
+  function katakanaWords() {
+    if (kanaWords) return kanaWords;
+    kanaWords = new Set();
+    for (const d of docs)
+      for (const f of ["title", "prose"]) for (const m of d[f].matchAll(/\p{sc=Katakana}{2,}/gu)) kanaWords.add(m[0]);
+    return kanaWords;
   }
   /* The query's words: {text, from, to (in the normalized query), forms, latin, kana}. */
   function words(query) {
@@ -203,8 +301,8 @@
       const parts = latin
         ? [{ text: run, from: m.index, forms: GLOSSARY.get(run) || GLOSSARY.get(run.replace(/s$/, "")) }]
         : KANA_ONLY.test(run)
-          ? [{ text: run, from: m.index }]
-          : glossed(run, m.index);
+          ? kanaTerms(run, m.index)
+          : glossed(run, m.index).flatMap((p) => split(p));
       for (const part of parts) {
         let forms = part.forms || [part.text];
         if (latin) forms = [...new Set([...forms, ...forms.map(stem)])];
@@ -217,7 +315,7 @@
           alt,
           latin,
           kana: KANA_ONLY.test(part.text),
-          asking: ASKING.has(part.text),
+          asking: ASKING.has(part.text) || ASKING.has(part.text + query[part.from + part.text.length]),
         });
       }
     }
@@ -322,17 +420,31 @@
     div.innerHTML = doc.text || "";
     const code = [];
     const shows = []; // what the section's commands do: their titles and command lines
+    const flags = new Set(); // the long flags its command lines use (--show-labels: show labels)
+    const lines = []; // its command lines
     for (const pre of div.querySelectorAll("pre")) {
       const title = pre.previousSibling;
-      if (title && title.nodeType === 3 && title.data.trim().length <= 60) shows.push(title.data);
+      const one = []; // one command: its title and its command lines
+      if (title && title.nodeType === 3 && title.data.trim().length <= 60) one.push(title.data);
       const text = pre.textContent;
-      for (const m of text.matchAll(/^\$ .*/gm)) shows.push(m[0]);
+      for (const m of text.matchAll(/^\$ .*/gm)) {
+        one.push(m[0]);
+        for (const f of m[0].matchAll(FLAG)) flags.add(normalize(f[1]));
+        lines.push(normalize(m[0]));
+      }
+      if (one.length) shows.push(one.join(" "));
       code.push(text);
       pre.replaceWith(" ");
     }
     const texts = [plain(doc.title), div.textContent, code.join(" "), shows.join(" / ")];
-    return [...texts.map(normalize), topics(div)];
+    return [...texts.map(normalize), topics(div), shows.map(normalize), flags, lines];
   }
+  // A long flag, in a command line or a query (--show-labels, --namespace=kube-system).
+  const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
+  // A name of Latin words joined by hyphens (use-context, kube-system, show-labels).
+  const NAME = /(?<![\w-])-{0,2}([a-z][a-z0-9]*(?:-[a-z0-9]+)+)/g;
+  // Or Latin words typed apart that a command names together (describe pod).
+  const SPACED_NAME = /(?<![\w-])([a-z][a-z0-9]*(?: [a-z][a-z0-9]*)+)(?![\w-])/g;
   // A sentence's topic: what stands before its first とは, は (not では, には) or colon,
   // if that is short (「etcd: 設定などを格納する…」, 「Pod は…の最小単位です」); a name
   // in brackets after it is the same topic (「Namespace (名前空間) は」).
@@ -384,14 +496,21 @@
     const titles = new Map(); // page -> its title: a section's context
     docs = pending.map((doc) => {
       const page = doc.location.split("#")[0];
-      const [title, prose, code, shows, defines] = fields(doc);
+      const [title, prose, code, shows, defines, commands, flags, lines] = fields(doc);
       if (!titles.has(page)) titles.set(page, title);
       const context = doc.location === page ? "" : titles.get(page);
       const last = CONFIG.last.some((path) => (path.endsWith("/") ? page.startsWith(path) : page === path));
-      return { doc, page, title, prose, code, shows, context, defines, body: title + " " + prose, last };
+      return { doc, page, title, prose, code, shows, commands, flags, lines, context, defines, body: title + " " + prose, last };
     });
     byLocation = new Map(docs.map((d) => [d.doc.location, d]));
+    // A page's title is the context of all its sections: in the page's own entry (its
+    // opening) it counts as context too (but for a question for a definition: a page is
+    // about what its title names), so the section that holds the rest of the query comes
+    // before the opening (勉強会の資料: 資料作り, not the page bizpy 勉強会).
+    const parted = new Set(docs.filter((d) => d.doc.location !== d.page).map((d) => d.page));
+    for (const d of docs) d.opening = d.doc.location === d.page && parted.has(d.page);
     latinWords = null;
+    kanaWords = null;
     postings = new Map();
     docs.forEach((d, i) => {
       const seen = new Set();
@@ -448,15 +567,21 @@
     });
     return sum / total;
   }
-  /* The share of the query that the section's commands (titles, command lines) hold. */
+  /* The share of the query that the section's commands (titles, command lines) hold: half
+     all of them together, half the one command that holds most of it (「Pod の一覧」 for
+     pod 一覧, before 「名前空間の一覧」 and 「kube-system 名前空間の Pod」). */
   function shown(d, ws, weights, total) {
     if (!d.shows) return 0;
-    let sum = 0;
-    ws.forEach((w, k) => {
-      if (weights[k] && w.forms.some((f) => find(d.shows, f) >= 0)) sum += weights[k];
-    });
-    return sum / total;
+    return (share(d.shows, ws, weights, total) + commanded(d, ws, weights, total)) / 2;
   }
+  /* The share of the query that the section's one command that holds most of it holds. */
+  function commanded(d, ws, weights, total) {
+    return Math.max(0, ...d.commands.map((text) => share(text, ws, weights, total)));
+  }
+  function share(text, ws, weights, total) {
+    return ws.reduce((a, w, k) => a + (weights[k] && w.forms.some((f) => find(text, f) >= 0) ? weights[k] : 0), 0) / total;
+  }
+
   /* A typo: a katakana word one edit away from a glossary word is taken as that word too
      (ネームスペイス, レプリカセト, デプロイメン; one of three letters only if no section
      holds it: ポット, not ノート); a Latin word no section holds, as the site's most
@@ -472,14 +597,20 @@
       near = form && GLOSSARY.get(form);
       fixed = form;
     } else if (w.latin && /^[a-z]{5,}$/.test(w.text) && !anywhere(w.text)) {
-      const word = [...vocabulary()].find(([v]) => oneEdit(w.text, v));
+      // One edit away; for a word of seven letters or more, else two (deplymnet).
+      const words = [...vocabulary()];
+      const word =
+        words.find(([v]) => oneEdit(w.text, v)) ||
+        (w.text.length >= 7 && words.find(([v]) => v.length >= 7 && edits(w.text, v, 2) <= 2));
       near = word && (GLOSSARY.get(word[0]) || [word[0]]);
       fixed = word && word[0];
     }
     return near ? Object.assign({}, w, { forms: [w.text, ...near], alt: new Set(), fixed }) : w;
   }
-  function anywhere(form) {
-    return [...holders(form)].some((i) => FIELDS.some((f) => find(docs[i][f], form) >= 0));
+  /* Whether a section holds `form` (`notes`: a section of the notes, not of the pages
+     that come last). */
+  function anywhere(form, notes) {
+    return [...holders(form)].some((i) => !(notes && docs[i].last) && FIELDS.some((f) => find(docs[i][f], form) >= 0));
   }
   let latinWords = null;
   /* The site's Latin words of five letters or more, most frequent first (made when a
@@ -492,6 +623,24 @@
         for (const m of d[f].matchAll(/[a-z]{5,}/g)) counts.set(m[0], (counts.get(m[0]) || 0) + 1);
     latinWords = new Map([...counts].sort((a, b) => b[1] - a[1]));
     return latinWords;
+  }
+  /* How many insertions, deletions, substitutions and swaps of two neighbours make `a`
+     into `b` (more than `most`: most + 1). */
+  function edits(a, b, most) {
+    if (Math.abs(a.length - b.length) > most) return most + 1;
+    let prev2 = [];
+    let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      const row = [i];
+      for (let j = 1; j <= b.length; j++) {
+        const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+        row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + cost);
+        if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) row[j] = Math.min(row[j], prev2[j - 2] + 1);
+      }
+      if (Math.min(...row) > most) return most + 1;
+      [prev2, prev] = [prev, row];
+    }
+    return prev[b.length];
   }
   /* Whether `a` becomes `b` by one insertion, deletion, substitution or swap. */
   function oneEdit(a, b) {
@@ -513,6 +662,8 @@
   const NEAR = 12; // characters between two words of the query that stand together
   const DEFINES = 1.5; // a section that defines the query's words, for a question
   const SHOWS = 1; // a section whose commands do what a question for how asks
+  const STRETCH = 0.5; // a section that holds the query's words as typed, together
+  const OPTION = new Set(["オプション", "フラグ", "option", "flag"].map(normalize));
 
   /* How many times forms of a word stand in `text` (counted up to 5). */
   function count(text, forms) {
@@ -520,6 +671,22 @@
     for (const form of forms)
       for (let i = find(text, form); i >= 0 && seen < 5; i = find(text, form, i + form.length)) seen++;
     return seen;
+  }
+  /* The length of the longest part of `query` that `text` holds, in Japanese, that runs
+     across one of the query's word boundaries (`cuts`) and holds a verb or adjective as
+     typed, a kanji and its ending (見えるもの, 作り直され); 0 if it is shorter than four
+     characters. */
+  const JAPANESE = /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]+$/u;
+  const INFLECTED = /\p{sc=Han}\p{sc=Hiragana}/u; // a kanji and its ending (見える, 作り直す)
+  function stretch(text, query, cuts) {
+    let best = 0;
+    for (let i = 0; i + best < query.length; i++) {
+      let j = i + Math.max(best, 3) + 1; // only a longer one counts
+      if (j > query.length || !JAPANESE.test(query.slice(i, j)) || text.indexOf(query.slice(i, j)) < 0) continue;
+      while (j < query.length && CJK.test(query[j]) && text.indexOf(query.slice(i, j + 1)) >= 0) j++;
+      if (cuts.some((c) => c > i && c < j) && INFLECTED.test(query.slice(i, j))) best = j - i;
+    }
+    return best;
   }
   /* Whether a form of `b` follows a form of `a` closely in `text`. */
   function near(text, a, b) {
@@ -537,6 +704,22 @@
     const all = prepared();
     if (!query || !all.length) return null;
     const ws = words(query).slice(0, 32).map(typo);
+    // Long flags typed (--show-labels) and names of hyphened Latin words (use-context) that
+    // some section holds whole.
+    const typed = String(raw).normalize("NFKC").toLowerCase();
+    const flags = [...typed.matchAll(FLAG)].map((m) => normalize(m[1]));
+    const names = [...typed.matchAll(NAME)]
+      .map((m) => normalize(m[1]))
+      .filter((f) => !ws.some((w) => w.forms.includes(f)) && anywhere(f)); // not a word already (api-server)
+    // And Latin words typed apart that a command line holds together (describe pod): a
+    // name too, wherever it stands.
+    const line = (d, f) => d.lines.some((l) => find(l, f) >= 0);
+    const spaced = [...typed.matchAll(SPACED_NAME)]
+      .map((m) => normalize(m[1]))
+      .filter((f) => !ws.some((w) => w.forms.includes(f)) && [...holders(f)].some((i) => line(docs[i], f)));
+    // With a flag, the word option (--namespace オプション) names the flag: light, as
+    // コマンド is.
+    if (flags.length) for (const w of ws) if (OPTION.has(w.text)) w.asking = true;
     const n = all.length;
     const asked = DEFINE.test(query);
     // A query of Latin words only (a command: kubectl logs) asks for the command too.
@@ -563,6 +746,7 @@
       ws.map((w) => {
         const c = {};
         for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
+        if (d.opening && !asked) [c.title, c.context] = [0, c.title];
         c.any = Math.max(c.title, c.prose, c.code, c.context);
         c.rank = Math.max(c.title, c.prose, CODE * c.code, CONTEXT * c.context);
         return c;
@@ -590,6 +774,7 @@
     const phrases = ws.length === 1 ? ws[0].forms : [...new Set([query, fixed])];
     const phrase = (text) => phrases.some((p) => [...p].length >= 2 && find(text, p) >= 0);
     const exact = (w) => w.forms.filter((f) => !w.alt.has(f)); // not its synonyms
+    const cuts = ws.slice(1).map((w) => w.from); // where one word of the query ends
     const scored = [];
     candidates.forEach((d, i) => {
       const row = rows[i];
@@ -597,16 +782,22 @@
       const share = sum((c) => c.any);
       if (share <= 0.25) return;
       const titleShare = sum((c) => c.title);
-      const whole = row.every((c, k) => !content[k] || c.any >= SYNONYM);
+      // A name typed with hyphens (use-context) stands whole, not as its words apart.
+      const named =
+        names.length + spaced.length > 0 && [...names, ...spaced].every((f) => FIELDS.some((x) => find(d[x], f) >= 0));
+      const whole = row.every((c, k) => !content[k] || c.any >= SYNONYM) && (named || !names.length);
       const close = pairs.length
         ? pairs.filter(([a, b]) => FIELDS.some((f) => near(d[f], a, b))).length / pairs.length
         : 0;
       const inTitle = phrase(d.title);
       const inText = phrase(d.prose) || phrase(d.code);
+      // The longest stretch of the query as typed, across its words, that the section's
+      // title or prose holds (見えるものを分ける: 「見えるもの」), as a share of the query.
+      const typedShare = stretch(d.body, query, cuts) / query.length;
       // 3: the whole query in the title (the section is about it); 2: the whole query in
       // the text, every word, or most of the query in the title; 1: some words. Within 2,
       // the whole query as typed counts towards the order.
-      let level = inTitle ? 3 : inText || whole || titleShare >= 0.6 ? 2 : 1;
+      let level = inTitle ? 3 : inText || whole || titleShare >= 0.6 || (named && share >= 0.5) ? 2 : 1;
       // The notes before the configured pages (the author guide): a complete match there
       // counts as a partial one of the notes.
       if (d.last) level = Math.max(1, level - 1);
@@ -620,7 +811,13 @@
       const defines = asked || level >= 2 ? topic(d, ws, weights, total) : 0;
       const topicShare = asked ? defines : !howto && defines >= 0.99 * said ? 1 / 3 : 0;
       // For a question for how, a section whose commands' titles hold the words.
-      const showShare = howto ? shown(d, ws, weights, total) : 0;
+      // For another of two words or more (not a definition), a command that holds them all
+      // (pod 詳細: 「Pod の詳細」) counts as well.
+      const showShare = howto
+        ? shown(d, ws, weights, total)
+        : !asked && kept.length > 1 && d.shows && commanded(d, ws, weights, total) >= 0.99 * said
+          ? said / 2
+          : 0;
       // How often a word stands does not tell where it is defined: for a question for a
       // definition, among equals the site's order decides (the notes introduce a word
       // before they use it).
@@ -630,7 +827,11 @@
         DEFINES * topicShare +
         SHOWS * showShare +
         0.5 * close +
-        (inText ? 0.5 : 0) +
+        (inText || named ? 0.5 : 0) +
+        STRETCH * typedShare +
+        // A flag typed: the section whose command lines use it (--namespace: 「kubectl get
+        // pod --namespace kube-system」), not the list of every flag.
+        (flags.length ? (SHOWS * flags.filter((f) => d.flags.has(f)).length) / flags.length : 0) +
         (asked ? 0 : 0.3 * often);
       scored.push({ d, row, share, level, rank, defines: topicShare, often });
     });
@@ -799,6 +1000,11 @@
     },
     // Whether the page has handed the script its index (the search box opened).
     ready: () => Boolean(pending || docs.length),
+    // The query's words as the script reads them, with their forms (for the tests).
+    words(query) {
+      prepared();
+      return words(normalize(String(query || ""))).map(typo).map((w) => ({ text: w.text, forms: w.forms }));
+    },
     // How each listed section was ranked, best first (for the tests and bench_search).
     explain(query) {
       const result = score(query);
