@@ -333,16 +333,28 @@ RULES = {
 }
 
 
+def answer_on(page, index: dict):
+    """The script given `index` in place of the site's: query -> the locations it lists,
+    best first; `.words(query)`: the query's words as the script reads them."""
+    page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", index])
+
+    def ranked(query: str) -> list[str]:
+        found = page.evaluate("q => window.kubecaptureSearch.explain(q)", query)
+        return [r["location"] for r in found]
+
+    def words(query: str) -> list[str]:
+        found = page.evaluate("q => window.kubecaptureSearch.words(q)", query)
+        return [w["text"] for w in found]
+
+    ranked.words = words
+    return ranked
+
+
 @pytest.fixture
 def ranked(disk_page):
     """query -> the locations the script lists for it on RULES, best first."""
-    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", RULES])
-
-    def ranked(query: str) -> list[str]:
-        found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)
-        return [r["location"].removeprefix("course/a.html") for r in found]
-
-    return ranked
+    on_rules = answer_on(disk_page, RULES)
+    return lambda query: [loc.removeprefix("course/a.html") for loc in on_rules(query)]
 
 
 @pytest.mark.browser
@@ -411,9 +423,7 @@ PARTS = {
 
 @pytest.mark.browser
 def test_a_word_inside_a_longer_glossary_word_is_not_found_whole_there(disk_page):
-    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", PARTS])
-    found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", "名前")
-    assert [r["location"] for r in found][0] == "a.html#name"
+    assert answer_on(disk_page, PARTS)("名前")[0] == "a.html#name"
 
 
 # Definitions in a side clause: a name glossed in brackets, a cleft sentence (「…のは X です」);
@@ -482,10 +492,10 @@ ASIDES = {
 
 @pytest.mark.browser
 def test_definitions_in_brackets_and_cleft_sentences(disk_page):
-    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", ASIDES])
+    on_asides = answer_on(disk_page, ASIDES)
 
     def first(query: str) -> str:
-        return disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)[0]["location"]
+        return on_asides(query)[0]
 
     assert first("static podとは") == "a.html#static"  # static Pod (kubelet が…する Pod)
     assert first("kube-proxyって何") == "a.html#svc"  # …のは、各ノードの kube-proxy です
@@ -581,20 +591,7 @@ ROUND6 = {
 
 @pytest.fixture
 def round6(disk_page):
-    """query -> the locations the script lists for it on ROUND6, best first; and the
-    query's words as the script reads them."""
-    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", ROUND6])
-
-    def ranked(query: str) -> list[str]:
-        found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)
-        return [r["location"] for r in found]
-
-    def words(query: str) -> list[str]:
-        found = disk_page.evaluate("q => window.kubecaptureSearch.words(q)", query)
-        return [w["text"] for w in found]
-
-    ranked.words = words
-    return ranked
+    return answer_on(disk_page, ROUND6)
 
 
 @pytest.mark.browser
@@ -761,20 +758,7 @@ ROUND7 = {
 
 @pytest.fixture
 def round7(disk_page):
-    """query -> the locations the script lists for it on ROUND7, best first; and the
-    query's words as the script reads them."""
-    disk_page.evaluate("([q, i]) => window.kubecaptureSearch.answer(q, i)", ["x", ROUND7])
-
-    def ranked(query: str) -> list[str]:
-        found = disk_page.evaluate("q => window.kubecaptureSearch.explain(q)", query)
-        return [r["location"] for r in found]
-
-    def words(query: str) -> list[str]:
-        found = disk_page.evaluate("q => window.kubecaptureSearch.words(q)", query)
-        return [w["text"] for w in found]
-
-    ranked.words = words
-    return ranked
+    return answer_on(disk_page, ROUND7)
 
 
 @pytest.mark.browser
