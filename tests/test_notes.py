@@ -355,3 +355,46 @@ def test_a_services_dns_and_load_balancing_are_said_to_need_a_real_node(site):
     markdown = (DOCS / "course" / "05-resources.md").read_text(encoding="utf-8")
     near = _said_near(markdown, "describe-svc")
     assert "CoreDNS" in near and "kube-proxy" in near and "模擬ノード" in near
+
+
+# --- the newest outputs come from a real node (review of the notes against the captures) ---
+
+
+def _outputs(page: str, snippet: str) -> list[tuple[dict, str]]:
+    """(provenance, output) of a snippet's newest output and of every earlier one."""
+    data = yaml.safe_load((ROOT / "snippets" / "captures" / page).read_text(encoding="utf-8"))
+    found = next(s for s in data["snippets"] if s["id"] == snippet)
+    return [
+        (h["provenance"], "".join(r.get("stdout", "") + r.get("stderr", "") for r in h["results"]))
+        for h in [found, *found.get("history", [])]
+    ]
+
+
+def test_the_pod_name_hash_is_said_to_change_as_the_captures_show_it():
+    """A Deployment's Pods are named <deployment>-<pod-template-hash>-<random>: the random
+    suffix changes every run, the hash only with the Pod template (and the defaults a
+    Kubernetes version fills in). The home page says of the hash what the captures show:
+    the same hash for two captures of one version means it is not a per-run value; a hash
+    it quotes is the newest output's."""
+    by_version: dict[str, set[str]] = {}
+    for provenance, out in _outputs("course/05-resources.yaml", "get-deploy-rs-pods"):
+        if provenance.get("source") != "live":
+            continue
+        hashes = re.findall(r"^replicaset\.apps/web-([0-9a-z]+)\s", out, re.M)
+        assert len(hashes) == 1, out
+        by_version.setdefault(provenance["server_version"], set()).update(hashes)
+    home = (DOCS / "index.md").read_text(encoding="utf-8").replace("\n", "")
+    said = [s for s in home.split("。") if "ハッシュ" in s]
+    per_run = [s for s in said if re.search(r"ハッシュ[^、。]*?(毎回|たびに)変わる", s)]
+    stable = [s for s in said if "毎回は変わりません" in s]
+    if any(len(h) > 1 for h in by_version.values()):  # one version, two hashes: per run
+        assert stable == [], stable
+    else:
+        assert per_run == [], per_run
+        assert [s for s in stable if "Pod テンプレート" in s], said
+        if len(set().union(*by_version.values())) > 1:  # versions differ in their hash
+            assert [s for s in stable if "バージョン" in s], said
+    newest = _outputs("course/05-resources.yaml", "get-deploy-rs-pods")[0][1]
+    for quoted in re.findall(r"`web-([0-9a-z]+)-\.\.\.`", home):
+        assert f"replicaset.apps/web-{quoted} " in newest, quoted
+
