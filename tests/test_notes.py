@@ -177,7 +177,11 @@ def _said_near(markdown: str, snippet: str) -> str:
 def _empty_said_of_the_newest(text: str) -> list[str]:
     """The sentences of `text` that call something empty (空) without putting it down to
     the simulated node's earlier outputs (模擬)."""
-    return [t for t in re.split(r"(?<=。)", text) if "空" in t and "模擬" not in t]
+    return [
+        t
+        for t in re.split(r"(?<=。)", text)
+        if "空" in t.replace("名前空間", "") and "模擬" not in t  # 名前空間 is no 空
+    ]
 
 
 def test_the_simulated_clusters_differences_are_said_where_they_show():
@@ -398,3 +402,22 @@ def test_the_pod_name_hash_is_said_to_change_as_the_captures_show_it():
     for quoted in re.findall(r"`web-([0-9a-z]+)-\.\.\.`", home):
         assert f"replicaset.apps/web-{quoted} " in newest, quoted
 
+
+def test_the_service_box_says_whether_the_newest_cluster_runs_dns_and_kube_proxy():
+    """Section 5's box on what resolves a Service's name (CoreDNS) and spreads its traffic
+    (kube-proxy): where the newest kube-system output (section 4) lists both, the box says
+    this site's newest cluster runs them; where it does not, the box does not say so."""
+    pods = _newest_output("course/04-kubectl.yaml", "get-pod-kube-system")
+    names = [row.split()[0] for row in pods.splitlines()[1:] if row.strip()]
+    runs = any(n.startswith("coredns-") for n in names) and any(
+        n.startswith("kube-proxy-") for n in names
+    )
+    resources = (DOCS / "course" / "05-resources.md").read_text(encoding="utf-8")
+    near = _said_near(resources, "describe-svc").replace("\n    ", "")
+    newest = [s for s in near.split("。") if "最新の出力" in s and "模擬" not in s]
+    said_to_run = [s for s in newest if "coredns" in s and "kube-proxy" in s and "動いて" in s]
+    if runs:
+        assert said_to_run, newest
+        assert _empty_said_of_the_newest(near) == []
+    else:
+        assert said_to_run == [], said_to_run
