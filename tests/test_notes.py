@@ -421,3 +421,25 @@ def test_the_service_box_says_whether_the_newest_cluster_runs_dns_and_kube_proxy
         assert _empty_said_of_the_newest(near) == []
     else:
         assert said_to_run == [], said_to_run
+
+
+def test_the_home_page_says_what_the_line_under_an_output_shows(site):
+    """The line under an output names the context and the server's version; the kubectl
+    that took it is in the details the line opens. The home page says where each is."""
+    html = (site / "course" / "04-kubectl.html").read_text(encoding="utf-8")
+    summary = re.search(
+        r'<details class="kc-provenance".*?<summary\b[^>]*>(.*?)</summary>', html, re.S
+    )
+    line = text(summary[1]).removeprefix("キャプチャ").strip()
+    details = text(html[summary.end(0) : html.index("</details>", summary.end(0))])
+    newest = yaml.safe_load(
+        (ROOT / "snippets" / "captures" / "course" / "04-kubectl.yaml").read_text(encoding="utf-8")
+    )["snippets"][0]["provenance"]
+    assert newest["context"] in line and newest["server_version"] in line, line
+    home = (DOCS / "index.md").read_text(encoding="utf-8").replace("\n  ", "")
+    said = next(s for s in home.split("。") if "どの kubectl で取ったか" in s)
+    if "kubectl" not in line:  # the line does not name the kubectl: opening it does
+        assert "kubectl" in details and newest["kubectl_version"] in details, details
+        assert re.search(r"どの kubectl で取ったかは[^、]*開く", said), said
+    else:
+        assert "開く" not in said.split("どの kubectl で取ったか", 1)[1], said
