@@ -443,6 +443,8 @@
   const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
   // A name of Latin words joined by hyphens (use-context, kube-system, show-labels).
   const NAME = /(?<![\w-])-{0,2}([a-z][a-z0-9]*(?:-[a-z0-9]+)+)/g;
+  // A version (v1.37.2, 1.22): a name too.
+  const VERSION = /(?<![\w.])(v?\d+(?:\.\d+)+)(?![\w.])/g;
   // Or Latin words typed apart that a command names together (describe pod).
   const SPACED_NAME = /(?<![\w-])([a-z][a-z0-9]*(?: [a-z][a-z0-9]*)+)(?![\w-])/g;
   // A sentence's topic: what stands before its first とは, は (not では, には) or colon,
@@ -708,7 +710,7 @@
     // some section holds whole.
     const typed = String(raw).normalize("NFKC").toLowerCase();
     const flags = [...typed.matchAll(FLAG)].map((m) => normalize(m[1]));
-    const names = [...typed.matchAll(NAME)]
+    const names = [...typed.matchAll(NAME), ...typed.matchAll(VERSION)]
       .map((m) => normalize(m[1]))
       .filter((f) => !ws.some((w) => w.forms.includes(f)) && anywhere(f)); // not a word already (api-server)
     // And Latin words typed apart that a command line holds together (describe pod): a
@@ -720,10 +722,20 @@
     // With a flag, the word option (--namespace オプション) names the flag: light, as
     // コマンド is.
     if (flags.length) for (const w of ws) if (OPTION.has(w.text)) w.asking = true;
+    // The words of the query that are parts of a name (kube, scheduler of kube-scheduler):
+    // they stand where the name stands, and a name is one word.
+    const partOf = ws.map(() => null);
+    for (const f of names)
+      for (let at = query.indexOf(f); at >= 0; at = query.indexOf(f, at + 1))
+        ws.forEach((w, k) => {
+          if (w.from >= at && w.to <= at + f.length) partOf[k] = f;
+        });
+    const units = ws.filter((w, k) => !partOf[k]).length + new Set(partOf.filter(Boolean)).size;
     const n = all.length;
     const asked = DEFINE.test(query);
-    // A query of Latin words only (a command: kubectl logs) asks for the command too.
-    const howto = !asked && (HOWTO.test(query) || (!CJK.test(query) && ws.length > 1));
+    // A query of Latin words only (a command: kubectl logs) asks for the command too; a
+    // name alone (kube-scheduler) is a term.
+    const howto = !asked && (HOWTO.test(query) || (!CJK.test(query) && units > 1));
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
@@ -743,12 +755,16 @@
           idf.set(gram, df ? Math.log(1 + n / df) : 0);
         }
     const rows = candidates.map((d) =>
-      ws.map((w) => {
+      ws.map((w, k) => {
         const c = {};
-        for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
-        if (d.opening && !asked) [c.title, c.context] = [0, c.title];
+        const r = {}; // towards the order, a word of a name counts where the name stands
+        for (const f of [...FIELDS, "context"]) {
+          c[f] = d[f] ? cover(d[f], w, idf) : 0;
+          r[f] = !partOf[k] || (d[f] && find(d[f], partOf[k]) >= 0) ? c[f] : 0;
+        }
+        if (d.opening && !asked) [c.title, c.context, r.title, r.context] = [0, c.title, 0, r.title];
         c.any = Math.max(c.title, c.prose, c.code, c.context);
-        c.rank = Math.max(c.title, c.prose, CODE * c.code, CONTEXT * c.context);
+        c.rank = Math.max(r.title, r.prose, CODE * r.code, CONTEXT * r.context);
         return c;
       }),
     );
@@ -791,6 +807,9 @@
         : 0;
       const inTitle = phrase(d.title);
       const inText = phrase(d.prose) || phrase(d.code);
+      // The query or the names typed in the title or prose, not only in command output.
+      const told =
+        phrase(d.body) || (named && [...names, ...spaced].every((f) => find(d.body, f) >= 0));
       // The longest stretch of the query as typed, across its words, that the section's
       // title or prose holds (見えるものを分ける: 「見えるもの」), as a share of the query.
       const typedShare = stretch(d.body, query, cuts) / query.length;
@@ -803,7 +822,8 @@
       if (d.last) level = Math.max(1, level - 1);
       // How often the words stand in the title and prose (up to 5 times each; synonyms not).
       const often =
-        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, exact(w)) : 0), 0) / (5 * total);
+        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, partOf[k] ? [partOf[k]] : exact(w)) : 0), 0) /
+        (5 * total);
       // A section whose sentences define the words (their topic) is about them: for a
       // question for a definition, before one that mentions them, however often; for
       // other queries a little, where the topic is the whole query (so it is read only
@@ -827,7 +847,7 @@
         DEFINES * topicShare +
         SHOWS * showShare +
         0.5 * close +
-        (inText || named ? 0.5 : 0) +
+        (inText || named ? (told ? 0.5 : CODE * 0.5) : 0) +
         STRETCH * typedShare +
         // A flag typed: the section whose command lines use it (--namespace: 「kubectl get
         // pod --namespace kube-system」), not the list of every flag.
