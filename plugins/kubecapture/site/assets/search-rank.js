@@ -298,7 +298,15 @@
         run = query.slice(m.index, m.index + phrase.length);
         skip = m.index + phrase.length;
       }
-      const parts = latin
+      // A glossary word with a number typed on it (section3: セクション 3) is the word and
+      // the number.
+      const numbered = latin && /^([a-z]{3,})(\d+)$/.exec(run);
+      const parts = numbered && GLOSSARY.has(numbered[1])
+        ? [
+            { text: numbered[1], from: m.index, forms: GLOSSARY.get(numbered[1]) },
+            { text: numbered[2], from: m.index + numbered[1].length },
+          ]
+        : latin
         ? [{ text: run, from: m.index, forms: GLOSSARY.get(run) || GLOSSARY.get(run.replace(/s$/, "")) }]
         : KANA_ONLY.test(run)
           ? kanaTerms(run, m.index)
@@ -730,12 +738,12 @@
         ws.forEach((w, k) => {
           if (w.from >= at && w.to <= at + f.length) partOf[k] = f;
         });
-    const units = ws.filter((w, k) => !partOf[k]).length + new Set(partOf.filter(Boolean)).size;
+    const many = ws.filter((w, k) => !partOf[k]).length + new Set(partOf.filter(Boolean)).size;
     const n = all.length;
     const asked = DEFINE.test(query);
     // A query of Latin words only (a command: kubectl logs) asks for the command too; a
     // name alone (kube-scheduler) is a term.
-    const howto = !asked && (HOWTO.test(query) || (!CJK.test(query) && units > 1));
+    const howto = !asked && (HOWTO.test(query) || (!CJK.test(query) && many > 1));
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
@@ -782,8 +790,16 @@
     const content = ws.map((w, k) => weights[k] > 0 && !light[k]);
     const said = ws.reduce((a, w, k) => a + (content[k] ? weights[k] : 0), 0) / total; // not particles
     const pairs = [];
+    // Words that stand close: a name's words are the name (v1.37.2 の出力: the version, then
+    // 出力, not 2 and 出力).
     const kept = ws.filter((w, k) => content[k]);
-    for (let k = 0; k + 1 < kept.length; k++) pairs.push([kept[k].forms, kept[k + 1].forms]);
+    const units = [];
+    ws.forEach((w, k) => {
+      if (!content[k]) return;
+      const forms = partOf[k] ? [partOf[k]] : w.forms;
+      if (!partOf[k] || partOf[k] !== partOf[k - 1] || !content[k - 1]) units.push(forms);
+    });
+    for (let k = 0; k + 1 < units.length; k++) pairs.push([units[k], units[k + 1]]);
     // The whole query as typed; a query of one glossary word in any of its forms.
     // A typo's correction stands in the query as typed (kubeclt logs: kubectl logs).
     const fixed = ws.reduceRight((q, w) => (w.fixed ? q.slice(0, w.from) + w.fixed + q.slice(w.to) : q), query);
