@@ -733,11 +733,25 @@
     // The words of the query that are parts of a name (kube, scheduler of kube-scheduler):
     // they stand where the name stands, and a name is one word.
     const partOf = ws.map(() => null);
+    const nameForms = new Map(names.map((f) => [f, [f]]));
     for (const f of names)
       for (let at = query.indexOf(f); at >= 0; at = query.indexOf(f, at + 1))
         ws.forEach((w, k) => {
           if (w.from >= at && w.to <= at + f.length) partOf[k] = f;
         });
+    // A glossary word with a number on it (section3, セクション3) names one thing, in any of
+    // the word's forms (セクション3): the page its title names, as much as a heading would.
+    const numbered = new Set();
+    ws.forEach((w, k) => {
+      const next = ws[k + 1];
+      if (partOf[k] || !next || next.from !== w.to || !/^\d+$/.test(next.text) || w.forms.length < 2) return;
+      if (!GLOSSARY.has(w.text) && !w.forms.some((f) => GLOSSARY.has(f))) return;
+      const key = query.slice(w.from, next.to);
+      nameForms.set(key, [...new Set(w.forms.flatMap((f) => [f + next.text, f + " " + next.text]))]);
+      partOf[k] = partOf[k + 1] = key;
+      numbered.add(k).add(k + 1);
+    });
+    const stands = (text, k) => nameForms.get(partOf[k]).some((f) => find(text, f) >= 0);
     const many = ws.filter((w, k) => !partOf[k]).length + new Set(partOf.filter(Boolean)).size;
     const n = all.length;
     const asked = DEFINE.test(query);
@@ -768,11 +782,11 @@
         const r = {}; // towards the order, a word of a name counts where the name stands
         for (const f of [...FIELDS, "context"]) {
           c[f] = d[f] ? cover(d[f], w, idf) : 0;
-          r[f] = !partOf[k] || (d[f] && find(d[f], partOf[k]) >= 0) ? c[f] : 0;
+          r[f] = !partOf[k] || (d[f] && stands(d[f], k)) ? c[f] : 0;
         }
         if (d.opening && !asked) [c.title, c.context, r.title, r.context] = [0, c.title, 0, r.title];
         c.any = Math.max(c.title, c.prose, c.code, c.context);
-        c.rank = Math.max(r.title, r.prose, CODE * r.code, CONTEXT * r.context);
+        c.rank = Math.max(r.title, r.prose, CODE * r.code, (numbered.has(k) ? 1 : CONTEXT) * r.context);
         return c;
       }),
     );
@@ -796,7 +810,7 @@
     const units = [];
     ws.forEach((w, k) => {
       if (!content[k]) return;
-      const forms = partOf[k] ? [partOf[k]] : w.forms;
+      const forms = partOf[k] ? nameForms.get(partOf[k]) : w.forms;
       if (!partOf[k] || partOf[k] !== partOf[k - 1] || !content[k - 1]) units.push(forms);
     });
     for (let k = 0; k + 1 < units.length; k++) pairs.push([units[k], units[k + 1]]);
@@ -838,7 +852,7 @@
       if (d.last) level = Math.max(1, level - 1);
       // How often the words stand in the title and prose (up to 5 times each; synonyms not).
       const often =
-        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, partOf[k] ? [partOf[k]] : exact(w)) : 0), 0) /
+        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, partOf[k] ? nameForms.get(partOf[k]) : exact(w)) : 0), 0) /
         (5 * total);
       // A section whose sentences define the words (their topic) is about them: for a
       // question for a definition, before one that mentions them, however often; for
