@@ -171,7 +171,7 @@
   const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味|役割|役目|仕事|(?:何|なに)(?:に使|を?す|して|のため)/; // normalized: って is つて
   // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
   // section whose commands do it comes first.
-  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|一覧$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
+  const HOWTO = /方法|やり方|仕方|手順|方$|には$|どうすれば|どうやつて|たい$|一覧$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
   const NOTES_FIRST = 0.5; // a partial match of the notes this good comes before the guide's
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
@@ -443,6 +443,13 @@
       if (one.length) shows.push(one.join(" "));
       code.push(text);
       pre.replaceWith(" ");
+    }
+    // A command named in a sentence and what it does there (「`kubectl config use-context
+    // NAME` で切り替えます」): a command of the section, with its verb as its title.
+    for (const c of div.querySelectorAll("code")) {
+      const next = c.nextSibling;
+      const does = next && next.nodeType === 3 && /^\s*で([^。、()（）]{1,20})/.exec(next.data);
+      if (does && /^kubectl /.test(c.textContent)) shows.push(c.textContent + " " + does[1]);
     }
     const texts = [plain(doc.title), div.textContent, code.join(" "), shows.join(" / ")];
     return [...texts.map(normalize), topics(div), shows.map(normalize), flags, lines];
