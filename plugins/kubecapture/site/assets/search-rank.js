@@ -844,9 +844,13 @@
         : 0;
       const inTitle = phrase(d.title);
       const inText = phrase(d.prose) || phrase(d.code);
-      // The query or the names typed in the title or prose, not only in command output.
+      // The query or the names typed in the title, prose or a command line, not only in a
+      // command's output.
+      const spoken = (f) => find(d.body, f) >= 0 || d.lines.some((l) => find(l, f) >= 0);
       const told =
-        phrase(d.body) || (named && [...names, ...spaced].every((f) => find(d.body, f) >= 0));
+        phrase(d.body) ||
+        d.lines.some((l) => phrase(l)) ||
+        (named && [...names, ...spaced].every(spoken));
       // The longest stretch of the query as typed, across its words, that the section's
       // title or prose holds (見えるものを分ける: 「見えるもの」), as a share of the query.
       const typedShare = stretch(d.body, query, cuts) / query.length;
