@@ -123,8 +123,9 @@ FLOORS = {
     "search-learner-queries-heldout5": 0.9,
     # 85.0% at its one measurement (blind), then tuned on in round 7: 92.5%
     "search-learner-queries-heldout6": 0.89,
-    # never tuned on: 93.3% first hit (95.0% first page) at its one measurement (blind)
-    "search-learner-queries-heldout7": 0.9,
+    # 93.3% first hit (95.0% first page) at its one measurement (blind), then tuned on in
+    # round 8: 99.2%
+    "search-learner-queries-heldout7": 0.95,
 }
 
 
@@ -799,3 +800,119 @@ def test_deploy_in_katakana_is_a_deployment(round7):
 def test_a_learners_word_for_a_field(round7):
     # 項目 = フィールド: the notes' section, not the guide's that says 項目.
     assert round7("マニフェストに書く項目")[0] == "a.html#obj"
+
+
+# Round 8 (held-out set 7 tuned on): a name typed is one word, a number on a glossary word
+# names a page, a command a sentence names does what the sentence says.
+ROUND8 = {
+    "config": {"lang": ["ja"]},
+    "docs": [
+        {"location": "a.html", "title": "ノート", "text": "<p>ノートです。</p>"},
+        {
+            "location": "a.html#parts",
+            "title": "構造",
+            "text": "<ul><li><code>kube-scheduler</code> (sched): スケジューラー</li>"
+            "<li><code>etcd</code>: 設定を格納する</li></ul>",
+        },
+        {
+            "location": "a.html#out",
+            "title": "出力フォーマット",
+            "text": "<p>ノードの一覧です。ノードの詳細もノードの状態も見ます。</p> ノード一覧"
+            "<pre><code>$ kubectl get node\nNAME\ndemo-node Ready\ndemo-node\n</code></pre>",
+        },
+        {
+            "location": "a.html#ns",
+            "title": "名前空間",
+            "text": "<p>kube-system 名前空間では kube-apiserver、kube-scheduler が Pod として"
+            "動きます。kube-proxy と kube-dns もあります。以前の出力 (2026-12-03 の v1.2.3)"
+            " は空です。「v1.2.2」の出力は古い出力です。</p>"
+            "<pre><code>$ kubectl get pod -n kube-system\nkube-scheduler-demo 1/1\n"
+            "</code></pre>",
+        },
+        {
+            "location": "a.html#read",
+            "title": "読み方",
+            "text": "<p>ノード名は <code>minikube</code> ではなく <code>demo-node</code> です。"
+            "同じクラスターを v1.1.0 → v1.2.3 と更新しながら出力を取りました。出力の下の"
+            "1 行を見ます。出力はタブで切り替えて見比べられます。クラスターごとに出力が"
+            "違います。</p>",
+        },
+        {
+            "location": "a.html#ctx",
+            "title": "コンテキスト",
+            "text": "<p>複数のクラスターがあるときは、<code>kubectl config use-context"
+            " NAME</code> で切り替えます。</p>",
+        },
+        {
+            "location": "a.html#opts",
+            "title": "グローバルなオプション",
+            "text": "<p>すべてのコマンドで使える、グローバルなオプションを確認します。</p>",
+        },
+        {
+            "location": "a.html#obj",
+            "title": "オブジェクト",
+            "text": "<p>マニフェストには全リソース共通のフィールドがあります。コマンドで"
+            "作ります。</p>",
+        },
+        {
+            "location": "a.html#list",
+            "title": "ページ一覧",
+            "text": "<p>セクション1 はじめに。セクション5 Kubernetes リソース: Pod、"
+            "ReplicaSet、Deployment、名前空間。セクション3 のノートはありません。</p>",
+        },
+        {
+            "location": "a.html#remake",
+            "title": "ノートを作り直す",
+            "text": "<p>ノートを作り直すときは、ノートのキャプチャを取り直します。ノートは"
+            "どこでもビルドできます。</p>",
+        },
+        {"location": "c.html", "title": "セクション5 リソース", "text": "<p>リソースです。</p>"},
+        {
+            "location": "c.html#ns",
+            "title": "Namespace",
+            "text": "<p>Namespace (名前空間) はクラスターを分けます。</p>",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def round8(disk_page):
+    return answer_on(disk_page, ROUND8)
+
+
+@pytest.mark.browser
+def test_a_name_counts_where_it_stands_whole(round8):
+    # a.html#out says ノード (node) in prose and demo-node only in its command's output;
+    # a.html#read names demo-node in a sentence.
+    assert round8("demo-node")[0] == "a.html#read"
+    # a.html#ns says kube-… often and names kube-scheduler once, as a.html#parts does,
+    # which defines it: a name alone is a term, not a command asked for.
+    assert round8("kube-scheduler")[0] == "a.html#parts"
+
+
+@pytest.mark.browser
+def test_a_version_is_a_name(round8):
+    # a.html#ns holds 2 close before 出力 (「v1.2.2」の出力), not v1.2.3.
+    assert round8("v1.2.3 の出力")[0] == "a.html#read"
+
+
+@pytest.mark.browser
+def test_a_number_on_a_glossary_word_names_a_page(round8):
+    # section3 is セクション 3: the page list, not the section that says ノート most.
+    assert round8.words("section3 のノートはどこ")[:2] == ["section", "3"]
+    assert round8("section3 のノートはどこ")[0] == "a.html#list"
+    # セクション5 is the page whose title says it, not the page list that names it.
+    assert round8("section5 名前空間")[0].startswith("c.html")
+
+
+@pytest.mark.browser
+def test_common_is_global(round8):
+    assert round8("全コマンド共通のオプションを調べる")[0] == "a.html#opts"
+
+
+@pytest.mark.browser
+def test_a_command_a_sentence_names_does_what_it_says(round8):
+    # どうすれば asks how; 「`kubectl config use-context NAME` で切り替えます」 is a command
+    # that switches, not a.html#read's tabs (切り替えて見比べられます).
+    assert round8("クラスターを切り替えるにはどうすればいいですか")[0] == "a.html#ctx"

@@ -58,6 +58,7 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
     ("object", "オブジェクト"),
     ("resource", "リソース"),
     ("format", "フォーマット", "形式"),
+    ("section", "セクション"),
     ("desired state", "理想状態"),
     ("current state", "現実状態"),
     ("kubernetes", "k8s"),
@@ -88,6 +89,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("wait", "待"),
     ("実行", "打"),
     ("フィールド", "項目"),
+    ("グローバル", "共通"),
 )
 
 

@@ -171,7 +171,7 @@
   const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味|役割|役目|仕事|(?:何|なに)(?:に使|を?す|して|のため)/; // normalized: って is つて
   // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
   // section whose commands do it comes first.
-  const HOWTO = /方法|やり方|仕方|手順|方$|には$|たい$|一覧$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
+  const HOWTO = /方法|やり方|仕方|手順|方$|には$|どうすれば|どうやつて|たい$|一覧$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
   const NOTES_FIRST = 0.5; // a partial match of the notes this good comes before the guide's
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
@@ -298,7 +298,15 @@
         run = query.slice(m.index, m.index + phrase.length);
         skip = m.index + phrase.length;
       }
-      const parts = latin
+      // A glossary word with a number typed on it (section3: セクション 3) is the word and
+      // the number.
+      const numbered = latin && /^([a-z]{3,})(\d+)$/.exec(run);
+      const parts = numbered && GLOSSARY.has(numbered[1])
+        ? [
+            { text: numbered[1], from: m.index, forms: GLOSSARY.get(numbered[1]) },
+            { text: numbered[2], from: m.index + numbered[1].length },
+          ]
+        : latin
         ? [{ text: run, from: m.index, forms: GLOSSARY.get(run) || GLOSSARY.get(run.replace(/s$/, "")) }]
         : KANA_ONLY.test(run)
           ? kanaTerms(run, m.index)
@@ -436,6 +444,13 @@
       code.push(text);
       pre.replaceWith(" ");
     }
+    // A command named in a sentence and what it does there (「`kubectl config use-context
+    // NAME` で切り替えます」): a command of the section, with its verb as its title.
+    for (const c of div.querySelectorAll("code")) {
+      const next = c.nextSibling;
+      const does = next && next.nodeType === 3 && /^\s*で([^。、()（）]{1,20})/.exec(next.data);
+      if (does && /^kubectl /.test(c.textContent)) shows.push(c.textContent + " " + does[1]);
+    }
     const texts = [plain(doc.title), div.textContent, code.join(" "), shows.join(" / ")];
     return [...texts.map(normalize), topics(div), shows.map(normalize), flags, lines];
   }
@@ -443,6 +458,8 @@
   const FLAG = /(?<![\w-])--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
   // A name of Latin words joined by hyphens (use-context, kube-system, show-labels).
   const NAME = /(?<![\w-])-{0,2}([a-z][a-z0-9]*(?:-[a-z0-9]+)+)/g;
+  // A version (v1.37.2, 1.22): a name too.
+  const VERSION = /(?<![\w.])(v?\d+(?:\.\d+)+)(?![\w.])/g;
   // Or Latin words typed apart that a command names together (describe pod).
   const SPACED_NAME = /(?<![\w-])([a-z][a-z0-9]*(?: [a-z][a-z0-9]*)+)(?![\w-])/g;
   // A sentence's topic: what stands before its first とは, は (not では, には) or colon,
@@ -708,7 +725,7 @@
     // some section holds whole.
     const typed = String(raw).normalize("NFKC").toLowerCase();
     const flags = [...typed.matchAll(FLAG)].map((m) => normalize(m[1]));
-    const names = [...typed.matchAll(NAME)]
+    const names = [...typed.matchAll(NAME), ...typed.matchAll(VERSION)]
       .map((m) => normalize(m[1]))
       .filter((f) => !ws.some((w) => w.forms.includes(f)) && anywhere(f)); // not a word already (api-server)
     // And Latin words typed apart that a command line holds together (describe pod): a
@@ -720,10 +737,34 @@
     // With a flag, the word option (--namespace オプション) names the flag: light, as
     // コマンド is.
     if (flags.length) for (const w of ws) if (OPTION.has(w.text)) w.asking = true;
+    // The words of the query that are parts of a name (kube, scheduler of kube-scheduler):
+    // they stand where the name stands, and a name is one word.
+    const partOf = ws.map(() => null);
+    const nameForms = new Map(names.map((f) => [f, [f]]));
+    for (const f of names)
+      for (let at = query.indexOf(f); at >= 0; at = query.indexOf(f, at + 1))
+        ws.forEach((w, k) => {
+          if (w.from >= at && w.to <= at + f.length) partOf[k] = f;
+        });
+    // A glossary word with a number on it (section3, セクション3) names one thing, in any of
+    // the word's forms (セクション3): the page its title names, as much as a heading would.
+    const numbered = new Set();
+    ws.forEach((w, k) => {
+      const next = ws[k + 1];
+      if (partOf[k] || !next || next.from !== w.to || !/^\d+$/.test(next.text) || w.forms.length < 2) return;
+      if (!GLOSSARY.has(w.text) && !w.forms.some((f) => GLOSSARY.has(f))) return;
+      const key = query.slice(w.from, next.to);
+      nameForms.set(key, [...new Set(w.forms.flatMap((f) => [f + next.text, f + " " + next.text]))]);
+      partOf[k] = partOf[k + 1] = key;
+      numbered.add(k).add(k + 1);
+    });
+    const stands = (text, k) => nameForms.get(partOf[k]).some((f) => find(text, f) >= 0);
+    const many = ws.filter((w, k) => !partOf[k]).length + new Set(partOf.filter(Boolean)).size;
     const n = all.length;
     const asked = DEFINE.test(query);
-    // A query of Latin words only (a command: kubectl logs) asks for the command too.
-    const howto = !asked && (HOWTO.test(query) || (!CJK.test(query) && ws.length > 1));
+    // A query of Latin words only (a command: kubectl logs) asks for the command too; a
+    // name alone (kube-scheduler) is a term.
+    const howto = !asked && (HOWTO.test(query) || (!CJK.test(query) && many > 1));
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
@@ -743,12 +784,16 @@
           idf.set(gram, df ? Math.log(1 + n / df) : 0);
         }
     const rows = candidates.map((d) =>
-      ws.map((w) => {
+      ws.map((w, k) => {
         const c = {};
-        for (const f of [...FIELDS, "context"]) c[f] = d[f] ? cover(d[f], w, idf) : 0;
-        if (d.opening && !asked) [c.title, c.context] = [0, c.title];
+        const r = {}; // towards the order, a word of a name counts where the name stands
+        for (const f of [...FIELDS, "context"]) {
+          c[f] = d[f] ? cover(d[f], w, idf) : 0;
+          r[f] = !partOf[k] || (d[f] && stands(d[f], k)) ? c[f] : 0;
+        }
+        if (d.opening && !asked) [c.title, c.context, r.title, r.context] = [0, c.title, 0, r.title];
         c.any = Math.max(c.title, c.prose, c.code, c.context);
-        c.rank = Math.max(c.title, c.prose, CODE * c.code, CONTEXT * c.context);
+        c.rank = Math.max(r.title, r.prose, CODE * r.code, (numbered.has(k) ? 1 : CONTEXT) * r.context);
         return c;
       }),
     );
@@ -766,8 +811,16 @@
     const content = ws.map((w, k) => weights[k] > 0 && !light[k]);
     const said = ws.reduce((a, w, k) => a + (content[k] ? weights[k] : 0), 0) / total; // not particles
     const pairs = [];
+    // Words that stand close: a name's words are the name (v1.37.2 の出力: the version, then
+    // 出力, not 2 and 出力).
     const kept = ws.filter((w, k) => content[k]);
-    for (let k = 0; k + 1 < kept.length; k++) pairs.push([kept[k].forms, kept[k + 1].forms]);
+    const units = [];
+    ws.forEach((w, k) => {
+      if (!content[k]) return;
+      const forms = partOf[k] ? nameForms.get(partOf[k]) : w.forms;
+      if (!partOf[k] || partOf[k] !== partOf[k - 1] || !content[k - 1]) units.push(forms);
+    });
+    for (let k = 0; k + 1 < units.length; k++) pairs.push([units[k], units[k + 1]]);
     // The whole query as typed; a query of one glossary word in any of its forms.
     // A typo's correction stands in the query as typed (kubeclt logs: kubectl logs).
     const fixed = ws.reduceRight((q, w) => (w.fixed ? q.slice(0, w.from) + w.fixed + q.slice(w.to) : q), query);
@@ -791,6 +844,13 @@
         : 0;
       const inTitle = phrase(d.title);
       const inText = phrase(d.prose) || phrase(d.code);
+      // The query or the names typed in the title, prose or a command line, not only in a
+      // command's output.
+      const spoken = (f) => find(d.body, f) >= 0 || d.lines.some((l) => find(l, f) >= 0);
+      const told =
+        phrase(d.body) ||
+        d.lines.some((l) => phrase(l)) ||
+        (named && [...names, ...spaced].every(spoken));
       // The longest stretch of the query as typed, across its words, that the section's
       // title or prose holds (見えるものを分ける: 「見えるもの」), as a share of the query.
       const typedShare = stretch(d.body, query, cuts) / query.length;
@@ -803,7 +863,8 @@
       if (d.last) level = Math.max(1, level - 1);
       // How often the words stand in the title and prose (up to 5 times each; synonyms not).
       const often =
-        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, exact(w)) : 0), 0) / (5 * total);
+        ws.reduce((a, w, k) => a + (content[k] ? weights[k] * count(d.body, partOf[k] ? nameForms.get(partOf[k]) : exact(w)) : 0), 0) /
+        (5 * total);
       // A section whose sentences define the words (their topic) is about them: for a
       // question for a definition, before one that mentions them, however often; for
       // other queries a little, where the topic is the whole query (so it is read only
@@ -827,7 +888,7 @@
         DEFINES * topicShare +
         SHOWS * showShare +
         0.5 * close +
-        (inText || named ? 0.5 : 0) +
+        (inText || named ? (told ? 0.5 : CODE * 0.5) : 0) +
         STRETCH * typedShare +
         // A flag typed: the section whose command lines use it (--namespace: 「kubectl get
         // pod --namespace kube-system」), not the list of every flag.
