@@ -126,6 +126,8 @@ FLOORS = {
     # 93.3% first hit (95.0% first page) at its one measurement (blind), then tuned on in
     # round 8: 99.2%
     "search-learner-queries-heldout7": 0.95,
+    # never tuned on: 85.8% first hit (94.2% first page) at its one measurement (blind)
+    "search-learner-queries-heldout8": 0.82,
 }
 
 
