@@ -25,6 +25,8 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import shutil
+import stat
 import sys
 import tempfile
 import zipfile
@@ -32,6 +34,7 @@ from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 
+from ..base.terminal import PrintableStream
 from ..site.offline import SHIM
 from . import sitebuild
 
@@ -156,11 +159,23 @@ def extra_problems(extra: list[Path], base: Path | None = None) -> list[str]:
     """Why a `--with` folder cannot go into the zip (empty when every one can)."""
     out = []
     for folder in extra:
-        if folder.is_absolute() or ".." in folder.parts:
+        if folder.is_absolute() or ".." in folder.parts or not folder.parts:
             out.append(f"{folder}: give a folder inside the site's one (it keeps its path)")
+        elif link := _link_on_the_way(base or Path(), folder):
+            out.append(f"{folder}: {link} is a link; give the folder it leads to, if it is yours")
         elif not ((base or Path()) / folder).is_dir():
             out.append(f"{folder}: no such folder")
     return out
+
+
+def _link_on_the_way(base: Path, folder: Path) -> str | None:
+    """The first part of `folder` (under `base`) that is a symbolic link, as given."""
+    path = base
+    for part in folder.parts:
+        path = path / part
+        if path.is_symlink():
+            return path.relative_to(base).as_posix()
+    return None
 
 
 NOTES = {
@@ -212,22 +227,49 @@ def write_zip(
     Written to a temporary file first: an earlier zip stays whole until the new one is."""
     base = base or Path()
     entries = [(f"{folder}/{p.relative_to(site).as_posix()}", p) for p in _files(site)]
-    entries += [(p.relative_to(base).as_posix(), p) for d in extra for p in _files(base / d)]
-    contents = [(name, path.read_bytes()) for name, path in entries]
-    contents += sorted((files or {}).items())
+    for d in extra:
+        entries += [(p.relative_to(base).as_posix(), p) for p in _files(base / d, hidden=False)]
+    contents: list[tuple[str, Path | bytes]] = [*entries, *(files or {}).items()]
     tmp = out.with_name(f".{out.name}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, data in sorted(contents):
+        for name, data in sorted(contents, key=lambda entry: entry[0]):
             info = zipfile.ZipInfo(name, _EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            z.writestr(info, data)
+            if isinstance(data, bytes):
+                z.writestr(info, data)
+                continue
+            with data.open("rb") as src, z.open(info, "w") as dst:  # a file at a time
+                shutil.copyfileobj(src, dst, 1 << 20)
     tmp.replace(out)
     return len(contents)
 
 
-def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+def _files(folder: Path, hidden: bool = True) -> list[Path]:
+    """The regular files under `folder` (walked without following links). A link, a FIFO,
+    a device raises ShareError: the zip takes a folder's own files, never what a link in
+    it (a pull request can add one) leads to, ~/.kube/config or /proc/self/environ.
+    Without `hidden`, hidden files and folders (`.git`, `.env`) are left out, as MkDocs
+    leaves them out of docs/."""
+    found, refused = [], []
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        if not hidden:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            names = [n for n in names if not n.startswith(".")]
+        for name in (*dirs, *names):
+            path = Path(top) / name
+            if path.is_symlink():
+                refused.append(f"{path}: a link (to {os.readlink(path)}); {_ONLY_OWN}")
+            elif name in names and not stat.S_ISREG(path.lstat().st_mode):
+                refused.append(f"{path}: not a regular file (a FIFO, a device); {_ONLY_OWN}")
+            elif name in names:
+                found.append(path)
+    if refused:
+        raise ShareError(refused)
+    return sorted(found)
+
+
+_ONLY_OWN = "the zip takes only the folder's own files, not what a link leads to"
 
 
 def share(
@@ -326,13 +368,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     site = Path(args[0] if args else "site")
     out = Path(args[1] if len(args) > 1 else "site.zip")
-    found = problems(site) + extra_problems(extra)
+    # A page's URL, a link's target: a stranger's text, its control characters shown.
+    stdout, stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        found = problems(site) + extra_problems(extra)
+        count = None if found else write_zip(site, out, extra=extra)
+    except ShareError as e:
+        found = e.problems
     if found:
         for line in found:
-            sys.stderr.write(f"share: {line}\n")
+            stderr.write(f"share: {line}\n")
         return 1
-    count = write_zip(site, out, extra=extra)
-    sys.stdout.write(
+    stdout.write(
         f"{out}: {count} files; unzip it and open site/index.html (works offline, "
         "search included)\n"
     )

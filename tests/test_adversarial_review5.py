@@ -1,0 +1,128 @@
+"""Fifth adversarial review: the surfaces around the build, `kubecapture share` (the zip)
+and `kubecapture handout` (the PDF). Each hostile case has a benign twin that still works.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+from kubecapture.tools import share
+
+# --- share: the zip takes a folder's own files, never what a link in it leads to ----------
+
+
+def _checkout(tmp_path: Path) -> Path:
+    """A built site and an `examples` folder beside a file of the computer."""
+    (tmp_path / "host-secret.txt").write_text("HOST-SECRET-5821\n")
+    root = tmp_path / "notes"
+    (root / "site").mkdir(parents=True)
+    (root / "site" / "index.html").write_text("<html></html>")
+    (root / "examples").mkdir()
+    (root / "examples" / "pod.yaml").write_text("kind: Pod\n")
+    return root
+
+
+def _zipped(root: Path, extra: str = "examples") -> dict[str, bytes]:
+    out = root / "site.zip"
+    share.write_zip(root / "site", out, extra=[Path(extra)], base=root)
+    with zipfile.ZipFile(out) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+@pytest.mark.parametrize("where", ["examples", "site"])
+def test_a_link_in_a_zipped_folder_is_refused_not_followed(tmp_path, where):
+    """A pull request adds examples/kubeconfig.yaml -> ~/.kube/config (`--with examples`
+    is not a folder the build checks): the zip held the author's file."""
+    root = _checkout(tmp_path)
+    os.symlink(tmp_path / "host-secret.txt", root / where / "leak.yaml")
+    with pytest.raises(share.ShareError) as refused:
+        _zipped(root)
+    assert "leak.yaml: a link (to " in refused.value.problems[0]
+    assert not (root / "site.zip").exists()
+
+
+def test_a_link_to_a_folder_in_a_zipped_folder_is_refused(tmp_path):
+    root = _checkout(tmp_path)
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "id_rsa").write_text("HOST-SECRET-5821\n")
+    os.symlink(tmp_path / "home", root / "examples" / "home")
+    with pytest.raises(share.ShareError):
+        _zipped(root)
+
+
+def test_a_fifo_in_a_zipped_folder_is_refused_not_read(tmp_path):
+    root = _checkout(tmp_path)
+    os.mkfifo(root / "examples" / "pipe.yaml")  # reading it would wait for ever
+    with pytest.raises(share.ShareError) as refused:
+        _zipped(root)
+    assert "not a regular file" in refused.value.problems[0]
+
+
+def test_the_benign_twin_a_folder_of_files_is_zipped(tmp_path):
+    root = _checkout(tmp_path)
+    (root / "examples" / "deep").mkdir()
+    (root / "examples" / "deep" / "svc.yaml").write_text("kind: Service\n")
+    zipped = _zipped(root)
+    assert {"site/index.html", "examples/pod.yaml", "examples/deep/svc.yaml"} <= set(zipped)
+    assert not any(b"HOST-SECRET" in data for data in zipped.values())
+
+
+def test_hidden_files_of_a_zipped_folder_are_left_out(tmp_path):
+    """`--with docs`: the author's docs/.env (not committed) and a .git folder."""
+    root = _checkout(tmp_path)
+    (root / "examples" / ".env").write_text("TOKEN=HOST-SECRET-5821\n")
+    (root / "examples" / ".git").mkdir()
+    (root / "examples" / ".git" / "config").write_text("url = https://HOST-SECRET-5821@x\n")
+    zipped = _zipped(root)
+    assert "examples/pod.yaml" in zipped  # the twin
+    assert not any(b"HOST-SECRET" in data for data in zipped.values())
+
+
+@pytest.mark.parametrize("folder", [".", "./"])
+def test_the_whole_checkout_is_not_a_with_folder(tmp_path, folder):
+    """`--with .` zipped .git, the author's .env files, the last site.zip."""
+    root = _checkout(tmp_path)
+    assert share.extra_problems([Path(folder)], root)
+    assert share.extra_problems([Path("examples")], root) == []  # the twin
+
+
+def test_a_with_folder_that_is_a_link_is_refused(tmp_path):
+    root = _checkout(tmp_path)
+    (tmp_path / "home").mkdir()
+    os.symlink(tmp_path / "home", root / "manifests")
+    found = share.extra_problems([Path("manifests")], root)
+    assert found and "manifests is a link" in found[0]
+
+
+def test_share_as_a_module_refuses_a_link_in_one_line_with_its_controls_shown(tmp_path):
+    """`python -m kubecapture.tools.share`: a ShareError was a traceback, and a link's
+    target (a stranger's text) reached the terminal with its escape sequences."""
+    root = _checkout(tmp_path)
+    (root / "site" / "search").mkdir()
+    (root / "site" / "search" / "search_index.js").write_text("")
+    from kubecapture.site.offline import SHIM
+
+    (root / "site" / SHIM).parent.mkdir(parents=True, exist_ok=True)
+    (root / "site" / SHIM).write_text("")
+    os.symlink("/nonexistent/\x1b]52;c;SGVsbG8=\x07", root / "examples" / "leak.yaml")
+    done = subprocess.run(
+        [sys.executable, "-m", "kubecapture.tools.share", "site", "o.zip", "--with", "examples"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "\x1b" not in done.stderr and "\\x1b]52" in done.stderr
+    os.unlink(root / "examples" / "leak.yaml")  # the twin
+    done = subprocess.run(
+        [sys.executable, "-m", "kubecapture.tools.share", "site", "o.zip", "--with", "examples"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
