@@ -126,3 +126,111 @@ def test_share_as_a_module_refuses_a_link_in_one_line_with_its_controls_shown(tm
         text=True,
     )
     assert done.returncode == 0, done.stderr
+
+
+# --- handout: Chromium loads only the site's files, and stops -----------------------------
+
+
+def _needs_chromium():
+    from conftest import CHROMIUM
+
+    if not CHROMIUM.exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    pytest.importorskip("playwright")
+    pytest.importorskip("pypdf")
+
+
+def _handout_page(tmp_path: Path, body: str) -> Path:
+    site = tmp_path / "site"
+    site.mkdir(parents=True)
+    (site / "own.css").write_text("h1 { color: #123456 }")
+    (site / "handout.html").write_text(
+        '<!doctype html><html><head><title>t</title><link rel="stylesheet" href="own.css">'
+        f"</head><body><h1>HANDOUT-TEXT</h1>{body}</body></html>"
+    )
+    return site
+
+
+class _Listener:
+    """A TCP and a UDP port of the loopback that count who came."""
+
+    def __init__(self):
+        import socket
+        import threading
+
+        self.tcp, self.udp, self.came = socket.socket(), socket.socket(type=socket.SOCK_DGRAM), []
+        self.tcp.bind(("127.0.0.1", 0))
+        self.tcp.listen(20)
+        self.udp.bind(("127.0.0.1", 0))
+        self.udp.settimeout(0.5)
+        self.port, self.udp_port = self.tcp.getsockname()[1], self.udp.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                self.came.append(self.tcp.accept()[0])
+            except OSError:
+                return
+
+    def udp_came(self) -> bool:
+        try:
+            return bool(self.udp.recvfrom(100))
+        except OSError:
+            return False
+
+
+@pytest.mark.browser
+def test_a_page_script_of_the_handout_reaches_no_network(tmp_path):
+    """The route sees http(s) requests only: a page's WebSocket (in the page, a worker or a
+    srcdoc frame), a preconnect and WebRTC's STUN went out while printing."""
+    _needs_chromium()
+    from kubecapture.tools import handout
+
+    there = _Listener()
+    port, udp = there.port, there.udp_port
+    body = (
+        f'<link rel="preconnect" href="http://127.0.0.1:{port}/">'
+        f"<script>new WebSocket('ws://127.0.0.1:{port}/page');"
+        f"new Worker(URL.createObjectURL(new Blob([\"new WebSocket('ws://127.0.0.1:{port}/w')\""
+        "])));"
+        f"var pc = new RTCPeerConnection({{iceServers: [{{urls: 'stun:127.0.0.1:{udp}'}}]}});"
+        "pc.createDataChannel('x'); pc.createOffer().then(o => pc.setLocalDescription(o));"
+        "</script>"
+        f"<iframe srcdoc=\"<script>new WebSocket('ws://127.0.0.1:{port}/f')</script>\"></iframe>"
+    )
+    site = _handout_page(tmp_path, body)
+    handout._print(site, tmp_path / "out.pdf", "t")
+    import time
+
+    time.sleep(1)
+    assert there.came == [] and not there.udp_came()
+    assert (tmp_path / "out.pdf").read_bytes().startswith(b"%PDF")  # the twin: printed
+
+
+@pytest.mark.browser
+def test_a_page_script_that_never_ends_stops_the_handout_in_one_line(tmp_path, monkeypatch):
+    """A loop started after the page loaded held `kubecapture handout` for ever."""
+    _needs_chromium()
+    from kubecapture.tools import handout
+
+    monkeypatch.setattr(handout, "PRINT_SECONDS", 20)
+    site = _handout_page(
+        tmp_path,
+        "<script>addEventListener('load', () => setTimeout(() => { for (;;) {} }, 10))</script>",
+    )
+    with pytest.raises(handout.HandoutError, match="did not finish in 20 s"):
+        handout._print(site, tmp_path / "out.pdf", "t")
+    twin = _handout_page(tmp_path / "twin", "<script>addEventListener('load', () => 1)</script>")
+    assert handout._print(twin, tmp_path / "twin.pdf", "t") == []
+
+
+@pytest.mark.browser
+def test_a_page_that_never_loads_is_one_line_not_a_traceback(tmp_path):
+    """A script looping before `load`: Playwright's TimeoutError was a traceback."""
+    _needs_chromium()
+    from kubecapture.tools import handout
+
+    site = _handout_page(tmp_path, "<script>for (;;) {}</script>")
+    with pytest.raises(handout.HandoutError, match="printing failed: Page.goto: Timeout"):
+        handout._print(site, tmp_path / "out.pdf", "t")
