@@ -234,3 +234,37 @@ def test_a_page_that_never_loads_is_one_line_not_a_traceback(tmp_path):
     site = _handout_page(tmp_path, "<script>for (;;) {}</script>")
     with pytest.raises(handout.HandoutError, match="printing failed: Page.goto: Timeout"):
         handout._print(site, tmp_path / "out.pdf", "t")
+
+
+# --- JSON from anyone: nesting too deep is one sentence, not a RecursionError -------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_a_drift_report_nested_too_deep_is_one_warning_and_the_page_is_made(tmp_path, caplog):
+    from kubecapture.drift import report
+
+    (tmp_path / report.REPORT_FILE).write_text(DEEP)
+    page = report.page_markdown(tmp_path, "en")
+    assert page.startswith("# ") and "nested too deeply" in caplog.text
+    (tmp_path / report.REPORT_FILE).write_text("[]")  # the twin: the same sentence's kind
+    assert report.page_markdown(tmp_path, "en") == page
+
+
+def test_a_version_matrix_file_nested_too_deep_is_no_cells(tmp_path):
+    from kubecapture.drift import matrix, report
+
+    (tmp_path / matrix.CELLS_FILE).write_text('{"cells": ' + DEEP + "}")
+    assert report.saved_matrix_cells(tmp_path) == {}
+    cell = '{"cells": {"k": {"status": "same", "diff": []}}}'  # the twin
+    (tmp_path / matrix.CELLS_FILE).write_text(cell)
+    assert list(report.saved_matrix_cells(tmp_path)) == ["k"]
+
+
+def test_a_patch_nested_too_deep_is_refused_not_a_traceback():
+    from kubecapture.trust import guard, scope
+
+    assert "cannot read as plain data" in guard._patch_own_label(DEEP)
+    assert scope.decoded_patch(DEEP) is None
+    assert scope.decoded_patch('{"metadata": {}}') == {"metadata": {}}  # the twin
+    assert guard._patch_own_label('{"metadata": {"labels": {"a": "b"}}}') is None
