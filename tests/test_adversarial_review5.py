@@ -268,3 +268,69 @@ def test_a_patch_nested_too_deep_is_refused_not_a_traceback():
     assert scope.decoded_patch(DEEP) is None
     assert scope.decoded_patch('{"metadata": {}}') == {"metadata": {}}  # the twin
     assert guard._patch_own_label('{"metadata": {"labels": {"a": "b"}}}') is None
+
+
+# --- share: what the zip's pages load, read as a browser reads it, in linear time ---------
+
+LOADS = {
+    "srcset": '<img src="ok.png" srcset="ok.png 1x, https://t.example/p.png 2x">',
+    "style-attribute": '<img src="ok.png" style="background: url(https://t.example/p.png)">',
+    "css-escape": '<p style="background: \\75rl(https://t.example/p.png)">x</p>',
+    "style-import": '<style>@import "https://t.example/a.css";</style>',
+    "style-file": "<style>p{background:url('file:///etc/passwd')}</style>",
+    "svg-image": '<svg><image href="https://t.example/p.png"/></svg>',
+    "svg-use": '<svg><use xlink:href="file:///etc/x.svg#a"/></svg>',
+    "refresh": '<meta http-equiv="refresh" content="0; url=https://t.example/">',
+    "base": '<base href="https://t.example/">',
+    "background": '<table background="//t.example/p.png"></table>',
+    "entity": '<img src="&#x68;ttps://t.example/p.png">',
+    "blank": '<img src=" https://t.example/p.png">',
+    "tab": '<img src="ht\ttps://t.example/p.png">',
+    "spaced-equals": '<img src = "https://t.example/p.png">',
+}
+BENIGN = (
+    '<img src="ok.png" srcset="ok.png 1x, ok2.png 2x"><p style="color:red">x</p>'
+    '<style>p{background:url(ok.png)}</style><svg><use href="#a"/></svg>'
+    '<meta name="description" content="0; url=https://x"><a href="https://example.com">x</a>'
+    '<link rel="canonical" href="https://x/"><pre><code>url(https://x/y.png)</code></pre>'
+)
+
+
+def _site_with(tmp_path: Path, body: str) -> Path:
+    from kubecapture.site.offline import SHIM
+
+    site = tmp_path / "site"
+    (site / "search").mkdir(parents=True)
+    (site / "search" / "search_index.js").write_text("")
+    (site / SHIM).parent.mkdir(parents=True, exist_ok=True)
+    (site / SHIM).write_text("")
+    (site / "index.html").write_text(f"<html><body>{body}</body></html>")
+    return site
+
+
+@pytest.mark.parametrize("body", LOADS.values(), ids=LOADS.keys())
+def test_share_refuses_every_way_a_page_loads_from_outside(tmp_path, body):
+    """The check read src/data/poster/href of a few tags, quoted its way: a srcset
+    candidate, CSS, SVG, a refresh, <base>, an entity or a blank in the URL went out."""
+    found = share.problems(_site_with(tmp_path, body))
+    assert found and ("t.example" in found[0] or "file:" in found[0])
+
+
+def test_the_benign_twin_a_page_of_its_own_files_is_shared(tmp_path):
+    assert share.problems(_site_with(tmp_path, BENIGN)) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    ['<p title="' + "<img " * 20_000 + '">', "<style>" * 20_000, '<p title="' * 20_000],
+    ids=["tags-in-an-attribute", "open-style-blocks", "open-quotes"],
+)
+def test_share_reads_a_hostile_page_in_linear_time(tmp_path, body):
+    """`<img ` 20 000 times inside an attribute: each went back over the rest of the
+    page (eight minutes for 100 KB)."""
+    import time
+
+    site = _site_with(tmp_path, body)
+    start = time.monotonic()
+    share.problems(site)
+    assert time.monotonic() - start < 2.0

@@ -38,15 +38,90 @@ from ..base.terminal import PrintableStream
 from ..site.offline import SHIM
 from . import sitebuild
 
-# Where a page pulls in a resource (not plain links, which a reader follows on purpose).
-_RESOURCE = re.compile(
-    r"<(?:script|img|iframe|frame|embed|source|audio|video|track|input)\b[^>]*?"
-    r"\bsrc=[\"']?(?P<src>[^\"' >]+)"
-    r"|<(?:object)\b[^>]*?\bdata=[\"']?(?P<data>[^\"' >]+)"
-    r"|<(?:video)\b[^>]*?\bposter=[\"']?(?P<poster>[^\"' >]+)"
-    r"|<link\b[^>]*?\bhref=[\"']?(?P<href>[^\"' >]+)",
-    re.I,
-)
+# Where a page pulls in a resource (not plain links, which a reader follows on purpose):
+# tag -> the attributes that load; also any tag's `style`, a <style> block, and a
+# <meta http-equiv=refresh>. Read as a browser reads them (entities
+# decoded, any quoting), in time linear in the page (a regex per tag went back over the
+# rest of the page at each `<img` inside an attribute: minutes for 100 KB).
+_LOADS = {
+    **dict.fromkeys(("script", "iframe", "frame", "embed", "audio", "track", "input"), ("src",)),
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "object": ("data",),
+    "link": ("href",),
+    "base": ("href",),  # every relative URL then leads there
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"),
+    **dict.fromkeys(("body", "table", "td", "th", "tr"), ("background",)),
+}
+_CSS_ESCAPE = re.compile(r"\\([0-9a-f]{1,6})\s?|\\(.)", re.I | re.S)
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)|["']([^"']+)["']""", re.I)
+_REFRESH = re.compile(r"^\s*[\d.]*\s*[;,]\s*(?:url\s*=\s*)?[\"']?([^\"'\s]+)", re.I)
+
+
+_TAG = re.compile(r"<([a-z][^\s/>]*)", re.I)
+_NAME = re.compile(r"[\s/]*([^\s\"'>/=]+)(?:\s*=\s*)?")
+_STYLE_END = re.compile(r"</style", re.I)
+
+
+def _tags(html: str):
+    """(tag, {attribute: value}) of each start tag and ("", css) of each <style> block,
+    in one pass over the page: every character read once (a quote or a block left open
+    runs to the end of the page, as in a browser)."""
+    pos, end = 0, len(html)
+    while m := _TAG.search(html, pos):
+        tag, pos, attrs = m[1].lower(), m.end(), {}
+        while pos < end and html[pos] != ">":
+            a = _NAME.match(html, pos)
+            if not a:
+                pos += 1
+                continue
+            pos, value = a.end(), None
+            if a[0].rstrip().endswith("="):
+                if html[pos : pos + 1] in ("'", '"'):
+                    close = html.find(html[pos], pos + 1)
+                    close = end if close < 0 else close
+                    value, pos = html[pos + 1 : close], close + 1
+                else:
+                    bare = re.compile(r"[^\s>]*").match(html, pos)
+                    value, pos = bare[0], bare.end()
+            attrs.setdefault(a[1].lower(), unescape(value) if value is not None else None)
+        yield tag, attrs
+        if tag == "style":
+            close = _STYLE_END.search(html, pos)
+            yield "", {"style": html[pos : close.start() if close else end]}
+            pos = close.end() if close else end
+
+
+def _loaded(html: str) -> list[str]:
+    """Every URL a page's HTML loads without a script, as the browser reads it: entities
+    decoded, tabs and newlines dropped, blanks trimmed."""
+    urls = []
+    for tag, attrs in _tags(html):
+        given = {k: v for k, v in attrs.items() if v is not None}
+        if tag == "link" and _is_hint(given.get("rel")):
+            continue
+        for name in _LOADS.get(tag, ()):
+            found = given.get(name)
+            if found is not None and name == "srcset":
+                urls += [c.split()[0] for c in found.split(",") if c.split()]
+            elif found is not None:
+                urls.append(found)
+        if tag == "meta" and given.get("http-equiv", "").lower() == "refresh":
+            refresh = _REFRESH.match(given.get("content", ""))
+            urls += [refresh[1]] if refresh else []
+        if "style" in given:
+            css = _CSS_ESCAPE.sub(lambda e: e[2] or _char(e[1]), given["style"])
+            urls += [a or b for a, b in _CSS_URL.findall(css)]
+    return [re.sub(r"[\t\n\r]", "", u).strip() for u in urls]
+
+
+def _char(code: str) -> str:
+    return chr(int(code, 16)) if 0 < int(code, 16) <= 0x10FFFF else "\ufffd"
+
+
 _REMOTE = re.compile(r"^(?:https?:)?//", re.I)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -71,10 +146,7 @@ def problems(site: Path) -> list[str]:
     for page in sorted(site.rglob("*.html")):
         name = page.relative_to(site).as_posix()
         text = page.read_text(encoding="utf-8", errors="replace")
-        for m in _RESOURCE.finditer(text):
-            url = next(u for u in m.groups() if u)
-            if _is_hint(m.group(0)):
-                continue
+        for url in filter(None, _loaded(text)):
             if _REMOTE.match(url):
                 out.append(f"{name}: loads {url} from the network")
             elif where := _outside(url, name):
@@ -95,13 +167,10 @@ def _outside(url: str, page: str) -> str | None:
     return "outside the site" if target == ".." or target.startswith("../") else None
 
 
-def _is_hint(tag: str) -> bool:
+def _is_hint(rel: str | None) -> bool:
     """<link rel="canonical|alternate|…"> names a URL without loading it."""
-    if not tag.lower().startswith("<link"):
-        return False
-    rel = re.search(r"\brel=[\"']?([^\"'>]+)", tag, re.I)
     loads = {"stylesheet", "preload", "modulepreload", "icon", "manifest", "prefetch"}
-    return bool(rel) and not (set(rel[1].lower().split()) & loads)
+    return bool(rel) and not (set(rel.lower().split()) & loads)
 
 
 def setup_problems(site: sitebuild.SiteInfo) -> list[str]:
