@@ -334,3 +334,15 @@ def test_share_reads_a_hostile_page_in_linear_time(tmp_path, body):
     start = time.monotonic()
     share.problems(site)
     assert time.monotonic() - start < 2.0
+
+
+@pytest.mark.parametrize("name", ["x\\..\\..\\evil.bat", "C:evil.yaml", "a\x1b[2Jb.yaml"])
+def test_a_file_name_that_unzips_elsewhere_on_windows_is_refused(tmp_path, name):
+    """Git keeps `..\\..\\evil.bat` as one name; Windows' unzippers split it at `\\`."""
+    root = _checkout(tmp_path)
+    (root / "examples" / name).write_text("x\n")
+    with pytest.raises(share.ShareError) as refused:
+        _zipped(root)
+    assert "unzips elsewhere on Windows" in refused.value.problems[0]
+    (root / "examples" / name).rename(root / "examples" / "evil.yaml")  # the twin
+    assert "examples/evil.yaml" in _zipped(root)

@@ -327,7 +327,12 @@ def _files(folder: Path, hidden: bool = True) -> list[Path]:
             names = [n for n in names if not n.startswith(".")]
         for name in (*dirs, *names):
             path = Path(top) / name
-            if path.is_symlink():
+            if _UNZIPS_ELSEWHERE.search(name):
+                refused.append(
+                    f"{path}: a name with a backslash, a colon or a control character, which "
+                    "unzips elsewhere on Windows (..\\..\\x.bat, C:x); rename it"
+                )
+            elif path.is_symlink():
                 refused.append(f"{path}: a link (to {os.readlink(path)}); {_ONLY_OWN}")
             elif name in names and not stat.S_ISREG(path.lstat().st_mode):
                 refused.append(f"{path}: not a regular file (a FIFO, a device); {_ONLY_OWN}")
@@ -338,6 +343,9 @@ def _files(folder: Path, hidden: bool = True) -> list[Path]:
     return sorted(found)
 
 
+# A zip entry's name is read with `/` as its only separator; Windows' unzippers also
+# split at `\\` (a file `..\\..\\x.bat` lands outside the folder) and read `C:`.
+_UNZIPS_ELSEWHERE = re.compile(r"[\\:\x00-\x1f\x7f]")
 _ONLY_OWN = "the zip takes only the folder's own files, not what a link leads to"
 
 
