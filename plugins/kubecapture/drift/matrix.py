@@ -20,6 +20,7 @@ from typing import Literal
 
 import jinja2
 
+from ..base import plainjson
 from ..base.snippets import one_line
 from ..base.strings import matrix_strings, report_strings
 from ..captures.store import PageCapture, Provenance, SnippetCapture
@@ -202,7 +203,7 @@ def load_cells(text: str) -> dict[str, Cell]:
     """Saved cells, typed on load: anything not exactly a cell is left out (the cell is
     then compared anew)."""
     try:
-        data = json.loads(text)
+        data = plainjson.loads(text)
     except ValueError:
         return {}
     cells = data.get("cells") if isinstance(data, dict) else None

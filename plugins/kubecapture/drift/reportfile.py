@@ -3,9 +3,9 @@ file may come from anyone."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import fields
 
+from ..base import plainjson
 from ..captures.store import Provenance
 from .drift import DIFFERENCE_KINDS, RULES, Difference
 from .driftreport import NOTES, STATUSES, DriftEntry, DriftReport
@@ -19,7 +19,7 @@ def load(text: str) -> DriftReport:
     """Reload a saved report, its types checked (it may come from anyone). Raises
     ValueError, one sentence, when it is not a report of this version."""
     try:
-        data = json.loads(text)
+        data = plainjson.loads(text)
     except ValueError as e:
         raise ValueError(f"not JSON ({e})") from None
     if not isinstance(data, dict) or data.get("version") != DriftReport.VERSION:

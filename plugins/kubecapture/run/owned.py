@@ -17,6 +17,7 @@ import os
 import time
 from pathlib import Path
 
+from ..base import plainjson
 from ..base.atomic import write_atomic
 
 KEEP_DAYS = 30  # a record older than this is of a cluster long gone: dropped
@@ -61,7 +62,7 @@ def _read(path: Path) -> dict[str, dict]:
     """The entries; none when the file is missing or not what this module writes (then no
     leftover is deleted: the safe side)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = plainjson.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):

@@ -27,9 +27,16 @@ radicals in its text layer (入 -> ⼊): the PDF's ToUnicode maps are put right 
 
 from __future__ import annotations
 
+import contextlib
+import json
+import os
 import posixpath
 import re
 import shutil
+import signal
+import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from html import escape, unescape
@@ -279,7 +286,35 @@ def _playwright():
     return sync_api
 
 
+PRINT_SECONDS = 300  # one print at most: a page's script may never end
+
+
 def _print(site: Path, out: Path, title: str) -> list[int]:
+    """One print of SITE/handout.html to `out`, in a process session of its own; the page
+    each chapter starts on. A page's script can keep Chromium busy for ever (a loop run
+    after the page loaded) and no Playwright call has a bound while it runs: after
+    PRINT_SECONDS the session (Python, Playwright's driver, Chromium) is killed and the
+    author told in one line, as when Playwright gives up (a page that never loads)."""
+    command = [sys.executable, "-m", __name__, str(site), str(out), title]
+    child = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True
+    )
+    try:
+        stdout, stderr = child.communicate(timeout=PRINT_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        child.communicate()
+        raise HandoutError(
+            f"printing did not finish in {PRINT_SECONDS} s: a page keeps Chromium busy (a "
+            "script that never ends?); print fewer pages to find it"
+        ) from None
+    if child.returncode != 0:
+        lines = stderr.decode("utf-8", "replace").strip().splitlines()
+        raise HandoutError(lines[-1] if lines else f"printing failed (exit {child.returncode})")
+    return json.loads(stdout.decode("utf-8").strip().splitlines()[-1])
+
+
+def _print_here(site: Path, out: Path, title: str) -> list[int]:
     """One print of SITE/handout.html to `out`; the page each chapter starts on."""
     api = _playwright()
     Error, sync_playwright = api.Error, api.sync_playwright
@@ -293,8 +328,8 @@ def _print(site: Path, out: Path, title: str) -> list[int]:
         f'font-family:IPAexGothic,sans-serif">{escape(title)}</div>'
     )
     html_file = site / PAGE
-    with sync_playwright() as p:
-        browser = _launch(p, Error)
+    with sync_playwright() as p, _dead_end() as proxy:
+        browser = _launch(p, Error, proxy)
         try:
             context = browser.new_context(
                 viewport={"width": CONTENT_WIDTH, "height": 1000},
@@ -302,6 +337,7 @@ def _print(site: Path, out: Path, title: str) -> list[int]:
                 service_workers="block",
             )
             context.route("**/*", _serve(site))
+            context.route_web_socket("**/*", lambda ws: ws.close())
             page = context.new_page()
             page.goto(ORIGIN + PAGE, wait_until="load")
             page.emulate_media(media="print", color_scheme="light")
@@ -329,12 +365,36 @@ def _print(site: Path, out: Path, title: str) -> list[int]:
     return numbers
 
 
-def _launch(p, error):
+@contextlib.contextmanager
+def _dead_end():
+    """A proxy address that refuses every connection: a port of the loopback bound (so no
+    one else listens there) and never listened on. The route answers the page's requests
+    before any proxy; what the route never sees (a page script's WebSocket, a preconnect,
+    WebRTC over TCP) goes to this proxy and fails, the loopback included."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield f"http://127.0.0.1:{held.getsockname()[1]}"
+
+
+# Chromium's own ways out that no route sees: WebRTC's UDP (a STUN server, ICE) unless
+# proxied (it never is, through an HTTP proxy), and name lookups (DNS prefetch).
+NO_NETWORK = [
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+
+
+def _launch(p, error, proxy: str | None = None):
     """Debian's Chromium when installed, else Playwright's own (`playwright install`)."""
-    args = ["--no-sandbox", "--disable-gpu"]
+    args = ["--no-sandbox", "--disable-gpu", *NO_NETWORK]
     path = chromium()
     try:
-        return p.chromium.launch(executable_path=path, args=args, headless=True)
+        return p.chromium.launch(
+            executable_path=path,
+            args=args,
+            headless=True,
+            proxy={"server": proxy, "bypass": "<-loopback>"} if proxy else None,
+        )
     except error as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise HandoutError(
@@ -376,3 +436,23 @@ def make(
         (site / PAGE).write_text(html, encoding="utf-8")
         print_pdf(site, out, _site_name(html))
     return f"{out}: {len(pages)} page(s) of the site as one PDF ({', '.join(s for s, _ in pages)})"
+
+
+def _child(argv: list[str]) -> int:
+    """The printing process: the chapters' pages as JSON, or one line on stderr."""
+    site, out, title = argv
+    try:
+        numbers = _print_here(Path(site), Path(out), title)
+    except HandoutError as e:
+        sys.stderr.write(f"{e}\n")
+        return 1
+    except Exception as e:  # Playwright's: a page that never loads, Chromium gone
+        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        sys.stderr.write(f"printing failed: {first}\n")
+        return 1
+    sys.stdout.write(json.dumps(numbers) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_child(sys.argv[1:]))

@@ -25,6 +25,8 @@ from __future__ import annotations
 import os
 import posixpath
 import re
+import shutil
+import stat
 import sys
 import tempfile
 import zipfile
@@ -32,18 +34,94 @@ from datetime import UTC, datetime
 from html import unescape
 from pathlib import Path
 
+from ..base.terminal import PrintableStream
 from ..site.offline import SHIM
 from . import sitebuild
 
-# Where a page pulls in a resource (not plain links, which a reader follows on purpose).
-_RESOURCE = re.compile(
-    r"<(?:script|img|iframe|frame|embed|source|audio|video|track|input)\b[^>]*?"
-    r"\bsrc=[\"']?(?P<src>[^\"' >]+)"
-    r"|<(?:object)\b[^>]*?\bdata=[\"']?(?P<data>[^\"' >]+)"
-    r"|<(?:video)\b[^>]*?\bposter=[\"']?(?P<poster>[^\"' >]+)"
-    r"|<link\b[^>]*?\bhref=[\"']?(?P<href>[^\"' >]+)",
-    re.I,
-)
+# Where a page pulls in a resource (not plain links, which a reader follows on purpose):
+# tag -> the attributes that load; also any tag's `style`, a <style> block, and a
+# <meta http-equiv=refresh>. Read as a browser reads them (entities
+# decoded, any quoting), in time linear in the page (a regex per tag went back over the
+# rest of the page at each `<img` inside an attribute: minutes for 100 KB).
+_LOADS = {
+    **dict.fromkeys(("script", "iframe", "frame", "embed", "audio", "track", "input"), ("src",)),
+    "img": ("src", "srcset"),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "object": ("data",),
+    "link": ("href",),
+    "base": ("href",),  # every relative URL then leads there
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"),
+    **dict.fromkeys(("body", "table", "td", "th", "tr"), ("background",)),
+}
+_CSS_ESCAPE = re.compile(r"\\([0-9a-f]{1,6})\s?|\\(.)", re.I | re.S)
+_CSS_URL = re.compile(r"""url\(\s*["']?([^"')\s]+)|["']([^"']+)["']""", re.I)
+_REFRESH = re.compile(r"^\s*[\d.]*\s*[;,]\s*(?:url\s*=\s*)?[\"']?([^\"'\s]+)", re.I)
+
+
+_TAG = re.compile(r"<([a-z][^\s/>]*)", re.I)
+_NAME = re.compile(r"[\s/]*([^\s\"'>/=]+)(?:\s*=\s*)?")
+_STYLE_END = re.compile(r"</style", re.I)
+
+
+def _tags(html: str):
+    """(tag, {attribute: value}) of each start tag and ("", css) of each <style> block,
+    in one pass over the page: every character read once (a quote or a block left open
+    runs to the end of the page, as in a browser)."""
+    pos, end = 0, len(html)
+    while m := _TAG.search(html, pos):
+        tag, pos, attrs = m[1].lower(), m.end(), {}
+        while pos < end and html[pos] != ">":
+            a = _NAME.match(html, pos)
+            if not a:
+                pos += 1
+                continue
+            pos, value = a.end(), None
+            if a[0].rstrip().endswith("="):
+                if html[pos : pos + 1] in ("'", '"'):
+                    close = html.find(html[pos], pos + 1)
+                    close = end if close < 0 else close
+                    value, pos = html[pos + 1 : close], close + 1
+                else:
+                    bare = re.compile(r"[^\s>]*").match(html, pos)
+                    value, pos = bare[0], bare.end()
+            attrs.setdefault(a[1].lower(), unescape(value) if value is not None else None)
+        yield tag, attrs
+        if tag == "style":
+            close = _STYLE_END.search(html, pos)
+            yield "", {"style": html[pos : close.start() if close else end]}
+            pos = close.end() if close else end
+
+
+def _loaded(html: str) -> list[str]:
+    """Every URL a page's HTML loads without a script, as the browser reads it: entities
+    decoded, tabs and newlines dropped, blanks trimmed."""
+    urls = []
+    for tag, attrs in _tags(html):
+        given = {k: v for k, v in attrs.items() if v is not None}
+        if tag == "link" and _is_hint(given.get("rel")):
+            continue
+        for name in _LOADS.get(tag, ()):
+            found = given.get(name)
+            if found is not None and name == "srcset":
+                urls += [c.split()[0] for c in found.split(",") if c.split()]
+            elif found is not None:
+                urls.append(found)
+        if tag == "meta" and given.get("http-equiv", "").lower() == "refresh":
+            refresh = _REFRESH.match(given.get("content", ""))
+            urls += [refresh[1]] if refresh else []
+        if "style" in given:
+            css = _CSS_ESCAPE.sub(lambda e: e[2] or _char(e[1]), given["style"])
+            urls += [a or b for a, b in _CSS_URL.findall(css)]
+    return [re.sub(r"[\t\n\r]", "", u).strip() for u in urls]
+
+
+def _char(code: str) -> str:
+    return chr(int(code, 16)) if 0 < int(code, 16) <= 0x10FFFF else "\ufffd"
+
+
 _REMOTE = re.compile(r"^(?:https?:)?//", re.I)
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.I)
 _EPOCH = (1980, 1, 1, 0, 0, 0)
@@ -68,10 +146,7 @@ def problems(site: Path) -> list[str]:
     for page in sorted(site.rglob("*.html")):
         name = page.relative_to(site).as_posix()
         text = page.read_text(encoding="utf-8", errors="replace")
-        for m in _RESOURCE.finditer(text):
-            url = next(u for u in m.groups() if u)
-            if _is_hint(m.group(0)):
-                continue
+        for url in filter(None, _loaded(text)):
             if _REMOTE.match(url):
                 out.append(f"{name}: loads {url} from the network")
             elif where := _outside(url, name):
@@ -92,13 +167,10 @@ def _outside(url: str, page: str) -> str | None:
     return "outside the site" if target == ".." or target.startswith("../") else None
 
 
-def _is_hint(tag: str) -> bool:
+def _is_hint(rel: str | None) -> bool:
     """<link rel="canonical|alternate|…"> names a URL without loading it."""
-    if not tag.lower().startswith("<link"):
-        return False
-    rel = re.search(r"\brel=[\"']?([^\"'>]+)", tag, re.I)
     loads = {"stylesheet", "preload", "modulepreload", "icon", "manifest", "prefetch"}
-    return bool(rel) and not (set(rel[1].lower().split()) & loads)
+    return bool(rel) and not (set(rel.lower().split()) & loads)
 
 
 def setup_problems(site: sitebuild.SiteInfo) -> list[str]:
@@ -156,11 +228,23 @@ def extra_problems(extra: list[Path], base: Path | None = None) -> list[str]:
     """Why a `--with` folder cannot go into the zip (empty when every one can)."""
     out = []
     for folder in extra:
-        if folder.is_absolute() or ".." in folder.parts:
+        if folder.is_absolute() or ".." in folder.parts or not folder.parts:
             out.append(f"{folder}: give a folder inside the site's one (it keeps its path)")
+        elif link := _link_on_the_way(base or Path(), folder):
+            out.append(f"{folder}: {link} is a link; give the folder it leads to, if it is yours")
         elif not ((base or Path()) / folder).is_dir():
             out.append(f"{folder}: no such folder")
     return out
+
+
+def _link_on_the_way(base: Path, folder: Path) -> str | None:
+    """The first part of `folder` (under `base`) that is a symbolic link, as given."""
+    path = base
+    for part in folder.parts:
+        path = path / part
+        if path.is_symlink():
+            return path.relative_to(base).as_posix()
+    return None
 
 
 NOTES = {
@@ -212,22 +296,57 @@ def write_zip(
     Written to a temporary file first: an earlier zip stays whole until the new one is."""
     base = base or Path()
     entries = [(f"{folder}/{p.relative_to(site).as_posix()}", p) for p in _files(site)]
-    entries += [(p.relative_to(base).as_posix(), p) for d in extra for p in _files(base / d)]
-    contents = [(name, path.read_bytes()) for name, path in entries]
-    contents += sorted((files or {}).items())
+    for d in extra:
+        entries += [(p.relative_to(base).as_posix(), p) for p in _files(base / d, hidden=False)]
+    contents: list[tuple[str, Path | bytes]] = [*entries, *(files or {}).items()]
     tmp = out.with_name(f".{out.name}.tmp")
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as z:
-        for name, data in sorted(contents):
+        for name, data in sorted(contents, key=lambda entry: entry[0]):
             info = zipfile.ZipInfo(name, _EPOCH)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
-            z.writestr(info, data)
+            if isinstance(data, bytes):
+                z.writestr(info, data)
+                continue
+            with data.open("rb") as src, z.open(info, "w") as dst:  # a file at a time
+                shutil.copyfileobj(src, dst, 1 << 20)
     tmp.replace(out)
     return len(contents)
 
 
-def _files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*") if p.is_file())
+def _files(folder: Path, hidden: bool = True) -> list[Path]:
+    """The regular files under `folder` (walked without following links). A link, a FIFO,
+    a device raises ShareError: the zip takes a folder's own files, never what a link in
+    it (a pull request can add one) leads to, ~/.kube/config or /proc/self/environ.
+    Without `hidden`, hidden files and folders (`.git`, `.env`) are left out, as MkDocs
+    leaves them out of docs/."""
+    found, refused = [], []
+    for top, dirs, names in os.walk(folder, followlinks=False):
+        if not hidden:
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            names = [n for n in names if not n.startswith(".")]
+        for name in (*dirs, *names):
+            path = Path(top) / name
+            if _UNZIPS_ELSEWHERE.search(name):
+                refused.append(
+                    f"{path}: a name with a backslash, a colon or a control character, which "
+                    "unzips elsewhere on Windows (..\\..\\x.bat, C:x); rename it"
+                )
+            elif path.is_symlink():
+                refused.append(f"{path}: a link (to {os.readlink(path)}); {_ONLY_OWN}")
+            elif name in names and not stat.S_ISREG(path.lstat().st_mode):
+                refused.append(f"{path}: not a regular file (a FIFO, a device); {_ONLY_OWN}")
+            elif name in names:
+                found.append(path)
+    if refused:
+        raise ShareError(refused)
+    return sorted(found)
+
+
+# A zip entry's name is read with `/` as its only separator; Windows' unzippers also
+# split at `\\` (a file `..\\..\\x.bat` lands outside the folder) and read `C:`.
+_UNZIPS_ELSEWHERE = re.compile(r"[\\:\x00-\x1f\x7f]")
+_ONLY_OWN = "the zip takes only the folder's own files, not what a link leads to"
 
 
 def share(
@@ -326,13 +445,18 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     site = Path(args[0] if args else "site")
     out = Path(args[1] if len(args) > 1 else "site.zip")
-    found = problems(site) + extra_problems(extra)
+    # A page's URL, a link's target: a stranger's text, its control characters shown.
+    stdout, stderr = PrintableStream(sys.stdout), PrintableStream(sys.stderr)
+    try:
+        found = problems(site) + extra_problems(extra)
+        count = None if found else write_zip(site, out, extra=extra)
+    except ShareError as e:
+        found = e.problems
     if found:
         for line in found:
-            sys.stderr.write(f"share: {line}\n")
+            stderr.write(f"share: {line}\n")
         return 1
-    count = write_zip(site, out, extra=extra)
-    sys.stdout.write(
+    stdout.write(
         f"{out}: {count} files; unzip it and open site/index.html (works offline, "
         "search included)\n"
     )

@@ -27,13 +27,12 @@ run a plugin. On top of that, per page:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from ..base import plainyaml
+from ..base import plainjson, plainyaml
 from ..base.snippets import Command, Snippet, SnippetError, one_line
 from . import scope
 from .files import OutsideContent, confine, content_roots, located
@@ -226,7 +225,7 @@ def _patch_own_label(body: str) -> str | None:
     decodes it (JSON or YAML; `\\u002e` is a dot, `~1` in a JSON patch path a slash): the
     text itself may spell it otherwise. A patch that is not plain data says so."""
     try:
-        data = json.loads(body)
+        data = plainjson.loads(body)
     except ValueError:
         try:
             data = plainyaml.load(body, max_depth=MANIFEST_DEPTH)

@@ -4,12 +4,11 @@ namespaces."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import yaml
 
-from ..base import plainyaml
+from ..base import plainjson, plainyaml
 from .files import located
 from .kubectl_args import Parsed
 from .manifests import MANIFEST_DEPTH, ManifestUnknown, manifest_objects
@@ -229,7 +228,7 @@ def decoded_patch(body: str):
     """A patch as kubectl decodes it: JSON, else YAML read as plain data; None when it is
     neither (the guard refuses it)."""
     try:
-        return json.loads(body)
+        return plainjson.loads(body)
     except ValueError:
         try:
             return plainyaml.load(body, max_depth=MANIFEST_DEPTH)
