@@ -346,3 +346,42 @@ def test_a_file_name_that_unzips_elsewhere_on_windows_is_refused(tmp_path, name)
     assert "unzips elsewhere on Windows" in refused.value.problems[0]
     (root / "examples" / name).rename(root / "examples" / "evil.yaml")  # the twin
     assert "examples/evil.yaml" in _zipped(root)
+
+
+def test_a_cluster_answer_nested_too_deep_is_a_value_error_not_a_recursion_error():
+    """The API server's answer is read as plain data too: a namespace read answered with
+    JSON nested past Python's decoder is an unreadable answer (ValueError, which the
+    callers say in one sentence), not a RecursionError."""
+    from kubecapture.run import cluster
+
+    class Answer:
+        data = b"[" * 100_000 + b"]" * 100_000
+
+        def release_conn(self):
+            pass
+
+    with pytest.raises(ValueError, match="nested too deeply"):
+        cluster.get_json(lambda *a, **k: Answer(), "kc-sandbox")
+
+
+def test_bidirectional_formatting_characters_reach_the_terminal_shown_not_obeyed():
+    """U+202E (right-to-left override) and the isolates reorder what a terminal shows: a
+    context named `kc\u202elacol-` reads as another name. They are shown as escapes, like the
+    control characters; Japanese and Arabic letters themselves are left as they are."""
+    from kubecapture.base.terminal import printable
+
+    shown = printable("context kc\u202elacol-\u2066x\u2069 \u200fz\u061c")
+    assert shown == "context kc\\u202elacol-\\u2066x\\u2069 \\u200fz\\u061c"
+    assert printable("ページ.md: 変化なし\tمرحبا") == "ページ.md: 変化なし\tمرحبا"
+
+
+def test_a_sandbox_answer_nested_too_deep_is_one_sentence(monkeypatch):
+    from kubecapture.run import cluster, sandbox
+
+    def deep(*args, **kwargs):
+        raise ValueError("nested too deeply to read")
+
+    monkeypatch.setattr(sandbox, "get_json", deep)
+    monkeypatch.setattr(sandbox, "api_for", lambda c: None)
+    with pytest.raises(cluster.ClusterUnavailable, match="answer could not be read"):
+        sandbox.create_namespace(object(), "kc-page", timeout=1)

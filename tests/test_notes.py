@@ -443,3 +443,14 @@ def test_the_home_page_says_what_the_line_under_an_output_shows(site):
         assert re.search(r"どの kubectl で取ったかは[^、]*開く", said), said
     else:
         assert "開く" not in said.split("どの kubectl で取ったか", 1)[1], said
+
+
+def test_no_list_is_swallowed_by_a_table_above_it(site):
+    """A list right under a table with no blank line between becomes the table's rows
+    (`<td>- <strong>…`): the security page's limits were shown so."""
+    swallowed = {
+        page.relative_to(site).as_posix()
+        for page in site.rglob("*.html")
+        if re.search(r"<td>\s*[-*] ", page.read_text(encoding="utf-8"))
+    }
+    assert swallowed == set()

@@ -14,13 +14,20 @@ import io
 import logging
 import re
 
-# C0 controls but tab and newline, DEL, C1 controls.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls but tab and newline, DEL, C1 controls; and the bidirectional formatting
+# characters, which reorder what a terminal shows (a name that reads as another one).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def _shown(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
 def printable(text: str) -> str:
-    """`text` with its control characters (but newlines and tabs) shown as `\\x1b`."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    """`text` with its control characters (but newlines and tabs) and bidirectional
+    formatting characters shown as `\\x1b`, `\\u202e`."""
+    return _CONTROL.sub(lambda m: _shown(m[0]), text)
 
 
 class Printable(logging.Filter):

@@ -20,6 +20,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..base import plainjson
+
 
 class ClusterUnavailable(Exception):
     """Live runs are not possible; the message is one sentence saying why and what to do."""
@@ -248,7 +250,7 @@ def _pinned_kubeconfig(kubectl: str, context: str, private: Path) -> tuple[dict,
     if proc.returncode != 0:
         reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
         raise ClusterUnavailable(f'kube context "{context}" cannot be used: {reason}')
-    data = _only_context(json.loads(proc.stdout), context)
+    data = _only_context(plainjson.loads(proc.stdout), context)
     ctx_entry = data["contexts"][0]["context"]
     namespace = ctx_entry.get("namespace") or "default"
     return data, namespace
@@ -294,7 +296,7 @@ def write_kubeconfig(data: dict, workdir: Path, name: str) -> Path:
 
 def with_namespace(kubeconfig: Path, namespace: str, workdir: Path, name: str) -> Path:
     """A copy of a pinned kubeconfig whose context namespace is `namespace`."""
-    data = json.loads(kubeconfig.read_text())
+    data = plainjson.loads(kubeconfig.read_text())
     data["contexts"][0]["context"]["namespace"] = namespace
     return write_kubeconfig(data, workdir, name)
 
@@ -372,7 +374,7 @@ def _kubectl_version(kubectl: str, private: Path) -> str:
             stdin=subprocess.DEVNULL,
             env=sealed_env(private, None),
         )
-        return json.loads(proc.stdout)["clientVersion"]["gitVersion"]
+        return plainjson.loads(proc.stdout)["clientVersion"]["gitVersion"]
     except (OSError, ValueError, KeyError, subprocess.TimeoutExpired):
         return "unknown"
 
@@ -414,7 +416,7 @@ def error_reason(e: Exception) -> str:
 
     if isinstance(e, client.ApiException):
         try:
-            message = json.loads(e.body or "{}").get("message")
+            message = plainjson.loads(e.body or "{}").get("message")
         except ValueError:
             message = None
         return message or f"{e.status} {e.reason}"
@@ -437,7 +439,7 @@ def get_json(call, *args, **params) -> dict | None:
             return None
         raise
     try:
-        return json.loads(resp.data)
+        return plainjson.loads(resp.data)
     finally:
         resp.release_conn()  # the connection goes back to the pool for the next call
 

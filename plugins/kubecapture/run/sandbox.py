@@ -101,6 +101,11 @@ def create_namespace(
         raise ClusterUnavailable(
             f"cannot create sandbox namespace {name}: {error_reason(e)}"
         ) from None
+    except ValueError as e:  # an answer that is not JSON, or JSON nested past reading
+        raise ClusterUnavailable(
+            f"cannot create sandbox namespace {name}: the API server's answer could not be "
+            f"read ({e})"
+        ) from None
 
 
 def wait_for_deletions(
@@ -120,7 +125,7 @@ def wait_for_deletions(
     while True:
         try:
             items = list_items(core.list_namespace, label_selector=selector)
-        except (client.ApiException, HTTPError, OSError):
+        except (client.ApiException, HTTPError, OSError, ValueError):
             return []
         deleting = [
             ns["metadata"]["name"] for ns in items if ns["metadata"].get("deletionTimestamp")
