@@ -412,7 +412,22 @@ node_start() {
   wait_for 120 "kube-proxy and CoreDNS did not become ready" kubectl_ -n kube-system wait \
     --for=condition=Ready pod -l 'k8s-app in (kube-proxy, kube-dns)' --timeout=1s
   wait_for 300 "the control plane's static pods did not appear" control_plane_listed "$version"
+  kube_system_steady
 }
+
+# Every kube-system pod Ready, and again 5 s later: once, on a fresh cluster, the notes'
+# `get pod -n kube-system` caught CoreDNS at 0/1 after it had been seen Ready. A cluster
+# is handed over (to the notes, to the tests) only when it holds still.
+kube_system_steady() {
+  local deadline=$((SECONDS + 120))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if all_ready && sleep 5 && all_ready; then return 0; fi
+    sleep 1
+  done
+  die "kube-system's pods did not stay Ready for 5 s within 120 s (see $STATE/logs/)"
+}
+
+all_ready() { kubectl_ -n kube-system wait --for=condition=Ready pod --all --timeout=1s >/dev/null 2>&1; }
 
 control_plane_listed() {  # the four mirror pods are listed, Running, from VERSION's image
   local images
