@@ -73,6 +73,8 @@ def test_titles_read_as_before():
     assert links._title("```\n# not a title\n```\n# Title ##\n") == "Title"
     assert links._title("~~~\n# no\n~~~  \n#\tA `b` c\n") == "A b c"
     assert links._title("```open\n# Inside an unclosed fence\n") == "Inside an unclosed fence"
+    # front matter ended by `...` is front matter, as MkDocs reads it (the title is its own)
+    assert links._title("---\ntitle: Hello\n...\n# X\n") == "Hello"
 
 
 # --- loops of links: one sentence, never a traceback -------------------------------------

@@ -23,6 +23,12 @@ RUN_OPTIONS = {"returncode", "timeout", "settle", "redact"}
 DISPLAY_OPTIONS = {"id", "title", "fold"}
 OPTIONS = RUN_OPTIONS | DISPLAY_OPTIONS
 
+# A page's front matter as MkDocs finds it (mkdocs.utils.meta.YAML_RE): it may end with
+# `...`. Everything that reads front matter reads this block, the one MkDocs reads
+# (`sandbox: true` ended by `...` once ran a page without its sandbox while the diff showed
+# one).
+FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
+
 _FENCE_OPEN = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^`\n]*)$")
 _OPTION = re.compile(
     r'\s*(?P<key>[A-Za-z_][\w-]*)\s*=\s*(?:"(?P<dq>[^"]*)"|\'(?P<sq>[^\']*)\'|(?P<bare>\S+))'

@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from ..base.snippets import FRONT_MATTER
+
 if TYPE_CHECKING:
     from .driftreport import DriftEntry
 
@@ -77,13 +79,10 @@ def titles_of(docs_dir: Path | None, pages: Iterable[str]) -> dict[str, str]:
     return titles
 
 
-_FRONT_MATTER = re.compile(r"^---[ \t]*\n(.*?\n)---[ \t]*\n", re.S)
-
-
 def _title(text: str) -> str:
     """Line by line, in time linear in the page (a page is a stranger's: the regexes this
     replaces were quadratic in a line of blanks or a page of unclosed fences)."""
-    front = _FRONT_MATTER.match(text)
+    front = FRONT_MATTER.match(text)
     if front:
         for line in front.group(1).split("\n"):
             if line.startswith("title:"):

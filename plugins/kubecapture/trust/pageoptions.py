@@ -18,7 +18,7 @@ from mkdocs.config import config_options as c
 from mkdocs.config.base import ValidationError
 
 from ..base import plainyaml
-from ..base.snippets import SnippetError
+from ..base.snippets import FRONT_MATTER, SnippetError
 from . import allowlist
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
@@ -178,7 +178,7 @@ def front_matter(markdown: str) -> tuple[dict, int]:
     written literally (escapes, line folding, block scalars, tags, anchors, aliases, a
     duplicate key), when the top level merges another mapping in (`<<`) or takes a key
     from an alias, or when the front matter nests deeper than MAX_FRONT_MATTER_DEPTH."""
-    m = _FRONT_MATTER.match(markdown)
+    m = FRONT_MATTER.match(markdown)
     if not m:
         return {}, 0
     try:
@@ -188,12 +188,6 @@ def front_matter(markdown: str) -> tuple[dict, int]:
     except yaml.YAMLError:
         return {}, 0
     return options, m.end()
-
-
-# The front matter as MkDocs finds it (mkdocs.utils.meta.YAML_RE): it may end with `...`,
-# and a block MkDocs reads must be the one read here (`sandbox: true` ended by `...` ran
-# the page without its sandbox while the diff showed one).
-_FRONT_MATTER = re.compile(r"^-{3}[ \t]*\n(.*?\n)(?:\.{3}|-{3})[ \t]*\n", re.S)
 
 
 class _Refused(Exception):
