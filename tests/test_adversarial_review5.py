@@ -265,8 +265,9 @@ def test_a_patch_nested_too_deep_is_refused_not_a_traceback():
     from kubecapture.trust import guard, scope
 
     assert "cannot read as plain data" in guard._patch_own_label(DEEP)
-    assert scope.decoded_patch(DEEP) is None
-    assert scope.decoded_patch('{"metadata": {}}') == {"metadata": {}}  # the twin
+    with pytest.raises(ValueError, match="nest"):
+        scope.decode_patch(DEEP)
+    assert scope.decode_patch('{"metadata": {}}') == {"metadata": {}}  # the twin
     assert guard._patch_own_label('{"metadata": {"labels": {"a": "b"}}}') is None
 
 

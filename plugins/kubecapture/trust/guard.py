@@ -30,14 +30,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from ..base import plainjson, plainyaml
 from ..base.snippets import Command, Snippet, SnippetError, one_line
 from . import scope
-from .files import OutsideContent, confine, content_roots, located
+from .files import OutsideContent, confine, content_roots
 from .kubectl_args import Parsed, Refused, mentions_own_label, own_label, parse
-from .manifests import MANIFEST_DEPTH, ManifestRefused, ManifestUnknown, manifest_objects
+from .manifests import ManifestRefused, ManifestUnknown, manifest_objects
 
 _MANAGED_BY_PATH = "metadata/labels/app.kubernetes.io/managed-by"
 
@@ -196,11 +193,7 @@ def _own_label(p: Parsed, workdir: Path) -> str | None:
             if not eq and key.endswith("-") and own_label(key[:-1], None):
                 return word
     if p.path == ("patch",):
-        bodies = [
-            (f"in {path}", _text(workdir, path)) for n, path in p.files() if n == "patch-file"
-        ]
-        bodies += [("in the patch", body) for body in p.values("patch")]
-        for where, body in bodies:
+        for where, body in scope.patch_bodies(p, workdir):
             found = _patch_own_label(body)
             if found:
                 return f"{found} {where}"
@@ -225,12 +218,9 @@ def _patch_own_label(body: str) -> str | None:
     decodes it (JSON or YAML; `\\u002e` is a dot, `~1` in a JSON patch path a slash): the
     text itself may spell it otherwise. A patch that is not plain data says so."""
     try:
-        data = plainjson.loads(body)
-    except ValueError:
-        try:
-            data = plainyaml.load(body, max_depth=MANIFEST_DEPTH)
-        except (plainyaml.YamlRefused, yaml.YAMLError) as e:
-            return f"a patch kubecapture cannot read as plain data ({str(e)[:80]})"
+        data = scope.decode_patch(body)
+    except ValueError as e:
+        return f"a patch kubecapture cannot read as plain data ({e})"
     stack = [data]
     while stack:
         node = stack.pop()
@@ -248,13 +238,6 @@ def _patch_own_label(body: str) -> str | None:
         elif isinstance(node, str) and mentions_own_label(node):
             return node[:80]
     return None
-
-
-def _text(workdir: Path, name: str) -> str:
-    try:
-        return located(name, workdir).read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
 
 
 def is_destructive(p: Parsed) -> bool:

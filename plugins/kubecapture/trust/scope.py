@@ -200,18 +200,13 @@ def anonymous_subject(p: Parsed, workdir: Path) -> str | None:
 
 def patch_strings(p: Parsed, workdir: Path) -> list[str]:
     """Every string (keys and values) of the command's patches (`-p`, `--patch-file`) as
-    kubectl decodes them (JSON, else YAML as plain data; a patch that is neither is
-    refused by the guard)."""
-    bodies = list(p.values("patch"))
-    for flag, name in p.files():
-        if flag == "patch-file":
-            try:
-                bodies.append(located(name, workdir).read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError):
-                continue
+    kubectl decodes them (a patch that is not plain data is refused by the guard)."""
     out: list[str] = []
-    for body in bodies:
-        stack = [decoded_patch(body)]
+    for _where, body in patch_bodies(p, workdir):
+        try:
+            stack = [decode_patch(body)]
+        except ValueError:
+            continue
         while stack:
             node = stack.pop()
             if isinstance(node, dict):
@@ -224,16 +219,30 @@ def patch_strings(p: Parsed, workdir: Path) -> list[str]:
     return out
 
 
-def decoded_patch(body: str):
-    """A patch as kubectl decodes it: JSON, else YAML read as plain data; None when it is
-    neither (the guard refuses it)."""
+def patch_bodies(p: Parsed, workdir: Path) -> list[tuple[str, str]]:
+    """(where, text) of each of the command's patches: its `--patch-file`s, then its `-p`s."""
+    files = [name for flag, name in p.files() if flag == "patch-file"]
+    bodies = [(f"in {name}", _patch_file(name, workdir)) for name in files]
+    return bodies + [("in the patch", body) for body in p.values("patch")]
+
+
+def _patch_file(name: str, workdir: Path) -> str:
+    try:
+        return located(name, workdir).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def decode_patch(body: str):
+    """A patch as kubectl decodes it: JSON, else YAML read as plain data. ValueError, its
+    reason in a few words, when it is neither."""
     try:
         return plainjson.loads(body)
     except ValueError:
         try:
             return plainyaml.load(body, max_depth=MANIFEST_DEPTH)
-        except (plainyaml.YamlRefused, yaml.YAMLError):
-            return None
+        except (plainyaml.YamlRefused, yaml.YAMLError) as e:
+            raise ValueError(str(e)[:80]) from None
 
 
 def secret_read_reason(
