@@ -61,8 +61,9 @@ HELDOUT5 = ROOT / "tests" / "data" / "search-learner-queries-heldout5.json"
 HELDOUT6 = ROOT / "tests" / "data" / "search-learner-queries-heldout6.json"
 HELDOUT7 = ROOT / "tests" / "data" / "search-learner-queries-heldout7.json"
 HELDOUT8 = ROOT / "tests" / "data" / "search-learner-queries-heldout8.json"
+HELDOUT9 = ROOT / "tests" / "data" / "search-learner-queries-heldout9.json"
 LEARNER_SETS = (LEARNER, TUNING, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6)
-LEARNER_SETS += (HELDOUT7, HELDOUT8)
+LEARNER_SETS += (HELDOUT7, HELDOUT8, HELDOUT9)
 GUIDE = ("how-it-works.html", "guide-zensical.html", "publishing.html", "ci.html", "security.html")
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -485,7 +486,11 @@ def report(name: str, summary, verbose: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--site", type=Path, help="measure this built site (default: build both)")
+    parser.add_argument(
+        "--site",
+        type=lambda p: Path(p).resolve(),
+        help="measure this built site (default: build both)",
+    )
     parser.add_argument("--file", action="store_true", help="open from file:// instead of HTTP")
     parser.add_argument(
         "--set", choices=("learner", "whole", "both"), default="both", help="which query set"

@@ -126,8 +126,11 @@ FLOORS = {
     # 93.3% first hit (95.0% first page) at its one measurement (blind), then tuned on in
     # round 8: 99.2%
     "search-learner-queries-heldout7": 0.95,
-    # never tuned on: 85.8% first hit (94.2% first page) at its one measurement (blind)
-    "search-learner-queries-heldout8": 0.82,
+    # 85.8% first hit (94.2% first page) at its one measurement (blind), then tuned on in
+    # round 9: 88.3% (97.5%)
+    "search-learner-queries-heldout8": 0.84,
+    # never tuned on: 91.7% first hit (99.2% first page) at its one measurement (blind)
+    "search-learner-queries-heldout9": 0.88,
 }
 
 
@@ -918,3 +921,97 @@ def test_a_command_a_sentence_names_does_what_it_says(round8):
     # どうすれば asks how; 「`kubectl config use-context NAME` で切り替えます」 is a command
     # that switches, not a.html#read's tabs (切り替えて見比べられます).
     assert round8("クラスターを切り替えるにはどうすればいいですか")[0] == "a.html#ctx"
+
+
+# Round 9 (held-out set 8 tuned on): a question asked politely is the same question;
+# 結果 is a command's output; using a thing asks which, not being able to is the trouble;
+# what a thing stores asks what it is; チェック asks as 確認 does.
+ROUND9 = {
+    "config": {"lang": ["ja"]},
+    "docs": [
+        {"location": "a.html", "title": "ノート", "text": "<p>ノートです。</p>"},
+        {
+            "location": "a.html#parts",
+            "title": "構造",
+            "text": "<ul><li><code>etcd</code>: 設定を格納する</li></ul>",
+        },
+        {
+            "location": "a.html#store",
+            "title": "並び順",
+            "text": "<p>etcd に保存するクラスターでは、保存した順ではなく名前順です。</p>",
+        },
+        {
+            "location": "a.html#read",
+            "title": "読み方",
+            "text": "<p>どのコンテキストを使って取ったかを書きます。使ったクラスターも書きます。"
+            "YAML で書いたマニフェストを使います。</p>",
+        },
+        {
+            "location": "a.html#ctx",
+            "title": "コンテキスト",
+            "text": "<p>コンテキストは接続先です。</p> 現在のコンテキスト"
+            "<pre><code>$ kubectl config current-context\nminikube\n</code></pre>",
+        },
+        {
+            "location": "a.html#fmt",
+            "title": "フォーマット",
+            "text": "<p>出力のフォーマットです。</p> ノードの詳細 (YAML)"
+            "<pre><code>$ kubectl get node -o yaml\nkind: Node\n</code></pre>",
+        },
+        {
+            "location": "a.html#p",
+            "title": "Pod",
+            "text": "<p>nginx の Pod をチェックします。</p>",
+        },
+        {
+            "location": "a.html#pods",
+            "title": "オブジェクト",
+            "text": "Pod の詳細<pre><code>$ kubectl describe pod nginx\nName: nginx\n</code></pre>",
+        },
+        {
+            "location": "a.html#logs",
+            "title": "ログ",
+            "text": "<p><code>kubectl logs</code> でログを読みます。</p>",
+        },
+        {
+            "location": "a.html#node",
+            "title": "模擬ノード",
+            "text": "<p>模擬ノードでは <code>kubectl logs</code> が使えません。</p>",
+        },
+    ],
+}
+
+
+@pytest.fixture
+def round9(disk_page):
+    return answer_on(disk_page, ROUND9)
+
+
+@pytest.mark.browser
+def test_a_polite_question_is_the_same_question(round9):
+    # 見たいです asks how, as 見たい does: the command that shows YAML, not a.html#read,
+    # which says YAML and 書 more; 結果 is what the notes call 出力.
+    assert round9("YAML で見たい")[0] == "a.html#fmt"
+    assert round9("結果を YAML で見たいです")[0] == "a.html#fmt"
+
+
+@pytest.mark.browser
+def test_using_asks_which_and_not_being_able_to_is_the_trouble(round9):
+    # 使ってる is light: the section on contexts with its command, not a.html#read, which
+    # holds コンテキスト and 使 together.
+    assert round9("今どのコンテキストを使ってるか確認")[0] == "a.html#ctx"
+    # 使えない is what the reader sees: the section that says it.
+    assert round9("kubectl logs が使えない")[0] == "a.html#node"
+
+
+@pytest.mark.browser
+def test_what_a_thing_stores_asks_what_it_is(round9):
+    # The section whose sentence defines etcd, not a.html#store, which says 保存 as typed.
+    assert round9("etcd 何を保存してる")[0] == "a.html#parts"
+
+
+@pytest.mark.browser
+def test_check_asks_as_confirm_does(round9):
+    # チェック is light and asks how: the command 「Pod の詳細」, not the sentence that says
+    # チェック.
+    assert round9("nginxのPodの詳細をチェック")[0] == "a.html#pods"

@@ -72,9 +72,9 @@ GLOSSARY: tuple[tuple[str, ...], ...] = (
 # Words a learner types for what the notes say otherwise (issue 27): 全部 for `get all`, 消す
 # for 削除 (delete), 始める and 立ち上げる for 起動, 入る and 保存 for 格納, 大事 for 重要,
 # 落ちる for ダウン, 戻す for a rollback, 変える for 更新 (an image), 入る for 属する (a resource
-# in a namespace). A kanji verb stands as its kanji (消 of 消す). Found,
-# a synonym counts a little less than the word as typed. Kept short: a word goes here when
-# learners use it for what the notes name otherwise.
+# in a namespace), 結果 for 出力 (a command's output). A kanji verb stands as its kanji (消
+# of 消す). Found, a synonym counts a little less than the word as typed. Kept short: a word
+# goes here when learners use it for what the notes name otherwise.
 SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("all", "全部"),
     ("rollback", "戻"),
@@ -90,6 +90,7 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("実行", "打"),
     ("フィールド", "項目"),
     ("グローバル", "共通"),
+    ("出力", "結果"),
 )
 
 

@@ -161,17 +161,23 @@
   // How two things differ or relate (ReplicaSet と Deployment の違い) asks about both; the
   // verb (名前が違う) says what the reader sees.
   for (const w of ["関係", "差", "違い"]) ASKING.add(w);
-  // Words for looking at something (表示, 確認, 調べる, 出す): as light, and they ask how.
-  for (const w of ["表示", "確認", "調", "出"]) ASKING.add(w);
+  // Words for looking at something (表示, 確認, 調べる, 出す, チェック): as light, and they
+  // ask how.
+  for (const w of ["表示", "確認", "調", "出", "チェック"]) ASKING.add(normalize(w));
+  // Using a thing (使い方, 使ってる) asks how, or which; not being able to (使えない) is
+  // the trouble itself. Normalized: っ is つ.
+  for (const w of ["使い", "使つ"]) ASKING.add(w);
   // And the command a question asks for (詳細を見るコマンド): every command is one.
   ASKING.add("コマンド");
   // A question for a definition (etcd とは, Pod って何): the section that defines the word
   // comes before those that mention it.
-  // What a thing is for or does asks the same (etcd 何に使う, kubelet は何をする).
-  const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味|役割|役目|仕事|(?:何|なに)(?:に使|を?す|して|のため)/; // normalized: って is つて
+  // What a thing is for or does asks the same (etcd 何に使う, kubelet は何をする, etcd 何を
+  // 保存してる).
+  const DEFINE = /とは|つて(?:何|なに|なん)|何$|なに$|なん$|意味|役割|役目|仕事|(?:何|なに)(?:に使|を?す|して|のため|を\p{sc=Han}+[しす])/u; // normalized: って is つて
   // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
   // section whose commands do it comes first.
-  const HOWTO = /方法|やり方|仕方|手順|方$|には$|どうすれば|どうやつて|たい$|一覧$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
+  const HOWTO = /方法|やり方|仕方|手順|方$|には$|どうすれば|どうやつて|たい$|一覧$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認|チエツク)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
+  const POLITE = /(?:でしようか|ですか|ますか|です|ます|ください|[?!。 ])+$/u; // normalized: ょ is よ
   const NOTES_FIRST = 0.5; // a partial match of the notes this good comes before the guide's
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
@@ -761,10 +767,12 @@
     const stands = (text, k) => nameForms.get(partOf[k]).some((f) => find(text, f) >= 0);
     const many = ws.filter((w, k) => !partOf[k]).length + new Set(partOf.filter(Boolean)).size;
     const n = all.length;
-    const asked = DEFINE.test(query);
+    // Asked politely (見たいです, 何ですか): the question is the same.
+    const asking = query.replace(POLITE, "");
+    const asked = DEFINE.test(asking);
     // A query of Latin words only (a command: kubectl logs) asks for the command too; a
     // name alone (kube-scheduler) is a term.
-    const howto = !asked && (HOWTO.test(query) || (!CJK.test(query) && many > 1));
+    const howto = !asked && (HOWTO.test(asking) || (!CJK.test(query) && many > 1));
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
