@@ -177,7 +177,7 @@
   // A question for how to do something (Pod の作り方, 名前空間を消すには, 一覧を見たい): the
   // section whose commands do it comes first.
   const HOWTO = /方法|やり方|仕方|手順|方$|には$|どうすれば|どうやつて|たい$|一覧$|(?:(?<!\p{sc=Han})(?:見|出|調)|表示|確認|チエツク)[るすべ]?$|を\p{sc=Han}{1,2}\p{sc=Hiragana}{0,3}$/u;
-  const POLITE = /(?:でしようか|ですか|ますか|です|ます|ください|[?!。 ])+$/u; // normalized: ょ is よ
+  const POLITE = /(?:でしようか|ですか|ますか|です|ます|ください)+$/u; // normalized: ょ is よ
   const NOTES_FIRST = 0.5; // a partial match of the notes this good comes before the guide's
   const RUNS = /\p{sc=Han}+|\p{sc=Katakana}+|\p{sc=Hiragana}+|[^ \p{sc=Han}\p{sc=Katakana}\p{sc=Hiragana}]+/gu;
 
@@ -768,11 +768,11 @@
     const many = ws.filter((w, k) => !partOf[k]).length + new Set(partOf.filter(Boolean)).size;
     const n = all.length;
     // Asked politely (見たいです, 何ですか): the question is the same.
-    const asking = query.replace(POLITE, "");
-    const asked = DEFINE.test(asking);
+    const question = query.replace(POLITE, "");
+    const asked = DEFINE.test(question);
     // A query of Latin words only (a command: kubectl logs) asks for the command too; a
     // name alone (kube-scheduler) is a term.
-    const howto = !asked && (HOWTO.test(asking) || (!CJK.test(query) && many > 1));
+    const howto = !asked && (HOWTO.test(question) || (!CJK.test(query) && many > 1));
     // Particles and asking words are light: they count a little, and a section may lack
     // them (unless the query has nothing else).
     const onlyLight = ws.every((w) => w.kana || w.asking);
