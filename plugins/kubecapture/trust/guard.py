@@ -221,9 +221,7 @@ def _patch_own_label(body: str) -> str | None:
         data = scope.decode_patch(body)
     except ValueError as e:
         return f"a patch kubecapture cannot read as plain data ({e})"
-    stack = [data]
-    while stack:
-        node = stack.pop()
+    for node in scope.nodes(data):
         if isinstance(node, dict):
             for key, value in node.items():
                 if own_label(str(key), value if isinstance(value, str) else None):
@@ -232,9 +230,6 @@ def _patch_own_label(body: str) -> str | None:
                     path = value.replace("~1", "/").replace("~0", "~")
                     if mentions_own_label(path) or _MANAGED_BY_PATH in path:
                         return path
-                stack.append(value)
-        elif isinstance(node, list):
-            stack.extend(node)
         elif isinstance(node, str) and mentions_own_label(node):
             return node[:80]
     return None

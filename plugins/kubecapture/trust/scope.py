@@ -204,19 +204,28 @@ def patch_strings(p: Parsed, workdir: Path) -> list[str]:
     out: list[str] = []
     for _where, body in patch_bodies(p, workdir):
         try:
-            stack = [decode_patch(body)]
+            data = decode_patch(body)
         except ValueError:
             continue
-        while stack:
-            node = stack.pop()
+        for node in nodes(data):
             if isinstance(node, dict):
                 out += [str(k) for k in node]
-                stack += node.values()
-            elif isinstance(node, list):
-                stack += node
             elif isinstance(node, str):
                 out.append(node)
     return out
+
+
+def nodes(data):
+    """Every mapping, list and scalar of decoded data, depth first, without recursion (a
+    patch nests as deep as the decoder lets it)."""
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, dict):
+            stack += node.values()
+        elif isinstance(node, list):
+            stack += node
 
 
 def patch_bodies(p: Parsed, workdir: Path) -> list[tuple[str, str]]:
