@@ -36,6 +36,7 @@ from pathlib import Path
 
 from ..base.terminal import PrintableStream
 from ..site.offline import SHIM
+from ..trust.files import link_on_the_way
 from . import sitebuild
 
 # Where a page pulls in a resource (not plain links, which a reader follows on purpose):
@@ -230,21 +231,12 @@ def extra_problems(extra: list[Path], base: Path | None = None) -> list[str]:
     for folder in extra:
         if folder.is_absolute() or ".." in folder.parts or not folder.parts:
             out.append(f"{folder}: give a folder inside the site's one (it keeps its path)")
-        elif link := _link_on_the_way(base or Path(), folder):
-            out.append(f"{folder}: {link} is a link; give the folder it leads to, if it is yours")
+        elif link := link_on_the_way(base or Path(), folder.parts):
+            name = link.relative_to(base or Path()).as_posix()
+            out.append(f"{folder}: {name} is a link; give the folder it leads to, if it is yours")
         elif not ((base or Path()) / folder).is_dir():
             out.append(f"{folder}: no such folder")
     return out
-
-
-def _link_on_the_way(base: Path, folder: Path) -> str | None:
-    """The first part of `folder` (under `base`) that is a symbolic link, as given."""
-    path = base
-    for part in folder.parts:
-        path = path / part
-        if path.is_symlink():
-            return path.relative_to(base).as_posix()
-    return None
 
 
 NOTES = {

@@ -96,16 +96,22 @@ def written_through_links(workdir: Path, folders) -> tuple[Path, Path] | None:
         if folder is None:
             continue
         folder = Path(os.path.abspath(folder))
-        if top in folder.parents:
-            path = top
-            for part in folder.relative_to(top).parts:
-                path = path / part
-                if path.is_symlink():
-                    return path, _leads_to(path)
+        if top in folder.parents and (link := link_on_the_way(top, folder.relative_to(top).parts)):
+            return link, _leads_to(link)
         inside = resolved(folder)
         found = links_leaving((folder,), (inside,)) if inside and folder.is_dir() else []
         if found:
             return found[0]
+    return None
+
+
+def link_on_the_way(top: Path, parts) -> Path | None:
+    """The first symbolic link on the way from `top` down through `parts`, if any."""
+    path = top
+    for part in parts:
+        path = path / part
+        if path.is_symlink():
+            return path
     return None
 
 
