@@ -396,10 +396,9 @@ def _launch(p, error, proxy: str | None = None):
             proxy={"server": proxy, "bypass": "<-loopback>"} if proxy else None,
         )
     except error as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise HandoutError(
-            f"Chromium did not start ({first}): install it (Debian/Ubuntu: apt-get install "
-            "chromium; elsewhere: python -m playwright install chromium)"
+            f"Chromium did not start ({_first_line(e)}): install it (Debian/Ubuntu: apt-get "
+            "install chromium; elsewhere: python -m playwright install chromium)"
         ) from None
 
 
@@ -447,11 +446,15 @@ def _child(argv: list[str]) -> int:
         sys.stderr.write(f"{e}\n")
         return 1
     except Exception as e:  # Playwright's: a page that never loads, Chromium gone
-        first = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        sys.stderr.write(f"printing failed: {first}\n")
+        sys.stderr.write(f"printing failed: {_first_line(e)}\n")
         return 1
     sys.stdout.write(json.dumps(numbers) + "\n")
     return 0
+
+
+def _first_line(e: Exception) -> str:
+    """What Playwright says first (its messages go on with a call log), or the error's kind."""
+    return (str(e).strip().splitlines() or [type(e).__name__])[0]
 
 
 if __name__ == "__main__":
