@@ -584,25 +584,26 @@
   /* The share of the query (by weight) that the section's topics define. */
   function topic(d, ws, weights, total) {
     if (!d.defines.length) return 0;
-    let sum = 0;
-    ws.forEach((w, k) => {
-      if (weights[k] && d.defines.some((t) => defined(t, w, ws))) sum += weights[k];
-    });
-    return sum / total;
+    return weighed(ws, weights, total, (w) => d.defines.some((t) => defined(t, w, ws)));
   }
   /* The share of the query that the section's commands (titles, command lines) hold: half
      all of them together, half the one command that holds most of it (「Pod の一覧」 for
      pod 一覧, before 「名前空間の一覧」 and 「kube-system 名前空間の Pod」). */
   function shown(d, ws, weights, total) {
     if (!d.shows) return 0;
-    return (share(d.shows, ws, weights, total) + commanded(d, ws, weights, total)) / 2;
+    return (held(d.shows, ws, weights, total) + commanded(d, ws, weights, total)) / 2;
   }
   /* The share of the query that the section's one command that holds most of it holds. */
   function commanded(d, ws, weights, total) {
-    return Math.max(0, ...d.commands.map((text) => share(text, ws, weights, total)));
+    return Math.max(0, ...d.commands.map((text) => held(text, ws, weights, total)));
   }
-  function share(text, ws, weights, total) {
-    return ws.reduce((a, w, k) => a + (weights[k] && w.forms.some((f) => find(text, f) >= 0) ? weights[k] : 0), 0) / total;
+  /* The share of the query that `text` holds. */
+  function held(text, ws, weights, total) {
+    return weighed(ws, weights, total, (w) => w.forms.some((f) => find(text, f) >= 0));
+  }
+  /* The share of the query (by weight) of the words `has(word, k)` says yes to. */
+  function weighed(ws, weights, total, has) {
+    return ws.reduce((a, w, k) => a + (weights[k] && has(w, k) ? weights[k] : 0), 0) / total;
   }
 
   /* A typo: a katakana word one edit away from a glossary word is taken as that word too
@@ -817,7 +818,7 @@
     const total = weights.reduce((a, b) => a + b, 0);
     if (!total) return null;
     const content = ws.map((w, k) => weights[k] > 0 && !light[k]);
-    const said = ws.reduce((a, w, k) => a + (content[k] ? weights[k] : 0), 0) / total; // not particles
+    const said = weighed(ws, weights, total, (w, k) => content[k]); // not particles
     const pairs = [];
     // Words that stand close: a name's words are the name (v1.37.2 の出力: the version, then
     // 出力, not 2 and 出力).
@@ -854,7 +855,7 @@
       const inText = phrase(d.prose) || phrase(d.code);
       // The query or the names typed in the title, prose or a command line, not only in a
       // command's output.
-      const spoken = (f) => find(d.body, f) >= 0 || d.lines.some((l) => find(l, f) >= 0);
+      const spoken = (f) => find(d.body, f) >= 0 || line(d, f);
       const told =
         phrase(d.body) ||
         d.lines.some((l) => phrase(l)) ||
